@@ -1,0 +1,124 @@
+"""The root app: a lazy command registry, --version, and every error mapped to its exit code (DESIGN.md §6).
+
+Command modules are imported only when their command runs (or its help is asked for), so ``csctl --help``
+loads neither Polars nor any command's dependencies.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import typer
+from typer import _click as click
+from typer.core import TyperGroup
+
+from csctl import __version__
+from csctl.cli.console import say, state
+from csctl.errors import CsctlError
+
+# name -> (module, one-line help shown by `csctl --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "numbers": (
+        "csctl.cli.numbers",
+        "Step 1: the numbers today: MRR, bridge, churn, GRR/NRR, CLV, forecast.",
+    ),
+    "sample": ("csctl.cli.sample", "Write a realistic synthetic company's exports (seeded, any size)."),
+}
+
+
+class LazyGroup(TyperGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[cmd_name][0])
+        command = typer.main.get_command(module.app)
+        command.name = cmd_name
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            from csctl.metrics import suggest
+
+            raise click.exceptions.UsageError(f"No such command {name!r}.{suggest(name, list(COMMANDS))}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CsctlError as exc:
+            report(exc)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            say("interrupted", "stopped by the user")
+            ctx.exit(130)
+        except (typer.Exit, typer.Abort, click.ClickException):
+            raise
+        except BrokenPipeError:
+            ctx.exit(0)
+        except Exception as exc:  # a bug: say so, traceback only with --debug
+            if state.debug:
+                raise
+            say(
+                "internal error",
+                f"{type(exc).__name__}: {exc}\nThis is a bug in csctl; run again with --debug for the traceback.",
+            )
+            ctx.exit(4)
+
+
+def report(exc: CsctlError) -> None:
+    label = {1: "failed", 2: "usage error", 3: "error"}.get(exc.exit_code, "error")
+    say(label, exc.message)
+    if exc.hint:
+        say("hint", exc.hint, style="dim")
+
+
+app = typer.Typer(
+    cls=LazyGroup,
+    name="csctl",
+    help=(
+        "csctl: a company's exports in, the numbers and plans of a ten-step Customer Success strategy out.\n\n"
+        "Data goes to stdout, messages to stderr. Exit codes: 0 ok, 1 a --fail-on threshold breached, "
+        "2 usage error, 3 input or config error, 4 internal error, 130 interrupted."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"csctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """The root: options that come before the command."""
+
+
+def main() -> None:
+    state.debug = "--debug" in sys.argv[1:]
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

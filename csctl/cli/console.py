@@ -1,0 +1,79 @@
+"""stderr messages, colour rules and progress. stdout carries data only."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@dataclass
+class State:
+    debug: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    color: str = "auto"
+
+
+state = State()
+
+
+def use_color(stream_is_tty: bool) -> bool:
+    """--color always/never; auto: a terminal, NO_COLOR unset and TERM not dumb (FORCE_COLOR forces it)."""
+    if state.color == "always":
+        return True
+    if state.color == "never" or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream_is_tty and os.environ.get("TERM") != "dumb"
+
+
+def err_console() -> Console:
+    from rich.console import Console
+
+    color = use_color(sys.stderr.isatty())
+    return Console(stderr=True, force_terminal=color, no_color=not color, highlight=False, soft_wrap=True)
+
+
+def say(label: str, message: str, style: str = "bold red") -> None:
+    """``label: message`` on stderr; the message is never read as markup."""
+    from rich.text import Text
+
+    err_console().print(Text.assemble((f"{label}: ", style), message))
+
+
+def warn(message: str) -> None:
+    if not state.quiet:
+        say("warning", message, style="yellow")
+
+
+def warn_notes(notes: list[str]) -> None:
+    for note in notes:
+        warn(note)
+
+
+def info(message: str) -> None:
+    if not state.quiet:
+        err_console().print(message, highlight=False, markup=False)
+
+
+def detail(message: str) -> None:
+    if state.verbose and not state.quiet:
+        err_console().print(message, style="dim", highlight=False, markup=False)
+
+
+@contextlib.contextmanager
+def progress(message: str, *, size: int = 0, threshold: int = 20 << 20) -> Iterator[None]:
+    """A spinner on stderr while a long read runs: only on a terminal, only for inputs above ``threshold`` bytes."""
+    if state.quiet or not sys.stderr.isatty() or size < threshold:
+        yield
+        return
+    with err_console().status(f"{message} ({size / (1 << 20):,.0f} MiB)…"):
+        yield

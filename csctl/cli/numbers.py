@@ -1,0 +1,120 @@
+"""csctl numbers: step 1, the numbers today (dollars first, logos second)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from csctl.cli.console import progress, warn, warn_notes
+from csctl.cli.options import (
+    AsOfOpt,
+    ColorOpt,
+    Common,
+    ConfigOpt,
+    DateOrderOpt,
+    DebugOpt,
+    DecimalCommaOpt,
+    FailOnOpt,
+    FormatOpt,
+    OutputOpt,
+    PresetOpt,
+    QuietOpt,
+    SkipBadOpt,
+    VerboseOpt,
+    emit,
+    input_size,
+)
+from csctl.core.views import PERIOD_VIEWS, NumbersView, Period, RevenueKind
+from csctl.errors import UsageError
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+@app.command(
+    "numbers",
+    help=(
+        "Step 1, the numbers today: MRR/ARR, the revenue bridge, gross and net revenue churn, GRR/NRR, logo churn, "
+        "eligible churn, quick ratio and CLV from a billing export (invoice lines) or subscription periods. "
+        "Views: summary, bridge (one row per month), quarters (last 8), forecast (2 years), customers "
+        "(movements in the as-of month), cohorts."
+    ),
+)
+def numbers(
+    billing: Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")],
+    customers: Annotated[
+        str | None,
+        typer.Option("--customers", metavar="CUSTOMERS", help="CRM accounts (names, renewal_date for eligible churn)."),
+    ] = None,
+    view: Annotated[NumbersView, typer.Option("--view", help="What to show.")] = "summary",
+    period: Annotated[
+        Period, typer.Option("--period", help="Rows by month, quarter or year (bridge, cohorts).")
+    ] = "month",
+    kind: Annotated[
+        RevenueKind | None,
+        typer.Option("--kind", help="Input kind (default: from the columns)."),
+    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show how each figure is measured.")] = False,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    fmt: FormatOpt = "auto",
+    output: OutputOpt = None,
+    as_of: AsOfOpt = None,
+    fail_on: FailOnOpt = None,
+    skip_bad_rows: SkipBadOpt = False,
+    date_order: DateOrderOpt = None,
+    decimal_comma: DecimalCommaOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = "auto",
+    debug: DebugOpt = False,
+) -> None:
+    common = Common(
+        config,
+        preset,
+        fmt,
+        output,
+        as_of,
+        fail_on or [],
+        quiet,
+        verbose,
+        color,
+        debug,
+        skip_bad_rows,
+        date_order,
+        decimal_comma,
+    )
+    common.conditions("numbers")  # a bad --fail-on is a usage error before any work
+    if billing == "-" and customers == "-":
+        raise UsageError("only one input can be read from stdin (-)")
+    if period != "month" and view not in PERIOD_VIEWS:
+        warn(f"--period applies to the {' and '.join(PERIOD_VIEWS)} views; ignored for {view}")
+    cfg = common.config()
+    opts = common.read_options(cfg)
+    month = common.month(cfg)
+
+    from csctl.core.numbers import NumbersSettings, compute_numbers
+    from csctl.io.load import load_revenue, load_table
+
+    with progress(f"reading {billing}", size=input_size(billing)):
+        found_kind, table = load_revenue(billing, kind, opts)
+        warn_notes(table.notes)
+        accounts = None
+        if customers is not None:
+            accounts = load_table(customers, "customers", opts)
+            warn_notes(accounts.notes)
+        settings = NumbersSettings(
+            view=view,
+            period=period,
+            as_of=month,
+            today=dt.date.today(),
+            gross_margin=cfg.gross_margin,
+            churn_basis=cfg.clv.churn_basis,
+            currency=opts.base_currency,
+        )
+        result = compute_numbers(
+            found_kind, table.frame.lazy(), None if accounts is None else accounts.frame.lazy(), settings
+        )
+    result.explain = explain
+    emit(result, common, inputs=[billing, *([customers] if customers else [])])

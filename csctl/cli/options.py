@@ -1,0 +1,224 @@
+"""Shared options (DESIGN.md §6) as Annotated types, and what every command does with them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from csctl.cli.console import info, state, warn
+from csctl.errors import ThresholdBreached, UsageError
+
+if TYPE_CHECKING:
+    from csctl.config.models import Config
+    from csctl.io.parse import ReadOptions
+    from csctl.metrics import Condition
+    from csctl.result import Result
+
+
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-c",
+        "--config",
+        help="Workspace config (default: $CSCTL_CONFIG, ./csctl.yaml, built-in).",
+        metavar="PATH",
+        show_default=False,
+    ),
+]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-p",
+        "--preset",
+        help="Column names preset: generic, stripe, chartmogul, or a preset YAML path.",
+        metavar="NAME",
+    ),
+]
+FormatName = Literal["auto", "table", "csv", "tsv", "json", "ndjson", "markdown", "xlsx"]
+FormatOpt = Annotated[
+    FormatName,
+    typer.Option(
+        "-f",
+        "--format",
+        help="Output format; auto = table on a terminal, csv otherwise (or from -o's extension).",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "-o",
+        "--output",
+        help="Write to this file (atomically) instead of stdout.",
+        metavar="PATH",
+        dir_okay=False,
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="The month to report (default: the latest in the data).", metavar="YYYY-MM"),
+]
+FailOnOpt = Annotated[
+    list[str] | None,
+    typer.Option("--fail-on", help="Exit 1 when a metric breaches, e.g. 'grr_12m<0.9' (repeatable).", metavar="EXPR"),
+]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="No messages on stderr, only errors.")]
+VerboseOpt = Annotated[bool, typer.Option("-v", "--verbose", help="More messages on stderr.")]
+ColorOpt = Annotated[Literal["auto", "always", "never"], typer.Option("--color", help="Colour (also NO_COLOR).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")]
+SkipBadOpt = Annotated[
+    bool,
+    typer.Option("--skip-bad-rows", help="Skip rows whose values do not parse, and count them on stderr."),
+]
+DateOrderOpt = Annotated[
+    Literal["ymd", "dmy", "mdy"] | None,
+    typer.Option("--date-order", help="Order of slashed dates like 03/04/2024 (default: detected, else an error)."),
+]
+DecimalCommaOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--decimal-comma/--decimal-point",
+        help="Amounts like 1.234,56 (default: detected from values).",
+        show_default=False,
+    ),
+]
+
+
+@dataclass
+class Common:
+    """The shared options of one run, and what follows from them."""
+
+    config_path: str | None = None
+    preset: str | None = None
+    format: str = "auto"
+    output: Path | None = None
+    as_of: str | None = None
+    fail_on: list[str] = field(default_factory=list)
+    quiet: bool = False
+    verbose: bool = False
+    color: str = "auto"
+    debug: bool = False
+    skip_bad_rows: bool = False
+    date_order: str | None = None
+    decimal_comma: bool | None = None
+
+    def __post_init__(self) -> None:
+        state.quiet, state.verbose, state.color = self.quiet, self.verbose, self.color
+        state.debug = state.debug or self.debug
+
+    def config(self) -> Config:
+        from csctl.config.load import load_config
+
+        config, _ = load_config(self.config_path)
+        return config
+
+    def read_options(self, config: Config) -> ReadOptions:
+        from csctl.io.parse import ReadOptions
+
+        return ReadOptions(
+            preset=self.preset or config.read.preset,
+            date_order=self.date_order or config.read.date_order,
+            decimal_comma=self.decimal_comma if self.decimal_comma is not None else config.read.decimal_comma,
+            skip_bad_rows=self.skip_bad_rows,
+            base_currency=config.currency,
+            fx=dict(config.fx),
+        )
+
+    def month(self, config: Config) -> int | None:
+        from csctl.core.months import parse_month
+
+        text = self.as_of or config.as_of
+        if text is None:
+            return None
+        try:
+            return parse_month(text)
+        except ValueError as exc:
+            raise UsageError(f"--as-of: {exc}") from None
+
+    def conditions(self, command: str) -> list[Condition]:
+        from csctl.metrics import parse_condition
+
+        return [parse_condition(text, command) for text in self.fail_on]
+
+    def resolve_format(self) -> str:
+        from csctl.render import EXTENSIONS
+
+        if self.format != "auto":
+            return self.format
+        if self.output is not None:
+            fmt = EXTENSIONS.get(self.output.suffix.lower())
+            if fmt is None:
+                raise UsageError(
+                    f"-o {self.output}: cannot tell the format from {self.output.suffix or 'no extension'!r}",
+                    hint=f"give -f, or use one of {', '.join(sorted(EXTENSIONS))}",
+                )
+            return fmt
+        return "table" if sys.stdout.isatty() else "csv"
+
+
+def emit(result: Result, common: Common, inputs: list[str] | None = None) -> None:
+    """Render and write the result, then apply --fail-on (exit 1 when a threshold is breached)."""
+    from csctl.cli.console import use_color
+    from csctl.render import BINARY, render
+
+    conditions = common.conditions(result.command)
+    fmt = common.resolve_format()
+    if common.output is None and fmt in BINARY and sys.stdout.isatty():
+        raise UsageError(f"{fmt} is a binary format; write it to a file with -o report.{fmt}")
+    if common.output is not None:
+        _refuse_overwriting_inputs(common.output, inputs or [])
+    width = None
+    if common.output is None and sys.stdout.isatty():
+        import shutil
+
+        width = shutil.get_terminal_size().columns
+    color = common.output is None and fmt == "table" and use_color(sys.stdout.isatty())
+    data = render(result, fmt, to_file=common.output is not None, width=width, color=color)
+    if common.output is not None:
+        from csctl.io.write import write_atomic
+
+        write_atomic(common.output, data)
+        info(f"wrote {common.output}")
+    else:
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            pass
+    if result.explain and fmt in ("csv", "tsv", "ndjson"):
+        for name, definition in result.definitions.items():
+            info(f"{name}: {definition}")
+    if conditions:
+        from csctl.metrics import breaches
+
+        breached, undefined = breaches(conditions, result.metrics)
+        for message in undefined:
+            warn(f"--fail-on {message}; not counted as a breach")
+        if breached:
+            raise ThresholdBreached("threshold breached: " + "; ".join(breached))
+
+
+def _refuse_overwriting_inputs(output: Path, inputs: list[str]) -> None:
+    for spec in inputs:
+        if spec == "-":
+            continue
+        path = Path(spec.split("#")[0])
+        try:
+            same = path.exists() and output.exists() and output.resolve() == path.resolve()
+        except OSError:
+            same = False
+        if same:
+            raise UsageError(f"-o {output} is an input of this run; csctl never overwrites its inputs")
+
+
+def input_size(spec: str) -> int:
+    """Bytes of an input file (0 for stdin or a missing file), for the progress display."""
+    if spec == "-":
+        return 0
+    try:
+        return Path(spec.split("#", maxsplit=1)[0]).stat().st_size
+    except OSError:
+        return 0

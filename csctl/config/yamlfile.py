@@ -1,0 +1,121 @@
+"""YAML loading (safe_load semantics) that remembers where every value stands, for file:line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from csctl.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class YamlDoc:
+    path: str
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, loc: Sequence[str | int]) -> int | None:
+        """1-based line of the value at a pydantic error location (or of its nearest existing parent)."""
+        node = self.root
+        line = None if node is None else node.start_mark.line + 1
+        for key in loc:
+            if isinstance(node, yaml.MappingNode):
+                found = next((v for k, v in node.value if getattr(k, "value", None) == str(key)), None)
+                if found is None:
+                    match = next((k for k, v in node.value if getattr(k, "value", None) == str(key)), None)
+                    return line if match is None else match.start_mark.line + 1
+                node = found
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+            else:
+                break
+            line = node.start_mark.line + 1
+        return line
+
+    def key_line(self, loc: Sequence[str | int]) -> int | None:
+        """Line of the key itself for an unknown (extra) key."""
+        return self.line_of(loc)
+
+
+def load_yaml(path: str | Path, text: str | None = None) -> YamlDoc:
+    """Read a YAML file; a syntax error becomes a ConfigError naming file and line."""
+    name = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise ConfigError(f"{name}: no such file") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{name}: is a directory, expected a YAML file") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{name}: not UTF-8 text ({exc.reason})") from None
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same rules, faster
+        root = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # a safe loader (CSafeLoader or SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{name}{where}: invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{name}: invalid YAML: {exc}") from None
+    return YamlDoc(name, data, root)
+
+
+def validate(doc: YamlDoc, model: type[M], *, what: str = "config") -> M:
+    """Validate a YAML document with a pydantic model; the first errors name file, line and field path."""
+    data = {} if doc.data is None else doc.data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors()[:5]:
+            loc = tuple(err["loc"])
+            line = doc.line_of(loc)
+            where = f"{doc.path}:{line}" if line else doc.path
+            field = ".".join(str(p) for p in loc) or "(top level)"
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                allowed = _allowed_keys(model, loc[:-1])
+                from csctl.metrics import suggest
+
+                message = f"unknown key {loc[-1]!r}.{suggest(str(loc[-1]), allowed)}".rstrip(".") + (
+                    f" Allowed: {', '.join(allowed)}" if allowed else ""
+                )
+            lines.append(f"{where}: {field}: {message}")
+        more = len(exc.errors()) - 5
+        if more > 0:
+            lines.append(f"… and {more} more problems in this {what}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        current = _model_in(annotation)
+        if current is None:
+            return []
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

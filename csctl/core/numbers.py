@@ -1,0 +1,490 @@
+"""Step 1, the numbers today: MRR, the bridge, churn, retention, CLV, quarters, forecast, cohorts.
+
+``compute_numbers`` takes canonical billing lines or subscription periods (typed LazyFrames from csctl.io) and
+returns a Result for the requested view. Everything is measured in integer cents and converted to currency
+units only when the Result's tables are built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from csctl.core import bridge as br
+from csctl.core import forecast as fc
+from csctl.core import mrr as mr
+from csctl.core.ltv import clv as compute_clv
+from csctl.core.months import label_of, month_index, month_label, period_expr, period_label_expr
+from csctl.core.retention import cohorts, eligible_by_month, window_retention
+from csctl.errors import InputError
+from csctl.metrics import REGISTRY
+from csctl.result import Kind, Result, Table
+from csctl.units import money, percent
+
+SECTIONS = (
+    "revenue",
+    "bridge",
+    "revenue churn",
+    "retention",
+    "logos",
+    "value",
+)  # dollars first, logos second
+CHURN_BASES = ("gross_revenue_churn_12m", "gross_revenue_churn", "eligible_churn_12m", "logo_churn_12m")
+
+BRIDGE_MONEY = ("mrr_start", *br.MOVEMENTS, "mrr_end")
+BRIDGE_RATES = ("gross_revenue_churn", "net_revenue_churn", "logo_churn_rate", "grr", "nrr", "eligible_churn")
+BRIDGE_COLUMNS = ("month", *BRIDGE_MONEY, *br.COUNTS, *BRIDGE_RATES, "quick_ratio")
+
+COLUMN_DEFINITIONS = {
+    "mrr_start": "c(m−1) summed: MRR at the end of the previous month.",
+    "new": "+c(m) for customers with c(m−1) = 0, c(m) > 0 and no MRR in any earlier month.",
+    "reactivation": "+c(m) for customers with c(m−1) = 0, c(m) > 0 and MRR in some earlier month.",
+    "expansion": "Volume effect > 0 on products kept: (p1 − p0) − price effect.",
+    "price_uplift": "Price effect > 0 on products kept: (p1/q1 − p0/q0) × q0 (needs quantities).",
+    "upsell": "+p1 for products a retained customer did not have last month.",
+    "contraction": "−p0 for products dropped, plus volume effects < 0.",
+    "price_erosion": "Price effect < 0 on products kept.",
+    "churn": "−c(m−1) for customers with c(m) = 0: logos lost $.",
+    "mrr_end": "c(m) summed: mrr_start + all movements.",
+    "customers_start": "Customers with c(m−1) > 0.",
+    "customers_new": "Customers counted in new.",
+    "customers_reactivated": "Customers counted in reactivation.",
+    "customers_churned": "Customers counted in churn.",
+    "customers_end": "Customers with c(m) > 0 = start + new + reactivated − churned.",
+    "gross_revenue_churn": "−(churn + contraction + price_erosion) / mrr_start.",
+    "net_revenue_churn": "−(churn + contraction + price_erosion + expansion + price_uplift + upsell) / mrr_start.",
+    "logo_churn_rate": "customers_churned / customers_start.",
+    "grr": "Σ min(c(b), c(a−1)) / Σ c(a−1) over customers with c(a−1) > 0, for the row's window.",
+    "nrr": "Σ c(b) / Σ c(a−1) over customers with c(a−1) > 0, for the row's window.",
+    "eligible_churn": "MRR lost by customers due for renewal / their MRR at the start.",
+    "quick_ratio": "(new + reactivation + expansion + price_uplift + upsell) / −(churn + contraction + price_erosion).",
+}
+
+
+@dataclass(frozen=True)
+class NumbersSettings:
+    view: str = "summary"
+    period: str = "month"
+    as_of: int | None = None
+    today: dt.date = dt.date(2100, 1, 1)
+    gross_margin: float = 0.75
+    churn_basis: str = "gross_revenue_churn_12m"
+    currency: str = "USD"
+
+
+@dataclass
+class Measured:
+    """Everything the views are built from, in cents."""
+
+    as_of: int
+    first_month: int
+    monthly: pl.DataFrame  # (customer_id, product, month, mrr, quantity)
+    customer_mrr: pl.DataFrame  # (customer_id, month, mrr)
+    movements: pl.DataFrame  # (customer_id, month, mrr_start, mrr_end, MOVEMENTS)
+    bridge: pl.DataFrame  # monthly totals with rates (cents)
+
+
+def _money_units(columns: tuple[str, ...] | list[str]) -> list[pl.Expr]:
+    return [(pl.col(c) / 100).alias(c) for c in columns]
+
+
+def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, settings: NumbersSettings) -> Measured:
+    """Compute MRR, movements and the monthly bridge for billing lines or subscriptions.
+
+    Customer ids and products become Categorical first: every group-by and join below runs on their integer
+    codes instead of strings (the bridge's main cost on large exports).
+    """
+    table = table.with_columns(pl.col("customer_id", "product").cast(pl.Categorical))
+    if customers is not None:
+        customers = customers.with_columns(pl.col("customer_id").cast(pl.Categorical))
+    if kind == "billing":
+        as_of = settings.as_of
+        if as_of is None:
+            as_of = mr.billing_as_of(table).collect().item()
+        if as_of is None:
+            raise InputError("no billing line counts: every line is void, draft or deleted")
+        monthly = mr.billing_monthly(table, as_of).collect()
+        due = mr.billing_due(table)
+    else:
+        as_of = settings.as_of
+        if as_of is None:
+            as_of = mr.subscriptions_as_of(table, settings.today).collect().item()
+        if as_of is None:
+            raise InputError("the subscriptions table has no rows")
+        monthly = mr.subscriptions_monthly(table, as_of).collect()
+        due = None
+    if monthly.height == 0:
+        raise InputError(f"no MRR in or before the as-of month {label_of(as_of)}")
+    if customers is not None and "renewal_date" in customers.collect_schema():
+        renewals = customers.filter(pl.col("renewal_date").is_not_null()).select(
+            "customer_id", month=month_index(pl.col("renewal_date"))
+        )
+        due = renewals if due is None else pl.concat([due, renewals], how="vertical")
+    first_month = int(monthly["month"].min())  # type: ignore[arg-type]
+    movements = br.customer_movements(monthly.lazy(), as_of).collect()
+    bridge = br.monthly_bridge(movements.lazy(), first_month, as_of)
+    if due is None:  # subscription export without renewal dates: every customer is due every month
+        eligible = (
+            movements.lazy()
+            .filter(pl.col("mrr_start") > 0)
+            .group_by("month")
+            .agg(
+                eligible_mrr=pl.col("mrr_start").sum(),
+                eligible_lost=(pl.col("mrr_start") - pl.min_horizontal("mrr_start", "mrr_end")).sum(),
+            )
+        )
+    else:
+        eligible = eligible_by_month(movements.lazy(), due)
+    bridge_frame = (
+        br.with_rates(bridge)
+        .join(eligible, on="month", how="left")
+        .with_columns(pl.col("eligible_mrr", "eligible_lost").fill_null(0))
+        .with_columns(eligible_churn=br.ratio(pl.col("eligible_lost"), pl.col("eligible_mrr")))
+        .sort("month")
+        .collect()
+    )
+    customer_mrr = mr.customer_monthly(monthly.lazy()).collect()
+    return Measured(as_of, first_month, monthly, customer_mrr, movements, bridge_frame)
+
+
+def _sum_ratio(frame: pl.DataFrame, numerator: pl.Expr, denominator: pl.Expr) -> float | None:
+    row = frame.select(n=numerator.sum(), d=denominator.sum()).row(0)
+    return None if not row[1] else float(row[0]) / float(row[1])
+
+
+def headline_metrics(m: Measured, settings: NumbersSettings) -> tuple[dict[str, float | int | None], str]:
+    """The registry's numbers metrics for the as-of month, and the CLV formula with the actual numbers."""
+    row = m.bridge.filter(pl.col("month") == m.as_of).row(0, named=True)
+    trailing = m.bridge.filter(pl.col("month") > m.as_of - 12)
+    headwind = sum(row[c] for c in br.HEADWIND)
+    tailwind = sum(row[c] for c in br.TAILWIND)
+    mrr = row["mrr_end"] / 100
+    customers = row["customers_end"]
+    arpa = mrr / customers if customers else None
+    w3 = window_retention(m.customer_mrr, m.as_of - 2, m.as_of)
+    w12 = window_retention(m.customer_mrr, m.as_of - 11, m.as_of)
+    headwind_expr = -pl.sum_horizontal(*br.HEADWIND)
+    bases: dict[str, float | None] = {
+        "gross_revenue_churn_12m": _sum_ratio(trailing, headwind_expr, pl.col("mrr_start")),
+        "gross_revenue_churn": row["gross_revenue_churn"],
+        "eligible_churn_12m": _sum_ratio(trailing, pl.col("eligible_lost"), pl.col("eligible_mrr")),
+        "logo_churn_12m": _sum_ratio(trailing, pl.col("customers_churned"), pl.col("customers_start")),
+    }
+    churn_rate = bases[settings.churn_basis]
+    value = compute_clv(settings.gross_margin, arpa, churn_rate, settings.currency)
+    metrics: dict[str, float | int | None] = {
+        "mrr": mrr,
+        "arr": mrr * 12,
+        "customers": customers,
+        "arpa": None if arpa is None else round(arpa, 2),
+        **{f"{name}_mrr": row[name] / 100 for name in br.MOVEMENTS},
+        "headwind_mrr": headwind / 100,
+        "tailwind_mrr": tailwind / 100,
+        "gross_revenue_churn_mrr": -headwind / 100,
+        "net_revenue_churn_mrr": -(headwind + tailwind) / 100,
+        "gross_revenue_churn": row["gross_revenue_churn"],
+        "net_revenue_churn": row["net_revenue_churn"],
+        "gross_revenue_churn_12m": bases["gross_revenue_churn_12m"],
+        "logo_churn_rate": row["logo_churn_rate"],
+        "logos_lost": row["customers_churned"],
+        "new_customers": row["customers_new"],
+        "reactivated_customers": row["customers_reactivated"],
+        "grr_1m": row["grr"],
+        "nrr_1m": row["nrr"],
+        "grr_3m": w3.grr,
+        "nrr_3m": w3.nrr,
+        "grr_12m": w12.grr,
+        "nrr_12m": w12.nrr,
+        "logo_churn_12m": w12.logo_churn,
+        "eligible_churn": row["eligible_churn"],
+        "quick_ratio": row["quick_ratio"],
+        "gross_margin": settings.gross_margin,
+        "clv_churn_rate": churn_rate,
+        "clv": None if value.value is None else round(value.value, 2),
+    }
+    return metrics, value.formula
+
+
+def _bridge_table(m: Measured, period: str) -> pl.DataFrame:
+    """The bridge in currency units, one row per month (or per quarter/year with ``period``)."""
+    b = m.bridge
+    if period == "month":
+        return b.select(
+            month_label(pl.col("month")).alias("month"),
+            *_money_units(BRIDGE_MONEY),
+            *br.COUNTS,
+            *BRIDGE_RATES,
+            "quick_ratio",
+        )
+    p = period_expr(pl.col("month"), period)
+    grouped = (
+        b.lazy()
+        .with_columns(p=p)
+        .group_by("p")
+        .agg(
+            first=pl.col("month").min(),
+            last=pl.col("month").max(),
+            months=pl.len(),
+            mrr_start=pl.col("mrr_start").sort_by("month").first(),
+            mrr_end=pl.col("mrr_end").sort_by("month").last(),
+            customers_start=pl.col("customers_start").sort_by("month").first(),
+            customers_end=pl.col("customers_end").sort_by("month").last(),
+            **{c: pl.col(c).sum() for c in (*br.MOVEMENTS, "customers_new", "customers_reactivated")},
+            **{c: pl.col(c).sum() for c in ("customers_churned", "eligible_mrr", "eligible_lost")},
+        )
+        .sort("p")
+        .collect()
+    )
+    windows = [window_retention(m.customer_mrr, first, last) for first, last in grouped.select("first", "last").rows()]
+    headwind = pl.sum_horizontal(*br.HEADWIND)
+    tailwind = pl.sum_horizontal(*br.TAILWIND)
+    gains = pl.sum_horizontal("new", "reactivation", *br.TAILWIND)
+    return grouped.with_columns(
+        grr=pl.Series([w.grr for w in windows], dtype=pl.Float64),
+        nrr=pl.Series([w.nrr for w in windows], dtype=pl.Float64),
+    ).select(
+        period_label_expr(pl.col("p"), period).alias(period),
+        "months",
+        *_money_units(BRIDGE_MONEY),
+        *br.COUNTS,
+        gross_revenue_churn=br.ratio(-headwind, pl.col("mrr_start")),
+        net_revenue_churn=br.ratio(-(headwind + tailwind), pl.col("mrr_start")),
+        logo_churn_rate=br.ratio(pl.col("customers_churned"), pl.col("customers_start")),
+        grr=pl.col("grr"),
+        nrr=pl.col("nrr"),
+        eligible_churn=br.ratio(pl.col("eligible_lost"), pl.col("eligible_mrr")),
+        quick_ratio=br.ratio(gains, -headwind),
+    )
+
+
+def _kinds(
+    money_columns: tuple[str, ...] | list[str], rates: tuple[str, ...] | list[str] = (), **extra: Kind
+) -> dict[str, Kind]:
+    kinds: dict[str, Kind] = {c: "money" for c in money_columns}
+    kinds.update({c: "rate" for c in rates})
+    kinds.update({c: "count" for c in br.COUNTS})
+    kinds.update(extra)
+    return kinds
+
+
+def _summary_tables(m: Measured, metrics: dict[str, float | int | None]) -> dict[str, Table]:
+    order = {section: i for i, section in enumerate(SECTIONS)}
+    names = sorted(metrics, key=lambda name: order.get(REGISTRY[name].section, len(order)))
+    rows = [
+        {
+            "section": REGISTRY[name].section,
+            "metric": name,
+            "label": REGISTRY[name].label,
+            "value": None if value is None else float(value),
+            "unit": REGISTRY[name].unit,
+        }
+        for name in names
+        for value in [metrics[name]]
+    ]
+    schema = {
+        "section": pl.String,
+        "metric": pl.String,
+        "label": pl.String,
+        "value": pl.Float64,
+        "unit": pl.String,
+    }
+    summary = pl.DataFrame(rows, schema=schema)
+    row = m.bridge.filter(pl.col("month") == m.as_of).row(0, named=True)
+    winds = []
+    for wind, parts in (("headwind", br.HEADWIND), ("tailwind", br.TAILWIND)):
+        total = sum(row[p] for p in parts)
+        for part in parts:
+            winds.append(
+                {
+                    "wind": wind,
+                    "movement": part,
+                    "mrr": row[part] / 100,
+                    "share": None if total == 0 else row[part] / total,
+                }
+            )
+    winds_frame = pl.DataFrame(
+        winds, schema={"wind": pl.String, "movement": pl.String, "mrr": pl.Float64, "share": pl.Float64}
+    )
+    recent = _bridge_table(m, "month").tail(13)
+    return {
+        "summary": Table(summary, "The numbers today: dollars first, logos second"),
+        "winds": Table(winds_frame, "Headwind and tailwind", {"mrr": "money", "share": "rate"}),
+        "bridge": Table(
+            recent,
+            "Revenue bridge, last 13 months",
+            _kinds(BRIDGE_MONEY, BRIDGE_RATES, quick_ratio="multiple"),
+        ),
+    }
+
+
+def _customers_table(m: Measured, customers: pl.LazyFrame | None) -> pl.DataFrame:
+    frame = m.movements.lazy().filter(pl.col("month") == m.as_of)
+    c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")
+    status = (
+        pl.when(pl.col("new") > 0)
+        .then(pl.lit("new"))
+        .when(pl.col("reactivation") > 0)
+        .then(pl.lit("reactivated"))
+        .when(pl.col("churn") < 0)
+        .then(pl.lit("churned"))
+        .when(c1 > c0)
+        .then(pl.lit("grew"))
+        .when(c1 < c0)
+        .then(pl.lit("shrank"))
+        .otherwise(pl.lit("flat"))
+    )
+    frame = frame.with_columns(status=status, change=c1 - c0)
+    if customers is not None:
+        names = customers.select(
+            pl.col("customer_id").cast(pl.Categorical), *(["name"] if "name" in customers.collect_schema() else [])
+        )
+        frame = frame.join(names.unique("customer_id", keep="first"), on="customer_id", how="left")
+    cols: list[pl.Expr | str] = [
+        pl.col("customer_id").cast(pl.String),
+        *(["name"] if customers is not None and "name" in frame.collect_schema() else []),
+    ]
+    return (
+        frame.select(
+            *cols,
+            month_label(pl.col("month")).alias("month"),
+            "status",
+            *_money_units(["mrr_start", *br.MOVEMENTS, "mrr_end", "change"]),
+        )
+        .sort(["change", "customer_id"], descending=[False, False])
+        .collect()
+    )
+
+
+def compute_numbers(
+    kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, settings: NumbersSettings
+) -> Result:
+    """Measure and build the Result of the requested view; metrics are always present for --fail-on."""
+    m = measure(kind, table, customers, settings)
+    metrics, formula = headline_metrics(m, settings)
+    cur = settings.currency
+    meta = {"as_of": label_of(m.as_of), "currency": cur, "view": settings.view, "input": kind}
+    notes = [formula]
+    if m.first_month > m.as_of - 12:
+        notes.append(
+            f"History starts {label_of(m.first_month)}: windows reaching before it (12-month GRR/NRR, trailing "
+            "churn) rest on fewer months."
+        )
+    definitions = {name: REGISTRY[name].definition for name in metrics}
+    view = settings.view
+    tables: dict[str, Table]
+    if view == "summary":
+        tables = _summary_tables(m, metrics)
+        primary = "summary"
+        notes.insert(
+            0,
+            f"MRR {money(metrics['mrr'], cur)} (ARR {money(metrics['arr'], cur)}) from {metrics['customers']:,} "
+            f"customers; gross revenue churn {percent(metrics['gross_revenue_churn'])}, "
+            f"net {percent(metrics['net_revenue_churn'])}; NRR 12m {percent(metrics['nrr_12m'])}.",
+        )
+    elif view == "bridge":
+        frame = _bridge_table(m, settings.period)
+        kinds = _kinds(BRIDGE_MONEY, BRIDGE_RATES, quick_ratio="multiple")
+        tables = {"bridge": Table(frame, f"Revenue bridge by {settings.period}", kinds)}
+        primary = "bridge"
+        definitions = {c: COLUMN_DEFINITIONS[c] for c in COLUMN_DEFINITIONS}
+    elif view == "quarters":
+        frame = fc.quarters(m.bridge, m.as_of).with_columns(_money_units(["revenue", "mrr_end", "net_new_mrr"]))
+        tables = {
+            "quarters": Table(
+                frame,
+                "Revenue by quarter (last 8 complete quarters)",
+                {
+                    "revenue": "money",
+                    "mrr_end": "money",
+                    "net_new_mrr": "money",
+                    "revenue_growth": "rate",
+                    "customers_end": "count",
+                    "months": "count",
+                },
+            )
+        }
+        primary = "quarters"
+        if frame.height < 8:
+            notes.append(f"Only {frame.height} complete quarters of data.")
+        definitions = {
+            "revenue": "Σ monthly MRR in the quarter.",
+            "revenue_growth": "Revenue against the previous quarter.",
+            "mrr_end": "MRR in the quarter's last month.",
+            "net_new_mrr": "MRR at the quarter's end − MRR at its start.",
+        }
+    elif view == "forecast":
+        cases, months_used = fc.assumptions(m.bridge, m.as_of)
+        if not cases:
+            raise InputError("a forecast needs at least one month with a starting MRR before the as-of month")
+        frame = fc.project(float(metrics["mrr"] or 0), cases, m.as_of)
+        tables = {
+            "forecast": Table(
+                frame,
+                "Projection of the next 2 years (run rate, not a prediction)",
+                {
+                    "revenue": "money",
+                    "mrr_end": "money",
+                    "arr_end": "money",
+                    "monthly_new_mrr": "money",
+                    "monthly_retention": "rate",
+                },
+            )
+        }
+        primary = "forecast"
+        notes.append(
+            f"A run-rate projection, not a prediction: MRR(t+1) = MRR(t)·r + n from {money(metrics['mrr'], cur)} "
+            f"in {label_of(m.as_of)}, with r = 1 − net revenue churn and n = new + reactivation MRR per month, "
+            f"from the trailing {months_used} months (low/high: their 25th/75th percentiles)."
+        )
+        for case in cases:
+            notes.append(f"{case.case}: r = {case.retention:.4f} per month, n = {money(case.new_mrr, cur)} per month")
+        definitions = {
+            "revenue": "Σ projected MRR over the year's 12 months.",
+            "mrr_end": "Projected MRR in the year's last month.",
+            "monthly_retention": "r: mean (low/high: 25th/75th percentile) of 1 − net revenue churn.",
+            "monthly_new_mrr": "n: mean (low/high: 25th/75th percentile) of new + reactivation MRR.",
+        }
+    elif view == "customers":
+        frame = _customers_table(m, customers)
+        money_cols = ["mrr_start", *br.MOVEMENTS, "mrr_end", "change"]
+        tables = {"customers": Table(frame, f"Customer movements in {label_of(m.as_of)}", _kinds(money_cols))}
+        primary = "customers"
+        definitions = {c: COLUMN_DEFINITIONS[c] for c in ("mrr_start", *br.MOVEMENTS, "mrr_end")}
+    elif view == "cohorts":
+        frame = cohorts(m.customer_mrr, m.as_of, settings.period).with_columns(_money_units(["mrr"]))
+        tables = {
+            "cohorts": Table(
+                frame,
+                f"Retention by start cohort ({settings.period})",
+                {
+                    "mrr": "money",
+                    "revenue_retention": "rate",
+                    "logo_retention": "rate",
+                    "customers": "count",
+                    "active": "count",
+                    "age": "count",
+                },
+            )
+        }
+        primary = "cohorts"
+        definitions = {
+            "cohort": f"The {settings.period} of the customer's first month with MRR.",
+            "age": f"{settings.period.capitalize()}s since the cohort's {settings.period}.",
+            "active": "Cohort customers with MRR in the period's last month (or the as-of month).",
+            "logo_retention": "active / customers.",
+            "revenue_retention": "The cohort's MRR / its MRR at age 0 (expansion can take it above 100%).",
+        }
+    else:
+        raise ValueError(f"unknown view {view}")
+    return Result(
+        command="numbers",
+        title=f"The numbers, {label_of(m.as_of)}",
+        tables=tables,
+        primary=primary,
+        metrics=metrics,
+        meta=meta,
+        notes=notes,
+        definitions=definitions,
+    )

@@ -1,0 +1,120 @@
+"""Retention over windows and cohorts, and renewal-based (eligible) churn (DESIGN.md §4 "Rates")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from csctl.core.bridge import ratio
+from csctl.core.months import period_end_month, period_expr, period_label_expr
+
+
+@dataclass(frozen=True)
+class Window:
+    """Cohort-based retention from month a to month b over the customers with c(a-1) > 0."""
+
+    start: int
+    end: int
+    base_mrr: int
+    base_customers: int
+    grr: float | None
+    nrr: float | None
+    logo_churn: float | None
+
+
+def window_retention(customer_mrr: pl.DataFrame, start: int, end: int) -> Window:
+    """grr = Σ min(c(b), c(a-1)) / Σ c(a-1); nrr = Σ c(b) / Σ c(a-1); logo churn = share with c(b) = 0."""
+    base = customer_mrr.lazy().filter(pl.col("month") == start - 1).select("customer_id", base="mrr")
+    later = customer_mrr.lazy().filter(pl.col("month") == end).select("customer_id", later="mrr")
+    row = (
+        base.join(later, on="customer_id", how="left")
+        .with_columns(pl.col("later").fill_null(0))
+        .select(
+            base_mrr=pl.col("base").sum(),
+            kept=pl.min_horizontal("base", "later").sum(),
+            later_mrr=pl.col("later").sum(),
+            base_customers=pl.len(),
+            lost=(pl.col("later") == 0).sum(),
+        )
+        .select(
+            "base_mrr",
+            "base_customers",
+            grr=ratio(pl.col("kept"), pl.col("base_mrr")),
+            nrr=ratio(pl.col("later_mrr"), pl.col("base_mrr")),
+            logo_churn=ratio(pl.col("lost"), pl.col("base_customers")),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    return Window(
+        start=start,
+        end=end,
+        base_mrr=int(row["base_mrr"] or 0),
+        base_customers=int(row["base_customers"]),
+        grr=row["grr"],
+        nrr=row["nrr"],
+        logo_churn=row["logo_churn"],
+    )
+
+
+def eligible_by_month(movements: pl.LazyFrame, due: pl.LazyFrame) -> pl.LazyFrame:
+    """Per month: MRR of customers due for renewal (c(m-1) > 0) and the MRR they lost (churn + downgrade).
+
+    ``due`` holds distinct (customer_id, month) pairs. Returns month, eligible_mrr, eligible_lost (cents).
+    """
+    c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")
+    return (
+        movements.join(due.unique(), on=["customer_id", "month"], how="semi")
+        .filter(c0 > 0)
+        .group_by("month")
+        .agg(eligible_mrr=c0.sum(), eligible_lost=(c0 - pl.min_horizontal(c0, c1)).sum())
+    )
+
+
+def cohorts(customer_mrr: pl.DataFrame, as_of: int, period: str = "month") -> pl.DataFrame:
+    """Revenue and logo retention by start cohort.
+
+    A customer's cohort is the period of its first month with MRR. For each cohort and age (periods since
+    the cohort's period) the MRR and active customers are measured in the last month of that period, up to
+    the as-of month; retention is against age 0.
+    """
+    cm = customer_mrr.lazy()
+    first = cm.group_by("customer_id").agg(first_month=pl.col("month").min())
+    first = first.with_columns(cohort=period_expr(pl.col("first_month"), period))
+    sizes = first.group_by("cohort").agg(customers=pl.len())
+    # each period is measured in its last month, or in the as-of month for the period in progress
+    period_now = period_expr(pl.lit(as_of), period)
+    p = period_expr(pl.col("month"), period)
+    closing_month = pl.min_horizontal(period_end_month(p, period), pl.lit(as_of))
+    measured = cm.filter(pl.col("month") == closing_month).with_columns(p=p)
+    active = (
+        measured.join(first, on="customer_id")
+        .with_columns(age=(pl.col("p") - pl.col("cohort")).cast(pl.Int32))
+        .group_by("cohort", "age")
+        .agg(mrr=pl.col("mrr").sum(), active=pl.len())
+    )
+    ages = sizes.join(pl.LazyFrame({"age": pl.int_range(0, 1000, dtype=pl.Int32, eager=True)}), how="cross")
+    ages = ages.filter(pl.col("cohort") + pl.col("age") <= period_now)
+    grid = ages.join(active, on=["cohort", "age"], how="left").with_columns(
+        pl.col("mrr").fill_null(0), pl.col("active").fill_null(0).cast(pl.Int64)
+    )
+    start = grid.filter(pl.col("age") == 0).select("cohort", mrr0="mrr")
+    return (
+        grid.join(start, on="cohort", how="left")
+        .with_columns(
+            revenue_retention=ratio(pl.col("mrr"), pl.col("mrr0")),
+            logo_retention=ratio(pl.col("active"), pl.col("customers")),
+        )
+        .sort("cohort", "age")
+        .select(
+            period_label_expr(pl.col("cohort"), period).alias("cohort"),
+            "age",
+            "customers",
+            "active",
+            "logo_retention",
+            "mrr",
+            "revenue_retention",
+        )
+        .collect()
+    )

@@ -1,0 +1,643 @@
+"""A synthetic, seeded SaaS company: its billing export (invoice lines) and its CRM accounts.
+
+The company model
+-----------------
+The company sells one core plan per account, priced per seat per month in three editions
+("Platform Starter", "Platform Growth", "Platform Enterprise"), plus add-ons: "Analytics" (per seat),
+"API access" and "Premium support" (flat, quantity 1). List prices rise by ``PRICE_RISE`` (5%) every
+1 January; an account keeps the price it signed at until its yearly price review (the first renewal at least
+12 months after the previous one), when it moves to the current list price: a price rise applied at renewal.
+About a fifth of the accounts have a negotiated discount (10%, 15% or 20% off list: a lower unit price, for
+the life of the contract).
+
+An account bills monthly, quarterly or annually, in advance, from its anchor day, the day it started (most
+anchors are mid-month, about a third on the 1st; day 29-31 anchors fall on the last day of shorter months).
+A line's period_end is inclusive: a monthly term from 2024-01-15 ends 2024-02-14. Each term is one invoice
+with one line per product, amount = quantity x unit price x months in the term. At each renewal boundary the
+account may churn (stop renewing; the monthly hazard falls with the edition and applies to the whole term),
+change seats up or down, buy a missing add-on (upsell), drop one, or move up an edition. A churned account
+comes back with probability ``REACTIVATION_SHARE`` 2-12 months later on a fresh contract (new anchor, term,
+edition, seats). Some invoices carry a service credit (a negative line on the core plan covering one month);
+some are duplicated, or cancelled and reissued, the wrong copy marked "void" (void lines must be ignored:
+counting them would inflate MRR); a few invoices stay "open" (unpaid). All money is whole cents.
+
+The default company (300 accounts, 36 months from 2023-11, seed 7) has an average MRR near $575 per active
+account in its last month and a gross revenue churn near 1.1% a month; ``GROSS_MARGIN`` (75%) is its cost
+fact. About 1,000,000 lines: ``generate_billing(customers=40_000, months=48)``.
+
+Randomness and prefix stability
+-------------------------------
+Every account has its own random stream, seeded from the text ``f"{seed}:{account number}"`` (SHA-512
+based, stable across runs and platforms). The stream is consumed in time order (profile, then each renewal
+boundary) and an account's simulation simply stops at the end of the history, so the lines of the first N
+months are the same whatever ``months`` is: ``generate_billing(months=N + k)`` restricted to period_start in
+the first N months equals ``generate_billing(months=N)``, row for row. Invoice numbers are assigned in
+(period_start, account, invoice) order and rows are sorted that way, so they are stable too.
+
+Arrivals: account k (C00001 is the first) arrives in a month of a fixed arrival schedule over the first
+``ARRIVAL_MONTHS`` (36) months of the timeline: a base of existing customers in month 0
+(``INITIAL_BASE_SHARE``), then a number growing about 3% a month, with noise. The schedule depends on
+``customers`` and ``seed`` only, never on ``months``. Honouring ``customers`` exactly for every length and
+being prefix-stable is impossible (the 1-month prefix would have to contain every account), so: with
+``months >= 36`` exactly ``customers`` accounts appear; a shorter history holds only the accounts that
+arrived within it (fewer), and a longer one gets no new logos after month 36 (reactivations go on).
+
+Everything here is pure: the functions build and return Polars DataFrames; nothing is read, written or
+printed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+
+import polars as pl
+
+DEFAULT_START = "2023-11"
+DEFAULT_CUSTOMERS = 300
+DEFAULT_MONTHS = 36
+DEFAULT_SEED = 7
+GROSS_MARGIN = 0.75
+
+ARRIVAL_MONTHS = 36  # every account arrives within the first 36 months of the timeline
+ARRIVAL_GROWTH = 0.03  # new logos per month grow ~3% a month
+INITIAL_BASE_SHARE = 0.12  # share of the accounts already customers in the first month
+PRICE_RISE = 0.05  # list prices rise 5% every 1 January
+REACTIVATION_SHARE = 0.25  # share of churned accounts that come back
+
+BILLING_COLUMNS = (
+    "invoice_id",
+    "customer_id",
+    "customer_name",
+    "product",
+    "quantity",
+    "unit_price",
+    "amount",
+    "currency",
+    "period_start",
+    "period_end",
+    "status",
+)
+CUSTOMER_COLUMNS = (
+    "customer_id",
+    "name",
+    "segment",
+    "edition",
+    "industry",
+    "employees",
+    "region",
+    "csm",
+    "start_date",
+    "renewal_date",
+    "churn_reason",
+)
+# canonical billing column -> Stripe-style "invoice line items" header
+STRIPE_COLUMNS = {
+    "invoice_id": "Invoice ID",
+    "customer_id": "Customer ID",
+    "customer_name": "Customer Name",
+    "product": "Description",
+    "quantity": "Quantity",
+    "unit_price": "Unit Amount",
+    "amount": "Amount",
+    "currency": "Currency",
+    "period_start": "Period Start (UTC)",
+    "period_end": "Period End (UTC)",
+    "status": "Status",
+}
+STRIPE_TIMESTAMP_FORMAT = "%Y-%m-%d 00:00:00"
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    list_cents: int  # list price per unit per month at the first price level, in cents
+    per_seat: bool  # quantity = the account's seats; otherwise quantity 1
+    core: bool  # a core plan edition (one per account)
+
+
+PRODUCTS: tuple[Product, ...] = (
+    Product("Platform Starter", 1000, True, True),
+    Product("Platform Growth", 2000, True, True),
+    Product("Platform Enterprise", 3600, True, True),
+    Product("Analytics", 400, True, False),
+    Product("API access", 9900, False, False),
+    Product("Premium support", 19900, False, False),
+)
+_STARTER, _GROWTH, _ENTERPRISE, _ANALYTICS, _API, _SUPPORT = range(6)
+_ADDONS = (_ANALYTICS, _API, _SUPPORT)
+EDITIONS = ("Professional", "Professional", "Enterprise")  # CRM edition of each core plan
+DISCOUNTS = (0.0, 0.10, 0.15, 0.20)
+
+# segment by ARR (12 x contract MRR), first match wins
+SEGMENT_ARR: tuple[tuple[str, float], ...] = (("Enterprise", 24_000.0), ("Mid-Market", 6_000.0), ("SMB", 0.0))
+CSMS: dict[str, tuple[str, ...]] = {
+    "Enterprise": ("Maria Lopez", "James Chen"),
+    "Mid-Market": ("Priya Sharma", "Tom Becker"),
+    "SMB": ("Aisha Okafor", "Lukas Novak"),
+}
+INDUSTRIES = (
+    "Software",
+    "Financial Services",
+    "Healthcare",
+    "Retail",
+    "Manufacturing",
+    "Education",
+    "Media",
+    "Logistics",
+    "Professional Services",
+    "Non-profit",
+)
+REGIONS = ("North America", "EMEA", "APAC", "LATAM")
+_REGION_WEIGHTS = (0.55, 0.30, 0.10, 0.05)
+CHURN_REASONS = (
+    "Budget cuts",
+    "Switched to a competitor",
+    "Low adoption",
+    "Missing features",
+    "Acquired by another company",
+    "Went out of business",
+    "Champion left",
+    "Poor support experience",
+)
+
+# per core plan (Starter, Growth, Enterprise)
+_PLAN_MIX = (0.50, 0.36, 0.14)
+_SEATS = ((5.0, 0.6, 1, 40), (12.0, 0.6, 5, 250), (32.0, 0.7, 20, 3000))  # median, sigma, min, max at signup
+_MIN_SEATS = (1, 5, 20)
+_TERMS = ((1, 3, 12), (1, 3, 12), (1, 3, 12))
+_TERM_MIX = ((0.72, 0.12, 0.16), (0.55, 0.15, 0.30), (0.15, 0.10, 0.75))
+_NO_DISCOUNT = (0.88, 0.80, 0.60)  # share without a discount
+_CHURN = (0.022, 0.012, 0.007)  # monthly churn hazard
+_SEAT_UP = (0.030, 0.035, 0.040)  # per month of term
+_SEAT_DOWN = (0.015, 0.015, 0.015)
+_UPGRADE = (0.004, 0.002, 0.0)
+_ADDON_AT_SIGNUP = ((0.12, 0.05, 0.02), (0.30, 0.15, 0.10), (0.50, 0.40, 0.50))  # Analytics, API, Support
+_UPSELL = 0.006  # per missing add-on per month of term
+_DROP = 0.004  # per add-on held per month of term
+_OPEN_SHARE = 0.025
+_DUPLICATE_SHARE = 0.008
+_CANCELLED_SHARE = 0.008
+_CREDIT_SHARE = 0.02
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_MAX_ACCOUNTS = 1 << 24
+
+
+def parse_start(start: str) -> tuple[int, int]:
+    """(year, month) of a 'YYYY-MM' start month; ValueError otherwise."""
+    parts = start.strip().split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"start must be YYYY-MM, got {start!r}")
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12 or not 1 <= year <= 9000:
+        raise ValueError(f"start must be YYYY-MM, got {start!r}")
+    return year, month
+
+
+def list_price(product: str, on: dt.date, start: str = DEFAULT_START) -> float:
+    """The list price per unit per month of a product on a date (the price book rises every 1 January)."""
+    code = next(i for i, p in enumerate(PRODUCTS) if p.name == product)
+    return _list_cents(code, on.year - parse_start(start)[0]) / 100
+
+
+def _list_cents(code: int, level: int) -> int:
+    return round(PRODUCTS[code].list_cents * (1 + PRICE_RISE) ** max(level, 0))
+
+
+def _segment(arr: float) -> str:
+    return next(name for name, floor in SEGMENT_ARR if arr >= floor)
+
+
+def arrival_months(customers: int, seed: int) -> list[int]:
+    """The arrival month (0 = the start month) of accounts 1..customers, in order; independent of months."""
+    rng = random.Random(f"{seed}:arrivals")
+    growth = [1.0] + [(1 + ARRIVAL_GROWTH) ** m for m in range(1, ARRIVAL_MONTHS)]
+    weights = [rng.uniform(0.75, 1.25) * g for g in growth]
+    later = sum(weights[1:])
+    weights[0] = later * INITIAL_BASE_SHARE / (1 - INITIAL_BASE_SHARE) * weights[0]
+    total = sum(weights)
+    out: list[int] = []
+    cumulative = 0.0
+    for m, weight in enumerate(weights):
+        cumulative += weight
+        upto = customers if m == ARRIVAL_MONTHS - 1 else round(customers * cumulative / total)
+        out.extend([m] * (upto - len(out)))
+    return out
+
+
+_NAME_FIRST = (
+    "Acme",
+    "Alpine",
+    "Apex",
+    "Arbor",
+    "Atlas",
+    "Aurora",
+    "Beacon",
+    "Birch",
+    "Blue",
+    "Bright",
+    "Cedar",
+    "Cobalt",
+    "Coral",
+    "Crest",
+    "Delta",
+    "Eagle",
+    "Echo",
+    "Ember",
+    "Falcon",
+    "Fern",
+    "Granite",
+    "Harbor",
+    "Horizon",
+    "Indigo",
+    "Iron",
+    "Juniper",
+    "Keystone",
+    "Lumen",
+    "Maple",
+    "Meridian",
+    "Nimbus",
+    "North",
+    "Oak",
+    "Orbit",
+    "Pioneer",
+    "Polar",
+    "Quartz",
+    "Rapid",
+    "Redwood",
+    "Sable",
+    "Sierra",
+    "Silver",
+    "Summit",
+    "Terra",
+    "Tidal",
+    "Union",
+    "Vertex",
+    "Willow",
+    "Zenith",
+    "Nova",
+)
+_NAME_SECOND = (
+    "Analytics",
+    "Bio",
+    "Capital",
+    "Cloud",
+    "Commerce",
+    "Data",
+    "Dynamics",
+    "Energy",
+    "Foods",
+    "Freight",
+    "Health",
+    "Industries",
+    "Insights",
+    "Labs",
+    "Learning",
+    "Logic",
+    "Logistics",
+    "Media",
+    "Medical",
+    "Metrics",
+    "Mobility",
+    "Networks",
+    "Partners",
+    "Pay",
+    "Pharma",
+    "Power",
+    "Retail",
+    "Robotics",
+    "Security",
+    "Software",
+    "Solutions",
+    "Sports",
+    "Studio",
+    "Supply",
+    "Systems",
+    "Tech",
+    "Telecom",
+    "Travel",
+    "Ventures",
+    "Vision",
+    "Wealth",
+    "Works",
+    "Apparel",
+    "Brewing",
+    "Construction",
+    "Design",
+    "Farms",
+    "Finance",
+    "Legal",
+    "Marine",
+)
+_NAME_SUFFIX = ("Inc.", "LLC", "Ltd", "GmbH", "Group", "Corp.", "Co.", "SA", "BV", "Holdings")
+
+
+def _company_name(index: int, seed: int) -> str:
+    """A company name, unique per account index (a bijection on the 25,000 combinations, then numbered)."""
+    n1, n2 = len(_NAME_FIRST), len(_NAME_SECOND)
+    space = n1 * n2 * len(_NAME_SUFFIX)
+    j = (index * 7_919 + seed * 104_729) % space  # 7919 is a prime coprime with the space
+    name = f"{_NAME_FIRST[j % n1]} {_NAME_SECOND[(j // n1) % n2]} {_NAME_SUFFIX[j // (n1 * n2)]}"
+    return name if index < space else f"{name} {index // space + 1}"
+
+
+@dataclass
+class _Lines:
+    key: list[int] = field(default_factory=list)  # invoice sort key: period_start, account, invoice
+    line: list[int] = field(default_factory=list)
+    cust: list[int] = field(default_factory=list)
+    product: list[int] = field(default_factory=list)
+    quantity: list[int] = field(default_factory=list)
+    unit: list[int] = field(default_factory=list)  # cents
+    amount: list[int] = field(default_factory=list)  # cents
+    start: list[int] = field(default_factory=list)  # days since 1970-01-01
+    end: list[int] = field(default_factory=list)
+    status: list[int] = field(default_factory=list)  # 0 paid, 1 open, 2 void
+
+
+@dataclass
+class _Account:
+    name: str
+    industry: str
+    region: str
+    employees: int
+    first_day: int
+    edition: str
+    contract_cents: int  # MRR of the last term, list of its lines (before credits)
+    active: bool
+    renewal_day: int | None
+    churn_reason: str | None
+
+
+_STATUSES = ("paid", "open", "void")
+
+
+def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Lines, list[_Account]]:
+    if customers < 0 or customers >= _MAX_ACCOUNTS:
+        raise ValueError(f"customers must be between 0 and {_MAX_ACCOUNTS - 1}, got {customers}")
+    if months < 1:
+        raise ValueError(f"months must be at least 1, got {months}")
+    y0, mo0 = parse_start(start)
+    span = months + 14
+    first: list[int] = []  # day number of the 1st of each month
+    dim: list[int] = []  # days in each month
+    level: list[int] = []  # price-book level of each month
+    for m in range(span):
+        y, mo = y0 + (mo0 - 1 + m) // 12, (mo0 - 1 + m) % 12 + 1
+        first.append(dt.date(y, mo, 1).toordinal() - _EPOCH)
+        dim.append(calendar.monthrange(y, mo)[1])
+        level.append(y - y0)
+    # unit price in cents by [product][level][discount]
+    unit_tab = [
+        [[round(_list_cents(code, lv) * (1 - d)) for d in DISCOUNTS] for lv in range(level[-1] + 1)]
+        for code in range(len(PRODUCTS))
+    ]
+    churn_p = {(p, t): 1 - (1 - _CHURN[p]) ** t for p in range(3) for t in (1, 3, 12)}
+
+    out = _Lines()
+    k_app, l_app, c_app, p_app = out.key.append, out.line.append, out.cust.append, out.product.append
+    q_app, u_app, a_app = out.quantity.append, out.unit.append, out.amount.append
+    s_app, e_app, st_app = out.start.append, out.end.append, out.status.append
+    accounts: list[_Account] = []
+    arrivals = arrival_months(customers, seed)
+    rng = random.Random()
+    rand, randint, choices = rng.random, rng.randint, rng.choices
+
+    for c, arrival in enumerate(arrivals):
+        if arrival >= months:
+            break
+        rng.seed(f"{seed}:{c + 1}")
+        # the account's profile
+        industry = INDUSTRIES[randint(0, len(INDUSTRIES) - 1)]
+        region = choices(REGIONS, _REGION_WEIGHTS)[0]
+        employee_factor = rng.uniform(1.3, 6.0)
+        max_seats = 0
+        first_day = -1
+        churn_reason: str | None = None
+        # contract state
+        plan = seats = term = disc = plevel = review = anchor = 0
+        addons = [False, False, False]
+        m = arrival
+        new_life = True
+        last_start = -1
+        while m < months:
+            if new_life:
+                new_life = False
+                anchor = 1 if rand() < 0.3 else randint(2, 31)
+                u = rand()
+                plan = 0 if u < _PLAN_MIX[0] else (1 if u < _PLAN_MIX[0] + _PLAN_MIX[1] else 2)
+                median, sigma, low, high = _SEATS[plan]
+                seats = min(high, max(low, round(rng.lognormvariate(math.log(median), sigma))))
+                term = choices(_TERMS[plan], _TERM_MIX[plan])[0]
+                disc = 0 if rand() < _NO_DISCOUNT[plan] else randint(1, 3)
+                addons = [rand() < p for p in _ADDON_AT_SIGNUP[plan]]
+                plevel, review = level[m], m
+            else:
+                # renewal boundary: churn, or reprice and change the contract
+                if rand() < churn_p[(plan, term)]:
+                    churn_reason = CHURN_REASONS[randint(0, len(CHURN_REASONS) - 1)]
+                    if rand() < REACTIVATION_SHARE:
+                        m += randint(2, 12)
+                        new_life = True
+                        continue
+                    break
+                churn_reason = None
+                if m - review >= 12:
+                    plevel, review = level[m], m
+                u = rand()
+                p_up = min(0.6, _SEAT_UP[plan] * term)
+                if u < p_up:
+                    seats += max(1, round(seats * rng.uniform(0.05, 0.35)))
+                elif u < p_up + min(0.3, _SEAT_DOWN[plan] * term):
+                    seats = max(_MIN_SEATS[plan], seats - max(1, round(seats * rng.uniform(0.05, 0.25))))
+                for i in range(3):
+                    if addons[i]:
+                        if rand() < min(0.3, _DROP * term):
+                            addons[i] = False
+                    elif rand() < min(0.4, _UPSELL * term):
+                        addons[i] = True
+                if plan < 2 and rand() < _UPGRADE[plan] * term:
+                    plan += 1
+                    seats = max(seats, _MIN_SEATS[plan])
+            # the invoice for the term starting in month m
+            day0 = first[m] + min(anchor, dim[m]) - 1
+            day1 = first[m + term] + min(anchor, dim[m + term]) - 2  # inclusive last day
+            if first_day < 0:
+                first_day = day0
+            last_start = m
+            max_seats = max(max_seats, seats)
+            lines = [(plan, seats)]
+            for i, code in enumerate(_ADDONS):
+                if addons[i]:
+                    lines.append((code, seats if PRODUCTS[code].per_seat else 1))
+            status = 1 if rand() < _OPEN_SHARE else 0
+            u = rand()
+            credit = 0
+            if rand() < _CREDIT_SHARE:
+                core_dollars = seats * unit_tab[plan][plevel][disc] / 100
+                credit = max(5, round(core_dollars * rng.uniform(0.05, 0.25))) * 100  # whole dollars
+            if u < _DUPLICATE_SHARE + _CANCELLED_SHARE:
+                # a void copy: an exact duplicate after the real invoice, or a wrong one cancelled before it
+                duplicate = u < _DUPLICATE_SHARE
+                wrong = seats if duplicate else seats + randint(1, 5) * 10
+                real_sub, void_sub = (0, 1) if duplicate else (1, 0)
+                key = (day0 << 32) | (c << 8) | void_sub
+                for ln, (code, qty) in enumerate(lines):
+                    bad = wrong if PRODUCTS[code].per_seat else qty
+                    price = unit_tab[code][plevel][disc]
+                    k_app(key), l_app(ln), c_app(c), p_app(code), q_app(bad), u_app(price)
+                    a_app(bad * price * term), s_app(day0), e_app(day1), st_app(2)
+            else:
+                real_sub = 0
+            key = (day0 << 32) | (c << 8) | real_sub
+            for ln, (code, qty) in enumerate(lines):
+                price = unit_tab[code][plevel][disc]
+                k_app(key), l_app(ln), c_app(c), p_app(code), q_app(qty), u_app(price)
+                a_app(qty * price * term), s_app(day0), e_app(day1), st_app(status)
+            if credit:
+                k_app(key), l_app(len(lines)), c_app(c), p_app(plan), q_app(1), u_app(-credit)
+                a_app(-credit), s_app(day0), e_app(first[m + 1] + min(anchor, dim[m + 1]) - 2), st_app(status)
+            m += term
+
+        active = last_start >= 0 and last_start + term >= months and not new_life
+        contract = sum(
+            (seats if PRODUCTS[code].per_seat else 1) * unit_tab[code][plevel][disc]
+            for code in (plan, *(a for i, a in enumerate(_ADDONS) if addons[i]))
+        )
+        renewal = first[m] + min(anchor, dim[m]) - 1 if active else None
+        accounts.append(
+            _Account(
+                name=_company_name(c, seed),
+                industry=industry,
+                region=region,
+                employees=max(5, round(max_seats * employee_factor)),
+                first_day=first_day,
+                edition=EDITIONS[plan],
+                contract_cents=contract,
+                active=active,
+                renewal_day=renewal,
+                churn_reason=None if active else churn_reason,
+            )
+        )
+    return out, accounts
+
+
+def _customer_ids(index: pl.Expr) -> pl.Expr:
+    return pl.lit("C") + (index + 1).cast(pl.String).str.zfill(5)
+
+
+def generate_billing(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """Invoice lines of the sample company in the canonical billing layout (BILLING_COLUMNS order)."""
+    lines, accounts = _simulate(customers, months, seed, start)
+    names = pl.Series("customer_name", [a.name for a in accounts], dtype=pl.String)
+    frame = pl.DataFrame(
+        {
+            "key": pl.Series(lines.key, dtype=pl.Int64),
+            "line": pl.Series(lines.line, dtype=pl.Int16),
+            "cust": pl.Series(lines.cust, dtype=pl.Int32),
+            "product": pl.Series(lines.product, dtype=pl.Int8),
+            "quantity": pl.Series(lines.quantity, dtype=pl.Int64),
+            # cents / 100 in Python is the nearest double to the decimal; Polars' division may be 1 ulp off
+            "unit_price": pl.Series([v / 100 for v in lines.unit], dtype=pl.Float64),
+            "amount": pl.Series([v / 100 for v in lines.amount], dtype=pl.Float64),
+            "period_start": pl.Series(lines.start, dtype=pl.Int32).cast(pl.Date),
+            "period_end": pl.Series(lines.end, dtype=pl.Int32).cast(pl.Date),
+            "status": pl.Series(lines.status, dtype=pl.Int8),
+        }
+    ).sort("key", "line")
+    product_names = {i: p.name for i, p in enumerate(PRODUCTS)}
+    statuses = dict(enumerate(_STATUSES))
+    return frame.select(
+        invoice_id=pl.lit("INV-") + pl.col("key").rank("dense").cast(pl.String).str.zfill(7),
+        customer_id=_customer_ids(pl.col("cust")),
+        customer_name=names.gather(frame["cust"]),
+        product=pl.col("product").replace_strict(product_names, return_dtype=pl.String),
+        quantity=pl.col("quantity"),
+        unit_price=pl.col("unit_price"),
+        amount=pl.col("amount"),
+        currency=pl.lit("USD"),
+        period_start=pl.col("period_start"),
+        period_end=pl.col("period_end"),
+        status=pl.col("status").replace_strict(statuses, return_dtype=pl.String),
+    )
+
+
+def generate_customers(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """The CRM accounts table of the same company (CUSTOMER_COLUMNS), as of the last month of the history.
+
+    segment follows ARR (12 x the MRR of the account's last contract, see SEGMENT_ARR); edition follows its
+    core plan; start_date is its first billed day; renewal_date the start of its next term for active accounts
+    (empty for churned ones); churn_reason is set for churned accounts only; csm is one of the segment's CSMs.
+    An account is active when its billing gives it MRR in the last month.
+    """
+    _, accounts = _simulate(customers, months, seed, start)
+    segments = [_segment(12 * a.contract_cents / 100) for a in accounts]
+    return pl.DataFrame(
+        {
+            "customer_id": [f"C{i + 1:05d}" for i in range(len(accounts))],
+            "name": [a.name for a in accounts],
+            "segment": segments,
+            "edition": [a.edition for a in accounts],
+            "industry": [a.industry for a in accounts],
+            "employees": pl.Series([a.employees for a in accounts], dtype=pl.Int64),
+            "region": [a.region for a in accounts],
+            "csm": [CSMS[s][(i * 7 + seed) % len(CSMS[s])] for i, s in enumerate(segments)],
+            "start_date": pl.Series([a.first_day for a in accounts], dtype=pl.Int32).cast(pl.Date),
+            "renewal_date": pl.Series([a.renewal_day for a in accounts], dtype=pl.Int32).cast(pl.Date),
+            "churn_reason": pl.Series([a.churn_reason for a in accounts], dtype=pl.String),
+        },
+        schema_overrides={c: pl.String for c in ("customer_id", "name", "segment", "edition", "industry")},
+    ).select(CUSTOMER_COLUMNS)
+
+
+def _money(cents: int) -> str:
+    """Cents as Stripe-style text: 120000 -> "$1,200.00", -1200 -> "-$12.00"."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+
+def _money_text(cents: list[int | None]) -> list[str | None]:
+    return [None if c is None else _money(c) for c in cents]
+
+
+def to_stripe_style(billing: pl.DataFrame) -> pl.DataFrame:
+    """Canonical billing lines as a Stripe-like "invoice line items" export carrying the same information.
+
+    Headers follow STRIPE_COLUMNS, after a line ``id`` (``il_<invoice>_<n>``, n counting the invoice's lines);
+    money is text like "$1,200.00" or "-$12.00"; dates are "YYYY-MM-DD 00:00:00" timestamps (Period End is the
+    inclusive last day); currency is lowercase. Each column maps back to one canonical column without loss;
+    canonical columns that are absent are left out.
+    """
+    columns: list[pl.Expr | pl.Series] = []
+    if "invoice_id" in billing.columns:
+        line_no = (pl.int_range(pl.len()).over("invoice_id") + 1).cast(pl.String)
+        columns.append(pl.format("il_{}_{}", pl.col("invoice_id"), line_no).alias("id"))
+    else:
+        columns.append(pl.format("il_{}", (pl.int_range(pl.len()) + 1).cast(pl.String)).alias("id"))
+    for name, header in STRIPE_COLUMNS.items():
+        if name not in billing.columns:
+            continue
+        if name in ("unit_price", "amount"):
+            cents = (billing[name] * 100).round(0).cast(pl.Int64).to_list()
+            columns.append(pl.Series(header, _money_text(cents), dtype=pl.String))
+        elif name in ("period_start", "period_end"):
+            columns.append(pl.col(name).dt.strftime(STRIPE_TIMESTAMP_FORMAT).alias(header))
+        elif name == "currency":
+            columns.append(pl.col(name).str.to_lowercase().alias(header))
+        else:
+            columns.append(pl.col(name).alias(header))
+    return billing.select(columns)

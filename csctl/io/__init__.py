@@ -1,0 +1,1 @@
+"""Reading exports into canonical tables, and writing outputs atomically."""

@@ -1,0 +1,415 @@
+"""Typing and validating an export into a canonical table (DESIGN.md §3 "Reading rules").
+
+A value that does not parse is never dropped or coerced silently: the read stops with the file, row, column,
+value and what was expected, or with ``skip_bad_rows`` skips and counts those rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from csctl.errors import InputError
+from csctl.io.columns import Mapping
+from csctl.io.read import ROW, Raw
+from csctl.io.schema import Column, TableSpec
+
+SAMPLE_ROWS = 2000
+ISO_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+DMY_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y")
+MDY_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
+MONEY_SHAPE = r"^\(?[-+]?(?:[A-Za-z]{3} ?)?[$€£¥]?\s?[-+]?\d[\d,.' ]*(?: ?[A-Za-z]{3})?\)?$"
+FORMULA_ESCAPE = r"^'([=+\-@\t\r])"
+
+
+@dataclass
+class ReadOptions:
+    preset: str | None = None
+    date_order: str | None = None  # ymd, dmy, mdy
+    decimal_comma: bool | None = None  # None: detect from the values
+    skip_bad_rows: bool = False
+    base_currency: str = "USD"
+    fx: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Canonical:
+    frame: pl.DataFrame
+    mapping: Mapping
+    label: str
+    notes: list[str]
+    skipped: int = 0
+
+
+def _bad_value_error(label: str, row: int, source: str, canonical: str, value: object, expected: str) -> InputError:
+    column = f"column '{source}'" if source == canonical else f"column '{source}' ({canonical})"
+    return InputError(f"{label}: row {row}, {column}: cannot read {str(value)!r} as {expected}")
+
+
+# --- value parsers: each returns (parsed expression, description of what was expected) -------------------------
+def _money_expr(src: pl.Expr, decimal_comma: bool, clean: bool) -> pl.Expr:
+    if not clean:
+        return src.cast(pl.Float64, strict=False)
+    s = src.str.strip_chars()
+    shaped = s.str.contains(MONEY_SHAPE)
+    negative = (s.str.starts_with("(") & s.str.ends_with(")")) | s.str.contains("-", literal=True)
+    digits = s.str.replace_all(r"[^\d,.]", "")
+    if decimal_comma:
+        digits = digits.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    else:
+        digits = digits.str.replace_all(",", "", literal=True)
+    value = digits.cast(pl.Float64, strict=False)
+    return pl.when(shaped).then(pl.when(negative).then(-value).otherwise(value)).otherwise(None)
+
+
+def _is_plain_number(values: pl.Series) -> bool:
+    return bool(values.drop_nulls().cast(pl.Float64, strict=False).null_count() == 0)
+
+
+def _detect_decimal_comma(values: pl.Series) -> bool:
+    """Decimal comma when some value ends in ',d' or ',dd' (thousands separators are followed by 3 digits)."""
+    text = values.drop_nulls().cast(pl.String)
+    return bool(text.str.contains(r",\d{1,2}\)?$").any()) and not bool(text.str.contains(r"\.\d{1,2}\)?$").any())
+
+
+def _date_expr(src: pl.Expr, fmt: str) -> pl.Expr:
+    if fmt == "epoch_s":
+        return pl.from_epoch(src.cast(pl.Int64, strict=False), time_unit="s").dt.date()
+    if fmt == "epoch_ms":
+        return pl.from_epoch(src.cast(pl.Int64, strict=False), time_unit="ms").dt.date()
+    if fmt == "%Y-%m-%d":  # ISO dates and timestamps ("2024-01-15 10:00:00", "2024-01-15T10:00:00Z")
+        return src.str.slice(0, 10).str.to_date(fmt, strict=False)
+    if fmt == "%Y%m%d":
+        return src.str.to_date(fmt, strict=False)
+    return src.str.extract(r"^\s*([^\sT]+)").str.to_date(fmt, strict=False)
+
+
+def _parses(values: pl.Series, fmt: str) -> bool:
+    present = values.drop_nulls()
+    if present.len() == 0:
+        return True
+    return bool(present.to_frame("v").select(_date_expr(pl.col("v"), fmt)).to_series().null_count() == 0)
+
+
+def _choose_date_format(values: pl.Series, order: str | None, whole: pl.LazyFrame, source: str) -> str | None:
+    """Pick the date format that reads every sampled value; None when none does (errors name the rows)."""
+    present = values.drop_nulls()
+    if present.len() == 0:
+        return "%Y-%m-%d"
+    if present.str.contains(r"^\d{13}$").all():
+        return "epoch_ms"
+    if present.str.contains(r"^\d{9,10}$").all():
+        return "epoch_s"
+    for fmt in ISO_FORMATS:
+        if _parses(present, fmt):
+            return fmt
+    if order == "dmy":
+        return next((f for f in DMY_FORMATS if _parses(present, f)), None)
+    if order == "mdy":
+        return next((f for f in MDY_FORMATS if _parses(present, f)), None)
+    dmy = [f for f in DMY_FORMATS if _parses(present, f)]
+    mdy = [f for f in MDY_FORMATS if _parses(present, f)]
+    if dmy and not mdy:
+        return dmy[0]
+    if mdy and not dmy:
+        return mdy[0]
+    if dmy and mdy:  # every sampled day is ≤ 12: look at the whole column before deciding
+        column = whole.select(pl.col(source)).collect().to_series().cast(pl.String)
+        d_ok = [f for f in dmy if _parses(column, f)]
+        m_ok = [f for f in mdy if _parses(column, f)]
+        if d_ok and not m_ok:
+            return d_ok[0]
+        if m_ok and not d_ok:
+            return m_ok[0]
+        raise InputError(
+            f"column '{source}': dates like {present[0]!r} could be day/month or month/day",
+            hint="pass --date-order dmy or --date-order mdy (or set read.date_order in csctl.yaml)",
+        )
+    return None
+
+
+def _unescape_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Undo csctl's own formula-injection escape (a leading ' before = + - @ tab CR) in text columns."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not text:
+        return frame
+    flagged = frame.select(pl.col(text).str.starts_with("'").any()).row(0)
+    escaped = [name for name, hit in zip(text, flagged, strict=True) if hit]
+    if not escaped:
+        return frame
+    return frame.with_columns(pl.col(escaped).str.replace(FORMULA_ESCAPE, "${1}"))
+
+
+@dataclass
+class _Plan:
+    column: Column
+    source: str | None
+    scale: float
+    expr: pl.Expr
+    expected: str
+    check: bool  # whether a null result from a non-null value is a bad value
+
+
+def _plan_column(
+    column: Column,
+    source: str | None,
+    scale: float,
+    raw: Raw,
+    schema: pl.Schema,
+    sample: pl.DataFrame,
+    opts: ReadOptions,
+    notes: list[str],
+    clean: bool,
+) -> _Plan:
+    name = column.name
+    if source is None:
+        empty: dict[str, pl.DataType] = {"money": pl.Float64(), "number": pl.Float64(), "date": pl.Date()}
+        return _Plan(column, None, 1.0, pl.lit(None, empty.get(column.type, pl.String())).alias(name), "", False)
+    src = pl.col(source)
+    dtype = schema[source]
+    text = dtype == pl.String
+    if column.type in ("money", "number", "integer"):
+        if dtype.is_numeric() or dtype == pl.Boolean:
+            expr = src.cast(pl.Float64)
+        else:
+            values = sample[source].cast(pl.String) if source in sample.columns else pl.Series([], dtype=pl.String)
+            decimal_comma = opts.decimal_comma
+            if decimal_comma is None and column.type == "money":
+                decimal_comma = _detect_decimal_comma(values)
+                if decimal_comma:
+                    notes.append(f"{raw.source.label}: column '{source}' read with a decimal comma (1.234,56)")
+            plain = not decimal_comma and not clean and _is_plain_number(values)
+            expr = _money_expr(src.cast(pl.String), bool(decimal_comma), clean=not plain)
+        if scale != 1.0:
+            expr = expr * scale
+        expected = "an amount (e.g. 1200.00, $1,200.00, (12.00))" if column.type == "money" else "a number"
+        return _Plan(column, source, scale, expr.alias(name), expected, True)
+    if column.type == "date":
+        if dtype == pl.Date:
+            return _Plan(column, source, 1.0, src.alias(name), "", False)
+        if isinstance(dtype, pl.Datetime):
+            return _Plan(column, source, 1.0, src.dt.date().alias(name), "", False)
+        values = sample[source].cast(pl.String) if source in sample.columns else pl.Series([], dtype=pl.String)
+        fmt = _choose_date_format(values, opts.date_order, raw.frame, source)
+        fmt = fmt or "%Y-%m-%d"
+        shown = {"epoch_s": "Unix seconds", "epoch_ms": "Unix milliseconds"}.get(fmt, fmt)
+        expected = f"a date ({shown}{'; see --date-order' if fmt == '%Y-%m-%d' else ''})"
+        return _Plan(column, source, 1.0, _date_expr(src.cast(pl.String), fmt).alias(name), expected, True)
+    # id and text
+    if text:
+        expr = src.str.strip_chars() if column.type == "id" else src
+    elif dtype.is_float():
+        expr = pl.when(src == src.round(0)).then(src.cast(pl.Int64).cast(pl.String)).otherwise(src.cast(pl.String))
+    else:
+        expr = src.cast(pl.String)
+    return _Plan(column, source, 1.0, expr.alias(name), "", False)
+
+
+def to_canonical(
+    raw: Raw, spec: TableSpec, mapping: Mapping, opts: ReadOptions, only: tuple[str, ...] | None = None
+) -> Canonical:
+    """Type and validate the mapped columns; extra columns pass through untouched.
+
+    ``only``: read just these canonical columns (plus the required ones) and no extras: a command that needs
+    a few columns of a wide export parses only those.
+    """
+    notes = list(raw.notes)
+    schema = raw.frame.collect_schema()
+    used = {m.source for m in mapping.columns.values()}
+    extras = [c for c in raw.columns if c not in used and c not in {col.name for col in spec.columns}]
+    if only is not None:
+        keep = set(only) | set(spec.required)
+        spec = TableSpec(spec.name, tuple(c for c in spec.columns if c.name in keep), spec.one_of)
+        mapping = Mapping(
+            mapping.table, {k: v for k, v in mapping.columns.items() if k in keep}, mapping.missing, mapping.preset
+        )
+        extras = []
+    sources = [m.source for m in mapping.columns.values()]
+    sample = _collect(raw, raw.frame.select(sources).head(SAMPLE_ROWS))
+    if sample.height == 0:
+        raise InputError(f"{raw.source.label}: has a header but no data rows")
+
+    def plans(clean: bool) -> list[_Plan]:
+        out = []
+        for column in spec.columns:
+            m = mapping.columns.get(column.name)
+            out.append(
+                _plan_column(
+                    column,
+                    m.source if m else None,
+                    m.scale if m else 1.0,
+                    raw,
+                    schema,
+                    sample,
+                    opts,
+                    notes,
+                    clean,
+                )
+            )
+        return out
+
+    current = plans(clean=False)
+    frame, bad = _evaluate(raw, current, extras, spec)
+    if bad.height and any(p.check and p.column.type in ("money", "number") for p in current):
+        current = plans(clean=True)  # a value the sample did not show (e.g. "$1,200.00" after plain numbers)
+        frame, bad = _evaluate(raw, current, extras, spec)
+    skipped = 0
+    if bad.height:
+        if not opts.skip_bad_rows:
+            raise _describe(raw, bad.row(0, named=True), current, spec, bad.height)
+        skipped = bad.height
+        frame = frame.join(bad.select(ROW), on=ROW, how="anti")
+        first = _describe(raw, bad.row(0, named=True), current, spec, bad.height)
+        notes.append(
+            f"skipped {skipped:,} bad row{'s' if skipped != 1 else ''} (--skip-bad-rows); first: {first.message}"
+        )
+        if frame.height == 0:
+            raise InputError(f"{raw.source.label}: every row is bad; nothing left to read")
+    if raw.format == "csv":
+        _check_ragged(raw, frame)
+        frame = _unescape_text(frame)
+    frame = _convert_currency(frame, raw.source.label, opts, notes)
+    return Canonical(frame, mapping, raw.source.label, notes, skipped)
+
+
+def _collect(raw: Raw, frame: pl.LazyFrame) -> pl.DataFrame:
+    try:
+        return frame.collect()
+    except pl.exceptions.ComputeError as exc:
+        message = str(exc)
+        if "more fields" in message or "ragged" in message:
+            row = _ragged_row(raw)
+            where = f"row {row[0]} has {row[1]} fields" if row else "a row has more fields than the header"
+            raise InputError(f"{raw.source.label}: {where}; the header has {len(raw.columns)} (ragged rows)") from None
+        if "utf-8" in message.lower() or "utf8" in message.lower():
+            raise InputError(f"{raw.source.label}: invalid UTF-8 after the first bytes; re-export as UTF-8") from None
+        raise InputError(f"{raw.source.label}: cannot read: {message.strip().splitlines()[0]}") from None
+
+
+def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Collect the typed table once, with one flag per row and column that did not parse."""
+    flags = []
+    for p in plans:
+        if p.check and p.source is not None:
+            flags.append((pl.col(p.source).is_not_null() & p.expr.is_null()).alias(f"__bad_{p.column.name}"))
+        if p.column.required and p.source is not None:
+            present = p.expr.is_not_null() if p.check else p.expr.is_not_null() & (p.expr != "")
+            flags.append((~present).alias(f"__missing_{p.column.name}"))
+    frame = raw.frame.select(ROW, *[p.expr for p in plans], *[pl.col(c) for c in extras], *flags)
+    order = _order_rule(spec)
+    if order is not None:
+        frame = frame.with_columns(order.alias("__order"))
+    full = _collect(raw, frame)
+    flag_names = [c for c in full.columns if c.startswith("__bad_") or c.startswith("__missing_") or c == "__order"]
+    if not flag_names:
+        return full, full.clear().select(ROW)
+    any_bad = pl.any_horizontal([pl.col(c).fill_null(False) for c in flag_names])
+    bad = full.filter(any_bad)
+    return full.drop(flag_names), bad
+
+
+def _order_rule(spec: TableSpec) -> pl.Expr | None:
+    if spec.name == "billing":
+        return pl.col("period_end").is_not_null() & (pl.col("period_end") < pl.col("period_start"))
+    if spec.name == "subscriptions":
+        return pl.col("end_date").is_not_null() & (pl.col("end_date") < pl.col("start_date"))
+    return None
+
+
+def _describe(raw: Raw, row: dict[str, object], plans: list[_Plan], spec: TableSpec, count: int) -> InputError:
+    label = raw.source.label
+    more = (
+        f" ({count - 1:,} more bad row{'s' if count != 2 else ''}; --skip-bad-rows skips and counts them)"
+        if count > 1
+        else ""
+    )
+    for p in plans:
+        if row.get(f"__bad_{p.column.name}"):
+            assert p.source is not None
+            original = _original_value(raw, int(row[ROW]), p.source)  # type: ignore[call-overload]
+            err = _bad_value_error(label, int(row[ROW]), p.source, p.column.name, original, p.expected)  # type: ignore[call-overload]
+            err.message += more
+            err.args = (err.message,)
+            return err
+    for p in plans:
+        if row.get(f"__missing_{p.column.name}"):
+            assert p.source is not None
+            return InputError(f"{label}: row {row[ROW]}, column '{p.source}': {p.column.name} is empty{more}")
+    if row.get("__order"):
+        start, end = ("period_start", "period_end") if spec.name == "billing" else ("start_date", "end_date")
+        return InputError(f"{label}: row {row[ROW]}: {end} {row[end]} is before {start} {row[start]}{more}")
+    return InputError(f"{label}: row {row[ROW]} is not valid{more}")
+
+
+def _original_value(raw: Raw, row: int, source: str) -> object:
+    found = raw.frame.filter(pl.col(ROW) == row).select(source).collect()
+    return found.item(0, 0) if found.height else None
+
+
+def _ragged_row(raw: Raw) -> tuple[int, int] | None:
+    """The first record whose field count differs from the header's, by a csv-module pass over the file."""
+    if raw.target is None or raw.separator is None:
+        return None
+    if isinstance(raw.target, Path):
+        handle: io.TextIOBase = raw.target.open("r", encoding="utf-8-sig", newline="")
+    else:
+        handle = io.StringIO(raw.target.decode("utf-8-sig", errors="replace"), newline="")
+    with handle:
+        reader = csv.reader(handle, delimiter=raw.separator)
+        width = len(next(reader, []))
+        for number, record in enumerate(reader, start=2):
+            if record and len(record) != width:
+                return number, len(record)
+    return None
+
+
+def _check_ragged(raw: Raw, frame: pl.DataFrame) -> None:
+    """Rows with fewer fields than the header would read as empty trailing values: find and refuse them."""
+    last = raw.columns[-1] if raw.columns else None
+    if last is None:
+        return
+    nulls = (
+        raw.frame.select(pl.col(last).is_null().sum()).collect().item()
+        if last not in frame.columns
+        else frame[last].null_count()
+    )
+    if not nulls:
+        return
+    found = _ragged_row(raw)
+    if found is not None:
+        raise InputError(
+            f"{raw.source.label}: row {found[0]} has {found[1]} fields; the header has {len(raw.columns)} (ragged rows)"
+        )
+
+
+def _convert_currency(frame: pl.DataFrame, label: str, opts: ReadOptions, notes: list[str]) -> pl.DataFrame:
+    """One currency per run: convert with the fx table, or stop when an export mixes currencies without one."""
+    if "currency" not in frame.columns:
+        return frame
+    codes = frame["currency"].drop_nulls().str.to_uppercase().unique().sort().to_list()
+    base = opts.base_currency.upper()
+    foreign = [c for c in codes if c != base]
+    if not foreign:
+        return frame
+    if len(codes) == 1 and not opts.fx:
+        notes.append(f"{label}: amounts are in {codes[0]}")
+        opts.base_currency = codes[0]
+        return frame
+    missing = [c for c in foreign if c not in opts.fx]
+    if missing:
+        raise InputError(
+            f"{label}: amounts in {', '.join(codes)} but no fx rate for {', '.join(missing)}",
+            hint=f"add an fx table to csctl.yaml converting each currency into {base}, e.g. fx: {{{missing[0]}: 1.08}}",
+        )
+    rates = (
+        pl.col("currency")
+        .str.to_uppercase()
+        .replace_strict({**opts.fx, base: 1.0}, default=1.0, return_dtype=pl.Float64)
+    )
+    money = [c for c in ("amount", "unit_price", "mrr", "arr") if c in frame.columns]
+    notes.append(f"{label}: converted {', '.join(foreign)} into {base} with the fx table")
+    return frame.with_columns([(pl.col(c) * rates).alias(c) for c in money])

@@ -1,0 +1,81 @@
+"""The canonical tables of DESIGN.md §3: each column's type and whether it is required."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnType = Literal["id", "text", "money", "number", "integer", "date", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    one_of: tuple[tuple[str, ...], ...] = ()  # groups of which at least one column is required
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _t(name: str, *cols: Column, one_of: tuple[tuple[str, ...], ...] = ()) -> TableSpec:
+    return TableSpec(name, cols, one_of)
+
+
+C = Column
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        _t(
+            "billing",
+            C("customer_id", "id", True),
+            C("amount", "money", True),
+            C("period_start", "date", True),
+            C("period_end", "date"),
+            C("product", "text"),
+            C("quantity", "number"),
+            C("unit_price", "money"),
+            C("currency", "text"),
+            C("invoice_id", "id"),
+            C("status", "text"),
+            C("customer_name", "text"),
+        ),
+        _t(
+            "subscriptions",
+            C("customer_id", "id", True),
+            C("start_date", "date", True),
+            C("mrr", "money", True),
+            C("end_date", "date"),
+            C("product", "text"),
+            C("quantity", "number"),
+            C("currency", "text"),
+            C("subscription_id", "id"),
+        ),
+        _t(
+            "customers",
+            C("customer_id", "id", True),
+            C("name", "text"),
+            C("segment", "text"),
+            C("edition", "text"),
+            C("industry", "text"),
+            C("employees", "number"),
+            C("region", "text"),
+            C("csm", "text"),
+            C("start_date", "date"),
+            C("renewal_date", "date"),
+            C("arr", "money"),
+            C("churn_reason", "text"),
+        ),
+    )
+}

@@ -1,0 +1,276 @@
+"""The registry of named metrics: each defined once, used by --fail-on, plan and assess.
+
+A metric has a name (the user-facing key in ``-f json`` and in ``--fail-on``), the command that measures it,
+a unit, which direction is better, and its definition (shown by ``--explain``). This module imports nothing
+heavy: ``csctl --help`` and argument checks use it without loading Polars.
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from csctl.errors import UsageError
+
+Unit = Literal["money", "ratio", "count", "multiple"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    unit: Unit
+    command: str
+    better: Literal["up", "down"] | None
+    definition: str
+    section: str = ""
+
+
+REGISTRY: dict[str, Metric] = {}
+
+
+def _register(
+    name: str,
+    label: str,
+    unit: Unit,
+    better: Literal["up", "down"] | None,
+    definition: str,
+    *,
+    command: str,
+    section: str,
+) -> None:
+    if name in REGISTRY:
+        raise ValueError(f"metric {name} registered twice")
+    REGISTRY[name] = Metric(name, label, unit, command, better, definition, section)
+
+
+def _numbers(
+    name: str, label: str, unit: Unit, better: Literal["up", "down"] | None, definition: str, section: str
+) -> None:
+    _register(name, label, unit, better, definition, command="numbers", section=section)
+
+
+# --- numbers: dollars first -------------------------------------------------------------------------------
+_numbers(
+    "mrr",
+    "MRR",
+    "money",
+    "up",
+    "Monthly recurring revenue in the as-of month: Σ customer MRR c(m).",
+    "revenue",
+)
+_numbers("arr", "ARR", "money", "up", "Annual recurring revenue: 12 × MRR.", "revenue")
+_numbers(
+    "gross_revenue_churn_mrr",
+    "Gross revenue churn $",
+    "money",
+    "down",
+    "MRR lost this month: −(churn + contraction + price erosion).",
+    "revenue churn",
+)
+_numbers(
+    "net_revenue_churn_mrr",
+    "Net revenue churn $",
+    "money",
+    "down",
+    "MRR lost net of gains from existing customers: −(churn + contraction + price erosion + expansion + "
+    "price uplift + upsell); negative when existing customers grow.",
+    "revenue churn",
+)
+_numbers(
+    "gross_revenue_churn",
+    "Gross revenue churn %",
+    "ratio",
+    "down",
+    "−(churn + contraction + price_erosion) / mrr_start, for the as-of month.",
+    "revenue churn",
+)
+_numbers(
+    "net_revenue_churn",
+    "Net revenue churn %",
+    "ratio",
+    "down",
+    "−(churn + contraction + price_erosion + expansion + price_uplift + upsell) / mrr_start; reactivation is "
+    "new money, not retention.",
+    "revenue churn",
+)
+_numbers(
+    "gross_revenue_churn_12m",
+    "Gross revenue churn % (monthly, trailing 12 months)",
+    "ratio",
+    "down",
+    "Σ headwind / Σ mrr_start over the 12 months ending at as-of: the average monthly gross revenue churn.",
+    "revenue churn",
+)
+for _name, _label, _def in (
+    ("new_mrr", "New", "MRR of customers with no MRR in any earlier month."),
+    ("reactivation_mrr", "Reactivation", "MRR of returning customers (no MRR last month, some before)."),
+    ("expansion_mrr", "Expansion", "Volume growth on products a retained customer had last month."),
+    ("price_uplift_mrr", "Price uplift", "Price growth: (p1/q1 − p0/q0) × q0 where positive."),
+    ("upsell_mrr", "Upsell", "MRR of products a retained customer did not have last month."),
+    ("contraction_mrr", "Contraction", "Products dropped and volume lost by retained customers (negative)."),
+    ("price_erosion_mrr", "Price erosion", "Price cuts: (p1/q1 − p0/q0) × q0 where negative (negative)."),
+    ("churn_mrr", "Churn (logos lost $)", "Last month's MRR of customers with no MRR this month (negative)."),
+):
+    _numbers(_name, _label, "money", None, _def + " Signed as in the bridge.", "bridge")
+_numbers("headwind_mrr", "Headwind", "money", "up", "churn + contraction + price_erosion (≤ 0).", "bridge")
+_numbers("tailwind_mrr", "Tailwind", "money", "up", "expansion + price_uplift + upsell (≥ 0).", "bridge")
+_numbers(
+    "grr_1m",
+    "GRR (month)",
+    "ratio",
+    "up",
+    "Σ min(c(m), c(m−1)) / Σ c(m−1) over customers with c(m−1) > 0.",
+    "retention",
+)
+_numbers("nrr_1m", "NRR (month)", "ratio", "up", "Σ c(m) / Σ c(m−1) over customers with c(m−1) > 0.", "retention")
+_numbers(
+    "grr_3m",
+    "GRR (quarter)",
+    "ratio",
+    "up",
+    "Σ min(c(b), c(a−1)) / Σ c(a−1), a = as-of − 2, b = as-of, over customers with c(a−1) > 0.",
+    "retention",
+)
+_numbers("nrr_3m", "NRR (quarter)", "ratio", "up", "Σ c(b) / Σ c(a−1), a = as-of − 2, b = as-of.", "retention")
+_numbers(
+    "grr_12m",
+    "GRR (12 months)",
+    "ratio",
+    "up",
+    "Σ min(c(b), c(a−1)) / Σ c(a−1), a = as-of − 11 (base c(as-of − 12)), b = as-of.",
+    "retention",
+)
+_numbers("nrr_12m", "NRR (12 months)", "ratio", "up", "Σ c(b) / Σ c(as-of − 12) over that base.", "retention")
+_numbers(
+    "eligible_churn",
+    "Eligible churn",
+    "ratio",
+    "down",
+    "MRR lost (churned or downgraded) by customers due for renewal this month / their MRR last month. Due: a "
+    "billing term ended last month, or customers.renewal_date falls in the month (subscription exports without "
+    "renewal dates: every customer is due every month).",
+    "retention",
+)
+_numbers(
+    "quick_ratio",
+    "Quick ratio",
+    "multiple",
+    "up",
+    "(new + reactivation + expansion + price_uplift + upsell) / −(churn + contraction + price_erosion).",
+    "retention",
+)
+# --- logos second ---------------------------------------------------------------------------------------------
+_numbers("customers", "Customers", "count", "up", "Customers with MRR > 0 in the as-of month.", "logos")
+_numbers("arpa", "ARPA", "money", "up", "Average MRR per active customer: MRR / customers.", "logos")
+_numbers("new_customers", "New customers", "count", "up", "Customers whose first month with MRR is as-of.", "logos")
+_numbers(
+    "reactivated_customers",
+    "Reactivated customers",
+    "count",
+    "up",
+    "Customers back after months without MRR.",
+    "logos",
+)
+_numbers("logos_lost", "Logos lost", "count", "down", "Customers with MRR last month and none this month.", "logos")
+_numbers(
+    "logo_churn_rate",
+    "Logo churn %",
+    "ratio",
+    "down",
+    "customers_churned / customers_start for the month.",
+    "logos",
+)
+_numbers(
+    "logo_churn_12m",
+    "Logo churn (12 months)",
+    "ratio",
+    "down",
+    "Share of the customers with MRR 12 months before as-of who have none in the as-of month.",
+    "logos",
+)
+# --- value ---------------------------------------------------------------------------------------------------
+_numbers("gross_margin", "Gross margin", "ratio", "up", "From the config (gross_margin); 75% by default.", "value")
+_numbers(
+    "clv_churn_rate",
+    "Churn rate used for CLV",
+    "ratio",
+    "down",
+    "The monthly churn basis of CLV (config clv.churn_basis; trailing-12-month gross revenue churn by default).",
+    "value",
+)
+_numbers(
+    "clv",
+    "CLV",
+    "money",
+    "up",
+    "gross margin × ARPA / monthly churn rate; unbounded (null) when churn is zero.",
+    "value",
+)
+
+
+# --- --fail-on -------------------------------------------------------------------------------------------------
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "=": operator.eq,
+}
+_CONDITION = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>|=)\s*(-?[0-9][0-9_.,]*(?:e-?\d+)?)\s*(%?)\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Condition:
+    text: str
+    metric: str
+    op: str
+    threshold: float
+
+    def breached(self, value: float) -> bool:
+        return _OPERATORS[self.op](value, self.threshold)
+
+
+def suggest(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def parse_condition(text: str, command: str | None = None) -> Condition:
+    """Parse ``NAME OP NUMBER[%]`` (e.g. ``grr_12m<0.9``, ``red_share>25%``); usage error when it is not one."""
+    match = _CONDITION.match(text)
+    if not match:
+        raise UsageError(
+            f"--fail-on {text!r}: expected METRIC OP NUMBER, e.g. 'grr_12m<0.9' or 'red_share>25%'",
+        )
+    name, op, number, percent = match.groups()
+    if name not in REGISTRY:
+        raise UsageError(f"--fail-on {text!r}: unknown metric {name!r}.{suggest(name, sorted(REGISTRY))}")
+    metric = REGISTRY[name]
+    if command is not None and metric.command != command:
+        raise UsageError(f"--fail-on {text!r}: {name} is measured by 'csctl {metric.command}', not 'csctl {command}'")
+    threshold = float(number.replace("_", "").replace(",", ""))
+    if percent:
+        threshold /= 100
+    return Condition(text.strip(), name, op, threshold)
+
+
+def breaches(conditions: list[Condition], values: Mapping[str, float | int | None]) -> tuple[list[str], list[str]]:
+    """The conditions breached (as messages), and the ones that could not be evaluated (value undefined)."""
+    breached: list[str] = []
+    undefined: list[str] = []
+    for condition in conditions:
+        value = values.get(condition.metric)
+        if value is None:
+            undefined.append(f"{condition.text}: {condition.metric} is undefined for this input")
+        elif condition.breached(float(value)):
+            breached.append(f"{condition.text}: {condition.metric} = {value:.6g}")
+    return breached, undefined

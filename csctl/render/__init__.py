@@ -1,0 +1,39 @@
+"""One renderer per output format: render(result, fmt) -> bytes. Renderers show; they never compute."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from csctl.result import Result
+
+FORMATS = ("table", "csv", "tsv", "json", "ndjson", "markdown", "xlsx")
+EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xlsx": "xlsx",
+    ".txt": "table",
+}
+_MODULES = {
+    "table": "csctl.render.table",
+    "csv": "csctl.render.delimited",
+    "tsv": "csctl.render.delimited",
+    "json": "csctl.render.json",
+    "ndjson": "csctl.render.json",
+    "markdown": "csctl.render.markdown",
+    "xlsx": "csctl.render.xlsx",
+}
+BINARY = ("xlsx",)
+
+
+def render(result: Result, fmt: str, *, to_file: bool, width: int | None = None, color: bool = False) -> bytes:
+    """The bytes of ``result`` in ``fmt``. ``to_file``: written with -o (CSV then escapes formula-like text)."""
+    module = importlib.import_module(_MODULES[fmt])
+    return module.render(result, fmt=fmt, to_file=to_file, width=width, color=color)

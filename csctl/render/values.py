@@ -1,0 +1,73 @@
+"""Cell values for people (table, markdown) and for files (csv): the column kinds decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from csctl.result import Table
+from csctl.units import format_unit
+
+RATE_DECIMALS = 6
+
+
+def display_rows(table: Table, currency: str) -> tuple[list[str], list[list[str]]]:
+    """Headers and formatted rows; a table with value and unit columns is formatted row by row."""
+    frame = table.frame
+    headers = list(frame.columns)
+    per_row_unit = "value" in headers and "unit" in headers
+    rows: list[list[str]] = []
+    for record in frame.iter_rows(named=True):
+        cells = []
+        for name in headers:
+            value = record[name]
+            if per_row_unit and name == "value":
+                cells.append(format_unit(value, str(record["unit"]), currency))
+            else:
+                cells.append(_cell(value, table.kind(name), currency))
+        rows.append(cells)
+    if per_row_unit:
+        keep = [i for i, h in enumerate(headers) if h != "unit"]
+        headers = [headers[i] for i in keep]
+        rows = [[row[i] for i in keep] for row in rows]
+    return headers, rows
+
+
+def _cell(value: Any, kind: str, currency: str) -> str:
+    if value is None:
+        return ""
+    if kind in ("money", "rate", "count", "multiple"):
+        return format_unit(value, kind, currency)
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e15 else str(value)
+    return str(value)
+
+
+def file_frame(table: Table, *, decimal_money: bool = True) -> pl.DataFrame:
+    """The frame as files carry it: money with exactly 2 decimals, rates rounded to 6, counts as integers.
+
+    ``decimal_money``: money as a 2-decimal Decimal (CSV prints 12.30); else a float rounded to cents (JSON).
+    """
+    exprs = []
+    for name, dtype in table.frame.schema.items():
+        kind = table.kind(name)
+        col = pl.col(name)
+        if kind == "money" and dtype.is_numeric():
+            money = col.cast(pl.Float64).round(2)
+            exprs.append(money.cast(pl.Decimal(38, 2)) if decimal_money else money)
+        elif kind in ("rate", "multiple") and dtype.is_float():
+            exprs.append(col.round(RATE_DECIMALS))
+        elif kind == "count" and dtype.is_numeric():
+            exprs.append(col.cast(pl.Int64))
+        else:
+            exprs.append(col)
+    return table.frame.select(exprs)
+
+
+def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """A text value starting with = + - @ tab or CR gets a leading ' (DESIGN.md §6); numbers are untouched."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not text:
+        return frame
+    return frame.with_columns(pl.col(text).str.replace(r"^([=+\-@\t\r])", "'${1}"))

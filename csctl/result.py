@@ -1,0 +1,50 @@
+"""The one result type every command returns: named tables, headline metrics, notes and definitions.
+
+Renderers turn a Result into a format; they never compute. The primary table is what ``-f csv`` writes,
+so commands chain. Column kinds tell renderers how to show values (money with 2 decimals, rates as
+fractions or percentages); a table with ``value`` and ``unit`` columns is shown row by row in its unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import polars as pl
+
+Kind = Literal["money", "rate", "count", "multiple", "text", "number"]
+
+
+@dataclass
+class Table:
+    frame: pl.DataFrame
+    title: str = ""
+    kinds: dict[str, Kind] = field(default_factory=dict)
+
+    def kind(self, column: str) -> Kind:
+        """The declared kind, else number for numeric columns and text for the rest."""
+        if column in self.kinds:
+            return self.kinds[column]
+        return "number" if self.frame.schema[column].is_numeric() else "text"
+
+
+@dataclass
+class Result:
+    command: str
+    title: str
+    tables: dict[str, Table]
+    primary: str
+    metrics: dict[str, float | int | None] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    definitions: dict[str, str] = field(default_factory=dict)
+    explain: bool = False
+
+    @property
+    def primary_table(self) -> Table:
+        return self.tables[self.primary]
+
+    @property
+    def currency(self) -> str:
+        return str(self.meta.get("currency", "USD"))
