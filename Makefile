@@ -4,19 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint format bench golden docs clean
+.PHONY: demo test check format bench golden sample lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
 
+# requirements.lock pins every package (made with `make lock`), so a fresh install is reproducible.
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
+	touch $(VENV)/.bench
+
 demo: $(STAMP)
-	$(BIN)/csctl numbers sample_data/billing.csv --customers sample_data/customers.csv
-	$(BIN)/csctl numbers sample_data/billing.csv --view bridge --format table
+	$(BIN)/csctl numbers sample_data/billing.csv --customers sample_data/customers.csv --format table
+	$(BIN)/csctl numbers sample_data/billing.csv --view quarters --format table
+	$(BIN)/csctl numbers sample_data/billing.csv --view forecast --format table
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -34,8 +40,17 @@ format: $(STAMP)
 golden: $(STAMP)
 	CSCTL_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_render_golden.py
 
-bench: $(STAMP)
+bench: $(VENV)/.bench
 	$(BIN)/python bench/bench_numbers.py
+
+# the committed sample company (csctl sample's defaults)
+sample: $(STAMP)
+	$(BIN)/csctl sample -o sample_data
+
+lock:
+	rm -rf /tmp/csctl-lock && $(PYTHON) -m venv /tmp/csctl-lock
+	/tmp/csctl-lock/bin/pip install --quiet ".[dev,bench]"
+	/tmp/csctl-lock/bin/pip freeze --exclude-editable | grep -v '^csctl' > requirements.lock
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

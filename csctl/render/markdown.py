@@ -1,8 +1,13 @@
-"""Markdown: the whole result as a document (title, headline notes, every table, definitions)."""
+"""Markdown: the whole result as a document, from the Jinja2 template templates/result.md.j2."""
 
 from __future__ import annotations
 
+import functools
+
+import jinja2
+
 from csctl.render.values import display_rows
+from csctl.resources import resource_dir
 from csctl.result import Result, Table
 
 
@@ -10,30 +15,38 @@ def _escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("\n", " ")
 
 
-def _table(table: Table, currency: str) -> list[str]:
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(resource_dir("templates")),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # Markdown, not HTML: cells are escaped for tables by _escape
+    )
+
+
+def _table(table: Table, name: str, currency: str) -> tuple[str, list[str], list[str], list[list[str]]]:
     headers, rows = display_rows(table, currency)
     numeric = [table.kind(h) in ("money", "rate", "count", "multiple", "number") or h == "value" for h in headers]
-    lines = [
-        "| " + " | ".join(_escape(h) for h in headers) + " |",
-        "| " + " | ".join("---:" if n else "---" for n in numeric) + " |",
-    ]
-    lines += ["| " + " | ".join(_escape(c) for c in row) + " |" for row in rows]
-    return lines
+    return (
+        table.title or name,
+        [_escape(h) for h in headers],
+        ["---:" if n else "---" for n in numeric],
+        [[_escape(c) for c in row] for row in rows],
+    )
 
 
 def render(result: Result, **_: object) -> bytes:
-    out = [f"# {result.title}", ""]
-    meta = ", ".join(f"{k.replace('_', '-')}: {v}" for k, v in result.meta.items() if v is not None)
-    if meta:
-        out += [f"_{meta}_", ""]
-    if result.notes:
-        out += [f"- {_escape(note)}" for note in result.notes] + [""]
     order = [result.primary, *(n for n in result.tables if n != result.primary)]
-    for name in order:
-        table = result.tables[name]
-        out += [f"## {table.title or name}", ""]
-        out += (_table(table, result.currency) if table.frame.height else ["_no rows_"]) + [""]
-    if result.definitions:
-        out += ["## Definitions", ""]
-        out += [f"- **{name}**: {_escape(text)}" for name, text in result.definitions.items()] + [""]
-    return "\n".join(out).encode("utf-8")
+    text = (
+        _environment()
+        .get_template("result.md.j2")
+        .render(
+            result=result,
+            meta=", ".join(f"{k.replace('_', '-')}: {v}" for k, v in result.meta.items() if v is not None),
+            notes=[_escape(n) for n in result.notes],
+            tables=[_table(result.tables[name], name, result.currency) for name in order],
+            definitions=[(name, _escape(text)) for name, text in result.definitions.items()],
+        )
+    )
+    return text.encode("utf-8")
