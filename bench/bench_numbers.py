@@ -134,9 +134,8 @@ def make_billing(source: str, customers: int, months: int, out_dir: Path) -> Pat
     out_dir.mkdir(parents=True)
     if source == "csctl sample":
         argv = [CSCTL, "sample", "--customers", str(customers), "--months", str(months), "--seed", str(SEED)]
-        r = subprocess.run(
-            [*argv, "-o", str(out_dir)], capture_output=True, text=True, timeout=900, check=False
-        )
+        cmd = [*argv, "-o", str(out_dir)]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
         if r.returncode != 0 or not (out_dir / "billing.csv").exists():
             raise RuntimeError(f"csctl sample failed (exit {r.returncode}): {r.stderr.strip()[-1500:]}")
     else:
@@ -215,7 +214,7 @@ E27,A8,Price Tie,core,2,1.025,2.05,USD,2024-02-01,2024-02-29,paid
 E28,A8,Price Tie,core,3,1.00,3.00,USD,2024-03-01,2024-03-31,paid
 E29,A8,Price Tie,core,6,1.0116667,6.07,USD,2024-04-01,2024-04-30,paid
 E30,007,Leading Zero,core,1,30.00,30.00,USD,2024-02-01,,paid
-E31,7,No Leading Zero,core,1,31.00,31.00,USD,2024-02-15,2024-02-10,paid
+E31,7,No Leading Zero,core,1,31.00,31.00,USD,2024-02-15,2024-02-20,paid
 E32,A9,Late Annual,core,1,600.00,600.00,USD,2024-06-15,2025-06-14,paid
 E33,A10,One Off,onboarding,1,500.00,500.00,USD,2024-03-10,,paid
 E34,A10,One Off,core,3,10.00,30.00,USD,2024-03-10,2024-04-09,paid
@@ -280,13 +279,8 @@ def consistency_problems(label: str, rows: Rows) -> list[str]:
         iv = {k: int(x) for k, x in v.items()}
         if iv["mrr_start"] + sum(iv[k] for k in MOVEMENTS) != iv["mrr_end"]:
             problems.append(f"{label} {month}: mrr_start + movements != mrr_end")
-        c = (
-            iv["customers_start"]
-            + iv["customers_new"]
-            + iv["customers_reactivated"]
-            - iv["customers_churned"]
-        )
-        if c != iv["customers_end"]:
+        arrived = iv["customers_new"] + iv["customers_reactivated"]
+        if iv["customers_start"] + arrived - iv["customers_churned"] != iv["customers_end"]:
             problems.append(f"{label} {month}: customer counts do not add up")
         if prev is not None and (prev["mrr_end"], prev["customers_end"]) != (
             v["mrr_start"],
@@ -356,7 +350,13 @@ def currencies_in(path: Path) -> list[str]:
 
 
 def check_file(
-    *, label: str, path: Path, cwd: Path, with_csctl: bool, small: bool, bench_out: dict
+    *,
+    label: str,
+    path: Path,
+    cwd: Path,
+    with_csctl: bool,
+    small: bool,
+    bench_out: dict,
 ) -> list[str]:
     """All implementations on one file; bench_out holds results already computed by the timed runs."""
     from bridge_duckdb import bridge_duckdb
@@ -408,8 +408,10 @@ def report(
         "",
         f"- file: {lines:,} invoice lines, {size / 2**20:.1f} MiB, made by {source} "
         f"(`--customers {customers} --months {MONTHS} --seed {SEED}`)",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"{versions()}",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"- versions: {versions()}",
+        "- load average (1 min) when done: "
+        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other work on the machine skews the timings)",
         f"- best of {len(measures['baseline'].walls) or '?'} wall-clock runs (`csctl --help`: best of 5); "
         "peak RSS of the command's own process (largest over the runs)",
         "",
@@ -474,9 +476,7 @@ def versions() -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", type=int, default=1_000_000, help="target number of invoice lines")
-    ap.add_argument(
-        "--keep", type=Path, help="directory to generate and keep the data in (default: a temp dir)"
-    )
+    ap.add_argument("--keep", type=Path, help="where to generate and keep the data (default: a temp dir)")
     ap.add_argument("--runs", type=int, default=3, help="wall-clock runs per command (best is reported)")
     ap.add_argument("--fresh", action="store_true", help="regenerate the data even if cached")
     a = ap.parse_args()
@@ -494,9 +494,8 @@ def main() -> int:
     lines = count_lines(path)
 
     f = str(path)
-    baseline_code = (
-        f"import polars as pl; pl.read_csv({f!r}, columns={PARSE_COLUMNS!r}, try_parse_dates=True)"
-    )
+    read = f"pl.read_csv({f!r}, columns={PARSE_COLUMNS!r}, try_parse_dates=True)"
+    baseline_code = f"import polars as pl; {read}"
     outs = {impl: cache / f"bridge_{impl}.json" for impl in ("duckdb", "pandas")}
     plan: list[tuple[str, list[str], int, str]] = []
     if csctl_ready:
@@ -550,7 +549,12 @@ def main() -> int:
         small_files.append(("sample_data/billing.csv", committed))
     for label, p in small_files:
         problems += check_file(
-            label=label, path=p, cwd=run_dir, with_csctl=csctl_ready, small=True, bench_out={}
+            label=label,
+            path=p,
+            cwd=run_dir,
+            with_csctl=csctl_ready,
+            small=True,
+            bench_out={},
         )
 
     text = report(

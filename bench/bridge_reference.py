@@ -85,11 +85,9 @@ def bridge_reference(path: str) -> list[dict]:
                         t["contraction"] -= p0
                     else:
                         q0, q1 = pq[(cust, prod, m - 1)], pq[(cust, prod, m)]
-                        price = (
-                            _round_half_away((Fraction(p1) / q1 - Fraction(p0) / q0) * q0)
-                            if q0 > 0 and q1 > 0
-                            else 0
-                        )
+                        price = 0
+                        if q0 > 0 and q1 > 0:
+                            price = _round_half_away((Fraction(p1) / q1 - Fraction(p0) / q0) * q0)
                         volume = (p1 - p0) - price
                         t["expansion" if volume > 0 else "contraction"] += volume
                         t["price_uplift" if price > 0 else "price_erosion"] += price

@@ -534,8 +534,8 @@ def diff_bridge(frame_rows: list[dict[str, Any]], ref: Reference, units: bool = 
         for col in BRIDGE_MONEY:
             cents = want[col]
             value = got[col]
-            # in units: the nearest cent, within float noise (Polars divides by 100 as × 0.01, so 427 cents can
-            # come out as 4.2700000000000005; renderers round money to 2 decimals at output)
+            # in units: the nearest cent within float noise (Polars divides by 100 as × 0.01, so 427 cents
+            # can come out as 4.2700000000000005; renderers round money to 2 decimals at output)
             ok = round(value * 100) == cents and abs(value * 100 - cents) < 1e-6 if units else value == cents
             if not ok:
                 problems.append(f"{month} {col}: got {value}, want {cents / 100 if units else cents}")

@@ -30,7 +30,8 @@ Mar: A core price (1320/12 − 1200/12) × 12 = +120 → price uplift, volume 0;
 Apr: A core price (1000/10 − 1320/12) × 12 = −120 → price erosion, volume (1000 − 1320) + 120 = −200 →
      contraction; addon dropped → contraction −50; C reactivation +600;
      D price (400/5 − 300/3) × 3 = −60 → price erosion, volume 100 + 60 = +160 → expansion; E churn −200.
-     Due in Apr: A, D, E (and C, whose March credit "ended", but c(Mar) = 0) → eligible (370 + 0 + 200) / 1870.
+     Due in Apr: A, D, E (and C, whose March credit "ended", but c(Mar) = 0) →
+     eligible (370 + 0 + 200) / 1870.
 """
 
 from __future__ import annotations
@@ -110,8 +111,9 @@ BILLING = [
     ("E", -300.00, D(2024, 1, 10), D(2024, 4, 9), "core", N, "paid"),
 ]
 
-# month, mrr_start, new, reactivation, expansion, price_uplift, upsell, contraction, price_erosion, churn, mrr_end,
-# customers start/new/reactivated/churned/end, gross & net revenue churn, logo churn, grr, nrr, eligible, quick
+# month, mrr_start, new, reactivation, expansion, price_uplift, upsell, contraction, price_erosion, churn,
+# mrr_end, customers start/new/reactivated/churned/end, gross & net revenue churn, logo churn, grr, nrr,
+# eligible churn, quick ratio
 BILLING_BRIDGE = [
     ("2024-01", 0, 2700, 0, 0, 0, 0, 0, 0, 0, 2700, 0, 4, 0, 0, 4, N, N, N, N, N, N, N),
     (
@@ -151,10 +153,11 @@ def assert_bridge(frame: pl.DataFrame, expected: list[tuple]) -> None:
         for col in COUNT:
             assert row[col] == w[col], (w["month"], col, row[col], w[col])
         for col in RATES:
+            where = (w["month"], col, row[col], w[col])
             if w[col] is None:
-                assert row[col] is None, (w["month"], col, row[col])
+                assert row[col] is None, where
             else:
-                assert row[col] == pytest.approx(w[col], rel=1e-12, abs=1e-12), (w["month"], col, row[col], w[col])
+                assert row[col] == pytest.approx(w[col], rel=1e-12, abs=1e-12), where
 
 
 def bridge_of(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None = None) -> pl.DataFrame:
@@ -195,7 +198,9 @@ def test_billing_customer_movements_by_hand() -> None:
         **zero, "expansion": 16000, "price_erosion": -6000,
     }  # fmt: skip
     assert rows[("E", apr)]["churn"] == -20000
-    assert rows[("B", apr)] == {"customer_id": "B", "month": apr, "mrr_start": 100000, "mrr_end": 100000, **zero}
+    assert rows[("B", apr)] == {
+        "customer_id": "B", "month": apr, "mrr_start": 100000, "mrr_end": 100000, **zero,
+    }  # fmt: skip
     # B in January: new with its annual line spread over 12 months
     assert rows[("B", apr - 3)]["new"] == 100000
     assert ("C", mar + 2) not in rows  # nothing after the as-of month
@@ -205,8 +210,9 @@ def test_billing_headline_metrics_by_hand() -> None:
     r = compute_numbers("billing", billing_frame(BILLING), None, NumbersSettings(view="summary"))
     m = r.metrics
     assert m["mrr"] == 3000 and m["arr"] == 36000 and m["customers"] == 4 and m["arpa"] == 750
-    assert (m["new_mrr"], m["reactivation_mrr"], m["expansion_mrr"], m["price_uplift_mrr"]) == (0, 600, 160, 0)
-    assert (m["upsell_mrr"], m["contraction_mrr"], m["price_erosion_mrr"], m["churn_mrr"]) == (0, -250, -180, -200)
+    gains = (m["new_mrr"], m["reactivation_mrr"], m["expansion_mrr"], m["price_uplift_mrr"], m["upsell_mrr"])
+    losses = (m["contraction_mrr"], m["price_erosion_mrr"], m["churn_mrr"])
+    assert gains == (0, 600, 160, 0, 0) and losses == (-250, -180, -200)
     assert m["headwind_mrr"] == -630 and m["tailwind_mrr"] == 160
     assert m["logos_lost"] == 1
     assert m["gross_revenue_churn"] == pytest.approx(630 / 2870)
@@ -256,7 +262,8 @@ def test_rounding_by_hand() -> None:
     assert_bridge(bridge_of("billing", billing_frame(rows)), expected)
 
 
-# Subscriptions (end_date exclusive), Jan–Apr 2024; as-of = April (latest start 2024-04-10, latest end 2024-04-01):
+# Subscriptions (end_date exclusive), Jan–Apr 2024; as-of = April (latest start 2024-04-10, latest end
+# 2024-04-01):
 #     X  core 2024-01-15 … 2024-03-15 $100 × 1 seat (Jan, Feb); 2024-03-15 … open $240 × 2 seats (Mar, Apr)
 #     Y  core 2024-02-01 … 2024-03-01 $500 (Feb); 2024-04-10 … open $500 (Apr): churn in Mar, back in Apr
 #     Z  core 2024-01-01 … open $300 (no quantity); a −$30 discount row 2024-03-01 … 2024-04-01 (Mar);
@@ -268,8 +275,9 @@ def test_rounding_by_hand() -> None:
 #     Z        300   350   320   300
 #     total    400   950   560  1040
 #
-# Feb: Y new 500, Z upsell 50.  Mar: X price (240/2 − 100/1) × 1 = +20, volume 140 − 20 = +120; Y churn −500;
-# Z core 300 → 270 contraction −30.  Apr: Y reactivation +500; Z core 270 → 300 expansion +30, addon dropped −50.
+# Feb: Y new 500, Z upsell 50.
+# Mar: X price (240/2 − 100/1) × 1 = +20, volume 140 − 20 = +120; Y churn −500; Z core 300 → 270: −30.
+# Apr: Y reactivation +500; Z core 270 → 300 expansion +30, addon dropped −50.
 # Without a customers table every customer is due every month: eligible churn = lost by c(m−1) > 0 customers.
 SUBSCRIPTIONS = [
     ("X", D(2024, 1, 15), D(2024, 3, 15), 100.00, "core", 1),
@@ -282,7 +290,10 @@ SUBSCRIPTIONS = [
 ]
 SUBSCRIPTIONS_BRIDGE = [
     ("2024-01", 0, 400, 0, 0, 0, 0, 0, 0, 0, 400, 0, 2, 0, 0, 2, N, N, N, N, N, N, N),
-    ("2024-02", 400, 500, 0, 0, 0, 50, 0, 0, 0, 950, 2, 1, 0, 0, 3, 0.0, -50 / 400, 0.0, 1.0, 450 / 400, 0.0, N),
+    (
+        "2024-02", 400, 500, 0, 0, 0, 50, 0, 0, 0, 950, 2, 1, 0, 0, 3,
+        0.0, -50 / 400, 0.0, 1.0, 450 / 400, 0.0, N,
+    ),
     (
         "2024-03", 950, 0, 0, 120, 20, 0, -30, 0, -500, 560, 3, 0, 0, 1, 2,
         530 / 950, 390 / 950, 1 / 3, 420 / 950, 560 / 950, 530 / 950, 140 / 530,

@@ -60,7 +60,7 @@ def run(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None = None, *
     return compute_numbers(kind, table, customers, NumbersSettings(**kw))  # type: ignore[arg-type]
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # CLV: the seed example 75% × $500 / 1% = $37,500
 
 
@@ -78,16 +78,17 @@ def test_clv_zero_churn_is_unbounded_not_an_error() -> None:
 
 
 def steady_state_export() -> list[tuple]:
-    """100 customers at $500 from 2023-12; in each month of 2024 one of them leaves and a new one joins at $500.
+    """100 customers at $500 from 2023-12; each month of 2024 one of them leaves and a new one joins at $500.
 
     Every month of 2024: mrr_start = 100 × $500 = $50,000, churn −$500, new +$500. Trailing 12 months
-    (2024-01 … 2024-12): Σ headwind / Σ mrr_start = 12 × 500 / (12 × 50,000) = 1%. In 2024-12: MRR $50,000 over
-    100 customers → ARPA $500. CLV = 75% × $500 / 1% = $37,500.
+    (2024-01 … 2024-12): Σ headwind / Σ mrr_start = 12 × 500 / (12 × 50,000) = 1%. In 2024-12: MRR $50,000
+    over 100 customers → ARPA $500. CLV = 75% × $500 / 1% = $37,500.
     """
     rows = []
     for i in range(100):
         last = i + 1 if i < 12 else 13  # customer i < 12 has its last month in 2023-12 + i, leaves the next
-        rows += [monthly_line(f"old{i:03d}", 500.0, 2023 + (k + 11) // 12, (k + 11) % 12 + 1) for k in range(last)]
+        for k in range(last):  # month k after 2023-12
+            rows.append(monthly_line(f"old{i:03d}", 500.0, 2023 + (k + 11) // 12, (k + 11) % 12 + 1))
     for j in range(12):  # new customer j joins in 2024-(j+1) and stays
         rows += [monthly_line(f"new{j:02d}", 500.0, 2024, month) for month in range(j + 1, 13)]
     return rows
@@ -106,7 +107,8 @@ def test_clv_seed_example_from_an_export() -> None:
     # the other churn bases agree here: 12 logos lost of 12 × 100 at the start; every customer is monthly, so
     # every customer is due every month and the MRR lost by due customers is the same $500 a month
     for basis in ("logo_churn_12m", "eligible_churn_12m", "gross_revenue_churn"):
-        assert run("billing", billing(steady_state_export()), churn_basis=basis).metrics["clv"] == 37_500, basis
+        metrics = run("billing", billing(steady_state_export()), churn_basis=basis).metrics
+        assert metrics["clv"] == 37_500, basis
     assert run("billing", billing(steady_state_export()), gross_margin=0.8).metrics["clv"] == 40_000
 
 
@@ -121,7 +123,7 @@ def test_zero_churn_gives_unbounded_clv_with_a_note() -> None:
     assert any("unbounded" in note for note in r.notes)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # eligible churn: $20,000 / $2,000,000 = 1%
 
 
@@ -133,13 +135,13 @@ def annual(customer: str, mrr: float, start: dt.date, product: str = "platform")
 
 def eligible_export() -> list[tuple]:
     """As-of 2024-06. Annual terms 2023-06-01 … 2024-05-31 end in May, so these customers are due in June:
-        R1 $1,000,000 renews flat, R2 $600,000 renews at $580,000 (−$20,000 … no: see below), R3 $380,000 flat,
-        R4 $20,000 does not renew.
-    R2 renews flat too; the $20,000 lost is R4's: due MRR 1,000,000 + 600,000 + 380,000 + 20,000 = 2,000,000.
+        R1 $1,000,000, R2 $600,000, R3 $380,000 renew flat; R4 $20,000 does not renew.
+    Due MRR = 1,000,000 + 600,000 + 380,000 + 20,000 = 2,000,000; lost 20,000 → 1%.
     N2 is on a calendar-year term (due 2025-01) and gets a −$5,000 credit in June: lost MRR, but not due.
     """
-    rows = [annual(c, mrr, D(2023, 6, 1)) for c, mrr in (("R1", 1e6), ("R2", 6e5), ("R3", 3.8e5), ("R4", 2e4))]
-    rows += [annual(c, mrr, D(2024, 6, 1)) for c, mrr in (("R1", 1e6), ("R2", 6e5), ("R3", 3.8e5))]
+    due = (("R1", 1_000_000), ("R2", 600_000), ("R3", 380_000), ("R4", 20_000))
+    rows = [annual(c, mrr, D(2023, 6, 1)) for c, mrr in due]
+    rows += [annual(c, mrr, D(2024, 6, 1)) for c, mrr in due[:3]]
     rows += [annual("N2", 10_000, D(2024, 1, 1)), ("N2", -5_000.0, D(2024, 6, 1), N, "platform", N, "paid")]
     return rows
 
@@ -185,14 +187,15 @@ def test_eligible_churn_from_subscriptions_and_renewal_dates() -> None:
     assert m["eligible_churn"] == pytest.approx(25_000 / 2_010_000, rel=1e-12)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # window retention: grr/nrr over 3 and 12 months, logo churn over 12 months
 
 
 def retention_export() -> pl.LazyFrame:
     """As-of 2024-12.
         P  $100 from 2023-12, flat
-        Q  $200 from 2023-12, gone in Oct and Nov 2024, back in Dec 2024 at $150 (left and came back: retained)
+        Q  $200 from 2023-12, gone in Oct and Nov 2024, back in Dec 2024 at $150 (left and came back:
+           retained)
         R  $300 from 2023-12, gone from 2024-06
         S  $400 from 2024-03, $500 from 2024-11
         T  $1,000 from 2024-11 (new)
@@ -229,7 +232,7 @@ def test_window_retention_by_hand() -> None:
 
 
 def test_window_retention_quarter_rows() -> None:
-    """The bridge by quarter carries the window retention of each quarter (2024-Q4: Oct … Dec, base c(Sep))."""
+    """The bridge by quarter carries each quarter's window retention (2024-Q4: Oct … Dec, base c(Sep))."""
     r = run("subscriptions", retention_export(), as_of=index(2024, 12), view="bridge", period="quarter")
     rows = {row["quarter"]: row for row in r.tables["bridge"].frame.to_dicts()}
     q4 = rows["2024-Q4"]
@@ -243,7 +246,7 @@ def test_window_retention_quarter_rows() -> None:
     assert (q4["customers_new"], q4["customers_reactivated"], q4["customers_churned"]) == (1, 1, 1)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # zero denominators
 
 
@@ -276,12 +279,12 @@ def test_zero_denominator_rates_are_null() -> None:
     assert m["quick_ratio"] == 0
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # revenue by quarter
 
 
 def test_quarters_are_complete_quarters_only_and_at_most_eight() -> None:
-    """As-of 2024-11: 2024-Q4 is incomplete. Data from 2022-01 gives 11 complete quarters; the last 8 are shown.
+    """As-of 2024-11: 2024-Q4 is incomplete. Data from 2022-01 gives 11 complete quarters; the last 8 show.
         A $100 a month from 2022-01, $120 from 2024-08
         B $50 a month in May, Jun, Jul 2023
     2022-Q4 300 · 2023-Q1 300 · 2023-Q2 300 + 100 = 400 · 2023-Q3 300 + 50 = 350 · 2023-Q4 300 · 2024-Q1 300 ·
@@ -318,7 +321,7 @@ def test_quarters_with_short_history() -> None:
     assert any("2 complete quarters" in note for note in r.notes)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # forecast
 
 
@@ -332,7 +335,8 @@ def test_forecast_base_case_by_hand() -> None:
     Fixed point n / (1 − r) = 3,000, so MRR(k months on) = 3,000 − 1,820 × 0.95^k:
         year 1 ends (k = 12): 3,000 − 1,820 × 0.540360… = 2,016.54
         year 2 ends (k = 24): 3,000 − 1,820 × 0.291989… = 2,468.58
-        year 1 revenue = Σ k=1..12 = 36,000 − 1,820 × 0.95 × (1 − 0.95^12) / 0.05 = 36,000 − 15,894.35 = 20,105.65
+        year 1 revenue = Σ k=1..12 = 36,000 − 1,820 × 0.95 × (1 − 0.95^12) / 0.05
+                       = 36,000 − 15,894.35 = 20,105.65
     Low/high: 25th/75th percentile (linear) of r {0.9, 1.0} → 0.925 / 0.975, of n {100, 200} → 125 / 175.
     """
     subs = subscriptions(
@@ -362,8 +366,8 @@ def test_forecast_base_case_by_hand() -> None:
 
 
 def test_forecast_first_two_steps() -> None:
-    """MRR(t+1) = MRR(t)·r + n, checked step by step with r = 1 and n = 0 … a flat business stays flat, and with
-    one month of growth (r = 1.1 from net revenue churn −10%, n = 0) MRR × 1.1 each month."""
+    """MRR(t+1) = MRR(t)·r + n: a flat business (r = 1, n = 0) stays flat; with one month of growth
+    (r = 1.1 from net revenue churn −10%, n = 0) MRR grows × 1.1 each month."""
     flat = [monthly_line("a", 100.0, 2024, month) for month in (1, 2, 3)]
     rows = run("billing", billing(flat), view="forecast").tables["forecast"].frame.to_dicts()
     for row in rows:
@@ -376,7 +380,7 @@ def test_forecast_first_two_steps() -> None:
     assert base["revenue"] == pytest.approx(2587.50, abs=0.01)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------
 # cohorts
 
 
@@ -397,10 +401,8 @@ def cohort_export() -> pl.LazyFrame:
 
 def test_cohorts_by_month_by_hand() -> None:
     frame = run("subscriptions", cohort_export(), view="cohorts").tables["cohorts"].frame
-    got = [
-        (r["cohort"], r["age"], r["customers"], r["active"], r["logo_retention"], r["mrr"], r["revenue_retention"])
-        for r in frame.sort("cohort", "age").to_dicts()
-    ]
+    columns = ("cohort", "age", "customers", "active", "logo_retention", "mrr", "revenue_retention")
+    got = [tuple(r[c] for c in columns) for r in frame.sort("cohort", "age").to_dicts()]
     assert got == [
         ("2024-01", 0, 2, 2, 1.0, 300, 1.0),
         ("2024-01", 1, 2, 2, 1.0, 300, 1.0),
@@ -415,5 +417,6 @@ def test_cohorts_by_quarter_by_hand() -> None:
     frame = run("subscriptions", cohort_export(), view="cohorts", period="quarter").tables["cohorts"].frame
     assert frame.height == 1
     row = frame.row(0, named=True)
-    assert (row["cohort"], row["age"], row["customers"], row["active"], row["mrr"]) == ("2024-Q1", 0, 3, 2, 180)
+    got = (row["cohort"], row["age"], row["customers"], row["active"], row["mrr"])
+    assert got == ("2024-Q1", 0, 3, 2, 180)
     assert row["logo_retention"] == pytest.approx(2 / 3) and row["revenue_retention"] == 1

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from csctl.cli.console import info, state, warn
-from csctl.errors import ThresholdBreached, UsageError
+from csctl.errors import InputError, ThresholdBreached, UsageError
 
 if TYPE_CHECKING:
     from csctl.config.models import Config
@@ -170,6 +170,9 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
         raise UsageError(f"{fmt} is a binary format; write it to a file with -o report.{fmt}")
     if common.output is not None:
         _refuse_overwriting_inputs(common.output, inputs or [])
+        folder = common.output.parent
+        if not folder.is_dir():
+            raise UsageError(f"-o {common.output}: the folder {folder} does not exist")
     width = None
     if common.output is None and sys.stdout.isatty():
         import shutil
@@ -180,7 +183,10 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
     if common.output is not None:
         from csctl.io.write import write_atomic
 
-        write_atomic(common.output, data)
+        try:
+            write_atomic(common.output, data)
+        except OSError as exc:
+            raise InputError(f"-o {common.output}: cannot write: {exc.strerror or exc}") from None
         info(f"wrote {common.output}")
     else:
         try:

@@ -301,7 +301,7 @@ def _summary_tables(m: Measured, metrics: dict[str, float | int | None]) -> dict
                     "wind": wind,
                     "movement": part,
                     "mrr": row[part] / 100,
-                    "share": None if total == 0 else row[part] / total,
+                    "share": None if total == 0 else row[part] / total + 0.0,  # + 0.0: no -0.0
                 }
             )
     winds_frame = pl.DataFrame(

@@ -81,7 +81,11 @@ def resolve(headers: list[str], spec: TableSpec, preset_name: str | None, label:
     return mapping
 
 
-def missing_columns_error(headers: list[str], spec: TableSpec, mapping: Mapping, label: str) -> InputError:
+class MissingColumns(InputError):
+    """Required canonical columns not found in an export."""
+
+
+def missing_columns_error(headers: list[str], spec: TableSpec, mapping: Mapping, label: str) -> MissingColumns:
     lines = []
     unused = [h for h in headers if h not in {m.source for m in mapping.columns.values()}]
     for name in mapping.missing:
@@ -94,7 +98,7 @@ def missing_columns_error(headers: list[str], spec: TableSpec, mapping: Mapping,
             hint = f"; did you mean {guess!r}?"
         lines.append(f"{label}: required {spec.name} column {name!r} not found{hint}")
     shown = ", ".join(headers[:30]) + (" …" if len(headers) > 30 else "")
-    return InputError(
+    return MissingColumns(
         "\n".join(lines),
         hint=f"columns in the file: {shown}. Rename the column, or choose a preset with --preset "
         f"({', '.join(preset_names())}) or a preset YAML file.",

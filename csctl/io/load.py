@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from csctl.errors import InputError
-from csctl.io.columns import map_columns, missing_columns_error, resolve
+from csctl.io.columns import MissingColumns, map_columns, missing_columns_error, resolve
 from csctl.io.parse import Canonical, ReadOptions, to_canonical
 from csctl.io.read import parse_source, read_raw
 from csctl.io.schema import TABLES
@@ -39,7 +39,7 @@ def load_revenue(
     for candidate in ("billing", "subscriptions"):
         try:
             mapping = resolve(raw.columns, TABLES[candidate], opts.preset, raw.source.label)
-        except InputError:
+        except MissingColumns:
             continue
         found.append((candidate, mapping))
     if not found:

@@ -15,7 +15,7 @@ import polars as pl
 
 from csctl.errors import InputError
 from csctl.io.columns import Mapping
-from csctl.io.read import ROW, Raw
+from csctl.io.read import ROW, Raw, reopen_cp1252
 from csctl.io.schema import Column, TableSpec
 
 SAMPLE_ROWS = 2000
@@ -209,7 +209,23 @@ def _plan_column(
     return _Plan(column, source, 1.0, expr.alias(name), "", False)
 
 
+class NotUtf8(Exception):
+    """The CSV is not UTF-8 past the bytes its encoding was detected from."""
+
+
 def to_canonical(
+    raw: Raw, spec: TableSpec, mapping: Mapping, opts: ReadOptions, only: tuple[str, ...] | None = None
+) -> Canonical:
+    """Type and validate; a file that turns out not to be UTF-8 after its first bytes is read again as cp1252."""
+    try:
+        return _to_canonical(raw, spec, mapping, opts, only)
+    except NotUtf8:
+        if raw.format != "csv" or not raw.text:
+            raise InputError(f"{raw.source.label}: invalid UTF-8") from None
+        return _to_canonical(reopen_cp1252(raw), spec, mapping, opts, only)
+
+
+def _to_canonical(
     raw: Raw, spec: TableSpec, mapping: Mapping, opts: ReadOptions, only: tuple[str, ...] | None = None
 ) -> Canonical:
     """Type and validate the mapped columns; extra columns pass through untouched.
@@ -227,7 +243,7 @@ def to_canonical(
         mapping = Mapping(
             mapping.table, {k: v for k, v in mapping.columns.items() if k in keep}, mapping.missing, mapping.preset
         )
-        extras = []
+        extras = [raw.columns[-1]] if raw.format == "csv" and raw.columns[-1] not in used else []
     sources = [m.source for m in mapping.columns.values()]
     sample = _collect(raw, raw.frame.select(sources).head(SAMPLE_ROWS))
     if sample.height == 0:
@@ -286,7 +302,7 @@ def _collect(raw: Raw, frame: pl.LazyFrame) -> pl.DataFrame:
             where = f"row {row[0]} has {row[1]} fields" if row else "a row has more fields than the header"
             raise InputError(f"{raw.source.label}: {where}; the header has {len(raw.columns)} (ragged rows)") from None
         if "utf-8" in message.lower() or "utf8" in message.lower():
-            raise InputError(f"{raw.source.label}: invalid UTF-8 after the first bytes; re-export as UTF-8") from None
+            raise NotUtf8(raw.source.label) from None
         raise InputError(f"{raw.source.label}: cannot read: {message.strip().splitlines()[0]}") from None
 
 

@@ -44,13 +44,31 @@ def _cell(value: Any, kind: str, currency: str) -> str:
     return str(value)
 
 
+def _value_by_unit() -> pl.Expr:
+    """A value column in per-row units, as text: money 2 decimals, counts whole, ratios 6 decimals."""
+    value, unit = pl.col("value"), pl.col("unit")
+    return (
+        pl.when(value.is_null())
+        .then(pl.lit(None, pl.String))
+        .when(unit == "money")
+        .then(value.round(2).cast(pl.Decimal(38, 2)).cast(pl.String))
+        .when(unit == "count")
+        .then(value.round(0).cast(pl.Int64).cast(pl.String))
+        .otherwise(value.round(RATE_DECIMALS).cast(pl.String))
+        .alias("value")
+    )
+
+
 def file_frame(table: Table, *, decimal_money: bool = True) -> pl.DataFrame:
     """The frame as files carry it: money with exactly 2 decimals, rates rounded to 6, counts as integers.
 
     ``decimal_money``: money as a 2-decimal Decimal (CSV prints 12.30); else a float rounded to cents (JSON).
     """
     exprs = []
-    for name, dtype in table.frame.schema.items():
+    schema = table.frame.schema
+    if decimal_money and "value" in schema and "unit" in schema and schema["value"].is_numeric():
+        return table.frame.with_columns(_value_by_unit())
+    for name, dtype in schema.items():
         kind = table.kind(name)
         col = pl.col(name)
         if kind == "money" and dtype.is_numeric():
@@ -70,4 +88,11 @@ def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     if not text:
         return frame
-    return frame.with_columns(pl.col(text).str.replace(r"^([=+\-@\t\r])", "'${1}"))
+    escape = [
+        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]") & ~pl.col(c).str.contains(r"^[+-]?\d+(\.\d+)?$"))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    ]
+    return frame.with_columns(escape)
