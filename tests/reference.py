@@ -54,6 +54,7 @@ DAYS_PER_MONTH = Fraction("30.4375")
 
 Key = tuple[str, str | None, int]  # (customer_id, product, month)
 Rate = Fraction | None
+Due = set[tuple[str, int]]  # (customer_id, month) pairs due for renewal
 
 
 def month_of(day: dt.date) -> int:
@@ -200,12 +201,12 @@ def customer_mrr(product_mrr: dict[Key, ProductMonth]) -> dict[tuple[str, int], 
 # renewals
 
 
-def billing_due(lines: Iterable[BillingLine]) -> set[tuple[str, int]]:
+def billing_due(lines: Iterable[BillingLine]) -> Due:
     """(customer, month) where a term of the customer's ended in month − 1."""
     return {(line.customer_id, line.start_month + line.months) for line in lines if line.active}
 
 
-def renewal_due(accounts: Iterable[Account]) -> set[tuple[str, int]]:
+def renewal_due(accounts: Iterable[Account]) -> Due:
     return {(a.customer_id, month_of(a.renewal_date)) for a in accounts if a.renewal_date is not None}
 
 
@@ -290,9 +291,7 @@ class Reference:
         return grr, nrr, logo
 
 
-def build(
-    product_mrr: dict[Key, ProductMonth], as_of: int, due: set[tuple[str, int]] | None
-) -> Reference | None:
+def build(product_mrr: dict[Key, ProductMonth], as_of: int, due: Due | None) -> Reference | None:
     """Movements and the monthly bridge; ``due`` None means every customer is due every month.
 
     Returns None when there is no MRR in or before the as-of month (csctl: an input error).

@@ -14,6 +14,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import polars as pl
 import pytest
@@ -26,7 +27,8 @@ from csctl.errors import InputError
 from tests import reference as ref
 from tests.reference import Account, BillingLine, SubscriptionRow
 
-SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+QUIET = [HealthCheck.too_slow]
+SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=QUIET)
 FIRST_YEAR = 2023
 
 
@@ -54,8 +56,8 @@ class Case:
         return ref.from_subscriptions(self.rows, self.accounts, self.as_of, self.today)  # type: ignore[arg-type]
 
     def frames(self, rows: list | None = None) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
-        rows = self.rows if rows is None else rows
-        table = ref.billing_frame(rows) if self.kind == "billing" else ref.subscriptions_frame(rows)
+        chosen: list[Any] = self.rows if rows is None else rows
+        table = ref.billing_frame(chosen) if self.kind == "billing" else ref.subscriptions_frame(chosen)
         return table, None if self.accounts is None else ref.customers_frame(self.accounts)
 
     def settings(self, view: str = "bridge") -> NumbersSettings:
@@ -94,14 +96,14 @@ def billing_cases(draw: st.DrawFn) -> Case:
                     quantity = draw(QUANTITIES)  # seat change (or quantities appear / disappear)
                 month += term + draw(st.sampled_from([0, 0, 0, 0, 1, 2]))  # sometimes a gap
     for _ in range(draw(st.integers(0, 4))):  # credits, one-offs, odd periods, open-ended lines
-        start = month_start(draw(st.integers(0, 10)), draw(st.sampled_from([1, 5, 15, 31])))
-        end = draw(st.sampled_from([None, 0, 44, 50, 89, 364, 500]))
+        first = month_start(draw(st.integers(0, 10)), draw(st.sampled_from([1, 5, 15, 31])))
+        days = draw(st.sampled_from([None, 0, 44, 50, 89, 364, 500]))
         lines.append(
             BillingLine(
                 draw(st.sampled_from(customers)),
                 draw(st.integers(-30_000, 30_000)),
-                start,
-                None if end is None else start + dt.timedelta(days=end),
+                first,
+                None if days is None else first + dt.timedelta(days=days),
                 draw(st.sampled_from(products)),
                 draw(QUANTITIES),
                 draw(STATUSES),
@@ -243,11 +245,12 @@ def test_headline_metrics_equal_reference(case: Case) -> None:
     got = compute_numbers(case.kind, table, customers, case.settings("summary")).metrics
     expected = ref.metrics(want)
     for name, value in expected.items():
+        actual = got[name]
         if name == "clv":
             if value is None:
-                assert got[name] is None
+                assert actual is None
             else:
-                assert got[name] is not None and abs(got[name] - float(value)) <= 0.01 + 1e-9 * float(value)
+                assert actual is not None and abs(actual - float(value)) <= 0.01 + 1e-9 * float(value)
         elif isinstance(value, int):
             assert got[name] == value, name
         elif name.endswith("_mrr") or name in ("mrr", "arr", "arpa"):
@@ -256,8 +259,8 @@ def test_headline_metrics_equal_reference(case: Case) -> None:
             elif name == "arpa":
                 assert got[name] == round(float(value), 2), name
             else:
-                assert got[name] is not None, name
-                assert round(got[name] * 100) == value * 100, (name, got[name], value)
+                assert actual is not None, name
+                assert round(actual * 100) == value * 100, (name, actual, value)
         else:
             assert ref.rate_close(got[name], value), (name, got[name], value)
 
@@ -336,7 +339,7 @@ def test_months_covered_by_period_length() -> None:
 # (c) row order does not matter
 
 
-@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=QUIET)
 @given(CASES, st.randoms(use_true_random=False))
 def test_row_order_does_not_change_results(case: Case, rnd: random.Random) -> None:
     shuffled = list(case.rows)

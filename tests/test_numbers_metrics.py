@@ -420,3 +420,19 @@ def test_cohorts_by_quarter_by_hand() -> None:
     got = (row["cohort"], row["age"], row["customers"], row["active"], row["mrr"])
     assert got == ("2024-Q1", 0, 3, 2, 180)
     assert row["logo_retention"] == pytest.approx(2 / 3) and row["revenue_retention"] == 1
+
+
+def test_summary_has_every_registry_name() -> None:
+    """DESIGN.md §4 "Metric names": at least these, for the as-of month unless the name says a window."""
+    names = (
+        "mrr", "arr", "customers", "arpa", "new_mrr", "reactivation_mrr", "expansion_mrr", "price_uplift_mrr",
+        "upsell_mrr", "contraction_mrr", "price_erosion_mrr", "churn_mrr", "headwind_mrr", "tailwind_mrr",
+        "gross_revenue_churn", "net_revenue_churn", "logo_churn_rate", "logos_lost", "grr_1m", "nrr_1m",
+        "grr_3m", "nrr_3m", "grr_12m", "nrr_12m", "logo_churn_12m", "eligible_churn", "quick_ratio", "clv",
+    )  # fmt: skip
+    r = run("billing", billing(steady_state_export()))
+    assert not set(names) - set(r.metrics)
+    assert r.metrics["arr"] == 12 * 50_000
+    # summary table: one row per metric with its value
+    summary = {row["metric"]: row["value"] for row in r.tables["summary"].frame.to_dicts()}
+    assert summary["clv"] == 37_500 and summary["arpa"] == 500 and summary["logos_lost"] == 1

@@ -32,8 +32,8 @@ def quarters(bridge: pl.DataFrame, as_of: int, count: int = 8) -> pl.DataFrame:
             net_new_mrr=(pl.col("mrr_end") - pl.col("mrr_start")).sum(),
         )
         .sort("q")
-        .tail(count)
         .with_columns(revenue_growth=ratio(pl.col("revenue") - pl.col("revenue").shift(1), pl.col("revenue").shift(1)))
+        .tail(count)
         .select(
             quarter_label(pl.col("q") * 3).alias("quarter"),
             "months",

@@ -87,7 +87,7 @@ class Measured:
 
 
 def _money_units(columns: tuple[str, ...] | list[str]) -> list[pl.Expr]:
-    return [(pl.col(c) / 100).alias(c) for c in columns]
+    return [(pl.col(c) / 100).round(2).alias(c) for c in columns]  # round: no 4.2700000000000005
 
 
 def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, settings: NumbersSettings) -> Measured:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from csctl.errors import InputError
 from csctl.io.columns import MissingColumns, map_columns, missing_columns_error, resolve
 from csctl.io.parse import Canonical, ReadOptions, to_canonical
 from csctl.io.read import parse_source, read_raw

@@ -243,7 +243,7 @@ def _to_canonical(
         mapping = Mapping(
             mapping.table, {k: v for k, v in mapping.columns.items() if k in keep}, mapping.missing, mapping.preset
         )
-        extras = [raw.columns[-1]] if raw.format == "csv" and raw.columns[-1] not in used else []
+        extras = []
     sources = [m.source for m in mapping.columns.values()]
     sample = _collect(raw, raw.frame.select(sources).head(SAMPLE_ROWS))
     if sample.height == 0:
@@ -286,7 +286,7 @@ def _to_canonical(
         if frame.height == 0:
             raise InputError(f"{raw.source.label}: every row is bad; nothing left to read")
     if raw.format == "csv":
-        _check_ragged(raw, frame)
+        _check_ragged(raw)
         frame = _unescape_text(frame)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
     return Canonical(frame, mapping, raw.source.label, notes, skipped)
@@ -383,19 +383,39 @@ def _ragged_row(raw: Raw) -> tuple[int, int] | None:
     return None
 
 
-def _check_ragged(raw: Raw, frame: pl.DataFrame) -> None:
-    """Rows with fewer fields than the header would read as empty trailing values: find and refuse them."""
-    last = raw.columns[-1] if raw.columns else None
-    if last is None:
+def _check_ragged(raw: Raw) -> None:
+    """Refuse rows with more or fewer fields than the header (Polars reads short rows as empty values).
+
+    One fast pass counts separators per physical line; only when a suspect line holds a quote (a quoted
+    separator or a multi-line field) does the csv module confirm it.
+    """
+    if raw.target is None or raw.separator is None or not raw.columns:
         return
-    nulls = (
-        raw.frame.select(pl.col(last).is_null().sum()).collect().item()
-        if last not in frame.columns
-        else frame[last].null_count()
+    source = io.BytesIO(raw.target) if isinstance(raw.target, bytes) else raw.target
+    lines = pl.scan_csv(
+        source, has_header=False, separator="\x1f", quote_char=None, schema={"line": pl.String}, skip_rows=1
     )
-    if not nulls:
+    expected = len(raw.columns) - 1
+    line = pl.col("line")
+    suspects = (
+        lines.with_row_index("number", offset=2)
+        .filter(line.is_not_null() & (line.str.strip_chars() != ""))
+        .filter(line.str.count_matches(raw.separator, literal=True) != expected)
+        .select(
+            "number",
+            fields=line.str.count_matches(raw.separator, literal=True) + 1,
+            quoted=line.str.contains('"', literal=True),
+        )
+        .head(1000)
+        .collect()
+    )
+    if suspects.height == 0:
         return
-    found = _ragged_row(raw)
+    if not suspects["quoted"].any():
+        number, fields, _ = suspects.row(0)
+        found: tuple[int, int] | None = (int(number), int(fields))
+    else:
+        found = _ragged_row(raw)
     if found is not None:
         raise InputError(
             f"{raw.source.label}: row {found[0]} has {found[1]} fields; the header has {len(raw.columns)} (ragged rows)"

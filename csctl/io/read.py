@@ -203,8 +203,7 @@ def read_raw(source: Source, stdin: BinaryIO | None = None) -> Raw:
 def reopen_cp1252(raw: Raw) -> Raw:
     """The same CSV read as Windows-1252 (its first bytes looked like UTF-8, later ones do not)."""
     assert raw.target is not None and raw.separator is not None
-    source_data = raw.target if isinstance(raw.target, bytes) else raw.target
-    target = _transcode(source_data, "cp1252")
+    target = _transcode(raw.target, "cp1252")
     frame = _scan_csv(target, raw.separator)
     notes = [*raw.notes, f"{raw.source.label}: not UTF-8; read as Windows-1252"]
     return Raw(frame, raw.columns, raw.source, "csv", notes, True, [*raw.keep, _Cleanup(target)], raw.separator, target)

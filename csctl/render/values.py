@@ -83,16 +83,9 @@ def file_frame(table: Table, *, decimal_money: bool = True) -> pl.DataFrame:
     return table.frame.select(exprs)
 
 
-def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+def escape_formulas(frame: pl.DataFrame, skip: set[str] | None = None) -> pl.DataFrame:
     """A text value starting with = + - @ tab or CR gets a leading ' (DESIGN.md §6); numbers are untouched."""
-    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String and name not in (skip or set())]
     if not text:
         return frame
-    escape = [
-        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]") & ~pl.col(c).str.contains(r"^[+-]?\d+(\.\d+)?$"))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in text
-    ]
-    return frame.with_columns(escape)
+    return frame.with_columns(pl.col(text).str.replace(r"^([=+\-@\t\r])", "'${1}"))
