@@ -87,12 +87,3 @@ def period_label_expr(period_index: pl.Expr, period: str) -> pl.Expr:
             [(period_index // 4).cast(pl.String), pl.lit("-Q"), (period_index % 4 + 1).cast(pl.String)]
         )
     return period_index.cast(pl.String)
-
-
-def period_last_month(period_index: int, period: str) -> int:
-    """The month index of the last month of a period number."""
-    if period == "month":
-        return period_index
-    if period == "quarter":
-        return period_index * 3 + 2
-    return period_index * 12 + 11

@@ -100,13 +100,15 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     if customers is not None:
         customers = customers.with_columns(pl.col("customer_id").cast(pl.Categorical))
     if kind == "billing":
-        as_of = settings.as_of
-        if as_of is None:
-            as_of = mr.billing_as_of(table).collect().item()
+        # one run for the three: Polars computes the lines' terms once for all of them
+        latest, monthly, due_frame = pl.collect_all(
+            [mr.billing_as_of(table), mr.billing_monthly(table), mr.billing_due(table)]
+        )
+        as_of = settings.as_of if settings.as_of is not None else latest.item()
         if as_of is None:
             raise InputError("no billing line counts: every line is void, draft or deleted")
-        monthly = mr.billing_monthly(table, as_of).collect()
-        due = mr.billing_due(table)
+        monthly = monthly.filter(pl.col("month") <= as_of)
+        due = due_frame.lazy()
     else:
         as_of = settings.as_of
         if as_of is None:
@@ -145,7 +147,8 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
         .sort("month")
         .collect()
     )
-    customer_mrr = mr.customer_monthly(monthly.lazy()).collect()
+    # c(m) > 0 for every customer and month: the movements already hold it as mrr_end
+    customer_mrr = movements.filter(pl.col("mrr_end") > 0).select("customer_id", "month", mrr="mrr_end")
     return Measured(as_of, first_month, monthly, customer_mrr, movements, bridge_frame)
 
 
@@ -365,7 +368,7 @@ def compute_numbers(
     metrics, formula = headline_metrics(m, settings)
     cur = settings.currency
     meta = {"as_of": label_of(m.as_of), "currency": cur, "view": settings.view, "input": kind}
-    notes = [formula]
+    notes = []
     if m.first_month > m.as_of - 12:
         notes.append(
             f"History starts {label_of(m.first_month)}: windows reaching before it (12-month GRR/NRR, trailing "
@@ -377,6 +380,7 @@ def compute_numbers(
     if view == "summary":
         tables = _summary_tables(m, metrics)
         primary = "summary"
+        notes.insert(0, formula)
         notes.insert(
             0,
             f"MRR {money(metrics['mrr'], cur)} (ARR {money(metrics['arr'], cur)}) from {metrics['customers']:,} "

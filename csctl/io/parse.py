@@ -152,6 +152,7 @@ class _Plan:
     expr: pl.Expr
     expected: str
     check: bool  # whether a null result from a non-null value is a bad value
+    native: pl.DataType | None = None  # the CSV reader can parse this column itself (plain numbers, ISO dates)
 
 
 def _plan_column(
@@ -184,10 +185,15 @@ def _plan_column(
                     notes.append(f"{raw.source.label}: column '{source}' read with a decimal comma (1.234,56)")
             plain = not decimal_comma and not clean and _is_plain_number(values)
             expr = _money_expr(src.cast(pl.String), bool(decimal_comma), clean=not plain)
+        native = (
+            pl.Float64()
+            if text and not clean and expr.meta.eq(src.cast(pl.String).cast(pl.Float64, strict=False))
+            else None
+        )
         if scale != 1.0:
             expr = expr * scale
         expected = "an amount (e.g. 1200.00, $1,200.00, (12.00))" if column.type == "money" else "a number"
-        return _Plan(column, source, scale, expr.alias(name), expected, True)
+        return _Plan(column, source, scale, expr.alias(name), expected, True, native)
     if column.type == "date":
         if dtype == pl.Date:
             return _Plan(column, source, 1.0, src.alias(name), "", False)
@@ -198,7 +204,9 @@ def _plan_column(
         fmt = fmt or "%Y-%m-%d"
         shown = {"epoch_s": "Unix seconds", "epoch_ms": "Unix milliseconds"}.get(fmt, fmt)
         expected = f"a date ({shown}{'; see --date-order' if fmt == '%Y-%m-%d' else ''})"
-        return _Plan(column, source, 1.0, _date_expr(src.cast(pl.String), fmt).alias(name), expected, True)
+        iso = fmt == "%Y-%m-%d" and bool(values.drop_nulls().str.len_chars().eq(10).all())
+        native_date = pl.Date() if iso else None
+        return _Plan(column, source, 1.0, _date_expr(src.cast(pl.String), fmt).alias(name), expected, True, native_date)
     # id and text
     if text:
         expr = src.str.strip_chars() if column.type == "id" else src
@@ -269,7 +277,16 @@ def _to_canonical(
         return out
 
     current = plans(clean=False)
-    frame, bad = _evaluate(raw, current, extras, spec)
+    ragged = None
+    if raw.format == "csv":  # the field-count pass runs beside the main read
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        ragged = pool.submit(_check_ragged, raw)
+        pool.shutdown(wait=False)
+    frame, bad = _evaluate_fast(raw, current, extras, spec)
+    if frame is None:
+        frame, bad = _evaluate(raw, current, extras, spec)
     if bad.height and any(p.check and p.column.type in ("money", "number") for p in current):
         current = plans(clean=True)  # a value the sample did not show (e.g. "$1,200.00" after plain numbers)
         frame, bad = _evaluate(raw, current, extras, spec)
@@ -285,8 +302,8 @@ def _to_canonical(
         )
         if frame.height == 0:
             raise InputError(f"{raw.source.label}: every row is bad; nothing left to read")
-    if raw.format == "csv":
-        _check_ragged(raw)
+    if ragged is not None:
+        ragged.result()  # raises the ragged-rows error, if any
         frame = _unescape_text(frame)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
     return Canonical(frame, mapping, raw.source.label, notes, skipped)
@@ -304,6 +321,34 @@ def _collect(raw: Raw, frame: pl.LazyFrame) -> pl.DataFrame:
         if "utf-8" in message.lower() or "utf8" in message.lower():
             raise NotUtf8(raw.source.label) from None
         raise InputError(f"{raw.source.label}: cannot read: {message.strip().splitlines()[0]}") from None
+
+
+def _evaluate_fast(
+    raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec
+) -> tuple[pl.DataFrame, pl.DataFrame] | tuple[None, None]:
+    """Let the CSV reader parse plain numbers and ISO dates itself (the common case, and the fast one).
+
+    Any value it cannot parse makes the read fail, and the caller falls back to the text path, which names
+    the row, column and value.
+    """
+    native = {p.source: p.native for p in plans if p.native is not None and p.source is not None}
+    if raw.format != "csv" or not native or raw.target is None or raw.separator is None:
+        return None, None
+    from dataclasses import replace
+
+    from csctl.io.read import scan_csv
+
+    typed = replace(raw, frame=scan_csv(raw.target, raw.separator, native))
+    fast = [
+        replace(p, expr=(pl.col(p.source) * p.scale if p.scale != 1.0 else pl.col(p.source)).alias(p.column.name))
+        if p.native is not None and p.source is not None
+        else p
+        for p in plans
+    ]
+    try:
+        return _evaluate(typed, fast, extras, spec)
+    except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError, InputError):
+        return None, None
 
 
 def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -426,7 +471,7 @@ def _convert_currency(frame: pl.DataFrame, label: str, opts: ReadOptions, notes:
     """One currency per run: convert with the fx table, or stop when an export mixes currencies without one."""
     if "currency" not in frame.columns:
         return frame
-    codes = frame["currency"].drop_nulls().str.to_uppercase().unique().sort().to_list()
+    codes = sorted({code.upper() for code in frame["currency"].drop_nulls().unique().to_list()})
     base = opts.base_currency.upper()
     foreign = [c for c in codes if c != base]
     if not foreign:

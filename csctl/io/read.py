@@ -148,12 +148,14 @@ def _transcode(data: bytes | Path, encoding: str) -> Path:
     return Path(handle.name)
 
 
-def _scan_csv(target: Path | bytes, separator: str) -> pl.LazyFrame:
+def scan_csv(target: Path | bytes, separator: str, native: dict[str, pl.DataType] | None = None) -> pl.LazyFrame:
+    """Every column as text, except ``native`` ones the reader parses itself (it fails on a value it can't)."""
     source: Path | io.BytesIO = io.BytesIO(target) if isinstance(target, bytes) else target
     return pl.scan_csv(
         source,
         separator=separator,
         infer_schema=False,
+        schema_overrides=native,
         raise_if_empty=False,
         row_index_name=ROW,
         row_index_offset=2,
@@ -188,7 +190,7 @@ def read_raw(source: Source, stdin: BinaryIO | None = None) -> Raw:
         keep.append(_Cleanup(target))
     elif isinstance(target, bytes) and target.startswith(codecs.BOM_UTF8):
         target = target[len(codecs.BOM_UTF8) :]
-    frame = _scan_csv(target, separator)
+    frame = scan_csv(target, separator)
     try:
         columns = [c for c in frame.collect_schema().names() if c != ROW]
     except pl.exceptions.ComputeError as exc:
@@ -204,7 +206,7 @@ def reopen_cp1252(raw: Raw) -> Raw:
     """The same CSV read as Windows-1252 (its first bytes looked like UTF-8, later ones do not)."""
     assert raw.target is not None and raw.separator is not None
     target = _transcode(raw.target, "cp1252")
-    frame = _scan_csv(target, raw.separator)
+    frame = scan_csv(target, raw.separator)
     notes = [*raw.notes, f"{raw.source.label}: not UTF-8; read as Windows-1252"]
     return Raw(frame, raw.columns, raw.source, "csv", notes, True, [*raw.keep, _Cleanup(target)], raw.separator, target)
 
