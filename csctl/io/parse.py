@@ -19,6 +19,7 @@ from csctl.io.read import ROW, Raw, reopen_cp1252
 from csctl.io.schema import Column, TableSpec
 
 SAMPLE_ROWS = 2000
+HIDDEN = "__unread__"  # prefix of columns read only so the CSV reader checks every row's field count
 ISO_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 DMY_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y")
 MDY_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
@@ -252,6 +253,7 @@ def _to_canonical(
             mapping.table, {k: v for k, v in mapping.columns.items() if k in keep}, mapping.missing, mapping.preset
         )
         extras = []
+    keep_extras = list(extras)
     sources = [m.source for m in mapping.columns.values()]
     sample = _collect(raw, raw.frame.select(sources).head(SAMPLE_ROWS))
     if sample.height == 0:
@@ -277,13 +279,11 @@ def _to_canonical(
         return out
 
     current = plans(clean=False)
-    ragged = None
-    if raw.format == "csv":  # the field-count pass runs beside the main read
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = ThreadPoolExecutor(max_workers=1)
-        ragged = pool.submit(_check_ragged, raw)
-        pool.shutdown(wait=False)
+    if raw.format == "csv":
+        # Every column of a CSV is read (unneeded ones under hidden names, dropped below): only then does the
+        # reader refuse a row with more fields than the header.
+        read = {p.source for p in current if p.source is not None} | set(extras)
+        extras = extras + [HIDDEN + c for c in raw.columns if c not in read]
     frame, bad = _evaluate_fast(raw, current, extras, spec)
     if frame is None:
         frame, bad = _evaluate(raw, current, extras, spec)
@@ -302,8 +302,13 @@ def _to_canonical(
         )
         if frame.height == 0:
             raise InputError(f"{raw.source.label}: every row is bad; nothing left to read")
-    if ragged is not None:
-        ragged.result()  # raises the ragged-rows error, if any
+    if raw.format == "csv":
+        last = raw.columns[-1]
+        output = next((p.column.name for p in current if p.source == last), last)
+        output = output if output in frame.columns else HIDDEN + last
+        if frame[output].null_count():  # a short row reads as empty trailing values: count its fields
+            _check_ragged(raw)
+        frame = frame.drop([c for c in extras if c not in keep_extras])
         frame = _unescape_text(frame)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
     return Canonical(frame, mapping, raw.source.label, notes, skipped)
@@ -360,7 +365,8 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
         if p.column.required and p.source is not None:
             present = p.expr.is_not_null() if p.check else p.expr.is_not_null() & (p.expr != "")
             flags.append((~present).alias(f"__missing_{p.column.name}"))
-    frame = raw.frame.select(ROW, *[p.expr for p in plans], *[pl.col(c) for c in extras], *flags)
+    columns = [pl.col(c.removeprefix(HIDDEN)).alias(c) if c.startswith(HIDDEN) else pl.col(c) for c in extras]
+    frame = raw.frame.select(ROW, *[p.expr for p in plans], *columns, *flags)
     order = _order_rule(spec)
     if order is not None:
         frame = frame.with_columns(order.alias("__order"))
