@@ -97,7 +97,8 @@ def billing_as_of(lines: pl.LazyFrame) -> pl.LazyFrame:
 
 def billing_due(lines: pl.LazyFrame) -> pl.LazyFrame:
     """(customer_id, month) pairs where a customer is due for renewal: a term of theirs ended in month - 1."""
-    return line_terms(lines).select("customer_id", month=(pl.col("start_month") + pl.col("n")).cast(pl.Int32)).unique()
+    # pairs may repeat (several lines end in the same month): the semi join that uses them does not mind
+    return line_terms(lines).select("customer_id", month=(pl.col("start_month") + pl.col("n")).cast(pl.Int32))
 
 
 def subscriptions_as_of(subs: pl.LazyFrame, today: dt.date) -> pl.LazyFrame:

@@ -61,11 +61,11 @@ def window_retention(customer_mrr: pl.DataFrame, start: int, end: int) -> Window
 def eligible_by_month(movements: pl.LazyFrame, due: pl.LazyFrame) -> pl.LazyFrame:
     """Per month: MRR of customers due for renewal (c(m-1) > 0) and the MRR they lost (churn + downgrade).
 
-    ``due`` holds distinct (customer_id, month) pairs. Returns month, eligible_mrr, eligible_lost (cents).
+    ``due`` holds (customer_id, month) pairs, repeats allowed. Returns month, eligible_mrr, eligible_lost (cents).
     """
     c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")
     return (
-        movements.join(due.unique(), on=["customer_id", "month"], how="semi")
+        movements.join(due, on=["customer_id", "month"], how="semi")  # semi: repeated due pairs count once
         .filter(c0 > 0)
         .group_by("month")
         .agg(eligible_mrr=c0.sum(), eligible_lost=(c0 - pl.min_horizontal(c0, c1)).sum())
