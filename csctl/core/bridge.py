@@ -67,17 +67,28 @@ def customer_movements(monthly: pl.LazyFrame, as_of: int) -> pl.LazyFrame:
     )
     volume = pl.when(both).then(v1 - v0 - price).otherwise(0)
     zero = pl.lit(0, pl.Int64)
-    per_product = _pairs(monthly, as_of).with_columns(price=price).with_columns(volume=volume)
+    # each product's movement as plain columns first, so the group-by only sums (its fast path)
+    per_product = (
+        _pairs(monthly, as_of)
+        .with_columns(price=price)
+        .with_columns(volume=volume)
+        .select(
+            "customer_id",
+            "month",
+            "v0",
+            "v1",
+            upsell=pl.when((v0 == 0) & (v1 > 0)).then(v1).otherwise(zero),
+            contraction=pl.when((v0 > 0) & (v1 == 0)).then(-v0).otherwise(zero)
+            + pl.min_horizontal(pl.col("volume"), zero),
+            expansion=pl.max_horizontal(pl.col("volume"), zero),
+            price_uplift=pl.max_horizontal(pl.col("price"), zero),
+            price_erosion=pl.min_horizontal(pl.col("price"), zero),
+        )
+    )
     per_customer = per_product.group_by("customer_id", "month").agg(
-        mrr_start=v0.sum(),
-        mrr_end=v1.sum(),
-        upsell=pl.when((v0 == 0) & (v1 > 0)).then(v1).otherwise(zero).sum(),
-        contraction=(
-            pl.when((v0 > 0) & (v1 == 0)).then(-v0).otherwise(zero) + pl.min_horizontal(pl.col("volume"), zero)
-        ).sum(),
-        expansion=pl.max_horizontal(pl.col("volume"), zero).sum(),
-        price_uplift=pl.max_horizontal(pl.col("price"), zero).sum(),
-        price_erosion=pl.min_horizontal(pl.col("price"), zero).sum(),
+        pl.col("v0").sum().alias("mrr_start"),
+        pl.col("v1").sum().alias("mrr_end"),
+        pl.col("upsell", "contraction", "expansion", "price_uplift", "price_erosion").sum(),
     )
     first = monthly.group_by("customer_id").agg(first_month=pl.col("month").min())
     c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")

@@ -49,12 +49,12 @@ def line_terms(lines: pl.LazyFrame) -> pl.LazyFrame:
 def _aggregate(spread: pl.LazyFrame) -> pl.LazyFrame:
     """Sum fractional cents per (customer, product, month); a negative sum counts as zero."""
     return (
-        spread.group_by("customer_id", "product", "month")
-        .agg(
-            mrr=to_cents(pl.col("cents").sum()),
-            quantity=pl.col("quantity").filter(pl.col("cents") > 0).sum().cast(pl.Float64),
-        )
+        spread.with_columns(quantity=pl.when(pl.col("cents") > 0).then(pl.col("quantity")).otherwise(0.0))
+        .group_by("customer_id", "product", "month")
+        .agg(pl.col("cents").sum(), pl.col("quantity").sum().cast(pl.Float64))
+        .with_columns(mrr=to_cents(pl.col("cents")))
         .filter(pl.col("mrr") > 0)
+        .select("customer_id", "product", "month", "mrr", "quantity")
     )
 
 
