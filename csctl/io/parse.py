@@ -284,9 +284,8 @@ def _to_canonical(
         # reader refuse a row with more fields than the header.
         read = {p.source for p in current if p.source is not None} | set(extras)
         extras = extras + [HIDDEN + c for c in raw.columns if c not in read]
-    frame, bad = _evaluate_fast(raw, current, extras, spec)
-    if frame is None:
-        frame, bad = _evaluate(raw, current, extras, spec)
+    fast = _evaluate_fast(raw, current, extras, spec)
+    frame, bad = fast if fast is not None else _evaluate(raw, current, extras, spec)
     if bad.height and any(p.check and p.column.type in ("money", "number") for p in current):
         current = plans(clean=True)  # a value the sample did not show (e.g. "$1,200.00" after plain numbers)
         frame, bad = _evaluate(raw, current, extras, spec)
@@ -330,7 +329,7 @@ def _collect(raw: Raw, frame: pl.LazyFrame) -> pl.DataFrame:
 
 def _evaluate_fast(
     raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec
-) -> tuple[pl.DataFrame, pl.DataFrame] | tuple[None, None]:
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """Let the CSV reader parse plain numbers and ISO dates itself (the common case, and the fast one).
 
     Any value it cannot parse makes the read fail, and the caller falls back to the text path, which names
@@ -338,7 +337,7 @@ def _evaluate_fast(
     """
     native = {p.source: p.native for p in plans if p.native is not None and p.source is not None}
     if raw.format != "csv" or not native or raw.target is None or raw.separator is None:
-        return None, None
+        return None
     from dataclasses import replace
 
     from csctl.io.read import scan_csv
@@ -353,7 +352,7 @@ def _evaluate_fast(
     try:
         return _evaluate(typed, fast, extras, spec)
     except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError, InputError):
-        return None, None
+        return None
 
 
 def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
