@@ -213,6 +213,30 @@ _numbers(
 )
 
 
+# --- segment ---------------------------------------------------------------------------------------------------
+for _name, _label, _def in (
+    ("csms_needed", "CSMs needed", "Σ over segments of ceil(active customers / target accounts per CSM)."),
+    ("csms_assigned", "CSMs assigned", "Σ over segments of the distinct CSMs on its active customers."),
+    ("csm_gap", "CSM gap", "csms_needed − csms_assigned (positive: understaffed)."),
+):
+    _register(_name, _label, "count", None, _def, command="segment", section="capacity")
+
+
+# --- health ----------------------------------------------------------------------------------------------------
+for _name, _label, _unit, _better, _def in (
+    ("red_share", "Red share", "ratio", "down", "Customers in the red band / scored customers."),
+    ("yellow_share", "Yellow share", "ratio", "down", "Customers in the yellow band / scored customers."),
+    ("green_share", "Green share", "ratio", "up", "Customers in the green band / scored customers."),
+    ("unhealthy_share", "Unhealthy share", "ratio", "down", "(yellow + red) / scored customers."),
+    ("avg_health", "Average health", "multiple", "up", "Mean health score (0-100) of scored customers."),
+    ("scored_customers", "Scored customers", "count", None, "Customers with a health score."),
+    ("no_data_customers", "Customers without data", "count", "down", "Customers with no score (no data)."),
+    ("avg_health_change", "Average health change", "multiple", "up", "Mean score change against --previous."),
+    ("worsened_customers", "Customers trending down", "count", "down", "Customers whose score fell by trend_flat+."),
+):
+    _register(_name, _label, _unit, _better, _def, command="health", section="health")  # type: ignore[arg-type]
+
+
 # --- --fail-on -------------------------------------------------------------------------------------------------
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,

@@ -21,6 +21,7 @@ class Table:
     frame: pl.DataFrame
     title: str = ""
     kinds: dict[str, Kind] = field(default_factory=dict)
+    show: list[str] | None = None  # the columns documents (table, markdown) show; files carry all
 
     def kind(self, column: str) -> Kind:
         """The declared kind, else number for numeric columns and text for the rest."""
@@ -40,6 +41,12 @@ class Result:
     notes: list[str] = field(default_factory=list)
     definitions: dict[str, str] = field(default_factory=dict)
     explain: bool = False
+    order: list[str] | None = None  # the order documents show tables in (default: primary first)
+
+    def display_order(self) -> list[str]:
+        if self.order:
+            return [*self.order, *(n for n in self.tables if n not in self.order)]
+        return [self.primary, *(n for n in self.tables if n != self.primary)]
 
     @property
     def primary_table(self) -> Table:

@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "csctl.cli.numbers",
         "Step 1: the numbers today: MRR, bridge, churn, GRR/NRR, CLV, forecast.",
     ),
+    "segment": ("csctl.cli.segment", "Step 4: CS segments by YAML rules, touch model, CSMs needed vs assigned."),
+    "health": ("csctl.cli.health", "Health scores and bands from YAML scorecards; portfolio shares; trend."),
     "sample": ("csctl.cli.sample", "Write a realistic synthetic company's exports (seeded, any size)."),
 }
 

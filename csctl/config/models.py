@@ -30,9 +30,9 @@ class Config(Strict):
     currency: str = Field("USD", min_length=3, max_length=3)
     as_of: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
     gross_margin: float = Field(0.75, gt=0, le=1)
-    clv: ClvConfig = ClvConfig()
+    clv: ClvConfig = Field(default_factory=ClvConfig)
     fx: dict[str, float] = Field(default_factory=dict)
-    read: ReadConfig = ReadConfig()
+    read: ReadConfig = Field(default_factory=ReadConfig)
 
     @field_validator("clv", "read", "fx", mode="before")
     @classmethod

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 import random
 from dataclasses import dataclass, field
@@ -360,6 +361,14 @@ class _Lines:
 
 
 @dataclass
+class _Life:
+    """One contract life of an account: its consecutive terms from a signup (or a reactivation) to a churn."""
+
+    terms: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # day0, day1, plan, seats, add-ons
+    churn_reason: str | None = None  # set when the life ended in a churn (within the simulated months)
+
+
+@dataclass
 class _Account:
     name: str
     industry: str
@@ -371,6 +380,7 @@ class _Account:
     active: bool
     renewal_day: int | None
     churn_reason: str | None
+    lives: list[_Life] = field(default_factory=list)
 
 
 _STATUSES = ("paid", "open", "void")
@@ -424,9 +434,11 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
         m = arrival
         new_life = True
         last_start = -1
+        lives: list[_Life] = []
         while m < months:
             if new_life:
                 new_life = False
+                lives.append(_Life())
                 anchor = 1 if rand() < 0.3 else randint(2, 31)
                 u = rand()
                 plan = 0 if u < _PLAN_MIX[0] else (1 if u < _PLAN_MIX[0] + _PLAN_MIX[1] else 2)
@@ -440,6 +452,7 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
                 # renewal boundary: churn, or reprice and change the contract
                 if rand() < churn_p[(plan, term)]:
                     churn_reason = CHURN_REASONS[randint(0, len(CHURN_REASONS) - 1)]
+                    lives[-1].churn_reason = churn_reason
                     if rand() < REACTIVATION_SHARE:
                         m += randint(2, 12)
                         new_life = True
@@ -470,6 +483,7 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
                 first_day = day0
             last_start = m
             max_seats = max(max_seats, seats)
+            lives[-1].terms.append((day0, day1, plan, seats, addons[0] | addons[1] << 1 | addons[2] << 2))
             lines = [(plan, seats)]
             for i, code in enumerate(_ADDONS):
                 if addons[i]:
@@ -521,6 +535,7 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
                 active=active,
                 renewal_day=renewal,
                 churn_reason=None if active else churn_reason,
+                lives=lives,
             )
         )
     return out, accounts
@@ -602,6 +617,532 @@ def generate_customers(
         },
         schema_overrides={c: pl.String for c in ("customer_id", "name", "segment", "edition", "industry")},
     ).select(CUSTOMER_COLUMNS)
+
+
+# --- product usage, support tickets and surveys of the same company -----------------------------------------
+
+USAGE_COLUMNS = ("customer_id", "date", "active_users", "seats", "logins", "reports_created", "api_calls")
+TICKET_COLUMNS = (
+    "ticket_id",
+    "customer_id",
+    "created_at",
+    "resolved_at",
+    "priority",
+    "escalated",
+    "status",
+    "csat",
+    "subject",
+)
+SURVEY_COLUMNS = ("customer_id", "date", "type", "score", "comment")
+PRIORITIES = ("low", "normal", "high", "urgent")
+TICKET_STATUSES = ("open", "solved", "closed")
+SOLVED_DAYS = 4  # a solved ticket is closed this many days after it was resolved
+
+_LOOKAHEAD = 6  # months simulated past the history, so that usage can fall before a churn just after its end
+_TIERS = ((0.55, 0.70, 0.95), (0.80, 0.40, 0.70), (1.0, 0.10, 0.40))  # cumulative share, adoption range
+_FLOORS = {"Low adoption": (0.08, 0.30), "Budget cuts": (0.30, 0.60), "Acquired by another company": (0.40, 0.70)}
+_FLOOR = (0.20, 0.55)  # adoption left at the churn, relative to before the decline
+_HEALTHY = 0.80  # adoption at which an account stops struggling
+_UTC_OFFSET = {"North America": 6.0, "EMEA": -1.0, "APAC": -8.0, "LATAM": 3.0}  # hours from local to UTC
+_TICKET_RATE = 0.95  # tickets per account-month for a healthy account of 12 seats, after onboarding
+_TICKET_MAX = 2.2 * 2.0 * 1.5  # the largest multiplier of the base rate: struggle x onboarding x seats
+_RESOLVE_HOURS = (30.0, 14.0, 6.0, 2.5)  # median hours to resolve by priority
+_ESCALATE = (0.004, 0.015, 0.05, 0.20)  # by priority, doubled for a struggling account
+_CSAT_ANSWERED = 0.40
+_NPS_MONTHS = (3, 9)  # company-wide NPS campaigns on the 10th of March and September
+_CSAT_MONTHS = (6, 12)  # and a product CSAT pulse on the 10th of June and December
+_ONBOARDING_SURVEY_DAYS = 63  # an onboarding CSAT nine weeks into each new contract
+
+_SUBJECTS_ONBOARDING = (
+    "Help setting up single sign-on",
+    "Importing our users",
+    "How do we invite the team?",
+    "Training session request",
+    "Configuring user roles",
+    "Connecting our data source",
+)
+_SUBJECTS_GENERAL = (
+    "Cannot log in",
+    "Password reset email not arriving",
+    "Report shows wrong totals",
+    "Export to Excel fails",
+    "Pages load slowly",
+    "Feature request: custom fields",
+    "Question about permissions",
+    "Notification emails not received",
+    "Dashboard not updating",
+    "Question about our invoice",
+    "Add seats to our plan",
+    "Update billing contact",
+    "Error when saving a filter",
+    "How do I schedule a report?",
+)
+_SUBJECTS_API = ("API rate limit reached", "API returns 500 errors", "Webhook not firing", "Rotating an API key")
+_SUBJECTS_AT_RISK = (
+    "How do we export all our data?",
+    "Question about cancelling at renewal",
+    "Reduce our number of seats",
+    "The product is too complex for our team",
+    "Bug still not fixed",
+    "Who is our account manager now?",
+)
+_COMMENTS = {
+    "promoter": (
+        "Great product, the team loves it",
+        "Support is fast and helpful",
+        "Saves us hours every week",
+        "Easy to use",
+        "The reports are exactly what we need",
+    ),
+    "passive": (
+        "Good, but some features are missing",
+        "Works fine, a bit pricey",
+        "Reporting could be more flexible",
+        "OK overall",
+        "Onboarding took longer than expected",
+    ),
+    "detractor": (
+        "Too expensive for what we use",
+        "Hard to get the team to adopt it",
+        "Support takes too long to answer",
+        "Missing key integrations",
+        "Too many bugs lately",
+        "We are evaluating alternatives",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Health:
+    """The adoption of one contract life over time: the share of its seats in use, before noise and seasons.
+
+    ``base`` is the life's tier (healthy 70-95%, middling 40-70%, struggling 10-40%), with a slow wave; new
+    contracts ramp up from ``ramp_from`` over ``ramp_days`` (onboarding); a life that ends in a churn declines to
+    ``floor`` times its adoption over its last ``decline_days`` (2-4 months).
+    """
+
+    start: int  # first billed day of the life
+    end: int  # last billed day when it churned (otherwise the end of the simulated terms)
+    churn_reason: str | None
+    base: float
+    ramp_days: float
+    ramp_from: float
+    decline_days: float
+    floor: float
+    amplitude: float
+    omega: float
+    phase: float
+
+    def adoption(self, day: int) -> float:
+        """The account's underlying adoption on a day (no onboarding ramp)."""
+        x = self.base * (1 + self.amplitude * math.sin(self.omega * (day - self.start) + self.phase))
+        if self.churn_reason is not None:
+            into = day - (self.end - self.decline_days)
+            if into > 0:
+                x *= 1 - (1 - self.floor) * (into / self.decline_days) ** 1.3
+        return x
+
+    def onboarding(self, day: int) -> float:
+        """How much of the onboarding is left: 1 on the first day, 0 after ramp_days."""
+        return max(0.0, 1 - (day - self.start) / self.ramp_days)
+
+    def share(self, day: int) -> float:
+        """The share of seats active on a day: adoption through the onboarding ramp."""
+        return self.adoption(day) * (1 - (1 - self.ramp_from) * self.onboarding(day))
+
+    def struggle(self, day: int) -> float:
+        """0 for a healthy account, up to 1 for one that barely uses the product."""
+        return 1 - min(1.0, self.adoption(day) / _HEALTHY)
+
+
+@dataclass(frozen=True)
+class _Company:
+    accounts: list[_Account]
+    health: list[list[_Health]]  # per account, per life
+    first_day: int  # the first day of the history
+    last_day: int  # its last day (inclusive)
+
+
+def _life_health(rng: random.Random, life: _Life) -> _Health:
+    """One life's adoption parameters; always the same number of draws, whatever the life."""
+    u = rng.random()
+    _, low, high = next(tier for tier in _TIERS if u < tier[0])
+    base = rng.uniform(low, high)
+    ramp_days = rng.uniform(42.0, 70.0)
+    ramp_from = rng.uniform(0.08, 0.30)
+    decline_days = rng.uniform(61.0, 122.0)
+    floor_low, floor_high = _FLOORS.get(life.churn_reason or "", _FLOOR)
+    floor = floor_low + (floor_high - floor_low) * rng.random()
+    amplitude = rng.uniform(0.0, 0.08)
+    omega = 2 * math.pi / rng.uniform(100.0, 300.0)
+    phase = rng.uniform(0.0, 2 * math.pi)
+    return _Health(
+        start=life.terms[0][0],
+        end=life.terms[-1][1],
+        churn_reason=life.churn_reason,
+        base=base,
+        ramp_days=ramp_days,
+        ramp_from=ramp_from,
+        decline_days=decline_days,
+        floor=floor,
+        amplitude=amplitude,
+        omega=omega,
+        phase=phase,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _company(customers: int, months: int, seed: int, start: str) -> _Company:
+    """The accounts' contract lives, simulated _LOOKAHEAD months past the history, and their adoption.
+
+    The billing simulation is prefix-stable, so simulating further changes nothing within the history; it only
+    tells which lives churn soon after its end (their usage already falls at its end). Adoption comes from a
+    stream of its own per account, ``f"{seed}:{account}:health"``, one draw set per life in order.
+    """
+    if months < 1:
+        raise ValueError(f"months must be at least 1, got {months}")
+    _, accounts = _simulate(customers, months + _LOOKAHEAD, seed, start)
+    y0, mo0 = parse_start(start)
+    first_day = dt.date(y0, mo0, 1).toordinal() - _EPOCH
+    y, mo = divmod(y0 * 12 + mo0 - 1 + months, 12)
+    last_day = dt.date(y, mo + 1, 1).toordinal() - _EPOCH - 1
+    health: list[list[_Health]] = []
+    rng = random.Random()
+    for c, account in enumerate(accounts):
+        rng.seed(f"{seed}:{c + 1}:health")
+        health.append([_life_health(rng, life) for life in account.lives])
+    return _Company(accounts, health, first_day, last_day)
+
+
+def _season(day: int) -> float:
+    """Usage through the year: the weeks around Christmas and New Year are quiet, August a little."""
+    date = dt.date.fromordinal(day + _EPOCH)
+    if (date.month == 12 and date.day >= 19) or (date.month == 1 and date.day <= 1):
+        return 0.55
+    return 0.9 if date.month == 8 else 1.0
+
+
+def generate_usage(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """Weekly product usage of the same company (USAGE_COLUMNS), one row per account and billed week.
+
+    A row per Monday on which the account is billed (within a term of its billing, never before its first
+    billed day nor after its last, nor after the history); seats is the quantity of its core plan that week;
+    active_users a share of the seats (see _Health: onboarding ramp, tier, decline before a churn), lower in
+    the weeks around Christmas and in August; logins and reports_created follow the active users (reports
+    double with the "Analytics" add-on); api_calls is 0 without the "API access" add-on. Rows are sorted by
+    date and customer. Noise comes from a stream per account, ``f"{seed}:{account}:usage"``.
+    """
+    company = _company(customers, months, seed, start)
+    last = company.last_day
+    cust: list[int] = []
+    days: list[int] = []
+    active_out: list[int] = []
+    seats_out: list[int] = []
+    logins_out: list[int] = []
+    reports_out: list[int] = []
+    api_out: list[int] = []
+    seasons: dict[int, float] = {}
+    rng = random.Random()
+    rand, uniform = rng.random, rng.uniform
+    for c, account in enumerate(company.accounts):
+        if not account.lives or account.lives[0].terms[0][0] > last:
+            continue
+        rng.seed(f"{seed}:{c + 1}:usage")
+        for life, health in zip(account.lives, company.health[c], strict=True):
+            terms = life.terms
+            begin = terms[0][0]
+            if begin > last:
+                break
+            stop = min(terms[-1][1], last)
+            per_user_logins = uniform(2.5, 9.0)  # a week
+            per_user_reports = uniform(0.05, 0.5)
+            api_volume = rng.lognormvariate(math.log(800.0), 0.9)  # a week, per square root of a seat
+            day = begin + (-(begin + 3)) % 7  # the first Monday (1970-01-01 was a Thursday)
+            j = 0
+            while day <= stop:
+                while terms[j][1] < day:
+                    j += 1
+                seats, addons = terms[j][3], terms[j][4]
+                season = seasons.get(day)
+                if season is None:
+                    season = seasons[day] = _season(day)
+                share = health.share(day) * season * (0.92 + 0.16 * rand())
+                active = min(seats, int(seats * share + rand()))  # rounded at random: its mean is right
+                logins = round(active * per_user_logins * (0.8 + 0.4 * rand()))
+                reports = round(active * per_user_reports * (2.0 if addons & 1 else 1.0) * (0.5 + rand()))
+                noise = 0.7 + 0.6 * rand()
+                calls = (
+                    round(api_volume * math.sqrt(seats) * health.adoption(day) * season * noise) if addons & 2 else 0
+                )
+                cust.append(c)
+                days.append(day)
+                active_out.append(active)
+                seats_out.append(seats)
+                logins_out.append(logins)
+                reports_out.append(reports)
+                api_out.append(calls)
+                day += 7
+    frame = pl.DataFrame(
+        {
+            "cust": pl.Series(cust, dtype=pl.Int32),
+            "date": pl.Series(days, dtype=pl.Int32).cast(pl.Date),
+            "active_users": pl.Series(active_out, dtype=pl.Int64),
+            "seats": pl.Series(seats_out, dtype=pl.Int64),
+            "logins": pl.Series(logins_out, dtype=pl.Int64),
+            "reports_created": pl.Series(reports_out, dtype=pl.Int64),
+            "api_calls": pl.Series(api_out, dtype=pl.Int64),
+        }
+    ).sort("date", "cust")
+    return frame.select(_customer_ids(pl.col("cust")).alias("customer_id"), *USAGE_COLUMNS[1:])
+
+
+def _ticket_subject(rng: random.Random, onboarding: float, struggle: float, api: bool) -> str:
+    u, pick = rng.random(), rng.random()
+    pool: tuple[str, ...]
+    if u < 0.6 * onboarding:
+        pool = _SUBJECTS_ONBOARDING
+    elif u < 0.6 * onboarding + 0.5 * max(0.0, struggle - 0.3):
+        pool = _SUBJECTS_AT_RISK
+    elif api and u > 0.8:
+        pool = _SUBJECTS_API
+    else:
+        pool = _SUBJECTS_GENERAL
+    return pool[int(pick * len(pool))]
+
+
+def generate_tickets(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """Support tickets of the same company (TICKET_COLUMNS), as of the end of the history.
+
+    Tickets arrive while an account is billed, about once a month for a healthy account of 12 seats, more for
+    larger accounts, up to about twice as often while it struggles (low adoption, or the decline before a
+    churn) and during onboarding, rarely on weekends, in business hours of its region (timestamps are UTC,
+    whole seconds). Most are resolved within hours to a few days (log-normal, by priority; longer when
+    escalated, which a few percent are). A ticket still unresolved at the end of the history is "open" with
+    no resolved_at; one resolved within its last SOLVED_DAYS days is "solved", older ones "closed". About 40%
+    of resolved tickets have a CSAT (1-5), lower for slow, escalated or struggling ones. Ticket ids count in
+    (created_at, customer) order. Noise comes from a stream per account, ``f"{seed}:{account}:tickets"``.
+
+    Only status, resolved_at and csat depend on the end of the history: a longer history holds the same tickets
+    created within the shorter one, some of those open there being resolved since.
+    """
+    company = _company(customers, months, seed, start)
+    last = company.last_day
+    end_second = (last + 1) * 86_400
+    cust: list[int] = []
+    created: list[int] = []
+    resolved: list[int | None] = []
+    priority_out: list[int] = []
+    escalated_out: list[bool] = []
+    status_out: list[int] = []
+    csat_out: list[int | None] = []
+    subject_out: list[str] = []
+    rng = random.Random()
+    rand = rng.random
+    for c, account in enumerate(company.accounts):
+        if not account.lives or account.lives[0].terms[0][0] > last:
+            continue
+        rng.seed(f"{seed}:{c + 1}:tickets")
+        offset = _UTC_OFFSET[account.region]
+        for life, health in zip(account.lives, company.health[c], strict=True):
+            terms = life.terms
+            begin = terms[0][0]
+            if begin > last:
+                break
+            stop = min(terms[-1][1], last) + 1
+            first_seats = terms[0][3]
+            rate = _TICKET_RATE * rng.uniform(0.65, 1.35) * min(2.5, max(0.6, (first_seats / 12) ** 0.35))
+            per_day = rate * _TICKET_MAX / 30.4375
+            support_trouble = life.churn_reason == "Poor support experience"
+            t = float(begin)
+            j = 0
+            while True:
+                t += rng.expovariate(per_day)
+                if t >= stop:
+                    break
+                day = int(t)
+                accept = rand()
+                while terms[j][1] < day:
+                    j += 1
+                struggle = health.struggle(day)
+                if support_trouble and day > health.end - health.decline_days:
+                    struggle = min(1.0, struggle + 0.3)
+                onboarding = health.onboarding(day)
+                seats_factor = min(1.5, (terms[j][3] / first_seats) ** 0.3)
+                weekday = 0.25 if (day + 3) % 7 >= 5 else 1.0
+                if accept * _TICKET_MAX >= (1 + 1.2 * struggle) * (1 + onboarding) * seats_factor * weekday:
+                    continue
+                local_hour = rng.triangular(7.5, 19.0, 11.0)
+                at = day * 86_400 + int((local_hour + offset) % 24 * 3600)
+                u = rand()
+                if u < 0.24 - 0.10 * struggle:
+                    priority = 0
+                elif u < 0.80 - 0.15 * struggle:
+                    priority = 1
+                elif u < 0.955 - 0.05 * struggle:
+                    priority = 2
+                else:
+                    priority = 3
+                escalated = rand() < _ESCALATE[priority] * (1 + struggle)
+                hours = rng.lognormvariate(math.log(_RESOLVE_HOURS[priority] * (1 + 0.5 * struggle)), 1.0)
+                if escalated:
+                    hours *= rng.uniform(2.0, 4.0)
+                done = at + max(300, round(hours * 3600))
+                answered = rand() < _CSAT_ANSWERED
+                mood = 4.5 - 1.3 * struggle - 0.8 * escalated - 0.4 * (hours > 48) - 0.4 * (hours > 168)
+                score = min(5, max(1, round(mood + rng.gauss(0.0, 0.8))))
+                subject = _ticket_subject(rng, onboarding, struggle, bool(terms[j][4] & 2))
+                cust.append(c)
+                created.append(at)
+                priority_out.append(priority)
+                escalated_out.append(escalated)
+                subject_out.append(subject)
+                if done >= end_second:
+                    resolved.append(None)
+                    status_out.append(0)
+                    csat_out.append(None)
+                else:
+                    resolved.append(done)
+                    status_out.append(1 if done >= end_second - SOLVED_DAYS * 86_400 else 2)
+                    csat_out.append(score if answered else None)
+    micro = 1_000_000
+    frame = pl.DataFrame(
+        {
+            "cust": pl.Series(cust, dtype=pl.Int32),
+            "created_at": pl.Series([v * micro for v in created], dtype=pl.Int64).cast(pl.Datetime("us")),
+            "resolved_at": pl.Series([None if v is None else v * micro for v in resolved], dtype=pl.Int64).cast(
+                pl.Datetime("us")
+            ),
+            "priority": pl.Series(priority_out, dtype=pl.Int8),
+            "escalated": pl.Series(escalated_out, dtype=pl.Boolean),
+            "status": pl.Series(status_out, dtype=pl.Int8),
+            "csat": pl.Series(csat_out, dtype=pl.Int64),
+            "subject": pl.Series(subject_out, dtype=pl.String),
+        }
+    ).sort("created_at", "cust", maintain_order=True)
+    return frame.select(
+        ticket_id=pl.lit("T") + (pl.int_range(1, pl.len() + 1)).cast(pl.String).str.zfill(6),
+        customer_id=_customer_ids(pl.col("cust")),
+        created_at=pl.col("created_at"),
+        resolved_at=pl.col("resolved_at"),
+        priority=pl.col("priority").replace_strict(dict(enumerate(PRIORITIES)), return_dtype=pl.String),
+        escalated=pl.col("escalated"),
+        status=pl.col("status").replace_strict(dict(enumerate(TICKET_STATUSES)), return_dtype=pl.String),
+        csat=pl.col("csat"),
+        subject=pl.col("subject"),
+    )
+
+
+def _nps_answer(rng: random.Random, health: float) -> tuple[int, str]:
+    """An NPS score (0-10) and its class for an account of this health (0 struggling .. 1 healthy)."""
+    u, v = rng.random(), rng.random()
+    detractor = 0.05 + 0.80 * (1 - health) ** 1.3
+    promoter = 0.03 + 0.72 * health**2
+    if u < detractor:
+        return 6 - int(7 * v**1.8), "detractor"
+    if u < detractor + promoter:
+        return (10 if v < 0.45 + 0.2 * health else 9), "promoter"
+    return (8 if v < 0.55 else 7), "passive"
+
+
+def generate_surveys(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """Survey responses of the same company (SURVEY_COLUMNS): NPS twice a year, CSAT after onboarding and twice
+    a year.
+
+    Every account billed on the 10th of March and September (and past its first 45 days) is sent an NPS survey
+    (1 contact under 10 seats, 2 under 50, else 3; about 45% answer, fewer when it struggles, within about
+    two weeks); scores follow its adoption: mostly promoters (9-10) when healthy, mostly detractors (0-6) when
+    struggling or declining before a churn. A CSAT (1-5) is asked nine weeks into each new contract (60%
+    answer) and on the 10th of June and December (30%). About a third of the answers carry a comment. Only
+    answers from billed days within the history are kept; rows are sorted by date and customer. Noise comes
+    from a stream per account, ``f"{seed}:{account}:surveys"``.
+    """
+    company = _company(customers, months, seed, start)
+    last = company.last_day
+    first = dt.date.fromordinal(company.first_day + _EPOCH)
+    campaigns: list[tuple[int, int]] = []  # (day, 0 NPS / 1 CSAT) on the 10th of the campaign months
+    for m in range(months):
+        y, mo = divmod(first.year * 12 + first.month - 1 + m, 12)
+        if mo + 1 in _NPS_MONTHS or mo + 1 in _CSAT_MONTHS:
+            campaigns.append((dt.date(y, mo + 1, 10).toordinal() - _EPOCH, 0 if mo + 1 in _NPS_MONTHS else 1))
+    cust: list[int] = []
+    days: list[int] = []
+    kinds: list[int] = []
+    scores: list[int] = []
+    comments: list[str | None] = []
+    rng = random.Random()
+    rand = rng.random
+    for c, account in enumerate(company.accounts):
+        if not account.lives or account.lives[0].terms[0][0] > last:
+            continue
+        rng.seed(f"{seed}:{c + 1}:surveys")
+        for life, health in zip(account.lives, company.health[c], strict=True):
+            terms = life.terms
+            begin = terms[0][0]
+            if begin > last:
+                break
+            stop = min(terms[-1][1], last)
+            events = [(begin + _ONBOARDING_SURVEY_DAYS, 2)]  # 2: the onboarding CSAT
+            events += [(day, kind) for day, kind in campaigns if begin + 45 <= day <= stop]
+            events.sort()
+            j = 0
+            for day, kind in events:
+                if day > stop:
+                    break
+                while terms[j][1] < day:
+                    j += 1
+                seats = terms[j][3]
+                invited = 1 if kind == 2 or seats < 10 else (2 if seats < 50 else 3)
+                for _ in range(invited):
+                    answers = rand()
+                    answered_on = day + min(20, int(rng.expovariate(1 / 3)))
+                    health_now = min(1.0, health.adoption(answered_on) / 0.85)
+                    if kind == 0:
+                        score, mood = _nps_answer(rng, health_now)
+                        rate = 0.45 * (0.6 + 0.4 * health_now)
+                    else:
+                        score = min(5, max(1, round(1.6 + 3.3 * health_now + rng.gauss(0.0, 0.7))))
+                        mood = "promoter" if score >= 4 else ("passive" if score == 3 else "detractor")
+                        rate = 0.6 if kind == 2 else 0.3
+                    says, pick = rand(), rand()
+                    if answers >= rate or answered_on > stop:
+                        continue
+                    pool = _COMMENTS[mood]
+                    cust.append(c)
+                    days.append(answered_on)
+                    kinds.append(0 if kind == 0 else 1)
+                    scores.append(score)
+                    comments.append(pool[int(pick * len(pool))] if says < 0.35 else None)
+    frame = pl.DataFrame(
+        {
+            "cust": pl.Series(cust, dtype=pl.Int32),
+            "date": pl.Series(days, dtype=pl.Int32).cast(pl.Date),
+            "type": pl.Series(kinds, dtype=pl.Int8),
+            "score": pl.Series(scores, dtype=pl.Int64),
+            "comment": pl.Series(comments, dtype=pl.String),
+        }
+    ).sort("date", "cust", maintain_order=True)
+    return frame.select(
+        customer_id=_customer_ids(pl.col("cust")),
+        date=pl.col("date"),
+        type=pl.col("type").replace_strict({0: "nps", 1: "csat"}, return_dtype=pl.String),
+        score=pl.col("score"),
+        comment=pl.col("comment"),
+    )
 
 
 def _money(cents: int) -> str:

@@ -19,7 +19,16 @@ from csctl.io.read import ROW, Raw, reopen_cp1252
 from csctl.io.schema import Column, TableSpec
 
 SAMPLE_ROWS = 2000
-HIDDEN = "__unread__"  # prefix of columns read only so the CSV reader checks every row's field count
+HIDDEN = "__unread__"
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "x")
+FALSE_WORDS = (
+    "false",
+    "f",
+    "no",
+    "n",
+    "0",
+    "",
+)  # prefix of columns read only so the CSV reader checks every row's field count
 ISO_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 DMY_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y")
 MDY_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
@@ -133,6 +142,25 @@ def _choose_date_format(values: pl.Series, order: str | None, whole: pl.LazyFram
     return None
 
 
+def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
+    """Extra CSV columns whose every value is a plain number become numbers (rules compare them as such).
+
+    Values with a leading zero (codes like 01234) keep the column as text; no value changes either way.
+    """
+    text = [c for c in extras if frame.schema.get(c) == pl.String]
+    if not text:
+        return frame
+    probe = frame.select(
+        *[(pl.col(c).cast(pl.Float64, strict=False).null_count() == pl.col(c).null_count()).alias(f"{c}") for c in text]
+    ).row(0)
+    numeric = [c for c, ok in zip(text, probe, strict=True) if ok and frame[c].null_count() < frame.height]
+    if not numeric:
+        return frame
+    zeros = frame.select(*[pl.col(c).str.contains(r"^-?0\d").any().alias(c) for c in numeric]).row(0)
+    numeric = [c for c, lead in zip(numeric, zeros, strict=True) if not lead]
+    return frame.with_columns(pl.col(numeric).cast(pl.Float64)) if numeric else frame
+
+
 def _unescape_text(frame: pl.DataFrame) -> pl.DataFrame:
     """Undo csctl's own formula-injection escape (a leading ' before = + - @ tab CR) in text columns."""
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
@@ -169,7 +197,13 @@ def _plan_column(
 ) -> _Plan:
     name = column.name
     if source is None:
-        empty: dict[str, pl.DataType] = {"money": pl.Float64(), "number": pl.Float64(), "date": pl.Date()}
+        empty: dict[str, pl.DataType] = {
+            "money": pl.Float64(),
+            "number": pl.Float64(),
+            "date": pl.Date(),
+            "datetime": pl.Datetime("us"),
+            "bool": pl.Boolean(),
+        }
         return _Plan(column, None, 1.0, pl.lit(None, empty.get(column.type, pl.String())).alias(name), "", False)
     src = pl.col(source)
     dtype = schema[source]
@@ -195,6 +229,14 @@ def _plan_column(
             expr = expr * scale
         expected = "an amount (e.g. 1200.00, $1,200.00, (12.00))" if column.type == "money" else "a number"
         return _Plan(column, source, scale, expr.alias(name), expected, True, native)
+    if column.type == "datetime":
+        return _plan_datetime(column, source, src, dtype, sample)
+    if column.type == "bool":
+        if dtype == pl.Boolean:
+            return _Plan(column, source, 1.0, src.alias(name), "", False)
+        lowered = src.cast(pl.String).str.strip_chars().str.to_lowercase()
+        expr = pl.when(lowered.is_in(TRUE_WORDS)).then(True).when(lowered.is_in(FALSE_WORDS)).then(False)
+        return _Plan(column, source, 1.0, expr.alias(name), "true or false (yes/no, 1/0)", True)
     if column.type == "date":
         if dtype == pl.Date:
             return _Plan(column, source, 1.0, src.alias(name), "", False)
@@ -216,6 +258,27 @@ def _plan_column(
     else:
         expr = src.cast(pl.String)
     return _Plan(column, source, 1.0, expr.alias(name), "", False)
+
+
+def _plan_datetime(column: Column, source: str, src: pl.Expr, dtype: pl.DataType, sample: pl.DataFrame) -> _Plan:
+    """Timestamps: ISO date-times (a T or a space; seconds; fractions and zones ignored) or plain dates."""
+    name = column.name
+    if isinstance(dtype, pl.Datetime):
+        return _Plan(column, source, 1.0, src.dt.replace_time_zone(None).cast(pl.Datetime("us")).alias(name), "", False)
+    if dtype == pl.Date:
+        return _Plan(column, source, 1.0, src.cast(pl.Datetime("us")).alias(name), "", False)
+    text = src.cast(pl.String).str.strip_chars()
+    values = sample[source].cast(pl.String).drop_nulls() if source in sample.columns else pl.Series([], dtype=pl.String)
+    if values.len() and bool(values.str.len_chars().eq(10).all()):
+        expr = text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us"))
+        return _Plan(column, source, 1.0, expr.alias(name), "a date (YYYY-MM-DD)", True)
+    stamp = text.str.replace("T", " ", literal=True)
+    expr = pl.coalesce(
+        stamp.str.slice(0, 19).str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us"),
+        stamp.str.slice(0, 16).str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us"),
+        stamp.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
+    )
+    return _Plan(column, source, 1.0, expr.alias(name), "a timestamp (YYYY-MM-DD HH:MM:SS)", True)
 
 
 class NotUtf8(Exception):
@@ -263,6 +326,8 @@ def _to_canonical(
         out = []
         for column in spec.columns:
             m = mapping.columns.get(column.name)
+            if m is None and only is None:
+                continue  # an optional column the export lacks: absent, not a column of nulls
             out.append(
                 _plan_column(
                     column,
@@ -309,6 +374,7 @@ def _to_canonical(
             _check_ragged(raw)
         frame = frame.drop([c for c in extras if c not in keep_extras])
         frame = _unescape_text(frame)
+        frame = _number_extras(frame, keep_extras)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
     return Canonical(frame, mapping, raw.source.label, notes, skipped)
 

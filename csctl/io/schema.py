@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ColumnType = Literal["id", "text", "money", "number", "integer", "date", "bool"]
+ColumnType = Literal["id", "text", "money", "number", "integer", "date", "datetime", "bool"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,27 @@ TABLES: dict[str, TableSpec] = {
             C("renewal_date", "date"),
             C("arr", "money"),
             C("churn_reason", "text"),
+            C("mrr", "money"),
+        ),
+        _t("usage", C("customer_id", "id", True), C("date", "date", True)),
+        _t(
+            "tickets",
+            C("customer_id", "id", True),
+            C("created_at", "datetime", True),
+            C("resolved_at", "datetime"),
+            C("priority", "text"),
+            C("escalated", "bool"),
+            C("status", "text"),
+            C("csat", "number"),
+            C("ticket_id", "id"),
+        ),
+        _t(
+            "surveys",
+            C("customer_id", "id", True),
+            C("date", "date", True),
+            C("score", "number", True),
+            C("type", "text"),
+            C("comment", "text"),
         ),
     )
 }

@@ -37,7 +37,7 @@ def _table(table: Table, name: str, currency: str) -> tuple[str, list[str], list
 
 
 def render(result: Result, **_: object) -> bytes:
-    order = [result.primary, *(n for n in result.tables if n != result.primary)]
+    order = result.display_order()
     text = (
         _environment()
         .get_template("result.md.j2")

@@ -64,7 +64,7 @@ def render(result: Result, *, width: int | None = None, color: bool = False, **_
     if meta:
         console.print(Text(meta, style="dim"))
     console.print()
-    order = [result.primary, *(n for n in result.tables if n != result.primary)]
+    order = result.display_order()
     for name in order:
         _render_table(console, result.tables[name], result.currency, width)
         console.print()

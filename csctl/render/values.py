@@ -14,7 +14,9 @@ RATE_DECIMALS = 6
 
 def display_rows(table: Table, currency: str) -> tuple[list[str], list[list[str]]]:
     """Headers and formatted rows; a table with value and unit columns is formatted row by row."""
-    frame = table.frame
+    frame = (
+        table.frame if table.show is None else table.frame.select([c for c in table.show if c in table.frame.columns])
+    )
     headers = list(frame.columns)
     per_row_unit = "value" in headers and "unit" in headers
     rows: list[list[str]] = []

@@ -68,7 +68,7 @@ def render(result: Result, **_: object) -> bytes:
     formats["header"] = book.add_format({"bold": True, "bottom": 1})
     formats["date"] = book.add_format({"num_format": "yyyy-mm-dd"})
     used: set[str] = set()
-    order = [result.primary, *(n for n in result.tables if n != result.primary)]
+    order = result.display_order()
     for name in order:
         _write_table(book, _sheet_name(name, used), result.tables[name], formats)
     if result.metrics and result.primary != "summary":

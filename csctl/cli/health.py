@@ -1,0 +1,182 @@
+"""csctl health: scorecards per segment, the weekly health report, --fail-on for cron."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from csctl.cli.console import progress, warn_notes
+from csctl.cli.options import (
+    AsOfOpt,
+    ColorOpt,
+    Common,
+    ConfigOpt,
+    DateOrderOpt,
+    DebugOpt,
+    DecimalCommaOpt,
+    FailOnOpt,
+    FormatOpt,
+    OutputOpt,
+    PresetOpt,
+    QuietOpt,
+    SkipBadOpt,
+    VerboseOpt,
+    emit,
+    input_size,
+)
+from csctl.errors import UsageError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+SOURCES = ("usage", "tickets", "surveys")
+
+
+@app.command(
+    "health",
+    help=(
+        "Health scores 0-100 and bands green/yellow/red from YAML scorecards chosen per segment: groups of "
+        "weighted measures over the customer table, usage, tickets and surveys, with missing-data policies, "
+        "overrides, the trend against a previous run (--previous), the health vs activity quadrant, and portfolio "
+        "shares overall, per segment and per CSM. Use --fail-on 'red_share>0.25' in cron."
+    ),
+)
+def health(
+    customers: Annotated[str, typer.Argument(help="Customers (e.g. csctl segment's CSV output), or - for stdin.")],
+    usage: Annotated[str | None, typer.Option("--usage", metavar="U", help="Product usage export.")] = None,
+    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help="Support tickets export.")] = None,
+    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help="Survey (NPS/CSAT) export.")] = None,
+    billing: Annotated[str | None, typer.Option("--billing", metavar="B", help="Billing: adds mrr and arr.")] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", metavar="HEALTH.yaml", help="Scorecards (default: configs/health.yaml).")
+    ] = None,
+    previous: Annotated[
+        str | None, typer.Option("--previous", metavar="PREV.csv", help="An earlier health CSV, for the trend.")
+    ] = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    fmt: FormatOpt = "auto",
+    output: OutputOpt = None,
+    as_of: AsOfOpt = None,
+    fail_on: FailOnOpt = None,
+    skip_bad_rows: SkipBadOpt = False,
+    date_order: DateOrderOpt = None,
+    decimal_comma: DecimalCommaOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = "auto",
+    debug: DebugOpt = False,
+) -> None:
+    common = Common(
+        config,
+        preset,
+        fmt,
+        output,
+        as_of,
+        fail_on or [],
+        quiet,
+        verbose,
+        color,
+        debug,
+        skip_bad_rows,
+        date_order,
+        decimal_comma,
+    )
+    common.conditions("health")
+    inputs = {
+        "customers": customers,
+        "usage": usage,
+        "tickets": tickets,
+        "surveys": surveys,
+        "billing": billing,
+        "previous": previous,
+    }
+    if sum(1 for v in inputs.values() if v == "-") > 1:
+        raise UsageError("only one input can be read from stdin (-)")
+    from csctl.config.rules import check_columns, load_health
+
+    scorecards = load_health(rules)  # rule errors before any data is read
+    cfg = common.config()
+    opts = common.read_options(cfg)
+    month = common.month(cfg)
+    import polars as pl
+
+    from csctl.io.load import load_table
+
+    with progress(f"reading {customers}", size=input_size(customers)):
+        accounts = load_table(customers, "customers", opts)
+        warn_notes(accounts.notes)
+        frame = accounts.frame.drop("__row", strict=False)
+        sources: dict[str, pl.DataFrame | None] = {}
+        for name in SOURCES:
+            spec = inputs[name]
+            if spec is None:
+                sources[name] = None
+                continue
+            table = load_table(spec, name, opts)
+            warn_notes(table.notes)
+            sources[name] = table.frame.drop("__row", strict=False)
+        if billing is not None and "arr" not in frame.columns:
+            from csctl.core.numbers import NumbersSettings, measure
+            from csctl.core.segments import mrr_at
+            from csctl.io.load import load_revenue
+
+            kind, revenue = load_revenue(billing, None, opts)
+            warn_notes(revenue.notes)
+            settings = NumbersSettings(as_of=month, today=dt.date.today(), currency=opts.base_currency)
+            measured = measure(kind, revenue.frame.lazy(), None, settings)
+            frame = frame.join(mrr_at(measured, measured.as_of), on="customer_id", how="left").with_columns(
+                pl.col("mrr").fill_null(0.0)
+            )
+            frame = frame.with_columns(arr=(pl.col("mrr") * 12).round(2))
+        check_columns(scorecards.applies_to, frame.columns, "customer table")
+        for cm in scorecards.measures:
+            source = cm.measure.source
+            table_columns = (
+                frame.columns
+                if source == "customers"
+                else (
+                    None if sources[source] is None else sources[source].columns  # type: ignore[union-attr]
+                )
+            )
+            if table_columns is not None:
+                used = [s for s in (cm.value, cm.filter) if s is not None]
+                check_columns(used, list(table_columns), f"{source} table")
+        day = _as_of_day(month, sources)
+        prev = None
+        if previous is not None:
+            prev_table = load_table(previous, "customers", opts)
+            missing = [c for c in ("health_score", "health_band") if c not in prev_table.frame.columns]
+            if missing:
+                from csctl.errors import InputError
+
+                raise InputError(f"{previous}: not a csctl health output (no {', '.join(missing)} column)")
+            prev = prev_table.frame
+        from csctl.core.health import Inputs, compute_health
+
+        result = compute_health(scorecards, Inputs(frame, sources, day, prev), day.isoformat())
+    emit(result, common, inputs=[v for v in inputs.values() if v])
+
+
+def _as_of_day(month: int | None, sources: dict[str, pl.DataFrame | None]) -> dt.date:
+    """The last day of --as-of's month; else the latest date in usage, tickets or surveys; else today."""
+    if month is not None:
+        year, m = divmod(month, 12)
+        first_next = dt.date(year + (m + 1) // 12, (m + 1) % 12 + 1, 1)
+        return first_next - dt.timedelta(days=1)
+    from csctl.core.health import DATE_COLUMN
+
+    latest: list[dt.date] = []
+    for name, frame in sources.items():
+        if frame is not None and frame.height:
+            value = frame[DATE_COLUMN[name]].max()
+            if isinstance(value, dt.datetime):
+                latest.append(value.date())
+            elif isinstance(value, dt.date):
+                latest.append(value)
+    return max(latest) if latest else dt.date.today()

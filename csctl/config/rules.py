@@ -1,0 +1,280 @@
+"""Rule files (segments.yaml, health.yaml): pydantic models, SQL compiled with Polars' own SQL expression parser,
+and every error named by file and line. Rule files are validated before any data is read; their column names
+are checked against the data's columns (with a did-you-mean) as soon as the header is known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+from pydantic import Field, model_validator
+
+from csctl.config.models import Strict
+from csctl.config.yamlfile import YamlDoc, load_yaml, validate
+from csctl.errors import ConfigError
+from csctl.metrics import suggest
+from csctl.resources import config_path
+
+Touch = Literal["high", "mid", "tech"]
+Policy = Literal["exclude", "zero", "neutral"]
+Source = Literal["customers", "usage", "tickets", "surveys"]
+Aggregate = Literal["mean", "sum", "min", "max", "count", "last", "median"]
+NEUTRAL = 50.0
+
+
+# --- segments ------------------------------------------------------------------------------------------------
+class SegmentRule(Strict):
+    name: str = Field(min_length=1)
+    when: str = Field(min_length=1, description="SQL expression over the customer table")
+    touch: Touch
+    accounts_per_csm: int | None = Field(None, gt=0, description="target accounts per CSM; null: pooled, no named CSM")
+    plays: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+class SegmentsFile(Strict):
+    segments: list[SegmentRule] = Field(min_length=1)
+
+
+# --- health --------------------------------------------------------------------------------------------------
+class Band(Strict):
+    below: float | None = None
+    score: float = Field(ge=0, le=100)
+
+
+class Measure(Strict):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    source: Source = "customers"
+    value: str | None = Field(None, description="SQL over the source's rows (not needed for count)")
+    aggregate: Aggregate | None = None
+    window_days: int | None = Field(None, gt=0)
+    filter: str | None = None
+    direction: Literal["higher", "lower"] = "higher"
+    bands: list[Band] = Field(min_length=2)
+    weight: float = Field(1.0, ge=0)
+    missing: Policy | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Measure:
+        if self.source == "customers":
+            if self.value is None:
+                raise ValueError("a customers measure needs value: (a column or SQL expression)")
+            if self.aggregate is not None or self.window_days is not None:
+                raise ValueError("a customers measure has no aggregate or window_days (one row per customer)")
+        else:
+            if self.aggregate is None:
+                raise ValueError(f"a {self.source} measure needs aggregate: mean, sum, min, max, median, count or last")
+            if self.aggregate != "count" and self.value is None:
+                raise ValueError(f"aggregate {self.aggregate} needs value: (a column or SQL expression)")
+        cuts = [b.below for b in self.bands[:-1]]
+        if any(c is None for c in cuts) or self.bands[-1].below is not None:
+            raise ValueError("bands: every band but the last needs below:, and the last band none (it takes the rest)")
+        ordered = [c for c in cuts if c is not None]
+        if any(b <= a for a, b in itertools.pairwise(ordered)):
+            raise ValueError(f"bands out of order: below values must rise, got {ordered}")
+        scores = [b.score for b in self.bands]
+        rising = all(b >= a for a, b in itertools.pairwise(scores))
+        falling = all(b <= a for a, b in itertools.pairwise(scores))
+        if self.direction == "higher" and not rising:
+            raise ValueError(f"direction higher needs band scores that rise with the value, got {scores}")
+        if self.direction == "lower" and not falling:
+            raise ValueError(f"direction lower needs band scores that fall as the value rises, got {scores}")
+        return self
+
+
+class Group(Strict):
+    name: str = Field(min_length=1)
+    weight: float = Field(1.0, ge=0)
+    measures: list[Measure] = Field(min_length=1)
+
+
+class Scorecard(Strict):
+    name: str = Field(min_length=1)
+    applies_to: str = "true"
+    missing: Policy | None = None
+    groups: list[Group] = Field(min_length=1)
+
+
+class Thresholds(Strict):
+    green: float = Field(70, ge=0, le=100)
+    yellow: float = Field(40, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _order(self) -> Thresholds:
+        if self.yellow >= self.green:
+            raise ValueError(f"bands out of order: yellow ({self.yellow}) must be below green ({self.green})")
+        return self
+
+
+class Override(Strict):
+    customer_id: str
+    score: float | None = Field(None, ge=0, le=100)
+    band: Literal["green", "yellow", "red"] | None = None
+    reason: str = Field(min_length=1)
+    expires: dt.date
+
+    @model_validator(mode="after")
+    def _something(self) -> Override:
+        if self.score is None and self.band is None:
+            raise ValueError("an override sets score:, band: or both")
+        return self
+
+
+class Activity(Strict):
+    source: Source = "usage"
+    value: str | None = None
+    aggregate: Aggregate = "sum"
+    window_days: int | None = Field(28, gt=0)
+    filter: str | None = None
+    threshold: float | None = Field(None, description="active at or above; default: the median")
+
+
+class HealthFile(Strict):
+    bands: Thresholds = Field(default_factory=Thresholds)
+    missing: Policy = "neutral"
+    trend_flat: float = Field(5, ge=0, description="score changes smaller than this are flat")
+    scorecards: list[Scorecard] = Field(min_length=1)
+    overrides: list[Override] = Field(default_factory=list)
+    activity: Activity | None = None
+
+
+# --- SQL -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sql:
+    text: str
+    expr: pl.Expr
+    columns: tuple[str, ...]
+    where: str  # file:line
+
+
+def compile_sql(text: str, where: str, what: str) -> Sql:
+    """Compile a rule's SQL expression with Polars' SQL parser; a ConfigError names file and line."""
+    try:
+        expr = pl.sql_expr(text)
+    except Exception as exc:  # polars raises SQLInterfaceError / SQLSyntaxError / others
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{where}: {what} is not a valid SQL expression: {text!r} ({message})") from None
+    return Sql(text, expr, tuple(dict.fromkeys(expr.meta.root_names())), where)
+
+
+def check_columns(items: list[Sql], available: list[str], table: str) -> None:
+    """Every column a rule names must exist in its table; the error names file, line and a close match."""
+    known = set(available)
+    for sql in items:
+        for name in sql.columns:
+            if name not in known:
+                raise ConfigError(
+                    f"{sql.where}: unknown column {name!r} in {sql.text!r}.{suggest(name, sorted(known))}",
+                    hint=f"{table} columns: {', '.join(available[:40])}",
+                )
+
+
+def _where(doc: YamlDoc, *loc: str | int) -> str:
+    line = doc.line_of(loc)
+    return f"{doc.path}:{line}" if line else doc.path
+
+
+@dataclass
+class Segments:
+    path: str
+    rules: list[SegmentRule]
+    conditions: list[Sql]
+
+
+def load_segments(path: str | Path | None) -> Segments:
+    """segments.yaml: validated, compiled, and a final catch-all checked; no data read yet."""
+    doc = load_yaml(path or config_path("segments.yaml"))
+    parsed = validate(doc, SegmentsFile, what="segments file")
+    names: set[str] = set()
+    conditions = []
+    for i, rule in enumerate(parsed.segments):
+        if rule.name in names:
+            raise ConfigError(f"{_where(doc, 'segments', i, 'name')}: segment {rule.name!r} is named twice")
+        names.add(rule.name)
+        conditions.append(compile_sql(rule.when, _where(doc, "segments", i, "when"), "when"))
+    last = parsed.segments[-1]
+    if last.when.strip().lower() != "true":
+        raise ConfigError(
+            f"{_where(doc, 'segments', len(parsed.segments) - 1, 'when')}: the last segment must be a catch-all "
+            f"(when: true) so every customer gets a segment; {last.name!r} has when: {last.when!r}"
+        )
+    return Segments(doc.path, parsed.segments, conditions)
+
+
+@dataclass
+class CompiledMeasure:
+    scorecard: str
+    group: str
+    measure: Measure
+    value: Sql | None
+    filter: Sql | None
+    where: str
+
+
+@dataclass
+class Health:
+    path: str
+    rules: HealthFile
+    applies_to: list[Sql]
+    measures: list[CompiledMeasure]
+    activity_value: Sql | None
+    activity_filter: Sql | None
+    notes: list[str]
+
+
+def load_health(path: str | Path | None) -> Health:
+    """health.yaml: validated and compiled; weights that do not sum to 1 are normalised (and said so)."""
+    doc = load_yaml(path or config_path("health.yaml"))
+    rules = validate(doc, HealthFile, what="health rules file")
+    applies = []
+    measures: list[CompiledMeasure] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for s, card in enumerate(rules.scorecards):
+        if card.name in seen:
+            raise ConfigError(f"{_where(doc, 'scorecards', s, 'name')}: scorecard {card.name!r} is named twice")
+        seen.add(card.name)
+        applies.append(compile_sql(card.applies_to, _where(doc, "scorecards", s, "applies_to"), "applies_to"))
+        group_total = sum(g.weight for g in card.groups)
+        if group_total <= 0:
+            raise ConfigError(f"{_where(doc, 'scorecards', s, 'groups')}: the group weights of {card.name!r} sum to 0")
+        if abs(group_total - 1) > 1e-9:
+            notes.append(f"scorecard {card.name}: group weights sum to {group_total:g}; normalised to 1")
+        names: set[str] = set()
+        for g, group in enumerate(card.groups):
+            total = sum(m.weight for m in group.measures)
+            if total <= 0:
+                raise ConfigError(
+                    f"{_where(doc, 'scorecards', s, 'groups', g, 'measures')}: the measure weights of group "
+                    f"{group.name!r} sum to 0"
+                )
+            if abs(total - 1) > 1e-9 and len(group.measures) > 1:
+                notes.append(f"scorecard {card.name}, group {group.name}: measure weights sum to {total:g}; normalised")
+            for i, measure in enumerate(group.measures):
+                loc = ("scorecards", s, "groups", g, "measures", i)
+                if measure.name in names:
+                    raise ConfigError(f"{_where(doc, *loc, 'name')}: measure {measure.name!r} twice in {card.name!r}")
+                names.add(measure.name)
+                value = (
+                    None if measure.value is None else compile_sql(measure.value, _where(doc, *loc, "value"), "value")
+                )
+                flt = (
+                    None
+                    if measure.filter is None
+                    else compile_sql(measure.filter, _where(doc, *loc, "filter"), "filter")
+                )
+                measures.append(CompiledMeasure(card.name, group.name, measure, value, flt, _where(doc, *loc)))
+    act_value = act_filter = None
+    if rules.activity is not None:
+        if rules.activity.aggregate != "count" and rules.activity.value is None:
+            raise ConfigError(f"{_where(doc, 'activity')}: activity needs value: unless aggregate is count")
+        if rules.activity.value is not None:
+            act_value = compile_sql(rules.activity.value, _where(doc, "activity", "value"), "value")
+        if rules.activity.filter is not None:
+            act_filter = compile_sql(rules.activity.filter, _where(doc, "activity", "filter"), "filter")
+    return Health(doc.path, rules, applies, measures, act_value, act_filter, notes)
