@@ -9,24 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from csctl.cli.console import progress, warn_notes
-from csctl.cli.options import (
-    AsOfOpt,
-    ColorOpt,
-    Common,
-    ConfigOpt,
-    DateOrderOpt,
-    DebugOpt,
-    DecimalCommaOpt,
-    FailOnOpt,
-    FormatOpt,
-    OutputOpt,
-    PresetOpt,
-    QuietOpt,
-    SkipBadOpt,
-    VerboseOpt,
-    emit,
-    input_size,
-)
+from csctl.cli.options import Common, emit, input_size, shared_options
 from csctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -46,6 +29,7 @@ SOURCES = ("usage", "tickets", "surveys")
         "shares overall, per segment and per CSM. Use --fail-on 'red_share>0.25' in cron."
     ),
 )
+@shared_options
 def health(
     customers: Annotated[str, typer.Argument(help="Customers (e.g. csctl segment's CSV output), or - for stdin.")],
     usage: Annotated[str | None, typer.Option("--usage", metavar="U", help="Product usage export.")] = None,
@@ -58,35 +42,9 @@ def health(
     previous: Annotated[
         str | None, typer.Option("--previous", metavar="PREV.csv", help="An earlier health CSV, for the trend.")
     ] = None,
-    config: ConfigOpt = None,
-    preset: PresetOpt = None,
-    fmt: FormatOpt = "auto",
-    output: OutputOpt = None,
-    as_of: AsOfOpt = None,
-    fail_on: FailOnOpt = None,
-    skip_bad_rows: SkipBadOpt = False,
-    date_order: DateOrderOpt = None,
-    decimal_comma: DecimalCommaOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    color: ColorOpt = "auto",
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
-    common = Common(
-        config,
-        preset,
-        fmt,
-        output,
-        as_of,
-        fail_on or [],
-        quiet,
-        verbose,
-        color,
-        debug,
-        skip_bad_rows,
-        date_order,
-        decimal_comma,
-    )
     common.conditions("health")
     inputs = {
         "customers": customers,

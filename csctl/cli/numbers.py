@@ -8,24 +8,7 @@ from typing import Annotated
 import typer
 
 from csctl.cli.console import progress, warn, warn_notes
-from csctl.cli.options import (
-    AsOfOpt,
-    ColorOpt,
-    Common,
-    ConfigOpt,
-    DateOrderOpt,
-    DebugOpt,
-    DecimalCommaOpt,
-    FailOnOpt,
-    FormatOpt,
-    OutputOpt,
-    PresetOpt,
-    QuietOpt,
-    SkipBadOpt,
-    VerboseOpt,
-    emit,
-    input_size,
-)
+from csctl.cli.options import Common, emit, input_size, shared_options
 from csctl.core.views import PERIOD_VIEWS, NumbersView, Period, RevenueKind
 from csctl.errors import UsageError
 
@@ -41,6 +24,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "(movements in the as-of month), cohorts."
     ),
 )
+@shared_options
 def numbers(
     billing: Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")],
     customers: Annotated[
@@ -56,35 +40,9 @@ def numbers(
         typer.Option("--kind", help="Input kind (default: from the columns)."),
     ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show how each figure is measured.")] = False,
-    config: ConfigOpt = None,
-    preset: PresetOpt = None,
-    fmt: FormatOpt = "auto",
-    output: OutputOpt = None,
-    as_of: AsOfOpt = None,
-    fail_on: FailOnOpt = None,
-    skip_bad_rows: SkipBadOpt = False,
-    date_order: DateOrderOpt = None,
-    decimal_comma: DecimalCommaOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    color: ColorOpt = "auto",
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
-    common = Common(
-        config,
-        preset,
-        fmt,
-        output,
-        as_of,
-        fail_on or [],
-        quiet,
-        verbose,
-        color,
-        debug,
-        skip_bad_rows,
-        date_order,
-        decimal_comma,
-    )
     common.conditions("numbers")  # a bad --fail-on is a usage error before any work
     if billing == "-" and customers == "-":
         raise UsageError("only one input can be read from stdin (-)")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -228,3 +231,46 @@ def input_size(spec: str) -> int:
         return Path(spec.split("#", maxsplit=1)[0]).stat().st_size
     except OSError:
         return 0
+
+
+# The shared options every data command takes, in the order --help lists them after the command's own.
+SHARED_OPTIONS: dict[str, tuple[object, object]] = {
+    "config": (ConfigOpt, None),
+    "preset": (PresetOpt, None),
+    "fmt": (FormatOpt, "auto"),
+    "output": (OutputOpt, None),
+    "as_of": (AsOfOpt, None),
+    "fail_on": (FailOnOpt, None),
+    "skip_bad_rows": (SkipBadOpt, False),
+    "date_order": (DateOrderOpt, None),
+    "decimal_comma": (DecimalCommaOpt, None),
+    "quiet": (QuietOpt, False),
+    "verbose": (VerboseOpt, False),
+    "color": (ColorOpt, "auto"),
+    "debug": (DebugOpt, False),
+}
+
+
+def shared_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the shared options (DESIGN.md §6) and hand them to it as one ``common: Common``.
+
+    The command declares only its own parameters plus ``common``; Typer reads the combined signature.
+    """
+    signature = inspect.signature(func, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "common"]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, (annotation, default) in SHARED_OPTIONS.items()
+    ]
+
+    @functools.wraps(func)
+    def command(**kwargs: object) -> None:
+        values = {name: kwargs.pop(name) for name in SHARED_OPTIONS}
+        values["format"] = values.pop("fmt")
+        values["config_path"] = values.pop("config")
+        values["fail_on"] = values["fail_on"] or []
+        func(common=Common(**values), **kwargs)  # type: ignore[arg-type]
+
+    command.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in [*own, *shared]} | {"return": None}
+    return command

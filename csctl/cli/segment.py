@@ -9,24 +9,7 @@ from typing import Annotated
 import typer
 
 from csctl.cli.console import progress, warn_notes
-from csctl.cli.options import (
-    AsOfOpt,
-    ColorOpt,
-    Common,
-    ConfigOpt,
-    DateOrderOpt,
-    DebugOpt,
-    DecimalCommaOpt,
-    FailOnOpt,
-    FormatOpt,
-    OutputOpt,
-    PresetOpt,
-    QuietOpt,
-    SkipBadOpt,
-    VerboseOpt,
-    emit,
-    input_size,
-)
+from csctl.cli.options import Common, emit, input_size, shared_options
 from csctl.errors import UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -41,6 +24,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "shows customers, ARR and share, churn and NRR by segment, and CSMs needed vs assigned."
     ),
 )
+@shared_options
 def segment(
     customers: Annotated[str, typer.Argument(help="CRM accounts export, or - for stdin.")],
     billing: Annotated[
@@ -50,35 +34,9 @@ def segment(
         Path | None,
         typer.Option("--rules", metavar="SEGMENTS.yaml", help="Segment rules (default: configs/segments.yaml)."),
     ] = None,
-    config: ConfigOpt = None,
-    preset: PresetOpt = None,
-    fmt: FormatOpt = "auto",
-    output: OutputOpt = None,
-    as_of: AsOfOpt = None,
-    fail_on: FailOnOpt = None,
-    skip_bad_rows: SkipBadOpt = False,
-    date_order: DateOrderOpt = None,
-    decimal_comma: DecimalCommaOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-    color: ColorOpt = "auto",
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
-    common = Common(
-        config,
-        preset,
-        fmt,
-        output,
-        as_of,
-        fail_on or [],
-        quiet,
-        verbose,
-        color,
-        debug,
-        skip_bad_rows,
-        date_order,
-        decimal_comma,
-    )
     common.conditions("segment")
     if customers == "-" and billing == "-":
         raise UsageError("only one input can be read from stdin (-)")

@@ -135,7 +135,7 @@ class Activity(Strict):
 
 
 class HealthFile(Strict):
-    bands: Thresholds = Field(default_factory=Thresholds)
+    bands: Thresholds = Field(default_factory=lambda: Thresholds(green=70, yellow=40))
     missing: Policy = "neutral"
     trend_flat: float = Field(5, ge=0, description="score changes smaller than this are flat")
     scorecards: list[Scorecard] = Field(min_length=1)

@@ -871,14 +871,13 @@ def generate_usage(
                 season = seasons.get(day)
                 if season is None:
                     season = seasons[day] = _season(day)
-                share = health.share(day) * season * (0.92 + 0.16 * rand())
+                adoption = health.adoption(day) * season
+                share = adoption * (1 - (1 - health.ramp_from) * health.onboarding(day)) * (0.92 + 0.16 * rand())
                 active = min(seats, int(seats * share + rand()))  # rounded at random: its mean is right
                 logins = round(active * per_user_logins * (0.8 + 0.4 * rand()))
                 reports = round(active * per_user_reports * (2.0 if addons & 1 else 1.0) * (0.5 + rand()))
                 noise = 0.7 + 0.6 * rand()
-                calls = (
-                    round(api_volume * math.sqrt(seats) * health.adoption(day) * season * noise) if addons & 2 else 0
-                )
+                calls = round(api_volume * math.sqrt(seats) * adoption * noise) if addons & 2 else 0
                 cust.append(c)
                 days.append(day)
                 active_out.append(active)
@@ -970,16 +969,17 @@ def generate_tickets(
                 if t >= stop:
                     break
                 day = int(t)
-                accept = rand()
+                # thinning: accept the candidate with probability multiplier / _TICKET_MAX (bounds checked first)
+                limit = rand() * _TICKET_MAX / (0.25 if (day + 3) % 7 >= 5 else 1.0)
+                onboarding = health.onboarding(day)
+                if limit >= 2.2 * 1.5 * (1 + onboarding):
+                    continue
                 while terms[j][1] < day:
                     j += 1
                 struggle = health.struggle(day)
                 if support_trouble and day > health.end - health.decline_days:
                     struggle = min(1.0, struggle + 0.3)
-                onboarding = health.onboarding(day)
-                seats_factor = min(1.5, (terms[j][3] / first_seats) ** 0.3)
-                weekday = 0.25 if (day + 3) % 7 >= 5 else 1.0
-                if accept * _TICKET_MAX >= (1 + 1.2 * struggle) * (1 + onboarding) * seats_factor * weekday:
+                if limit >= (1 + 1.2 * struggle) * (1 + onboarding) * min(1.5, (terms[j][3] / first_seats) ** 0.3):
                     continue
                 local_hour = rng.triangular(7.5, 19.0, 11.0)
                 at = day * 86_400 + int((local_hour + offset) % 24 * 3600)
