@@ -419,3 +419,329 @@ def test_customers_consistent_with_billing(billing: pl.DataFrame, rows: list[Row
             assert account["churn_reason"] in sample.CHURN_REASONS
             assert account["renewal_date"] is None
     assert 10 < churned < 150
+
+
+# --- usage, tickets and surveys ----------------------------------------------------------------------------
+
+END = dt.date(2026, 10, 31)  # the last day of the default history
+USAGE_SCHEMA = pl.Schema(
+    {
+        "customer_id": pl.String,
+        "date": pl.Date,
+        "active_users": pl.Int64,
+        "seats": pl.Int64,
+        "logins": pl.Int64,
+        "reports_created": pl.Int64,
+        "api_calls": pl.Int64,
+    }
+)
+TICKET_SCHEMA = pl.Schema(
+    {
+        "ticket_id": pl.String(),
+        "customer_id": pl.String(),
+        "created_at": pl.Datetime("us"),
+        "resolved_at": pl.Datetime("us"),
+        "priority": pl.String(),
+        "escalated": pl.Boolean(),
+        "status": pl.String(),
+        "csat": pl.Int64(),
+        "subject": pl.String(),
+    }
+)
+SURVEY_SCHEMA = pl.Schema(
+    {"customer_id": pl.String, "date": pl.Date, "type": pl.String, "score": pl.Int64, "comment": pl.String}
+)
+
+
+@pytest.fixture(scope="module")
+def usage() -> pl.DataFrame:
+    return sample.generate_usage()
+
+
+@pytest.fixture(scope="module")
+def tickets() -> pl.DataFrame:
+    return sample.generate_tickets()
+
+
+@pytest.fixture(scope="module")
+def surveys() -> pl.DataFrame:
+    return sample.generate_surveys()
+
+
+@pytest.fixture(scope="module")
+def terms(billing: pl.DataFrame) -> pl.DataFrame:
+    """Billed terms: the real core-plan lines, with whether the invoice also carries API access."""
+    real = billing.filter(pl.col("status") != "void", pl.col("amount") > 0)
+    api = real.filter(pl.col("product") == "API access").select("invoice_id", api=pl.lit(True))
+    core = real.filter(pl.col("product").str.starts_with("Platform "))
+    return (
+        core.join(api, on="invoice_id", how="left")
+        .select("customer_id", "period_start", "period_end", "quantity", pl.col("api").fill_null(False))
+        .sort("customer_id", "period_start")
+    )
+
+
+def within_terms(frame: pl.DataFrame, terms: pl.DataFrame, day: pl.Expr) -> pl.DataFrame:
+    """Each row of frame with the billed term of its customer that started last on or before day (or nulls)."""
+    keyed = frame.with_columns(_day=day).sort("customer_id", "_day")
+    return keyed.join_asof(
+        terms, left_on="_day", right_on="period_start", by="customer_id", strategy="backward", check_sortedness=False
+    )
+
+
+def test_activity_layouts(usage: pl.DataFrame, tickets: pl.DataFrame, surveys: pl.DataFrame) -> None:
+    assert usage.schema == USAGE_SCHEMA and usage.columns == list(sample.USAGE_COLUMNS)
+    assert tickets.schema == TICKET_SCHEMA and tickets.columns == list(sample.TICKET_COLUMNS)
+    assert surveys.schema == SURVEY_SCHEMA and surveys.columns == list(sample.SURVEY_COLUMNS)
+    assert usage.null_count().sum_horizontal().item() == 0
+    assert tickets.drop("resolved_at", "csat").null_count().sum_horizontal().item() == 0
+    assert surveys.drop("comment").null_count().sum_horizontal().item() == 0
+    # sizes of the default company
+    assert 15_000 < usage.height < 25_000
+    assert 3_000 < tickets.height < 7_000
+    assert 500 < surveys.height < 1_500
+    # rows in time order
+    assert usage["date"].is_sorted() and tickets["created_at"].is_sorted() and surveys["date"].is_sorted()
+    assert (usage["date"].dt.weekday() == 1).all()  # Mondays
+    for frame in (usage, tickets, surveys):
+        assert frame["customer_id"].str.contains(r"^C\d{5}$").all()
+
+
+def test_activity_deterministic_and_seeded() -> None:
+    for generate in (sample.generate_usage, sample.generate_tickets, sample.generate_surveys):
+        first = generate(customers=80, months=20)
+        assert first.equals(generate(customers=80, months=20))
+        assert not first.equals(generate(customers=80, months=20, seed=8))
+    with pytest.raises(ValueError, match="months"):
+        sample.generate_usage(months=0)
+
+
+def as_of(tickets: pl.DataFrame, cutoff: dt.datetime) -> pl.DataFrame:
+    """The tickets created before cutoff as they stood then: resolved later means still open."""
+    unresolved = pl.col("resolved_at").is_null() | (pl.col("resolved_at") >= cutoff)
+    solved_since = cutoff - dt.timedelta(days=sample.SOLVED_DAYS)
+    return tickets.filter(pl.col("created_at") < cutoff).with_columns(
+        resolved_at=pl.when(~unresolved).then(pl.col("resolved_at")),
+        status=pl.when(unresolved)
+        .then(pl.lit("open"))
+        .when(pl.col("resolved_at") >= solved_since)
+        .then(pl.lit("solved"))
+        .otherwise(pl.lit("closed")),
+        csat=pl.when(~unresolved).then(pl.col("csat")),
+    )
+
+
+@pytest.mark.parametrize(("short", "extra"), [(24, 12), (6, 30), (35, 1)])
+def test_activity_prefix_stability(
+    usage: pl.DataFrame, tickets: pl.DataFrame, surveys: pl.DataFrame, short: int, extra: int
+) -> None:
+    longer = short + extra == 36
+    y, m = divmod(2023 * 12 + 10 + short, 12)
+    cutoff = dt.date(y, m + 1, 1)
+    long_usage = usage if longer else sample.generate_usage(months=short + extra)
+    prefix = long_usage.filter(pl.col("date") < cutoff)
+    assert len(prefix) < len(long_usage)
+    assert prefix.equals(sample.generate_usage(months=short))
+    long_surveys = surveys if longer else sample.generate_surveys(months=short + extra)
+    assert long_surveys.filter(pl.col("date") < cutoff).equals(sample.generate_surveys(months=short))
+    long_tickets = tickets if longer else sample.generate_tickets(months=short + extra)
+    short_tickets = sample.generate_tickets(months=short)
+    as_then = as_of(long_tickets, dt.datetime(cutoff.year, cutoff.month, 1))
+    assert as_then.equals(short_tickets)
+    fixed = ["ticket_id", "customer_id", "created_at", "priority", "escalated", "subject"]
+    assert as_then.select(fixed).equals(long_tickets.filter(pl.col("created_at") < cutoff).select(fixed))
+
+
+def test_usage_follows_billing(usage: pl.DataFrame, terms: pl.DataFrame) -> None:
+    matched = within_terms(usage, terms, pl.col("date"))
+    # every row falls in a billed term of its account (none before its first billed day, between contracts,
+    # after its last billed day), and seats are the billed core-plan quantity of that term
+    assert matched["period_start"].null_count() == 0
+    assert (matched["date"] <= matched["period_end"]).all()
+    assert (matched["seats"] == matched["quantity"]).all()
+    assert (matched["date"] <= END).all()
+    # api calls only with API access (and some every week for those accounts)
+    assert (matched.filter(~pl.col("api"))["api_calls"] == 0).all()
+    assert mean(matched.filter(pl.col("api"))["api_calls"] > 0) > 0.95
+    # every billed Monday has its row: one row per account and week
+    expected = 0
+    for start, end in terms.select("period_start", pl.col("period_end").clip(upper_bound=END)).iter_rows():
+        monday = start + dt.timedelta(days=-start.weekday() % 7)
+        expected += max(0, (end - monday).days // 7 + 1)
+    assert usage.height == expected
+    assert usage.select("customer_id", "date").is_unique().all()
+    # the measures make sense
+    assert (usage["active_users"] <= usage["seats"]).all() and (usage["active_users"] >= 0).all()
+    assert mean(usage["logins"] >= usage["active_users"]) > 0.95
+    assert (usage["reports_created"] >= 0).all()
+
+
+def mean(values: pl.Series) -> float:
+    value = values.cast(pl.Float64).mean()
+    assert isinstance(value, float)
+    return value
+
+
+def shares(usage: pl.DataFrame) -> pl.DataFrame:
+    return usage.group_by("customer_id").agg(share=pl.col("active_users").sum() / pl.col("seats").sum())
+
+
+def test_usage_health(usage: pl.DataFrame) -> None:
+    share = shares(usage)["share"]
+    assert mean(share >= 0.7) > 0.25
+    assert mean(share <= 0.4) > 0.1
+    # onboarding: new accounts ramp up over their first weeks
+    week = (pl.col("date") - pl.col("date").min().over("customer_id")).dt.total_days() // 7
+    by_week = (
+        usage.with_columns(week=week)
+        .group_by(pl.col("week").clip(upper_bound=20))
+        .agg(share=pl.col("active_users").sum() / pl.col("seats").sum())
+        .sort("week")
+    )
+    ramp = by_week["share"].to_list()
+    assert ramp[0] < 0.5 * ramp[12]
+    assert ramp[0] < ramp[3] < ramp[6] < ramp[10]
+
+
+def churned_accounts(terms: pl.DataFrame) -> pl.DataFrame:
+    """Accounts whose billing stopped within the history, with their last billed day."""
+    last = terms.group_by("customer_id").agg(last=pl.col("period_end").max())
+    return last.filter(pl.col("last") < END)
+
+
+def test_usage_falls_before_churn(usage: pl.DataFrame, terms: pl.DataFrame) -> None:
+    churned = churned_accounts(terms)
+    assert churned.height > 20
+    before = (pl.col("last") - pl.col("date")).dt.total_days()
+    late, early = before < 61, before.is_between(61, 243)
+    per_account = (
+        usage.join(churned, on="customer_id")
+        .group_by("customer_id")
+        .agg(
+            late=pl.col("active_users").filter(late).sum() / pl.col("seats").filter(late).sum(),
+            early=pl.col("active_users").filter(early).sum() / pl.col("seats").filter(early).sum(),
+        )
+        .filter(pl.col("late").is_not_nan(), pl.col("early").is_not_nan())
+    )
+    assert per_account.height > 20
+    assert mean(per_account["late"]) < 0.85 * mean(per_account["early"])
+    assert mean(per_account["late"] < per_account["early"]) > 0.75
+    # and no usage after the last billed day
+    assert usage.join(churned, on="customer_id").filter(pl.col("date") > pl.col("last")).is_empty()
+
+
+def test_tickets(tickets: pl.DataFrame, terms: pl.DataFrame, usage: pl.DataFrame) -> None:
+    assert tickets["ticket_id"].is_unique().all()
+    assert tickets["ticket_id"].to_list() == [f"T{i:06d}" for i in range(1, tickets.height + 1)]
+    resolved = tickets.filter(pl.col("resolved_at").is_not_null())
+    assert (resolved["resolved_at"] >= resolved["created_at"]).all()
+    assert set(tickets["status"]) == set(sample.TICKET_STATUSES)
+    assert set(tickets["priority"]) == set(sample.PRIORITIES)
+    open_ = tickets.filter(pl.col("status") == "open")
+    assert open_["resolved_at"].null_count() == open_.height > 0
+    assert tickets.filter(pl.col("status") != "open")["resolved_at"].null_count() == 0
+    end = dt.datetime(2026, 11, 1)
+    assert (open_["created_at"] >= end - dt.timedelta(days=60)).all()  # open tickets are recent
+    assert (tickets["created_at"] < end).all() and (resolved["resolved_at"] < end).all()
+    solved = tickets.filter(pl.col("status") == "solved")
+    assert (solved["resolved_at"] >= end - dt.timedelta(days=sample.SOLVED_DAYS)).all()
+    # resolution: hours to days, some the same day
+    hours = (resolved["resolved_at"] - resolved["created_at"]).dt.total_seconds() / 3600
+    assert 2 < sorted(hours.to_list())[len(hours) // 2] < 48
+    assert mean(resolved["resolved_at"].dt.date() == resolved["created_at"].dt.date()) > 0.15
+    assert 0.01 < mean(tickets["escalated"]) < 0.08
+    # CSAT: about 40% of resolved tickets, 1-5, none for open tickets
+    assert 0.3 < mean(resolved["csat"].is_not_null()) < 0.5
+    assert open_["csat"].null_count() == open_.height
+    assert set(tickets["csat"].drop_nulls()) <= {1, 2, 3, 4, 5}
+    # about 0.5-2 tickets per active account-month, each while the account is billed
+    account_months = usage.select("customer_id", pl.col("date").dt.truncate("1mo")).unique().height
+    assert 0.5 < tickets.height / account_months < 2
+    matched = within_terms(tickets, terms, pl.col("created_at").dt.date())
+    assert matched["period_start"].null_count() == 0
+    assert (matched["_day"] <= matched["period_end"]).all()
+    # weekdays and business hours (in the account's region) dominate
+    assert mean(tickets["created_at"].dt.weekday() <= 5) > 0.85
+
+
+def test_tickets_follow_health(tickets: pl.DataFrame, usage: pl.DataFrame, terms: pl.DataFrame) -> None:
+    per_account = (
+        shares(usage)
+        .join(usage.group_by("customer_id").agg(weeks=pl.len()), on="customer_id")
+        .join(tickets.group_by("customer_id").agg(tickets=pl.len()), on="customer_id", how="left")
+        .with_columns(pl.col("tickets").fill_null(0))
+    )
+
+    def rate(frame: pl.DataFrame) -> float:
+        return int(frame["tickets"].sum()) / int(frame["weeks"].sum())
+
+    assert rate(per_account.filter(pl.col("share") < 0.4)) > 1.2 * rate(per_account.filter(pl.col("share") > 0.7))
+    rated = tickets.filter(pl.col("csat").is_not_null()).join(shares(usage), on="customer_id")
+    assert mean(rated.filter(pl.col("share") > 0.7)["csat"]) > mean(rated.filter(pl.col("share") < 0.4)["csat"])
+
+
+def test_surveys(surveys: pl.DataFrame, terms: pl.DataFrame, usage: pl.DataFrame) -> None:
+    assert set(surveys["type"]) == {"nps", "csat"}
+    nps, csat = surveys.filter(pl.col("type") == "nps"), surveys.filter(pl.col("type") == "csat")
+    assert nps["score"].is_between(0, 10).all() and set(nps["score"]) == set(range(11))
+    assert csat["score"].is_between(1, 5).all() and set(csat["score"]) == set(range(1, 6))
+    assert 0.15 < mean(surveys["comment"].is_not_null()) < 0.5
+    assert (surveys["date"] <= END).all()
+    matched = within_terms(surveys, terms, pl.col("date"))
+    assert matched["period_start"].null_count() == 0
+    assert (matched["date"] <= matched["period_end"]).all()
+    # NPS about every 6 months (campaigns in March and September, answered within weeks), not all answer
+    assert set(nps["date"].dt.month()) <= {3, 4, 9, 10}
+    half = [pl.col("date").dt.year().alias("year"), (pl.col("date").dt.month() < 6).alias("half")]
+    assert max(nps.group_by("customer_id", *half).len()["len"].to_list()) <= 3
+    assert nps.height < usage.select("customer_id", *half).unique().height
+    # scores follow health: promoters when healthy, detractors when struggling
+    scored = nps.join(shares(usage), on="customer_id")
+    healthy, struggling = scored.filter(pl.col("share") > 0.7), scored.filter(pl.col("share") < 0.4)
+    assert mean(healthy["score"] >= 9) > 0.5 > mean(struggling["score"] >= 9)
+    assert mean(struggling["score"] <= 6) > 0.4 > mean(healthy["score"] <= 6)
+    # and fall before a churn
+    late = nps.join(churned_accounts(terms), on="customer_id").filter(
+        (pl.col("last") - pl.col("date")).dt.total_days() < 120
+    )
+    assert late.height > 5
+    assert mean(late["score"]) < mean(nps["score"]) - 1
+
+
+def test_ticket_problems_only_on_request(tickets: pl.DataFrame) -> None:
+    messy = sample.with_ticket_problems(tickets)
+    assert messy.columns == [*sample.TICKET_COLUMNS, "problem"]
+    assert messy.drop("problem").schema == TICKET_SCHEMA
+    flagged = messy.filter(pl.col("problem").is_not_null())
+    assert set(flagged["problem"]) == set(sample.TICKET_PROBLEMS)
+    assert 0.005 < flagged.height / tickets.height < 0.02
+    clean = messy.filter(pl.col("problem").is_null()).drop("problem")
+    assert clean.unique(maintain_order=True).equals(tickets.join(clean.select("ticket_id"), on="ticket_id", how="semi"))
+    duplicated = flagged.filter(pl.col("problem") == "duplicate")["ticket_id"]
+    assert messy["ticket_id"].is_duplicated().sum() == 2 * len(duplicated)
+    bad = {p: flagged.filter(pl.col("problem") == p) for p in sample.TICKET_PROBLEMS}
+    assert (bad["resolved_before_created"]["resolved_at"] < bad["resolved_before_created"]["created_at"]).all()
+    assert set(bad["unknown_customer"]["customer_id"]) == {"C00000"}
+    assert not bad["priority_spelling"]["priority"].is_in(sample.PRIORITIES).any()
+    assert not bad["csat_out_of_range"]["csat"].is_between(1, 5).any()
+    assert bad["missing_created_at"]["created_at"].null_count() == bad["missing_created_at"].height
+    assert sample.with_ticket_problems(tickets).equals(messy)
+    # the default output has none of these problems
+    assert tickets["ticket_id"].is_unique().all() and "C00000" not in tickets["customer_id"]
+
+
+def test_cli_writes_every_table(invoke: Any, tmp_path: Any) -> None:
+    result = invoke("sample", "-o", tmp_path, "--customers", 40, "--months", 14, "--seed", 5)
+    assert result.exit_code == 0, result.stderr
+    for name in ("billing", "customers", "usage", "tickets", "surveys"):
+        assert f"{name}.csv" in result.stderr
+    kwargs: dict[str, Any] = {"customers": 40, "months": 14, "seed": 5}
+    back = pl.read_csv(tmp_path / "usage.csv", schema=USAGE_SCHEMA)
+    assert back.equals(sample.generate_usage(**kwargs))
+    back = pl.read_csv(tmp_path / "surveys.csv", schema=SURVEY_SCHEMA)
+    assert back.equals(sample.generate_surveys(**kwargs))
+    text = (tmp_path / "tickets.csv").read_text().splitlines()
+    assert text[0] == ",".join(sample.TICKET_COLUMNS)
+    assert text[1].split(",")[2].count(":") == 2 and "T" not in text[1].split(",")[2]  # "YYYY-MM-DD HH:MM:SS"
+    back = pl.read_csv(tmp_path / "tickets.csv", schema=TICKET_SCHEMA)
+    assert back.equals(sample.generate_tickets(**kwargs))

@@ -19,8 +19,11 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
     help=(
         "Write a synthetic SaaS company's exports into a folder: billing.csv (invoice lines with monthly, "
         "quarterly and annual terms, several products, upsells, drops, seat and price changes, discounts, "
-        "credits, void lines, churn and reactivation) and customers.csv (its CRM accounts). The same seed "
-        "gives the same company; a larger --months extends its history without changing the past."
+        "credits, void lines, churn and reactivation), customers.csv (its CRM accounts), usage.csv (weekly "
+        "active users, seats, logins, reports and API calls per account), tickets.csv (support tickets with "
+        "priority, escalation, resolution and CSAT) and surveys.csv (NPS and CSAT answers). Usage falls, tickets "
+        "rise and scores drop in the months before an account churns. The same seed gives the same company; a "
+        "larger --months extends its history without changing the past."
     ),
 )
 def sample(
@@ -56,8 +59,18 @@ def sample(
     output.mkdir(parents=True, exist_ok=True)
     billing = generator.generate_billing(customers=customers, months=months, seed=seed, start=first)
     accounts = generator.generate_customers(customers=customers, months=months, seed=seed, start=first)
+    usage = generator.generate_usage(customers=customers, months=months, seed=seed, start=first)
+    tickets = generator.generate_tickets(customers=customers, months=months, seed=seed, start=first)
+    surveys = generator.generate_surveys(customers=customers, months=months, seed=seed, start=first)
     if style == "stripe":
         billing = generator.to_stripe_style(billing)
-    for name, frame in (("billing.csv", billing), ("customers.csv", accounts)):
-        write_atomic(output / name, frame.write_csv().encode("utf-8"))
+    tables = (
+        ("billing.csv", billing),
+        ("customers.csv", accounts),
+        ("usage.csv", usage),
+        ("tickets.csv", tickets),
+        ("surveys.csv", surveys),
+    )
+    for name, frame in tables:
+        write_atomic(output / name, frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S").encode("utf-8"))
         info(f"wrote {output / name} ({frame.height:,} rows)")

@@ -1,4 +1,5 @@
-"""A synthetic, seeded SaaS company: its billing export (invoice lines) and its CRM accounts.
+"""A synthetic, seeded SaaS company: its billing export (invoice lines), its CRM accounts, its weekly product
+usage, its support tickets and its survey answers, all consistent with each other.
 
 The company model
 -----------------
@@ -42,8 +43,36 @@ being prefix-stable is impossible (the 1-month prefix would have to contain ever
 ``months >= 36`` exactly ``customers`` accounts appear; a shorter history holds only the accounts that
 arrived within it (fewer), and a longer one gets no new logos after month 36 (reactivations go on).
 
+Usage, tickets and surveys
+--------------------------
+Each contract life of an account (from a signup or a reactivation to a churn) has an adoption: the share of
+its seats in use. A life is healthy (70-95%), middling (40-70%) or struggling (10-40%), with a slow wave; a new
+contract ramps up from 8-30% of that over its first 6-10 weeks (onboarding); a life that ends in a churn
+declines over its last 2-4 months to 8-70% of its adoption (deepest for "Low adoption"). The three tables
+follow it:
+
+- ``generate_usage``: a row per account and Monday on which it is billed (never before its first billed day,
+  between two lives or after its last, nor after the history): seats (the quantity of its core plan that
+  week), active_users (adoption x seats, quieter around Christmas and in August), logins, reports_created
+  (more with "Analytics") and api_calls (0 without "API access").
+- ``generate_tickets``: about one ticket per account-month, more for larger accounts, during onboarding and
+  while adoption is low (before a churn too, more so before one for "Poor support experience"); resolved
+  within hours to days by priority, a few percent escalated; "open" when unresolved at the end of the history,
+  "solved" within SOLVED_DAYS of it, "closed" before; about 40% of resolved tickets rated (CSAT 1-5).
+  ``with_ticket_problems`` makes a copy with flagged data-quality problems (the default output is clean).
+- ``generate_surveys``: NPS (0-10) twice a year and CSAT (1-5) after onboarding and twice a year, answered by
+  some contacts, scores following adoption: promoters when healthy, detractors when struggling or churning.
+
+Whether a life churns soon after the end of the history is known by simulating ``_LOOKAHEAD`` (6) months
+further (which changes nothing within it), so usage already falls at the end of the history for accounts about
+to churn, and the three tables are prefix-stable like billing: a longer history restricted to the dates of the
+first N months equals the N-month history (for tickets, the ones created then; only their status, resolved_at
+and csat can differ, a ticket open at the end of the shorter history having been resolved since). Their
+randomness comes from streams of their own per account (``f"{seed}:{account}:health"``, ``:usage``,
+``:tickets``, ``:surveys``), never from the billing stream, so billing and customers are unchanged.
+
 Everything here is pure: the functions build and return Polars DataFrames; nothing is read, written or
-printed.
+printed (the simulated accounts behind the last company asked for are cached).
 """
 
 from __future__ import annotations
@@ -643,6 +672,9 @@ _TIERS = ((0.55, 0.70, 0.95), (0.80, 0.40, 0.70), (1.0, 0.10, 0.40))  # cumulati
 _FLOORS = {"Low adoption": (0.08, 0.30), "Budget cuts": (0.30, 0.60), "Acquired by another company": (0.40, 0.70)}
 _FLOOR = (0.20, 0.55)  # adoption left at the churn, relative to before the decline
 _HEALTHY = 0.80  # adoption at which an account stops struggling
+# Sentiment runs ahead of usage before a churn; a decline seen from within the history must be one that the
+# _LOOKAHEAD months decide: 122 days (the longest decline) + this lead must stay under about 180 days.
+_SENTIMENT_LEAD = 45
 _UTC_OFFSET = {"North America": 6.0, "EMEA": -1.0, "APAC": -8.0, "LATAM": 3.0}  # hours from local to UTC
 _TICKET_RATE = 0.95  # tickets per account-month for a healthy account of 12 seats, after onboarding
 _TICKET_MAX = 2.2 * 2.0 * 1.5  # the largest multiplier of the base rate: struggle x onboarding x seats
@@ -733,22 +765,27 @@ class _Health:
     omega: float
     phase: float
 
+    def decline(self, day: int) -> float:
+        """The factor of the decline before a churn on a day: 1 before it, down to floor on the last billed day."""
+        into = day - (self.end - self.decline_days)
+        if self.churn_reason is None or into <= 0:
+            return 1.0
+        return 1 - (1 - self.floor) * min(1.0, into / self.decline_days) ** 1.3
+
     def adoption(self, day: int) -> float:
         """The account's underlying adoption on a day (no onboarding ramp)."""
-        x = self.base * (1 + self.amplitude * math.sin(self.omega * (day - self.start) + self.phase))
-        if self.churn_reason is not None:
-            into = day - (self.end - self.decline_days)
-            if into > 0:
-                x *= 1 - (1 - self.floor) * (into / self.decline_days) ** 1.3
-        return x
+        wave = 1 + self.amplitude * math.sin(self.omega * (day - self.start) + self.phase)
+        return self.base * wave * self.decline(day)
+
+    def sentiment(self, day: int) -> float:
+        """How its people feel, 0 (unhappy) to 1: like adoption, but ahead of a churn already sour (the decline
+        _SENTIMENT_LEAD days early, and deeper)."""
+        wave = 1 + self.amplitude * math.sin(self.omega * (day - self.start) + self.phase)
+        return min(1.0, self.base * wave * self.decline(day + _SENTIMENT_LEAD) ** 2 / 0.85)
 
     def onboarding(self, day: int) -> float:
         """How much of the onboarding is left: 1 on the first day, 0 after ramp_days."""
         return max(0.0, 1 - (day - self.start) / self.ramp_days)
-
-    def share(self, day: int) -> float:
-        """The share of seats active on a day: adoption through the onboarding ramp."""
-        return self.adoption(day) * (1 - (1 - self.ramp_from) * self.onboarding(day))
 
     def struggle(self, day: int) -> float:
         """0 for a healthy account, up to 1 for one that barely uses the product."""
@@ -815,7 +852,7 @@ def _company(customers: int, months: int, seed: int, start: str) -> _Company:
 
 
 def _season(day: int) -> float:
-    """Usage through the year: the weeks around Christmas and New Year are quiet, August a little."""
+    """Usage in the week from a Monday: the weeks of Christmas and New Year are quiet, August a little."""
     date = dt.date.fromordinal(day + _EPOCH)
     if (date.month == 12 and date.day >= 19) or (date.month == 1 and date.day <= 1):
         return 0.55
@@ -998,7 +1035,7 @@ def generate_tickets(
                     hours *= rng.uniform(2.0, 4.0)
                 done = at + max(300, round(hours * 3600))
                 answered = rand() < _CSAT_ANSWERED
-                mood = 4.5 - 1.3 * struggle - 0.8 * escalated - 0.4 * (hours > 48) - 0.4 * (hours > 168)
+                mood = 3.2 + 1.3 * health.sentiment(day) - 0.8 * escalated - 0.4 * (hours > 48) - 0.4 * (hours > 168)
                 score = min(5, max(1, round(mood + rng.gauss(0.0, 0.8))))
                 subject = _ticket_subject(rng, onboarding, struggle, bool(terms[j][4] & 2))
                 cust.append(c)
@@ -1110,7 +1147,7 @@ def generate_surveys(
                 for _ in range(invited):
                     answers = rand()
                     answered_on = day + min(20, int(rng.expovariate(1 / 3)))
-                    health_now = min(1.0, health.adoption(answered_on) / 0.85)
+                    health_now = health.sentiment(answered_on)
                     if kind == 0:
                         score, mood = _nps_answer(rng, health_now)
                         rate = 0.45 * (0.6 + 0.4 * health_now)
@@ -1143,6 +1180,57 @@ def generate_surveys(
         score=pl.col("score"),
         comment=pl.col("comment"),
     )
+
+
+TICKET_PROBLEMS = (
+    "duplicate",
+    "resolved_before_created",
+    "unknown_customer",
+    "priority_spelling",
+    "csat_out_of_range",
+    "missing_created_at",
+)
+
+
+def with_ticket_problems(tickets: pl.DataFrame, seed: int = DEFAULT_SEED, share: float = 0.01) -> pl.DataFrame:
+    """A copy of generate_tickets' output with data-quality problems, for testing validation; never the default.
+
+    About ``share`` of the tickets (at least one of each kind) get one problem each, TICKET_PROBLEMS in turn: an
+    exact duplicate row right after it, a resolved_at 3 hours before created_at, a customer_id no account has
+    ("C00000"), a priority spelled "High " or "URGENT", a CSAT of 0 or 10 (an answer on a 0-10 scale), a
+    missing created_at. An added last column ``problem`` names the problem of each row (null for clean rows and
+    for the original of a duplicate).
+    """
+    n = tickets.height
+    rng = random.Random(f"{seed}:ticket-problems")
+    problem: list[str | None] = [None] * n
+    picked = sorted(rng.sample(range(n), min(n, max(len(TICKET_PROBLEMS), round(n * share)))))
+    for k, row in enumerate(picked):
+        problem[row] = TICKET_PROBLEMS[k % len(TICKET_PROBLEMS)]
+    flag = pl.col("problem")
+    frame = tickets.with_columns(
+        problem=pl.Series(problem, dtype=pl.String), _row=pl.int_range(pl.len()), _copy=pl.lit(0)
+    ).with_columns(
+        customer_id=pl.when(flag == "unknown_customer").then(pl.lit("C00000")).otherwise(pl.col("customer_id")),
+        created_at=pl.when(flag == "missing_created_at")
+        .then(pl.lit(None, dtype=pl.Datetime("us")))
+        .otherwise(pl.col("created_at")),
+        resolved_at=pl.when(flag == "resolved_before_created")
+        .then(pl.col("created_at") - pl.duration(hours=3))
+        .otherwise(pl.col("resolved_at")),
+        status=pl.when(flag == "resolved_before_created").then(pl.lit("closed")).otherwise(pl.col("status")),
+        priority=pl.when(flag == "priority_spelling")
+        .then(pl.when(pl.col("priority") == "urgent").then(pl.lit("URGENT")).otherwise(pl.lit("High ")))
+        .otherwise(pl.col("priority")),
+        csat=pl.when(flag == "csat_out_of_range")
+        .then(pl.when(pl.col("csat").fill_null(5) >= 3).then(pl.lit(10)).otherwise(pl.lit(0)))
+        .otherwise(pl.col("csat")),
+    )
+    copies = frame.filter(flag == "duplicate").with_columns(_copy=pl.lit(1))
+    originals = frame.with_columns(
+        problem=pl.when(flag == "duplicate").then(pl.lit(None, dtype=pl.String)).otherwise(flag)
+    )
+    return pl.concat([originals, copies]).sort("_row", "_copy").drop("_row", "_copy")
 
 
 def _money(cents: int) -> str:
