@@ -89,6 +89,11 @@ def score_customers(rules: Health, inputs: Inputs) -> tuple[pl.DataFrame, list[s
     card = pl.lit(None, pl.String)
     for sc, applies in reversed(list(zip(rules.rules.scorecards, rules.applies_to, strict=True))):
         card = pl.when(applies.expr.fill_null(False)).then(pl.lit(sc.name)).otherwise(card)
+    if "mrr" in frame.columns:  # customers without MRR (churned) are not scored
+        card = pl.when(pl.col("mrr").fill_null(0) > 0).then(card).otherwise(pl.lit(None, pl.String))
+        churned = frame.filter(pl.col("mrr").fill_null(0) <= 0).height
+        if churned:
+            notes.append(f"{churned:,} customers without MRR in the as-of month (churned) are not scored")
     frame = frame.with_columns(health_scorecard=card)
     missing_sources: set[str] = set()
     values: dict[int, str] = {}
@@ -137,7 +142,8 @@ def score_customers(rules: Health, inputs: Inputs) -> tuple[pl.DataFrame, list[s
     added["health_score"] = pl.coalesce([pl.when(is_card[c]).then(t) for c, t, _ in card_scores])
     frame = frame.with_columns(**added).drop(list(values.values()))
     frame = frame.with_columns(pl.col(list(added)).round(2))
-    unscored = frame.filter(pl.col("health_scorecard").is_null()).height
+    active = pl.col("mrr").fill_null(0) > 0 if "mrr" in frame.columns else pl.lit(True)
+    unscored = frame.filter(pl.col("health_scorecard").is_null() & active).height
     if unscored:
         notes.append(f"{unscored:,} customers match no scorecard's applies_to: no score (band 'no data')")
     return frame, notes
@@ -158,7 +164,10 @@ def band_of(score: pl.Expr, rules: Health) -> pl.Expr:
 
 def apply_overrides(frame: pl.DataFrame, rules: Health, as_of: dt.date) -> tuple[pl.DataFrame, list[str]]:
     notes = []
-    frame = frame.with_columns(health_band=band_of(pl.col("health_score"), rules), override=pl.lit(None, pl.String))
+    band = band_of(pl.col("health_score"), rules)
+    if "mrr" in frame.columns:
+        band = pl.when(pl.col("mrr").fill_null(0) > 0).then(band).otherwise(pl.lit("churned"))
+    frame = frame.with_columns(health_band=band, override=pl.lit(None, pl.String))
     known = set(frame["customer_id"].to_list())
     for o in rules.rules.overrides:
         if o.expires < as_of:
@@ -217,8 +226,8 @@ def quadrant(frame: pl.DataFrame, rules: Health, inputs: Inputs) -> tuple[pl.Dat
     healthy = pl.col("health_band") == "green"
     active = pl.col("activity") >= threshold
     frame = frame.with_columns(
-        quadrant=pl.when(pl.col("health_band") == "no data")
-        .then(pl.lit("no data"))
+        quadrant=pl.when(pl.col("health_band").is_in(["no data", "churned"]))
+        .then(pl.col("health_band"))
         .when(healthy & active)
         .then(pl.lit("healthy, active"))
         .when(healthy)
@@ -231,6 +240,8 @@ def quadrant(frame: pl.DataFrame, rules: Health, inputs: Inputs) -> tuple[pl.Dat
 
 
 def portfolio(frame: pl.DataFrame, by: str | None) -> pl.DataFrame:
+    """Shares of green, yellow and red among scored customers; churned customers are left out."""
+    frame = frame.filter(pl.col("health_band") != "churned")
     band = pl.col("health_band")
     scored = band != "no data"
     aggs = [
@@ -293,7 +304,8 @@ def compute_health(rules: Health, inputs: Inputs, as_of_label: str) -> Result:
     definitions = {
         "health_score": "Weighted mean of group scores; a group score is the weighted mean of its measure scores "
         "(weights normalised over the measures with a value).",
-        "health_band": f"green: score >= {t.green:g}; yellow: >= {t.yellow:g}; red: below; an override wins.",
+        "health_band": f"green: score >= {t.green:g}; yellow: >= {t.yellow:g}; red: below; an override wins; "
+        "'no data' without a score; 'churned' without MRR (when the customer table has mrr).",
         "unhealthy_share": "(yellow + red) / scored customers.",
         "red_share": "red / scored customers.",
         "quadrant": "green or not × activity at or above the threshold or not.",
