@@ -39,6 +39,7 @@ class Result:
     metrics: dict[str, float | int | None] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # also said on stderr when the format does not carry them
     definitions: dict[str, str] = field(default_factory=dict)
     explain: bool = False
     order: list[str] | None = None  # the order documents show tables in (default: primary first)

@@ -56,7 +56,7 @@ def health(
     }
     if sum(1 for v in inputs.values() if v == "-") > 1:
         raise UsageError("only one input can be read from stdin (-)")
-    from csctl.config.rules import check_columns, load_health
+    from csctl.config.rules import check_health, load_health
 
     scorecards = load_health(rules)  # rule errors before any data is read
     cfg = common.config()
@@ -92,19 +92,11 @@ def health(
                 pl.col("mrr").fill_null(0.0)
             )
             frame = frame.with_columns(arr=(pl.col("mrr") * 12).round(2))
-        check_columns(scorecards.applies_to, frame.columns, "customer table")
-        for cm in scorecards.measures:
-            source = cm.measure.source
-            table_columns = (
-                frame.columns
-                if source == "customers"
-                else (
-                    None if sources[source] is None else sources[source].columns  # type: ignore[union-attr]
-                )
-            )
-            if table_columns is not None:
-                used = [s for s in (cm.value, cm.filter) if s is not None]
-                check_columns(used, list(table_columns), f"{source} table")
+        check_health(
+            scorecards,
+            frame.schema,
+            {name: None if table is None else table.schema for name, table in sources.items()},
+        )
         day = _as_of_day(month, sources)
         prev = None
         if previous is not None:

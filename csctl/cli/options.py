@@ -197,6 +197,9 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
             sys.stdout.buffer.flush()
         except BrokenPipeError:
             pass
+    if fmt not in ("table", "markdown", "json"):  # formats that do not carry the warnings: say them on stderr
+        for message in result.warnings:
+            warn(message)
     if result.explain and fmt in ("csv", "tsv", "ndjson"):
         for name, definition in result.definitions.items():
             info(f"{name}: {definition}")

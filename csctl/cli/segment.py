@@ -10,7 +10,7 @@ import typer
 
 from csctl.cli.console import progress, warn_notes
 from csctl.cli.options import Common, emit, input_size, shared_options
-from csctl.errors import UsageError
+from csctl.errors import ConfigError, UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -40,7 +40,9 @@ def segment(
     common.conditions("segment")
     if customers == "-" and billing == "-":
         raise UsageError("only one input can be read from stdin (-)")
-    from csctl.config.rules import check_columns, load_segments
+    import polars as pl
+
+    from csctl.config.rules import check_segments, load_segments
 
     segments = load_segments(rules)  # rule errors before any data is read
     cfg = common.config()
@@ -50,12 +52,20 @@ def segment(
     with progress(f"reading {customers}", size=input_size(customers)):
         accounts = load_table(customers, "customers", opts)
         warn_notes(accounts.notes)
-        available = list(accounts.frame.columns) + (["mrr", "arr"] if billing else [])
+        schema = accounts.frame.drop("__row", strict=False).schema
+        if billing:
+            schema = pl.Schema(
+                {
+                    **{(f"crm_{k}" if k in ("mrr", "arr") else k): v for k, v in schema.items()},
+                    "mrr": pl.Float64(),
+                    "arr": pl.Float64(),
+                }
+            )
         try:
-            check_columns(segments.conditions, [c for c in available if c != "__row"], "customer table")
-        except Exception as exc:
+            check_segments(segments, schema)
+        except ConfigError as exc:
             if billing is None and any(n in ("mrr", "arr") for s in segments.conditions for n in s.columns):
-                exc.hint = "mrr and arr come from the billing export: add --billing BILLING"  # type: ignore[attr-defined]
+                exc.hint = "mrr and arr come from the billing export: add --billing BILLING"
             raise
         measured = None
         if billing is not None:

@@ -71,20 +71,24 @@ class Measure(Strict):
                 raise ValueError(f"a {self.source} measure needs aggregate: mean, sum, min, max, median, count or last")
             if self.aggregate != "count" and self.value is None:
                 raise ValueError(f"aggregate {self.aggregate} needs value: (a column or SQL expression)")
+        return self
+
+    def band_problem(self) -> str | None:
+        """What is wrong with the bands, if anything (reported at the bands: line by load_health)."""
         cuts = [b.below for b in self.bands[:-1]]
         if any(c is None for c in cuts) or self.bands[-1].below is not None:
-            raise ValueError("bands: every band but the last needs below:, and the last band none (it takes the rest)")
+            return "every band but the last needs below:, and the last band none (it takes the rest)"
         ordered = [c for c in cuts if c is not None]
         if any(b <= a for a, b in itertools.pairwise(ordered)):
-            raise ValueError(f"bands out of order: below values must rise, got {ordered}")
+            return f"bands out of order: below values must rise, got {ordered}"
         scores = [b.score for b in self.bands]
         rising = all(b >= a for a, b in itertools.pairwise(scores))
         falling = all(b <= a for a, b in itertools.pairwise(scores))
         if self.direction == "higher" and not rising:
-            raise ValueError(f"direction higher needs band scores that rise with the value, got {scores}")
+            return f"direction higher needs band scores that rise with the value, got {scores}"
         if self.direction == "lower" and not falling:
-            raise ValueError(f"direction lower needs band scores that fall as the value rises, got {scores}")
-        return self
+            return f"direction lower needs band scores that fall as the value rises, got {scores}"
+        return None
 
 
 class Group(Strict):
@@ -174,6 +178,22 @@ def check_columns(items: list[Sql], available: list[str], table: str) -> None:
                 )
 
 
+def check_types(items: list[Sql], schema: pl.Schema, want: Literal["condition", "number"]) -> None:
+    """Evaluate each rule on an empty frame of the table's schema: a condition must give true/false, a value a
+    number. A rule of the wrong type is a ConfigError at its line, not a failure halfway through the data."""
+    empty = pl.DataFrame(schema=schema)
+    for sql in items:
+        try:
+            dtype = empty.select(sql.expr.alias("__rule")).schema["__rule"]
+        except Exception as exc:  # polars raises several error types for type mismatches
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"{sql.where}: {sql.text!r} cannot be evaluated on this table: {message}") from None
+        if want == "condition" and dtype not in (pl.Boolean, pl.Null):
+            raise ConfigError(f"{sql.where}: {sql.text!r} is not a condition (it gives {dtype}, not true/false)")
+        if want == "number" and not (dtype.is_numeric() or dtype in (pl.Boolean, pl.Null)):
+            raise ConfigError(f"{sql.where}: {sql.text!r} is not a number (it gives {dtype})")
+
+
 def _where(doc: YamlDoc, *loc: str | int) -> str:
     line = doc.line_of(loc)
     return f"{doc.path}:{line}" if line else doc.path
@@ -257,6 +277,9 @@ def load_health(path: str | Path | None) -> Health:
                 notes.append(f"scorecard {card.name}, group {group.name}: measure weights sum to {total:g}; normalised")
             for i, measure in enumerate(group.measures):
                 loc = ("scorecards", s, "groups", g, "measures", i)
+                problem = measure.band_problem()
+                if problem:
+                    raise ConfigError(f"{_where(doc, *loc, 'bands')}: {problem}")
                 if measure.name in names:
                     raise ConfigError(f"{_where(doc, *loc, 'name')}: measure {measure.name!r} twice in {card.name!r}")
                 names.add(measure.name)
@@ -278,3 +301,31 @@ def load_health(path: str | Path | None) -> Health:
         if rules.activity.filter is not None:
             act_filter = compile_sql(rules.activity.filter, _where(doc, "activity", "filter"), "filter")
     return Health(doc.path, rules, applies, measures, act_value, act_filter, notes)
+
+
+def check_segments(segments: Segments, schema: pl.Schema) -> None:
+    """Columns and types of every when: against the customer table (mrr and arr included when computed)."""
+    check_columns(segments.conditions, list(schema), "customer table")
+    check_types(segments.conditions, schema, "condition")
+
+
+def check_health(health: Health, customers: pl.Schema, sources: dict[str, pl.Schema | None]) -> None:
+    """Columns and types of every rule against its table; rules over a source that was not given are skipped."""
+    schemas: dict[str, pl.Schema | None] = {"customers": customers, **sources}
+    check_columns(health.applies_to, list(customers), "customer table")
+    check_types(health.applies_to, customers, "condition")
+    rules: list[tuple[str, Sql | None, Sql | None]] = [
+        (cm.measure.source, cm.value, cm.filter) for cm in health.measures
+    ]
+    if health.rules.activity is not None:
+        rules.append((health.rules.activity.source, health.activity_value, health.activity_filter))
+    for source, value, flt in rules:
+        schema = schemas.get(source)
+        if schema is None:
+            continue
+        used = [s for s in (value, flt) if s is not None]
+        check_columns(used, list(schema), f"{source} table")
+        if value is not None:
+            check_types([value], schema, "number")
+        if flt is not None:
+            check_types([flt], schema, "condition")

@@ -40,8 +40,14 @@ def _window(frame: pl.DataFrame, source: str, as_of: dt.date, days: int | None) 
 def _aggregate(aggregate: str, value: pl.Expr, source: str) -> pl.Expr:
     if aggregate == "count":
         return pl.len().cast(pl.Float64)
-    if aggregate == "last":
-        return value.sort_by(pl.col(DATE_COLUMN[source])).drop_nulls().last().cast(pl.Float64)
+    if aggregate == "last":  # the value at the latest date; ties at that date: the largest value (order-free)
+        present = value.is_not_null()
+        return (
+            value.filter(present)
+            .sort_by(pl.col(DATE_COLUMN[source]).filter(present), value.filter(present))
+            .last()
+            .cast(pl.Float64)
+        )
     return getattr(value.cast(pl.Float64), aggregate)()  # mean, sum, min, max, median
 
 
@@ -249,7 +255,11 @@ def portfolio(frame: pl.DataFrame, by: str | None) -> pl.DataFrame:
         scored.sum().alias("scored"),
         *[(band == b).sum().alias(b) for b in BANDS],
         (band == "no data").sum().alias("no_data"),
-        pl.col("health_score").mean().round(2).alias("avg_health"),
+        # mean of the (2-decimal) scores from whole hundredths: an exact sum, the same in any row order
+        pl.when(pl.col("health_score").count() > 0)
+        .then((pl.col("health_score") * 100).round(0).cast(pl.Int64).sum() / pl.col("health_score").count() / 100)
+        .round(2)
+        .alias("avg_health"),
     ]
     if "arr" in frame.columns:
         aggs.append(pl.col("arr").filter(band == "red").sum().alias("arr_red"))
@@ -317,7 +327,7 @@ def compute_health(rules: Health, inputs: Inputs, as_of_label: str) -> Result:
         primary="customers",
         metrics=metrics,
         meta={"as_of": as_of_label, "rules": rules.path},
-        notes=notes,
+        warnings=notes,
         definitions=definitions,
         order=[n for n in ("portfolio", "by_segment", "by_csm", "quadrant", "customers") if n in tables],
     )

@@ -42,9 +42,10 @@ def mrr_at(measured: Measured, month: int) -> pl.DataFrame:
 def segment_customers(
     customers: pl.DataFrame, rules: Segments, measured: Measured | None, currency: str = "USD"
 ) -> Result:
-    added = list(ADDED) if measured is not None else ["segment", "touch", "accounts_per_csm"]
-    frame, clash = _renamed(customers, added)
-    notes = [f"input column {c!r} kept as 'crm_{c}' (csctl adds its own {c})" for c in clash]
+    # mrr and arr from billing first (the rules may use them); the input's own segment, touch and
+    # accounts_per_csm stay visible to the rules and are renamed only when csctl's replace them
+    frame, clash = _renamed(customers, ["mrr", "arr"] if measured is not None else [])
+    notes: list[str] = []
     meta: dict[str, object] = {"rules": rules.path, "currency": currency}
     if measured is not None:
         now = mrr_at(measured, measured.as_of)
@@ -59,11 +60,15 @@ def segment_customers(
             )
     touch = {r.name: r.touch for r in rules.rules}
     target = {r.name: r.accounts_per_csm for r in rules.rules}
-    frame = frame.with_columns(segment=assignment(rules)).with_columns(
+    chosen = frame.select(assignment(rules).alias("segment")).to_series()
+    frame, more = _renamed(frame, ["segment", "touch", "accounts_per_csm"])
+    clash += more
+    notes[:0] = [f"input column {c!r} kept as 'crm_{c}' (csctl adds its own {c})" for c in clash]
+    frame = frame.with_columns(segment=chosen).with_columns(
         touch=pl.col("segment").replace_strict(touch, return_dtype=pl.String),
         accounts_per_csm=pl.col("segment").replace_strict(target, return_dtype=pl.Int64),
     )
-    summary = _summary(frame, rules, measured, orphans if measured is not None else None)
+    summary = _summary(frame, customers, rules, measured, orphans if measured is not None else None)
     metrics: dict[str, float | int | None] = {
         "csms_needed": int(summary["csms_needed"].drop_nulls().sum()),
         "csms_assigned": int(summary["csms_assigned"].drop_nulls().sum()),
@@ -106,14 +111,18 @@ def segment_customers(
         primary="customers",
         metrics=metrics,
         meta=meta,
-        notes=notes,
+        warnings=notes,
         definitions=definitions,
         order=["segments", "customers"],
     )
 
 
 def _summary(
-    frame: pl.DataFrame, rules: Segments, measured: Measured | None, orphans: pl.DataFrame | None
+    frame: pl.DataFrame,
+    customers: pl.DataFrame,
+    rules: Segments,
+    measured: Measured | None,
+    orphans: pl.DataFrame | None,
 ) -> pl.DataFrame:
     active = pl.col("mrr") > 0 if measured is not None else pl.lit(True)
     has_csm = "csm" in frame.columns
@@ -121,7 +130,7 @@ def _summary(
     total_arr = 0.0
     if measured is not None:
         total_arr = float(frame["arr"].sum()) + (float(orphans["mrr"].sum()) * 12 if orphans is not None else 0.0)
-    cohorts = _cohort_segments(frame, rules, measured) if measured is not None else None
+    cohorts = _cohort_segments(customers, rules, measured) if measured is not None else None
     for rule in rules.rules:
         part = frame.filter(pl.col("segment") == rule.name)
         live = part.filter(active)
@@ -189,16 +198,17 @@ def _summary(
     return pl.DataFrame(rows, schema=schema)
 
 
-def _cohort_segments(frame: pl.DataFrame, rules: Segments, measured: Measured | None) -> pl.DataFrame | None:
-    """Each customer billed 12 months before as-of, with the segment its ARR then gives."""
+def _cohort_segments(customers: pl.DataFrame, rules: Segments, measured: Measured | None) -> pl.DataFrame | None:
+    """Each customer billed 12 months before as-of, with the segment its ARR then gives (the input's columns
+    as they are, its own mrr and arr renamed as in the output)."""
     if measured is None:
         return None
     base = mrr_at(measured, measured.as_of - 12)
     if base.height == 0:
         return base.select("customer_id", segment=pl.lit(None, pl.String))
     then = (
-        frame.drop("mrr", "arr")
+        _renamed(customers, ["mrr", "arr"])[0]
         .join(base, on="customer_id", how="right")
         .with_columns(arr=(pl.col("mrr") * 12).round(2))
     )
-    return then.with_columns(segment=assignment(rules)).select("customer_id", "segment")
+    return then.select("customer_id", assignment(rules).alias("__segment")).rename({"__segment": "segment"})

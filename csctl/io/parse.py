@@ -143,9 +143,9 @@ def _choose_date_format(values: pl.Series, order: str | None, whole: pl.LazyFram
 
 
 def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
-    """Extra CSV columns whose every value is a plain number become numbers (rules compare them as such).
-
-    Values with a leading zero (codes like 01234) keep the column as text; no value changes either way.
+    """Extra CSV columns whose every value is a plain number become numbers (rules compare them as such):
+    whole numbers as integers (10 stays 10), others as decimals. Values with a leading zero (codes like 01234)
+    keep the column as text.
     """
     text = [c for c in extras if frame.schema.get(c) == pl.String]
     if not text:
@@ -158,7 +158,13 @@ def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
         return frame
     zeros = frame.select(*[pl.col(c).str.contains(r"^-?0\d").any().alias(c) for c in numeric]).row(0)
     numeric = [c for c, lead in zip(numeric, zeros, strict=True) if not lead]
-    return frame.with_columns(pl.col(numeric).cast(pl.Float64)) if numeric else frame
+    if not numeric:
+        return frame
+    whole = frame.select(*[pl.col(c).str.contains(r"^\s*-?\d+\s*$").all().alias(c) for c in numeric]).row(0)
+    return frame.with_columns(
+        pl.col(c).str.strip_chars().cast(pl.Int64 if is_whole else pl.Float64)
+        for c, is_whole in zip(numeric, whole, strict=True)
+    )
 
 
 def _unescape_text(frame: pl.DataFrame) -> pl.DataFrame:

@@ -32,6 +32,7 @@ def document(result: Result) -> dict[str, Any]:
             for name, table in result.tables.items()
         },
         "notes": result.notes,
+        "warnings": result.warnings,
         "definitions": result.definitions,
     }
 

@@ -44,7 +44,7 @@ def render(result: Result, **_: object) -> bytes:
         .render(
             result=result,
             meta=", ".join(f"{k.replace('_', '-')}: {v}" for k, v in result.meta.items() if v is not None),
-            notes=[_escape(n) for n in result.notes],
+            notes=[_escape(n) for n in [*result.warnings, *result.notes]],
             tables=[_table(result.tables[name], name, result.currency) for name in order],
             definitions=[(name, _escape(text)) for name, text in result.definitions.items()],
         )

@@ -68,7 +68,7 @@ def render(result: Result, *, width: int | None = None, color: bool = False, **_
     for name in order:
         _render_table(console, result.tables[name], result.currency, width)
         console.print()
-    for note in result.notes:
+    for note in [*result.warnings, *result.notes]:
         console.print(Text(f"• {note}"))
     if result.explain and result.definitions:
         console.print()

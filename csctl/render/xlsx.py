@@ -87,7 +87,7 @@ def render(result: Result, **_: object) -> bytes:
         frame = pl.DataFrame(rows, schema={"metric": pl.String, "value": pl.Float64, "unit": pl.String})
         _write_table(book, _sheet_name("metrics", used), Table(frame, "metrics"), formats)
     sheet = book.add_worksheet(_sheet_name("about", used))
-    lines = [result.title, *(f"{k}: {v}" for k, v in result.meta.items()), "", *result.notes, ""]
+    lines = [result.title, *(f"{k}: {v}" for k, v in result.meta.items()), "", *result.warnings, *result.notes, ""]
     lines += [f"{k}: {v}" for k, v in result.definitions.items()]
     for row, line in enumerate(lines):
         sheet.write_string(row, 0, line)
