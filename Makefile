@@ -23,6 +23,10 @@ demo: $(STAMP)
 	$(BIN)/csctl numbers sample_data/billing.csv --customers sample_data/customers.csv --format table
 	$(BIN)/csctl numbers sample_data/billing.csv --view quarters --format table
 	$(BIN)/csctl numbers sample_data/billing.csv --view forecast --format table
+	$(BIN)/csctl segment sample_data/customers.csv --billing sample_data/billing.csv --format csv \
+	  | $(BIN)/csctl health - --usage sample_data/usage.csv --tickets sample_data/tickets.csv \
+	      --surveys sample_data/surveys.csv --format markdown -o health-report.md
+	head -40 health-report.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
