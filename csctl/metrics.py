@@ -213,6 +213,48 @@ _numbers(
 )
 
 
+# --- valuation -------------------------------------------------------------------------------------------------
+for _name, _label, _unit, _better, _def in (
+    ("cac_ratio_12m", "CAC ratio (12 months)", "multiple", "down", "Acquisition spend / new ARR, trailing 12 months."),
+    ("new_arr_per_dollar_12m", "New ARR per $1 (12 months)", "multiple", "up", "New ARR / acquisition spend."),
+    ("crc_12m", "CRC (12 months)", "multiple", "down", "Retention spend / ARR retained, trailing 12 months."),
+    ("cec_12m", "CEC (12 months)", "multiple", "down", "Expansion spend / expansion + price uplift ARR."),
+    ("cuc_12m", "CUC (12 months)", "multiple", "down", "Upsell spend / upsell ARR, trailing 12 months."),
+    ("retention_budget", "Retention budget", "money", None, "Target CRC × ARR now."),
+    ("affordable_csms", "CSMs the budget buys", "multiple", None, "Retention budget / a CSM's loaded cost."),
+    ("face_time_hours_per_account", "Face time per account", "multiple", None, "Hours per account a year."),
+    ("csm_hourly_cost", "CSM hourly cost", "money", None, "Loaded cost / productive hours a year."),
+):
+    _register(_name, _label, _unit, _better, _def, command="valuation", section="valuation")  # type: ignore[arg-type]
+
+
+# --- asis ------------------------------------------------------------------------------------------------------
+for _name, _label, _unit, _better, _def in (
+    ("processes_good", "Processes rated good", "count", "up", "Processes and plays rated good in the inventory."),
+    ("processes_bad", "Processes rated bad", "count", "down", "Processes and plays rated bad."),
+    ("processes_gap", "Process gaps", "count", "down", "Processes and plays that are missing (gap)."),
+    ("headcount", "Headcount", "count", None, "People on the team roster."),
+    ("accounts_cv", "Accounts per CSM, CV", "ratio", "down", "Standard deviation / mean of accounts per CSM."),
+    ("accounts_max_min", "Accounts per CSM, max/min", "multiple", "down", "Most / fewest accounts of a CSM."),
+    ("arr_cv", "ARR per CSM, CV", "ratio", "down", "Standard deviation / mean of ARR per CSM."),
+    ("arr_max_min", "ARR per CSM, max/min", "multiple", "down", "Most / least ARR of a CSM."),
+    ("overloaded_csms", "Overloaded CSMs", "count", "down", "CSMs using more than 100% of their capacity."),
+    ("median_hours_to_close", "Median hours to close", "multiple", "down", "Median time to close a ticket."),
+    ("p90_hours_to_close", "P90 hours to close", "multiple", "down", "90th percentile time to close."),
+    ("same_day_share", "Same-day resolution", "ratio", "up", "Tickets closed the day they were opened."),
+    ("escalation_rate", "Escalation rate", "ratio", "down", "Escalated tickets / tickets."),
+    ("tickets_per_account_month", "Tickets per account a month", "multiple", "down", "Tickets / accounts / months."),
+    ("median_days_to_live", "Median days to go live", "multiple", "down", "Kickoff to go-live, median."),
+    ("failed_share", "Onboardings failed", "ratio", "down", "Onboardings with a failed milestone / all."),
+    ("stalled_share", "Onboardings stalled", "ratio", "down", "Not live, not failed, older than stall_days."),
+    ("nps", "NPS", "multiple", "up", "% promoters − % detractors, last 12 months."),
+    ("nps_responses", "NPS responses", "count", None, "NPS answers in the last 12 months."),
+    ("csat", "CSAT", "multiple", "up", "Mean CSAT score (1-5), last 12 months."),
+    ("csat_responses", "CSAT responses", "count", None, "CSAT answers in the last 12 months."),
+):
+    _register(_name, _label, _unit, _better, _def, command="asis", section="as-is")  # type: ignore[arg-type]
+
+
 # --- segment ---------------------------------------------------------------------------------------------------
 for _name, _label, _def in (
     ("csms_needed", "CSMs needed", "Σ over segments of ceil(active customers / target accounts per CSM)."),

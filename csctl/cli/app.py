@@ -24,6 +24,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "csctl.cli.numbers",
         "Step 1: the numbers today: MRR, bridge, churn, GRR/NRR, CLV, forecast.",
     ),
+    "asis": ("csctl.cli.asis", "Step 2: what is in place: processes, people, CSM load, support, onboarding, NPS."),
+    "valuation": (
+        "csctl.cli.valuation",
+        "Step 3: CAC ratio, CRC, CEC, CUC; the budget and headcount a target CRC buys.",
+    ),
     "segment": ("csctl.cli.segment", "Step 4: CS segments by YAML rules, touch model, CSMs needed vs assigned."),
     "health": ("csctl.cli.health", "Health scores and bands from YAML scorecards; portfolio shares; trend."),
     "sample": ("csctl.cli.sample", "Write a realistic synthetic company's exports (seeded, any size)."),

@@ -23,6 +23,29 @@ class ReadConfig(Strict):
     preset: str | None = None
 
 
+class Targets(Strict):
+    """Targets that later steps measure against."""
+
+    crc: float | None = Field(None, gt=0, description="target CRC: retention spend per $1 of ARR retained")
+    unhealthy_share: float | None = Field(None, ge=0, le=1)
+
+
+class ValuationConfig(Strict):
+    hours_per_csm_year: float = Field(1600, gt=0, description="productive hours of one CSM FTE a year")
+    face_time_share: float = Field(0.4, gt=0, le=1, description="share of those hours spent with customers")
+    csm_loaded_cost: float | None = Field(None, gt=0, description="used when there is no team roster")
+    tool_costs: list[float] = Field(
+        default_factory=lambda: [50.0, 100.0, 250.0, 500.0], description="tool cost per account a year, for break-even"
+    )
+
+
+class OnboardingConfig(Strict):
+    start_milestone: str = "kickoff"
+    live_milestone: str = "active"
+    failed_milestone: str = "onboarding failed"
+    stall_days: int = Field(90, gt=0, description="started this long ago and not live: stalled")
+
+
 class Config(Strict):
     """csctl.yaml: the company, its currency, the as-of month, and how to read and measure its exports."""
 
@@ -33,8 +56,11 @@ class Config(Strict):
     clv: ClvConfig = Field(default_factory=ClvConfig)
     fx: dict[str, float] = Field(default_factory=dict)
     read: ReadConfig = Field(default_factory=ReadConfig)
+    targets: Targets = Field(default_factory=Targets)
+    valuation: ValuationConfig = Field(default_factory=ValuationConfig)
+    onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
 
-    @field_validator("clv", "read", "fx", mode="before")
+    @field_validator("clv", "read", "fx", "targets", "valuation", "onboarding", mode="before")
     @classmethod
     def _empty_section(cls, value: object) -> object:
         return {} if value is None else value  # a section whose keys are all commented out

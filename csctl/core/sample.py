@@ -77,6 +77,7 @@ printed (the simulated accounts behind the last company asked for are cached).
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import functools
@@ -1180,6 +1181,94 @@ def generate_surveys(
         score=pl.col("score"),
         comment=pl.col("comment"),
     )
+
+
+# --- the CS team, the cost ledger, the value-path milestones and the as-is inventory of the same company -----
+
+MOVEMENTS = ("new", "reactivation", "expansion", "price_uplift", "upsell", "contraction", "price_erosion", "churn")
+
+
+@dataclass(frozen=True)
+class _Bridge:
+    """The company's monthly revenue bridge (DESIGN.md §4) over the history and the _LOOKAHEAD months after it,
+    in dollars of MRR: ``mrr[m]`` at the end of month m (0 = the start month), ``moves[name][m]`` signed as in
+    the bridge (churn, contraction and price erosion negative)."""
+
+    mrr: list[float]
+    moves: dict[str, list[float]]
+
+
+@functools.lru_cache(maxsize=1)
+def _bridge(customers: int, months: int, seed: int, start: str) -> _Bridge:
+    """Monthly MRR and bridge movements from the billing lines, computed as DESIGN.md §4 says, in plain Python.
+
+    The lines come from a simulation _LOOKAHEAD months longer than the history. Billing is prefix-stable and the
+    MRR of a month only depends on lines starting in or before it, so month m's figures are the same for every
+    history long enough to simulate it (m < months + _LOOKAHEAD): a cost ledger built on them is prefix-stable.
+    """
+    if months < 1:
+        raise ValueError(f"months must be at least 1, got {months}")
+    span = months + _LOOKAHEAD
+    lines, _ = _simulate(customers, span, seed, start)
+    y0, mo0 = parse_start(start)
+    firsts = [dt.date(y0 + (mo0 - 1 + m) // 12, (mo0 - 1 + m) % 12 + 1, 1).toordinal() - _EPOCH for m in range(span)]
+    value: dict[tuple[int, int, int], float] = {}  # (customer, month, product) -> cents of MRR
+    quantity: dict[tuple[int, int, int], int] = {}
+    for cust, product, qty, amount, day0, day1, status in zip(
+        lines.cust, lines.product, lines.quantity, lines.amount, lines.start, lines.end, lines.status, strict=True
+    ):
+        if status == 2:  # void
+            continue
+        n = max(1, round((day1 - day0 + 1) / 30.4375))
+        first = bisect.bisect_right(firsts, day0) - 1
+        share = amount / n
+        for m in range(first, min(first + n, span)):
+            key = (cust, m, product)
+            value[key] = value.get(key, 0.0) + share
+            if amount > 0:
+                quantity[key] = quantity.get(key, 0) + qty
+    # per customer and month: product -> (MRR, quantity), negative sums counting as 0
+    book: dict[tuple[int, int], dict[int, tuple[float, int]]] = {}
+    for key, cents in value.items():
+        book.setdefault(key[:2], {})[key[2]] = (max(cents, 0.0) / 100, quantity.get(key, 0))
+    total = {key: sum(v for v, _ in products.values()) for key, products in book.items()}
+    mrr = [0.0] * span
+    moves = {name: [0.0] * span for name in MOVEMENTS}
+    new, react, churn = moves["new"], moves["reactivation"], moves["churn"]
+    expansion, uplift, upsell = moves["expansion"], moves["price_uplift"], moves["upsell"]
+    contraction, erosion = moves["contraction"], moves["price_erosion"]
+    empty: dict[int, tuple[float, int]] = {}
+    for cust in sorted({cust for cust, _ in total}):
+        seen = False
+        for m in range(span):
+            c0, c1 = total.get((cust, m - 1), 0.0), total.get((cust, m), 0.0)
+            mrr[m] += c1
+            if c0 <= 0 < c1:
+                (react if seen else new)[m] += c1
+            elif c1 <= 0 < c0:
+                churn[m] -= c0
+            elif c0 > 0:
+                p0s, p1s = book.get((cust, m - 1), empty), book.get((cust, m), empty)
+                for product in p0s.keys() | p1s.keys():
+                    v0, q0 = p0s.get(product, (0.0, 0))
+                    v1, q1 = p1s.get(product, (0.0, 0))
+                    if v0 <= 0 < v1:
+                        upsell[m] += v1
+                    elif v1 <= 0 < v0:
+                        contraction[m] -= v0
+                    elif v0 > 0:
+                        price = (v1 / q1 - v0 / q0) * q0 if q0 and q1 else 0.0
+                        volume = (v1 - v0) - price
+                        if volume > 0:
+                            expansion[m] += volume
+                        else:
+                            contraction[m] += volume
+                        if price > 0:
+                            uplift[m] += price
+                        else:
+                            erosion[m] += price
+            seen = seen or c1 > 0
+    return _Bridge(mrr, moves)
 
 
 TICKET_PROBLEMS = (

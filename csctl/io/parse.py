@@ -207,6 +207,7 @@ def _plan_column(
             "money": pl.Float64(),
             "number": pl.Float64(),
             "date": pl.Date(),
+            "month": pl.Date(),
             "datetime": pl.Datetime("us"),
             "bool": pl.Boolean(),
         }
@@ -243,6 +244,19 @@ def _plan_column(
         lowered = src.cast(pl.String).str.strip_chars().str.to_lowercase()
         expr = pl.when(lowered.is_in(TRUE_WORDS)).then(True).when(lowered.is_in(FALSE_WORDS)).then(False)
         return _Plan(column, source, 1.0, expr.alias(name), "true or false (yes/no, 1/0)", True)
+    if column.type == "month":  # YYYY-MM, or any date (its month counts)
+        if dtype == pl.Date:
+            return _Plan(column, source, 1.0, src.alias(name), "", False)
+        if isinstance(dtype, pl.Datetime):
+            return _Plan(column, source, 1.0, src.dt.date().alias(name), "", False)
+        text_value = src.cast(pl.String).str.strip_chars()
+        expr = pl.coalesce(
+            pl.when(text_value.str.contains(r"^\d{4}-\d{1,2}$")).then(
+                (text_value + "-01").str.to_date("%Y-%m-%d", strict=False)
+            ),
+            text_value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+        )
+        return _Plan(column, source, 1.0, expr.alias(name), "a month (YYYY-MM) or a date (YYYY-MM-DD)", True)
     if column.type == "date":
         if dtype == pl.Date:
             return _Plan(column, source, 1.0, src.alias(name), "", False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ColumnType = Literal["id", "text", "money", "number", "integer", "date", "datetime", "bool"]
+ColumnType = Literal["id", "text", "money", "number", "integer", "date", "datetime", "bool", "month"]
 
 
 @dataclass(frozen=True)
@@ -98,5 +98,24 @@ TABLES: dict[str, TableSpec] = {
             C("type", "text"),
             C("comment", "text"),
         ),
+        _t(
+            "costs",
+            C("period", "month", True),
+            C("category", "text", True),
+            C("amount", "money", True),
+            C("note", "text"),
+        ),
+        _t(
+            "team",
+            C("name", "text", True),
+            C("role", "text", True),
+            C("level", "text"),
+            C("fte", "number"),
+            C("loaded_cost", "money"),
+            C("expertise", "text"),
+            C("passion", "number"),
+            C("accounts", "number"),
+        ),
+        _t("milestones", C("customer_id", "id", True), C("milestone", "text", True), C("date", "date", True)),
     )
 }

@@ -1,0 +1,99 @@
+"""csctl asis: step 2, what is in place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from csctl.cli.console import warn_notes
+from csctl.cli.options import Common, emit, shared_options
+from csctl.errors import UsageError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+@app.command(
+    "asis",
+    help=(
+        "Step 2, what is in place: processes and plays rated good/bad/gap, metrics in place and tools (from the "
+        "as-is inventory YAML); people by role, expertise and passion; load per CSM with its imbalance and "
+        "overload against segment targets; support (time to close, same-day share, escalations, tickets per "
+        "account a month); onboarding (days to go live, failed, stalled); NPS and CSAT; and the as-is checklist, "
+        "each item answered by data or an open question for the client. Every input is optional."
+    ),
+)
+@shared_options
+def asis(
+    inventory: Annotated[
+        Path | None, typer.Option("--inventory", metavar="ASIS.yaml", help="The as-is inventory file.")
+    ] = None,
+    team: Annotated[str | None, typer.Option("--team", metavar="T", help="CS team roster.")] = None,
+    customers: Annotated[
+        str | None, typer.Option("--customers", metavar="C", help="Customers (csctl segment's CSV for load vs target).")
+    ] = None,
+    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help="Support tickets export.")] = None,
+    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help="Survey (NPS/CSAT) export.")] = None,
+    milestones: Annotated[str | None, typer.Option("--milestones", metavar="M", help="Milestones export.")] = None,
+    *,
+    common: Common,
+) -> None:
+    common.conditions("asis")
+    specs = [team, customers, tickets, surveys, milestones]
+    if sum(1 for s in specs if s == "-") > 1:
+        raise UsageError("only one input can be read from stdin (-)")
+    if inventory is None and not any(specs):
+        raise UsageError(
+            "asis needs at least one input: --inventory, --team, --customers, --tickets, --surveys or --milestones"
+        )
+    from csctl.config.inventory import load_inventory
+
+    inv = load_inventory(inventory) if inventory is not None else None
+    cfg = common.config()
+    opts = common.read_options(cfg)
+    from csctl.core.asis import AsisInputs, OnboardingRules, compute_asis
+    from csctl.io.load import load_table
+
+    frames = {}
+    for name, spec in (
+        ("team", team),
+        ("customers", customers),
+        ("tickets", tickets),
+        ("surveys", surveys),
+        ("milestones", milestones),
+    ):
+        if spec is None:
+            continue
+        table = load_table(spec, name, opts)
+        warn_notes(table.notes)
+        frames[name] = table.frame.drop("__row", strict=False)
+    month = common.month(cfg)
+    as_of = _last_day(month) if month is not None else _latest(frames) or dt.date.today()
+    o = cfg.onboarding
+    rules = OnboardingRules(o.start_milestone, o.live_milestone, o.failed_milestone, o.stall_days)
+    result = compute_asis(AsisInputs(inventory=inv, as_of=as_of, **frames), rules, opts.base_currency)
+    emit(result, common, inputs=[s for s in specs if s])
+
+
+def _last_day(month: int) -> dt.date:
+    year, m = divmod(month + 1, 12)
+    return dt.date(year, m + 1, 1) - dt.timedelta(days=1)
+
+
+def _latest(frames: dict[str, pl.DataFrame]) -> dt.date | None:
+    """The latest ticket, survey or milestone date: the as-of day when --as-of is not given."""
+    found: list[dt.date] = []
+    for name, column in (("tickets", "created_at"), ("surveys", "date"), ("milestones", "date")):
+        frame = frames.get(name)
+        if frame is not None and frame.height:
+            value = frame[column].max()
+            if isinstance(value, dt.datetime):
+                found.append(value.date())
+            elif isinstance(value, dt.date):
+                found.append(value)
+    return max(found) if found else None
