@@ -255,6 +255,31 @@ for _name, _label, _unit, _better, _def in (
     _register(_name, _label, _unit, _better, _def, command="asis", section="as-is")  # type: ignore[arg-type]
 
 
+# --- personas --------------------------------------------------------------------------------------------------
+for _name, _label, _unit, _better, _def in (
+    (
+        "single_threaded_share",
+        "Single-threaded accounts",
+        "ratio",
+        "down",
+        "Accounts with at most one engaged contact.",
+    ),
+    ("decision_maker_coverage", "Decision maker known", "ratio", "up", "Accounts with a deciding persona."),
+    ("renewals_at_risk", "Renewals at risk", "count", "down", "Renewing within the window, no DM or engaged champion."),
+    (
+        "renewals_without_decision_maker",
+        "Renewals without a decision maker",
+        "count",
+        "down",
+        "Renewing within the window with no contact of a deciding persona.",
+    ),
+    ("arr_at_risk", "ARR at risk", "money", "down", "ARR of the renewals at risk."),
+    ("outcomes_achieved_share", "Outcomes achieved", "ratio", "up", "Outcomes at or past target / measured outcomes."),
+    ("outcomes_recognised_share", "Outcomes recognised", "ratio", "up", "Outcomes the customer recognises / outcomes."),
+):
+    _register(_name, _label, _unit, _better, _def, command="personas", section="personas")  # type: ignore[arg-type]
+
+
 # --- segment ---------------------------------------------------------------------------------------------------
 for _name, _label, _def in (
     ("csms_needed", "CSMs needed", "Σ over segments of ceil(active customers / target accounts per CSM)."),

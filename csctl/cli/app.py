@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "csctl.cli.valuation",
         "Step 3: CAC ratio, CRC, CEC, CUC; the budget and headcount a target CRC buys.",
     ),
+    "personas": ("csctl.cli.personas", "Steps 5-6: personas, renewal team coverage, renewal risk, outcomes."),
     "segment": ("csctl.cli.segment", "Step 4: CS segments by YAML rules, touch model, CSMs needed vs assigned."),
     "health": ("csctl.cli.health", "Health scores and bands from YAML scorecards; portfolio shares; trend."),
     "sample": ("csctl.cli.sample", "Write a realistic synthetic company's exports (seeded, any size)."),

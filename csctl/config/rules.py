@@ -329,3 +329,59 @@ def check_health(health: Health, customers: pl.Schema, sources: dict[str, pl.Sch
             check_types([value], schema, "number")
         if flt is not None:
             check_types([flt], schema, "condition")
+
+
+# --- personas ------------------------------------------------------------------------------------------------
+class PersonaRule(Strict):
+    name: str = Field(min_length=1)
+    match: list[str] = Field(default_factory=list, description="patterns (regular expressions) on title and role")
+    decides: bool = False
+    success: dict[str, str] = Field(
+        default_factory=dict, description="how this persona measures success, by segment ('default' for any)"
+    )
+
+
+class PersonasFile(Strict):
+    default: str = Field("user", description="the persona of a contact no pattern matches")
+    champion: str | None = Field("champion", description="the persona whose engagement a renewal needs")
+    engaged_days: int = Field(90, gt=0, description="last activity within this many days: engaged")
+    personas: list[PersonaRule] = Field(min_length=1)
+
+
+@dataclass
+class Personas:
+    path: str
+    rules: PersonasFile
+    patterns: dict[str, str]  # persona -> one combined, case-insensitive regular expression
+
+
+def load_personas(path: str | Path | None) -> Personas:
+    """personas.yaml: validated; patterns compiled (as Polars will run them) before any data is read."""
+    import re
+
+    doc = load_yaml(path or config_path("personas.yaml"))
+    rules = validate(doc, PersonasFile, what="personas file")
+    names = [p.name for p in rules.personas]
+    for i, persona in enumerate(rules.personas):
+        if names.count(persona.name) > 1:
+            raise ConfigError(f"{_where(doc, 'personas', i, 'name')}: persona {persona.name!r} is named twice")
+    for key in ("default", "champion"):
+        value = getattr(rules, key)
+        if value is not None and value not in names:
+            raise ConfigError(
+                f"{_where(doc, key)}: {key} persona {value!r} is not one of the personas.{suggest(value, names)}"
+            )
+    patterns = {}
+    for i, persona in enumerate(rules.personas):
+        for j, pattern in enumerate(persona.match):
+            try:
+                re.compile(pattern)
+                pl.select(pl.lit("x").str.contains(pattern))
+            except Exception as exc:
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ConfigError(
+                    f"{_where(doc, 'personas', i, 'match', j)}: {pattern!r} is not a valid pattern ({message})"
+                ) from None
+        if persona.match:
+            patterns[persona.name] = "(?i)(?:" + "|".join(f"(?:{p})" for p in persona.match) + ")"
+    return Personas(doc.path, rules, patterns)

@@ -116,6 +116,28 @@ TABLES: dict[str, TableSpec] = {
             C("passion", "number"),
             C("accounts", "number"),
         ),
+        _t(
+            "contacts",
+            C("customer_id", "id", True),
+            C("name", "text"),
+            C("email", "text"),
+            C("title", "text"),
+            C("role", "text"),
+            C("last_activity", "date"),
+            C("is_primary", "bool"),
+            one_of=(("name", "email"),),
+        ),
+        _t(
+            "outcomes",
+            C("customer_id", "id", True),
+            C("outcome", "text", True),
+            C("kpi", "text"),
+            C("baseline", "number"),
+            C("target", "number"),
+            C("actual", "number"),
+            C("measured_at", "date"),
+            C("recognised_by_customer", "bool"),
+        ),
         _t("milestones", C("customer_id", "id", True), C("milestone", "text", True), C("date", "date", True)),
     )
 }

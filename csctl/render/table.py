@@ -39,7 +39,7 @@ def _render_table(console: Console, table: Table, currency: str, width: int) -> 
     if not rows:
         console.print(Text(f"{table.title}: no rows", style="dim"))
         return
-    if _fits(headers, rows, width) or len(headers) <= 3:
+    if _fits(headers, rows, width) or len(headers) <= 6:
         right = [_numeric(table, h) for h in headers]
         console.print(_block(table.title, headers, rows, right))
         return
