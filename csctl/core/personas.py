@@ -239,7 +239,7 @@ def compute_personas(inputs: PersonaInputs, rules: Personas) -> Result:
     )
     tables["by_persona"] = Table(by_persona, "Personas", {"achieved_share": "rate", "recognised_share": "rate"})
     tables["success"] = Table(success, "How each persona measures success")
-    order = [
+    order: list[str] = [
         n
         for n in ("renewal_risk", "by_persona", "success", "by_segment", "accounts", "outcomes", "contacts")
         if n in tables
