@@ -1271,6 +1271,459 @@ def _bridge(customers: int, months: int, seed: int, start: str) -> _Bridge:
     return _Bridge(mrr, moves)
 
 
+TEAM_COLUMNS = ("name", "role", "level", "fte", "loaded_cost", "expertise", "passion", "accounts")
+TEAM_ROLES = (
+    "VP Customer Success",
+    "CS Manager",
+    "CSM",
+    "Onboarding Specialist",
+    "Support Engineer",
+    "Solutions Engineer",
+)
+LEVELS = ("junior", "mid", "senior")
+# annual fully loaded cost of one full-time person (salary, bonus, taxes, benefits), in USD, by role and level
+_LOADED_COST: dict[str, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = {
+    "VP Customer Success": ((220_000, 235_000), (225_000, 245_000), (230_000, 265_000)),
+    "CS Manager": ((145_000, 155_000), (150_000, 168_000), (162_000, 185_000)),
+    "CSM": ((95_000, 107_000), (107_000, 123_000), (123_000, 140_000)),
+    "Onboarding Specialist": ((72_000, 82_000), (82_000, 92_000), (92_000, 102_000)),
+    "Support Engineer": ((70_000, 77_000), (77_000, 86_000), (86_000, 95_000)),
+    "Solutions Engineer": ((118_000, 132_000), (132_000, 150_000), (150_000, 170_000)),
+}
+_SKILLS: dict[str, tuple[str, ...]] = {
+    "VP Customer Success": ("strategy", "renewals", "enterprise", "forecasting", "hiring", "executive reviews"),
+    "CS Manager": ("coaching", "renewals", "escalations", "analytics", "playbooks", "forecasting"),
+    "CSM": (
+        "onboarding",
+        "analytics",
+        "integrations",
+        "renewals",
+        "training",
+        "expansion",
+        "executive reviews",
+        "healthcare",
+        "financial services",
+        "retail",
+    ),
+    "Onboarding Specialist": ("onboarding", "training", "integrations", "data migration", "sso", "project management"),
+    "Support Engineer": ("troubleshooting", "api", "integrations", "sso", "billing", "reporting"),
+    "Solutions Engineer": ("integrations", "api", "architecture", "security reviews", "analytics", "data migration"),
+}
+_SEGMENT_SKILLS = {"Enterprise": "enterprise", "Mid-Market": "mid-market", "SMB": "smb"}
+_PEOPLE_FIRST = (
+    "Sofia",
+    "Daniel",
+    "Mei",
+    "Omar",
+    "Hannah",
+    "Carlos",
+    "Ingrid",
+    "Kwame",
+    "Elena",
+    "Ravi",
+    "Chloe",
+    "Mateo",
+    "Yuki",
+    "Noah",
+    "Fatima",
+    "Erik",
+    "Grace",
+    "Diego",
+    "Leila",
+    "Samuel",
+    "Anna",
+    "Jonas",
+    "Zara",
+    "Marcus",
+    "Nadia",
+    "Felix",
+    "Amara",
+    "Oliver",
+    "Rosa",
+    "Hiro",
+)
+_PEOPLE_LAST = (
+    "Garcia",
+    "Schmidt",
+    "Nguyen",
+    "Haddad",
+    "Johansson",
+    "Mensah",
+    "Rossi",
+    "Kowalski",
+    "Patel",
+    "Dubois",
+    "Kim",
+    "Silva",
+    "Murphy",
+    "Tanaka",
+    "Andersen",
+    "Costa",
+    "Ibrahim",
+    "Fischer",
+    "Walsh",
+    "Moreau",
+    "Yilmaz",
+    "Brennan",
+    "Varga",
+    "Lindqvist",
+    "Adeyemi",
+    "Castillo",
+    "Petrov",
+    "Sato",
+    "Evans",
+    "Keller",
+)
+
+
+_PART_TIME = {("Solutions Engineer", 0): 0.5, ("Support Engineer", 1): 0.8}  # (role, k-th of it): fte
+
+
+def _headcount(customers: int, csms: int) -> dict[str, int]:
+    """People per role besides the CSMs: support, onboarding and solutions scale with the accounts, managers
+    with the people they lead (about one for nine)."""
+    support = max(1, round(customers / 140))
+    onboarding = max(1, round(customers / 220))
+    solutions = max(1, round(customers / 500))
+    managers = max(1, round((csms + support + onboarding + solutions) / 9))
+    return {
+        "VP Customer Success": 1,
+        "CS Manager": managers,
+        "Onboarding Specialist": onboarding,
+        "Support Engineer": support,
+        "Solutions Engineer": solutions,
+    }
+
+
+def generate_team(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """The CS team roster (TEAM_COLUMNS) as of the end of the history, consistent with the CRM accounts.
+
+    The CSMs are the ones named in generate_customers' ``csm`` column (Enterprise ones senior, SMB ones junior
+    or mid), each with ``accounts`` = the number of its accounts not churned at the end of the history, plus one
+    junior CSM hired lately with 0 accounts. Around them: a VP Customer Success, CS managers (about one per nine
+    people), onboarding specialists (one per ~220 accounts), support engineers (one per ~140) and solutions
+    engineers (one per ~500, the first shared half-time with Sales); ``accounts`` is null for them. The default
+    company has 13 people. ``fte`` is 1.0 except a few part-timers (0.5, 0.8); ``loaded_cost`` is the annual fully
+    loaded cost in USD of one full-time person at that role and level (the cost to the company is fte x
+    loaded_cost): CSMs 95k-140k, support engineers 70k-95k, the VP 220k+. ``expertise`` lists skills separated by
+    ";"; ``passion`` is 1-5. Noise comes from its own stream, ``f"{seed}:team"``. Apart from ``accounts`` the
+    roster does not depend on ``months`` (as long as the same CSMs appear in the CRM).
+    """
+    crm = generate_customers(customers, months, seed, start)
+    owned = crm.filter(pl.col("churn_reason").is_null())["csm"].value_counts()
+    counts = dict(zip(owned["csm"].to_list(), owned["count"].to_list(), strict=True))
+    named = set(crm["csm"].to_list())
+    csms = [(segment, name) for segment, names in CSMS.items() for name in names if name in named]
+    heads = _headcount(customers, len(csms) + 1)
+    rng = random.Random(f"{seed}:team")
+    space = len(_PEOPLE_FIRST) * len(_PEOPLE_LAST)
+    offset = rng.randrange(space)
+    rows: list[tuple[str, str, int, float, str, float, int, int | None]] = []
+
+    def person(role: str, level: int, fte: float, extra: str | None, accounts: int | None, name: str = "") -> None:
+        fresh = not name and role == "CSM"  # the new hire
+        if not name:  # a made-up name, unique: 7 steps through the first x last names (7 is coprime with 900)
+            k = len(rows)
+            j = (k * 7 + offset) % space
+            name = f"{_PEOPLE_FIRST[j % len(_PEOPLE_FIRST)]} {_PEOPLE_LAST[j // len(_PEOPLE_FIRST)]}"
+            name = name if k < space else f"{name} {k // space + 1}"
+        low, high = _LOADED_COST[role][level]
+        cost = round(rng.uniform(low, high) / 500) * 500.0
+        pool = _SKILLS[role]
+        picked = set(rng.sample(pool, rng.randint(3, 5)))
+        skills = ([extra] if extra else []) + [s for s in pool if s in picked and s != extra]
+        passion = min(5, max(1, round(rng.gauss(4.6 if fresh else 3.6, 0.9))))
+        rows.append((name, role, level, fte, ";".join(skills), cost, passion, accounts))
+
+    person("VP Customer Success", 2, 1.0, None, None)
+    for _ in range(heads["CS Manager"]):
+        person("CS Manager", 2 if rng.random() < 0.6 else 1, 1.0, None, None)
+    for segment, name in csms:
+        level = {"Enterprise": 2, "Mid-Market": 1, "SMB": 0}[segment] + (rng.random() < 0.4) * (segment != "Enterprise")
+        person("CSM", level, 1.0, _SEGMENT_SKILLS[segment], counts.get(name, 0), name)
+    person("CSM", 0, 1.0, "onboarding", 0)  # the new hire: no book of accounts yet
+    for role in ("Onboarding Specialist", "Support Engineer", "Solutions Engineer"):
+        for k in range(heads[role]):
+            fte = _PART_TIME.get((role, k), 1.0)
+            u = rng.random()
+            person(role, 0 if u < 0.3 else (1 if u < 0.8 else 2), fte, None, None)
+    return pl.DataFrame(
+        rows,
+        schema={
+            "name": pl.String,
+            "role": pl.String,
+            "level": pl.Int8,
+            "fte": pl.Float64,
+            "expertise": pl.String,
+            "loaded_cost": pl.Float64,
+            "passion": pl.Int64,
+            "accounts": pl.Int64,
+        },
+        orient="row",
+    ).select(
+        "name",
+        "role",
+        pl.col("level").replace_strict(dict(enumerate(LEVELS)), return_dtype=pl.String),
+        "fte",
+        "loaded_cost",
+        "expertise",
+        "passion",
+        "accounts",
+    )
+
+
+COST_COLUMNS = ("period", "category", "amount", "note")
+COST_CATEGORIES = ("acquisition", "retention", "expansion", "upsell")
+# the seed deck's ratios: $1.00 of acquisition spend gets $1.15 of new ARR; $0.12 of retention spend keeps $1.00
+# of ARR; expansion costs 2x and upsell 4x that per $1.00 of ARR they bring
+CAC_RATIO = 1 / 1.15
+CRC = 0.12
+COST_MULTIPLIERS = {"retention": 1.0, "expansion": 2.0, "upsell": 4.0}
+_COST_NOISE = 0.15  # each ledger line varies +-15% around its calibrated level
+# ledger lines per category: (note, share of the category's level, whether it follows the month's own bookings
+# (commissions) rather than the smoothed level (budgets, salaries))
+_COST_LINES: dict[str, tuple[tuple[str, float, bool], ...]] = {
+    "acquisition": (
+        ("Marketing programs and events", 0.40, False),
+        ("Sales and SDR salaries (allocated)", 0.35, False),
+        ("Sales commissions on new bookings", 0.25, True),
+    ),
+    "retention": (
+        ("CSM and support time on renewals (allocated)", 0.70, False),
+        ("CS tooling and health monitoring", 0.20, False),
+        ("Customer training and community", 0.10, False),
+    ),
+    "expansion": (
+        ("CSM time on seat growth (allocated)", 0.50, False),
+        ("Account management commissions", 0.50, True),
+    ),
+    "upsell": (
+        ("Add-on campaigns and solutions engineering", 0.50, False),
+        ("Add-on sales commissions", 0.50, True),
+    ),
+}
+
+
+def _month_text(start: str, m: int) -> str:
+    y0, mo0 = parse_start(start)
+    y, mo = divmod(y0 * 12 + mo0 - 1 + m, 12)
+    return f"{y:04d}-{mo + 1:02d}"
+
+
+def generate_costs(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """The CS/GTM cost ledger of the same company (COST_COLUMNS): a few lines per category and month.
+
+    Calibrated to the seed deck (CAC_RATIO, CRC, COST_MULTIPLIERS) against the company's own revenue bridge
+    (DESIGN.md §4, computed from its billing by _bridge): per month m, in ARR (12 x MRR movements),
+
+    - acquisition = (new + reactivation ARR) / 1.15, so the CAC ratio is about 0.87 ("$1.00 to get $1.15");
+    - retention = 0.12 x (the book half a year back, MRR(m - 6.5) x 1, minus the ARR lost in m to churn,
+      contraction and price erosion): summed over any 12 months, 0.12 x (ARR at the start - ARR lost), the ARR
+      retained, so CRC is about 0.12 whatever the growth;
+    - expansion = 2 x 0.12 x (expansion + price uplift ARR); upsell = 4 x 0.12 x upsell ARR.
+
+    Budget lines (marketing, salaries, tooling) follow the movements smoothed over three months (1/4, 1/2, 1/4);
+    commission lines follow the month's own bookings. Each line varies +-15% around its level (uniform, from the
+    stream ``f"{seed}:costs:{m}"``), amounts are whole cents and positive (a line with nothing to pay is left
+    out). The first month's MRR is the opening book, not new business: months before the second count as the
+    second. Every month of the history has lines; rows are sorted by period and category. Month m only looks
+    at the bridge up to m + 1 (within the _LOOKAHEAD months simulated past the history), so the ledger is
+    prefix-stable: a longer history restricted to the first N months equals the N-month ledger.
+    """
+    bridge = _bridge(customers, months, seed, start)
+    moves, mrr = bridge.moves, bridge.mrr
+    last = len(mrr) - 1
+
+    def at(series: list[float], t: int) -> float:
+        return series[min(max(t, 1), last)]
+
+    def smooth(series: list[float], m: int) -> float:
+        return 0.25 * at(series, m - 1) + 0.5 * at(series, m) + 0.25 * at(series, m + 1)
+
+    span = range(len(mrr))
+    bookings = {
+        "acquisition": [12 * (moves["new"][t] + moves["reactivation"][t]) * CAC_RATIO for t in span],
+        "expansion": [
+            12 * (moves["expansion"][t] + moves["price_uplift"][t]) * CRC * COST_MULTIPLIERS["expansion"] for t in span
+        ],
+        "upsell": [12 * moves["upsell"][t] * CRC * COST_MULTIPLIERS["upsell"] for t in span],
+    }
+    lost = [12 * (moves["churn"][t] + moves["contraction"][t] + moves["price_erosion"][t]) for t in span]  # < 0
+    periods: list[str] = []
+    categories: list[str] = []
+    amounts: list[float] = []
+    notes: list[str] = []
+    rng = random.Random()
+    for m in range(months):
+        rng.seed(f"{seed}:costs:{m}")
+        book = 0.5 * (at(mrr, m - 6) + at(mrr, m - 7))  # the book half a year back: 12 of them make the start ARR
+        level = {"retention": CRC * COST_MULTIPLIERS["retention"] * max(0.0, book + smooth(lost, m))}
+        for category, series in bookings.items():
+            level[category] = smooth(series, m)
+        month = _month_text(start, m)
+        for category in COST_CATEGORIES:
+            for note, share, own_month in _COST_LINES[category]:
+                base = share * (at(bookings[category], m) if own_month else level[category])
+                cents = round(base * (1 + _COST_NOISE * (2 * rng.random() - 1)) * 100)
+                if cents > 0:
+                    periods.append(month)
+                    categories.append(category)
+                    amounts.append(cents / 100)
+                    notes.append(note)
+    return pl.DataFrame(
+        {"period": periods, "category": categories, "amount": amounts, "note": notes},
+        schema={"period": pl.String, "category": pl.String, "amount": pl.Float64, "note": pl.String},
+    )
+
+
+MILESTONE_COLUMNS = ("customer_id", "milestone", "date")
+# the value path: each milestone and the week of the contract it is expected in (achievement: from week 12)
+VALUE_PATH: tuple[tuple[str, int], ...] = (
+    ("kickoff", 0),
+    ("technical setup", 1),
+    ("oriented", 2),
+    ("active", 4),
+    ("progress", 6),
+    ("initial value", 8),
+    ("full speed", 10),
+    ("achievement", 12),
+    ("renewal", 52),
+)
+ONBOARDING_FAILED = "onboarding failed"
+_ACTIVE = 3  # index of "active" (go-live) in VALUE_PATH
+_ACHIEVEMENT = 7
+_RENEWAL = 8
+# per adoption tier (healthy, middling, struggling): pace factor range, chance of a stall, chance of reaching
+# "full speed" and "achievement", weeks to "achievement"
+_PACE = ((0.85, 1.15), (1.0, 1.4), (1.2, 1.9))
+_STALL = (0.03, 0.10, 0.35)
+_REACH = ((0.97, 0.85), (0.80, 0.50), (0.30, 0.10))
+_ACHIEVEMENT_WEEKS = ((12.0, 30.0), (18.0, 45.0), (30.0, 60.0))
+_STALL_AFTER = (1, 2, 2, 2, 3, 4)  # the milestone a stall follows: mostly "oriented"
+# failed onboardings: the chance when the contract ends within _FAIL_HORIZON days of its start, by tier, and
+# otherwise
+_FAIL_IF_CHURN = (0.06, 0.22, 0.45)
+_FAIL_OTHERWISE = (0.0, 0.003, 0.015)
+_FAIL_HORIZON = 150  # days from the start; the _LOOKAHEAD months decide every churn up to ~180 days after the history
+
+
+def _tier(base: float) -> int:
+    return 0 if base >= _TIERS[0][1] else (1 if base >= _TIERS[1][1] else 2)
+
+
+def generate_milestones(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """The value-path milestones each contract reached (MILESTONE_COLUMNS), as a CS platform would log them.
+
+    Every contract life (a first purchase or a reactivation) starts with "kickoff" on its first billed day and
+    goes along VALUE_PATH at a pace set by its adoption tier (see _Health; its onboarding ramp too): healthy
+    accounts go live ("active") around week 4, middling ones a little later, struggling ones weeks late and
+    many never reach "full speed" or "achievement". Some stall: after a milestone (mostly "oriented") nothing
+    happens for two to eight months, or ever (a third of the struggling lives). About 3-5% get "onboarding
+    failed" 8-16 weeks in (after the milestones they reached); most of them churn within a year. "renewal" is
+    the start of the term twelve months into the contract, only when there is one (the contract renewed).
+    Progress past "oriented" stops when the decline before a churn begins; nothing falls after the contract's
+    last billed day or after the history. Rows are sorted by date and customer (and along the path). Noise
+    comes from a stream per account, ``f"{seed}:{account}:milestones"``, a fixed number of draws per life; a
+    failure is decided by whether the contract ends within _FAIL_HORIZON days of it, which the _LOOKAHEAD months
+    decide, so the table is prefix-stable like usage.
+    """
+    company = _company(customers, months, seed, start)
+    last = company.last_day
+    cust: list[int] = []
+    days: list[int] = []
+    steps: list[int] = []  # index in VALUE_PATH, len(VALUE_PATH) for "onboarding failed"
+    rng = random.Random()
+    rand, uniform = rng.random, rng.uniform
+    for c, account in enumerate(company.accounts):
+        if not account.lives or account.lives[0].terms[0][0] > last:
+            continue
+        rng.seed(f"{seed}:{c + 1}:milestones")
+        for life, health in zip(account.lives, company.health[c], strict=True):
+            begin = life.terms[0][0]
+            if begin > last:
+                break
+            tier = _tier(health.base)
+            churned = life.churn_reason is not None
+            end = min(life.terms[-1][1], last)  # the last billed day (when churned) or beyond the history
+            progress_until = health.end - health.decline_days if churned else end
+            # draws: always the same number per life
+            pace = uniform(*_PACE[tier]) * health.ramp_days / 56
+            jitter = [rng.gauss(0.0, 0.12) for _ in range(_ACHIEVEMENT)]
+            achievement_weeks = uniform(*_ACHIEVEMENT_WEEKS[tier])
+            reach_full, reach_achievement = rand(), rand()
+            stall, stall_pick, stall_days, resume = rand(), rand(), uniform(60.0, 240.0), rand()
+            fail, fail_weeks = rand(), uniform(8.0, 16.0)
+            # planned days along the path
+            planned: list[int] = [begin]
+            for k in range(1, _ACHIEVEMENT + 1):
+                weeks = achievement_weeks if k == _ACHIEVEMENT else VALUE_PATH[k][1] * pace * math.exp(jitter[k - 1])
+                planned.append(max(planned[-1] + 1, begin + round(7 * weeks)))
+            reached = _ACHIEVEMENT + 1
+            if reach_achievement >= _REACH[tier][1]:
+                reached = _ACHIEVEMENT
+            if reach_full >= _REACH[tier][0]:
+                reached = _ACHIEVEMENT - 1
+            if stall < _STALL[tier]:
+                after = _STALL_AFTER[int(stall_pick * len(_STALL_AFTER))]
+                if resume < 0.5:
+                    reached = min(reached, after + 1)
+                else:
+                    shift = round(stall_days)
+                    planned = planned[: after + 1] + [d + shift for d in planned[after + 1 :]]
+            # a failed onboarding: mostly contracts that end within _FAIL_HORIZON days of their start
+            early_churn = churned and health.end <= begin + _FAIL_HORIZON
+            chance = _FAIL_IF_CHURN[tier] if early_churn else _FAIL_OTHERWISE[tier]
+            failed = fail < chance
+            failed_on = min(begin + round(7 * fail_weeks), health.end) if churned else begin + round(7 * fail_weeks)
+            if failed:
+                reached = min(reached, _ACTIVE if fail < 0.7 * chance else _ACTIVE + 1)
+            # the renewal: the term starting twelve months into the contract, when it was bought
+            renewal = next((t[0] for t in life.terms if t[0] >= begin + 360), None)
+            before = end + 1 if renewal is None else min(end + 1, renewal)
+            rows: list[tuple[int, int]] = []
+            for k in range(reached):
+                day = planned[k]
+                if day >= before or (k > 2 and day > progress_until) or (failed and day >= failed_on):
+                    break
+                rows.append((day, k))
+            if failed and failed_on < before:
+                rows.append((failed_on, len(VALUE_PATH)))
+            if renewal is not None and renewal <= end:
+                rows.append((renewal, _RENEWAL))
+            for day, k in rows:
+                cust.append(c)
+                days.append(day)
+                steps.append(k)
+    names = dict(enumerate([name for name, _ in VALUE_PATH] + [ONBOARDING_FAILED]))
+    frame = pl.DataFrame(
+        {
+            "cust": pl.Series(cust, dtype=pl.Int32),
+            "date": pl.Series(days, dtype=pl.Int32).cast(pl.Date),
+            "step": pl.Series(steps, dtype=pl.Int8),
+        }
+    ).sort("date", "cust", maintain_order=True)
+    return frame.select(
+        customer_id=_customer_ids(pl.col("cust")),
+        milestone=pl.col("step").replace_strict(names, return_dtype=pl.String),
+        date=pl.col("date"),
+    )
+
+
 TICKET_PROBLEMS = (
     "duplicate",
     "resolved_before_created",
