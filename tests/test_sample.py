@@ -745,3 +745,341 @@ def test_cli_writes_every_table(invoke: Any, tmp_path: Any) -> None:
     assert text[1].split(",")[2].count(":") == 2 and "T" not in text[1].split(",")[2]  # "YYYY-MM-DD HH:MM:SS"
     back = pl.read_csv(tmp_path / "tickets.csv", schema=TICKET_SCHEMA)
     assert back.equals(sample.generate_tickets(**kwargs))
+
+
+# --- the CS team, the cost ledger, the value-path milestones and the as-is inventory --------------------------
+
+TEAM_SCHEMA = pl.Schema(
+    {
+        "name": pl.String,
+        "role": pl.String,
+        "level": pl.String,
+        "fte": pl.Float64,
+        "loaded_cost": pl.Float64,
+        "expertise": pl.String,
+        "passion": pl.Int64,
+        "accounts": pl.Int64,
+    }
+)
+COST_SCHEMA = pl.Schema({"period": pl.String, "category": pl.String, "amount": pl.Float64, "note": pl.String})
+MILESTONE_SCHEMA = pl.Schema({"customer_id": pl.String, "milestone": pl.String, "date": pl.Date})
+PATH = [name for name, _ in sample.VALUE_PATH]
+FAILED = sample.ONBOARDING_FAILED
+
+
+@pytest.fixture(scope="module")
+def team() -> pl.DataFrame:
+    return sample.generate_team()
+
+
+@pytest.fixture(scope="module")
+def costs() -> pl.DataFrame:
+    return sample.generate_costs()
+
+
+@pytest.fixture(scope="module")
+def milestones() -> pl.DataFrame:
+    return sample.generate_milestones()
+
+
+def test_existing_exports_unchanged(
+    billing: pl.DataFrame, usage: pl.DataFrame, tickets: pl.DataFrame, surveys: pl.DataFrame
+) -> None:
+    """The default company's five original exports, byte for byte as they were before team, costs, milestones
+    and the inventory were added (their generators must not touch the other streams)."""
+    import hashlib
+
+    frames = {"billing": billing, "customers": generate_customers(), "usage": usage, "tickets": tickets}
+    frames["surveys"] = surveys
+    digests = {
+        name: hashlib.sha256(frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S").encode()).hexdigest()[:16]
+        for name, frame in frames.items()
+    }
+    assert digests == {
+        "billing": "e99de1b8fcc4ca3a",
+        "customers": "12ac44d57038f7d4",
+        "usage": "a007eb0d59d94ce5",
+        "tickets": "d84d4314e120f76b",
+        "surveys": "0660c7ba0cd134e1",
+    }
+
+
+def test_team_roster(team: pl.DataFrame) -> None:
+    assert team.schema == TEAM_SCHEMA and team.columns == list(sample.TEAM_COLUMNS)
+    assert 12 <= team.height <= 15
+    assert team["name"].is_unique().all()
+    assert set(team["role"]) == set(sample.TEAM_ROLES)
+    assert set(team["level"]) <= set(sample.LEVELS) and team["level"].null_count() == 0
+    assert team["passion"].is_between(1, 5).all()
+    assert set(team["fte"]) <= {0.5, 1.0} and 0.5 in team["fte"]
+    assert team["expertise"].str.contains(r"^[a-z -]+(;[a-z -]+)+$").all()
+    full_time = pl.col("loaded_cost") / pl.col("fte")
+    bands = team.group_by("role").agg(low=full_time.min(), high=full_time.max())
+    band = {role: (low, high) for role, low, high in bands.iter_rows()}
+    assert band["CSM"][0] >= 95_000 and band["CSM"][1] <= 140_000
+    assert band["Support Engineer"][0] >= 70_000 and band["Support Engineer"][1] <= 95_000
+    assert band["VP Customer Success"][0] >= 220_000
+    assert team.filter(pl.col("role") == "VP Customer Success").height == 1
+    assert team.filter(pl.col("role") != "CSM")["accounts"].null_count() == team.filter(pl.col("role") != "CSM").height
+
+
+def test_team_agrees_with_crm(team: pl.DataFrame) -> None:
+    crm = generate_customers()
+    csms = team.filter(pl.col("role") == "CSM")
+    assert set(crm["csm"]) <= set(csms["name"])  # every CSM of the CRM is on the roster as a CSM
+    assert csms["accounts"].null_count() == 0
+    idle = csms.filter(pl.col("accounts") == 0)
+    assert idle.height == 1 and idle["name"].item() not in set(crm["csm"])  # one new hire, no accounts yet
+    assert idle["level"].item() == "junior"
+    owned = crm.filter(pl.col("churn_reason").is_null()).group_by("csm").agg(crm_accounts=pl.len())
+    both = csms.join(owned, left_on="name", right_on="csm", how="left").with_columns(
+        pl.col("crm_accounts").fill_null(0)
+    )
+    assert (both["accounts"] == both["crm_accounts"]).all()
+    assert int(csms["accounts"].sum()) == crm.filter(pl.col("churn_reason").is_null()).height
+    # Enterprise CSMs carry few accounts, SMB ones many
+    by_name = dict(zip(csms["name"], csms["accounts"], strict=True))
+    assert max(by_name[n] for n in sample.CSMS["Enterprise"]) < min(by_name[n] for n in sample.CSMS["SMB"])
+
+
+def test_team_deterministic_scaled_and_stable() -> None:
+    first = sample.generate_team(customers=80, months=20)
+    assert first.equals(sample.generate_team(customers=80, months=20))
+    assert not first.equals(sample.generate_team(customers=80, months=20, seed=8))
+    assert first.height < sample.generate_team().height < sample.generate_team(customers=1_500, months=36).height
+    # apart from the accounts (as of the end of the history), the roster does not depend on its length
+    longer = sample.generate_team(customers=80, months=30)
+    assert longer.drop("accounts").equals(first.drop("accounts"))
+    assert not longer.equals(first)
+
+
+def test_costs_layout(costs: pl.DataFrame) -> None:
+    assert costs.schema == COST_SCHEMA and costs.columns == list(sample.COST_COLUMNS)
+    assert costs.null_count().sum_horizontal().item() == 0
+    periods = [f"{(2023 * 12 + 10 + m) // 12}-{(2023 * 12 + 10 + m) % 12 + 1:02d}" for m in range(36)]
+    assert sorted(set(costs["period"])) == periods
+    assert costs["period"].is_sorted()
+    assert set(costs["category"]) == set(sample.COST_CATEGORIES)
+    # every month pays for acquisition and retention; amounts are positive whole cents
+    per_month = costs.group_by("period").agg(pl.col("category").n_unique())
+    assert (per_month["category"] >= 2).all()
+    assert (costs["amount"] > 0).all()
+    assert all(cents(v) == round(v * 100, 6) for v in costs["amount"])
+
+
+def test_costs_deterministic_and_seeded() -> None:
+    first = sample.generate_costs(customers=80, months=20)
+    assert first.equals(sample.generate_costs(customers=80, months=20))
+    assert not first.equals(sample.generate_costs(customers=80, months=20, seed=8))
+
+
+@pytest.mark.parametrize(("short", "extra"), [(24, 12), (6, 30), (35, 1)])
+def test_new_tables_prefix_stability(costs: pl.DataFrame, milestones: pl.DataFrame, short: int, extra: int) -> None:
+    longer = short + extra == 36
+    y, m = divmod(2023 * 12 + 10 + short, 12)
+    cutoff = dt.date(y, m + 1, 1)
+    long_costs = costs if longer else sample.generate_costs(months=short + extra)
+    prefix = long_costs.filter(pl.col("period") < f"{cutoff:%Y-%m}")
+    assert 0 < prefix.height < long_costs.height
+    assert prefix.equals(sample.generate_costs(months=short))
+    long_milestones = milestones if longer else sample.generate_milestones(months=short + extra)
+    prefix = long_milestones.filter(pl.col("date") < cutoff)
+    assert 0 < prefix.height < long_milestones.height
+    assert prefix.equals(sample.generate_milestones(months=short))
+
+
+def bridge(mrr: Mrr, month: int) -> dict[str, float]:
+    """The movements of month against month-1 (DESIGN.md §4), signed as in the bridge, and mrr_start."""
+    out: dict[str, float] = defaultdict(float)
+    for cust in mrr.customers:
+        c0, c1 = mrr.of(cust, month - 1), mrr.of(cust, month)
+        out["mrr_start"] += c0
+        if c0 <= 0 < c1:
+            earlier = any(mrr.of(cust, m) > 0 for m in range(LAST - 40, month - 1))
+            out["reactivation" if earlier else "new"] += c1
+        elif c1 <= 0 < c0:
+            out["churn"] -= c0
+        elif c0 > 0:
+            p0s, p1s = mrr.products[(cust, month - 1)], mrr.products[(cust, month)]
+            for product in set(p0s) | set(p1s):
+                (v0, q0), (v1, q1) = p0s.get(product, (0.0, 0)), p1s.get(product, (0.0, 0))
+                if v0 <= 0 < v1:
+                    out["upsell"] += v1
+                elif v1 <= 0 < v0:
+                    out["contraction"] -= v0
+                elif v0 > 0:
+                    price = (v1 / q1 - v0 / q0) * q0 if q0 and q1 else 0.0
+                    volume = (v1 - v0) - price
+                    out["expansion" if volume > 0 else "contraction"] += volume
+                    out["price_uplift" if price > 0 else "price_erosion"] += price
+    return out
+
+
+def test_cost_calibration(costs: pl.DataFrame, mrr: Mrr) -> None:
+    """Over the trailing 12 months, the ledger against the bridge gives the seed deck's ratios."""
+    window = range(LAST - 11, LAST + 1)
+    moves = [bridge(mrr, month) for month in window]
+
+    def arr(*names: str) -> float:
+        return 12 * sum(move[name] for move in moves for name in names)
+
+    start_arr = 12 * moves[0]["mrr_start"]
+    assert start_arr == pytest.approx(12 * mrr.total(LAST - 12))
+    spend = costs.filter(pl.col("period") >= "2025-11").group_by("category").agg(pl.col("amount").sum())
+    spent = dict(zip(spend["category"], spend["amount"], strict=True))
+    cac = spent["acquisition"] / arr("new", "reactivation")
+    crc = spent["retention"] / (start_arr + arr("churn", "contraction", "price_erosion"))
+    crc_without_erosion = spent["retention"] / (start_arr + arr("churn", "contraction"))
+    cec = spent["expansion"] / arr("expansion", "price_uplift")
+    cuc = spent["upsell"] / arr("upsell")
+    assert abs(cac - 1 / 1.15) <= 0.1, cac  # "$1.00 to get $1.15"
+    assert abs(crc - 0.12) <= 0.02, crc  # "$0.12 to retain $1.00"
+    assert abs(crc_without_erosion - 0.12) <= 0.02, crc_without_erosion
+    assert abs(cec - 2 * 0.12) <= 0.05, cec
+    assert abs(cuc - 4 * 0.12) <= 0.1, cuc
+    # budgets move smoothly: the retention spend changes by less than 25% from one month to the next, mostly
+    monthly = costs.filter(pl.col("category") == "retention").group_by("period").agg(pl.col("amount").sum())
+    values = monthly.sort("period")["amount"].to_list()
+    changes = [abs(b / a - 1) for a, b in itertools.pairwise(values)]
+    assert sum(change < 0.25 for change in changes) > 0.8 * len(changes)
+
+
+@pytest.fixture(scope="module")
+def contracts(terms: pl.DataFrame) -> pl.DataFrame:
+    """Each contract life from the billing: consecutive billed terms, its start, last billed day and its term
+    starting twelve months in (the first renewal), if any."""
+    rows = []
+    for (cust,), group in terms.group_by("customer_id", maintain_order=True):
+        periods = sorted(zip(group["period_start"], group["period_end"], strict=True))
+        lives: list[list[tuple[dt.date, dt.date]]] = []
+        for begin, end in periods:
+            if lives and begin == lives[-1][-1][1] + dt.timedelta(days=1):
+                lives[-1].append((begin, end))
+            else:
+                lives.append([(begin, end)])
+        for life in lives:
+            begin = life[0][0]
+            anniversary = next((b for b, _ in life if b >= begin + dt.timedelta(days=360)), None)
+            rows.append({"customer_id": cust, "start": begin, "end": life[-1][1], "renewal": anniversary})
+    return pl.DataFrame(rows).sort("customer_id", "start")
+
+
+def test_milestones_layout(milestones: pl.DataFrame, contracts: pl.DataFrame) -> None:
+    assert milestones.schema == MILESTONE_SCHEMA and milestones.columns == list(sample.MILESTONE_COLUMNS)
+    assert milestones.null_count().sum_horizontal().item() == 0
+    assert set(milestones["milestone"]) == {*PATH, FAILED}
+    assert milestones["date"].is_sorted()
+    assert (milestones["date"] <= END).all()
+    assert 1_500 < milestones.height < 3_000
+    # a kickoff on the first billed day of every contract, and nothing else on that day
+    kickoffs = milestones.filter(pl.col("milestone") == "kickoff").select("customer_id", start="date")
+    assert kickoffs.sort("customer_id", "start").equals(contracts.select("customer_id", "start"))
+
+
+def test_milestones_follow_contracts(milestones: pl.DataFrame, contracts: pl.DataFrame) -> None:
+    matched = within_contracts(milestones, contracts)
+    assert matched["start"].null_count() == 0
+    assert (matched["date"] <= matched["end"]).all()  # nothing after a churn (the contract's last billed day)
+    # along the path, in time order, each milestone once per contract; "onboarding failed" after what was reached
+    order = {name: k for k, name in enumerate(PATH)} | {FAILED: PATH.index("active") + 0.5}
+    for _, group in matched.group_by("customer_id", "start"):
+        rows = sorted(zip(group["date"], group["milestone"], strict=True))
+        steps = [order[name] for _, name in rows]
+        names = [name for _, name in rows]
+        assert len(set(names)) == len(names)
+        dates = [day for day, _ in rows]
+        assert dates == sorted(set(dates)), rows
+        path = [s for s, name in zip(steps, names, strict=True) if name not in (FAILED, "renewal")]
+        assert path == list(range(len(path))), rows  # no milestone skipped
+        if FAILED in names:
+            assert names.index(FAILED) == len(path)
+            assert all(order[name] <= PATH.index("active") for name in names[: len(path)])
+    # "renewal": exactly the contracts with a term twelve months in, on its first day
+    renewals = matched.filter(pl.col("milestone") == "renewal")
+    assert (renewals["date"] == renewals["renewal"]).all()
+    due = contracts.filter(pl.col("renewal").is_not_null())
+    assert renewals.height == due.height > 50
+
+
+def within_contracts(milestones: pl.DataFrame, contracts: pl.DataFrame) -> pl.DataFrame:
+    keyed = milestones.sort("customer_id", "date")
+    return keyed.join_asof(
+        contracts, left_on="date", right_on="start", by="customer_id", strategy="backward", check_sortedness=False
+    )
+
+
+def test_milestone_timing(milestones: pl.DataFrame, contracts: pl.DataFrame, usage: pl.DataFrame) -> None:
+    matched = within_contracts(milestones, contracts).with_columns(
+        week=(pl.col("date") - pl.col("start")).dt.total_days() / 7
+    )
+    weeks = {name: matched.filter(pl.col("milestone") == name)["week"] for name in (*PATH, FAILED)}
+    # go-live ("active") mostly around week 4, the others in their order around their weeks
+    active = weeks["active"]
+    assert 3.5 <= float(active.median()) <= 5.5  # type: ignore[arg-type]
+    assert mean(active.is_between(2, 6)) > 0.7
+    assert mean(active > 8) > 0.02  # some late
+    for name, week in sample.VALUE_PATH[1:7]:
+        assert 0.7 * week <= float(weeks[name].median()) <= 1.5 * week, name  # type: ignore[arg-type]
+    assert float(weeks["achievement"].min()) >= 12 and float(weeks["achievement"].max()) <= 53  # type: ignore[arg-type]
+    # stalled: oriented long ago (more than 90 days before the end or the churn), never active
+    started = matched.group_by("customer_id", "start", "end").agg(
+        oriented=pl.col("date").filter(pl.col("milestone") == "oriented").first(),
+        active=pl.col("date").filter(pl.col("milestone") == "active").first(),
+        failed=(pl.col("milestone") == FAILED).any(),
+    )
+    stalled = started.filter(
+        pl.col("active").is_null(),
+        ~pl.col("failed"),
+        (pl.min_horizontal(pl.col("end"), pl.lit(END)) - pl.col("oriented")).dt.total_days() > 90,
+    )
+    assert stalled.height >= 3
+    # about 3-5% of the contracts have a failed onboarding, and most of those churn within a year
+    failed = started.filter(pl.col("failed"))
+    assert 0.025 <= failed.height / contracts.height <= 0.06
+    churned_soon = failed.filter(pl.col("end") < END, (pl.col("end") - pl.col("start")).dt.total_days() <= 365)
+    assert churned_soon.height >= 0.6 * failed.height
+    # consistent with adoption: contracts that reached "full speed" use the product more than stalled or failed ones
+    reached = matched.filter(pl.col("milestone") == "full speed").select("customer_id", "start").unique()
+    behind = pl.concat([stalled.select("customer_id", "start"), failed.select("customer_id", "start")])
+    use = within_contracts(usage.rename({"date": "day"}).with_columns(date=pl.col("day")), contracts)
+    use = use.filter((pl.col("day") - pl.col("start")).dt.total_days().is_between(70, 200))
+
+    def share(frame: pl.DataFrame) -> float:
+        rows = use.join(frame, on=["customer_id", "start"], how="semi")
+        return int(rows["active_users"].sum()) / int(rows["seats"].sum())
+
+    assert share(reached) > share(behind) + 0.15
+
+
+def test_milestones_deterministic_and_seeded() -> None:
+    first = sample.generate_milestones(customers=80, months=20)
+    assert first.equals(sample.generate_milestones(customers=80, months=20))
+    assert not first.equals(sample.generate_milestones(customers=80, months=20, seed=8))
+
+
+def test_inventory_validates() -> None:
+    import yaml
+
+    from csctl.config.inventory import Inventory
+
+    text = sample.inventory_yaml()
+    assert text == sample.inventory_yaml()
+    assert sum(line.lstrip().startswith("#") for line in text.splitlines()) >= 5  # a commented working file
+    inventory = Inventory.model_validate(yaml.safe_load(text))
+    assert 10 <= len(inventory.processes) <= 14
+    assert {p.rating for p in inventory.processes} == {"good", "bad", "gap"}
+    assert {p.with_team for p in inventory.processes} >= {"CS", "Sales", "Engineering", "Product", "Marketing"}
+    assert {"support", "onboarding", "renewals", "adoption", "escalations"} <= {p.area for p in inventory.processes}
+    assert all(p.owner and p.notes for p in inventory.processes)
+    assert 7 <= len(inventory.metrics) <= 10
+    assert {m.kind for m in inventory.metrics} == {"internal", "external", "process"}
+    assert any(not m.in_place for m in inventory.metrics) and any(m.in_place for m in inventory.metrics)
+    assert 4 <= len(inventory.tools) <= 6
+    assert all(t.captures and t.annual_cost for t in inventory.tools)
+    assert set(inventory.answers) == {"expectations vs promises", "business reviews"}
+    # the people it names are on the roster
+    team = sample.generate_team()
+    vp = team.filter(pl.col("role") == "VP Customer Success")["name"].item()
+    assert vp in text
+    small = Inventory.model_validate(yaml.safe_load(sample.inventory_yaml(customers=40, months=14, seed=5)))
+    assert len(small.processes) == len(inventory.processes)

@@ -21,9 +21,13 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "quarterly and annual terms, several products, upsells, drops, seat and price changes, discounts, "
         "credits, void lines, churn and reactivation), customers.csv (its CRM accounts), usage.csv (weekly "
         "active users, seats, logins, reports and API calls per account), tickets.csv (support tickets with "
-        "priority, escalation, resolution and CSAT) and surveys.csv (NPS and CSAT answers). Usage falls, tickets "
-        "rise and scores drop in the months before an account churns. The same seed gives the same company; a "
-        "larger --months extends its history without changing the past."
+        "priority, escalation, resolution and CSAT), surveys.csv (NPS and CSAT answers), team.csv (the CS team "
+        "roster: roles, levels, FTE, loaded cost, expertise, passion, accounts per CSM as in the CRM), costs.csv "
+        "(the monthly acquisition, retention, expansion and upsell cost ledger, calibrated to a CAC ratio near "
+        "0.87 and a CRC near 0.12), milestones.csv (value-path milestones per contract, from kickoff to renewal, "
+        "with stalls and failed onboardings) and asis.yaml (an as-is inventory of processes, metrics in place and "
+        "tools). Usage falls, tickets rise and scores drop in the months before an account churns. The same seed "
+        "gives the same company; a larger --months extends its history without changing the past."
     ),
 )
 def sample(
@@ -62,6 +66,10 @@ def sample(
     usage = generator.generate_usage(customers=customers, months=months, seed=seed, start=first)
     tickets = generator.generate_tickets(customers=customers, months=months, seed=seed, start=first)
     surveys = generator.generate_surveys(customers=customers, months=months, seed=seed, start=first)
+    team = generator.generate_team(customers=customers, months=months, seed=seed, start=first)
+    costs = generator.generate_costs(customers=customers, months=months, seed=seed, start=first)
+    milestones = generator.generate_milestones(customers=customers, months=months, seed=seed, start=first)
+    inventory = generator.inventory_yaml(customers=customers, months=months, seed=seed, start=first)
     if style == "stripe":
         billing = generator.to_stripe_style(billing)
     tables = (
@@ -70,7 +78,12 @@ def sample(
         ("usage.csv", usage),
         ("tickets.csv", tickets),
         ("surveys.csv", surveys),
+        ("team.csv", team),
+        ("costs.csv", costs),
+        ("milestones.csv", milestones),
     )
     for name, frame in tables:
         write_atomic(output / name, frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S").encode("utf-8"))
         info(f"wrote {output / name} ({frame.height:,} rows)")
+    write_atomic(output / "asis.yaml", inventory.encode("utf-8"))
+    info(f"wrote {output / 'asis.yaml'} (as-is inventory)")

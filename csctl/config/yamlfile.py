@@ -108,7 +108,8 @@ def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]
         current = _model_in(annotation)
         if current is None:
             return []
-    return sorted(getattr(current, "model_fields", {}))
+    fields = getattr(current, "model_fields", {})
+    return sorted(field.alias or name for name, field in fields.items())
 
 
 def _model_in(annotation: Any) -> Any:

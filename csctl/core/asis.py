@@ -45,7 +45,8 @@ def imbalance(values: list[float]) -> tuple[float | None, float | None]:
     return cv, (high / low if low > 0 else None)
 
 
-def _is_csm(role: pl.Expr) -> pl.Expr:
+def is_csm(role: pl.Expr) -> pl.Expr:
+    """A CSM on the roster: role 'CSM' (a word) or 'Customer Success Manager'; one rule for asis and valuation."""
     return role.str.to_lowercase().str.contains(r"\bcsm\b|customer success manager")
 
 
@@ -92,7 +93,7 @@ def csm_load(
         notes.append(f"{unassigned:,} active customers have no CSM")
     load = active.filter(pl.col("csm").is_not_null()).group_by("csm").agg(aggs)
     if team is not None:
-        csms = team.filter(_is_csm(pl.col("role"))).select(pl.col("name").alias("csm"))
+        csms = team.filter(is_csm(pl.col("role"))).select(pl.col("name").alias("csm"))
         off_roster = load.join(csms, on="csm", how="anti")
         for row in off_roster.iter_rows(named=True):
             notes.append(f"CSM {row['csm']!r} has {row['accounts']} accounts but is not on the team roster")
@@ -136,12 +137,12 @@ def support(tickets: pl.DataFrame, accounts: int, as_of: dt.date) -> tuple[dict[
     hours = (good["resolved_at"] - good["created_at"]).dt.total_seconds() / 3600
     same_day = (good["resolved_at"].dt.date() == good["created_at"].dt.date()).sum() if good.height else 0
     escalated = frame["escalated"].fill_null(False).sum() if "escalated" in frame.columns else None
-    # tickets per account a month over the last 12 months (or the span of the export, if shorter)
+    # tickets per account a month over the last 12 months (or the months the export covers, if fewer)
     recent = frame.filter(pl.col("created_at").cast(pl.Date) > as_of - dt.timedelta(days=365))
     months = 0.0
-    if recent.height:
-        first_day = recent["created_at"].min().date()  # type: ignore[union-attr]
-        months = max(1.0, ((as_of - first_day).days + 1) / 30.4375)
+    if frame.height:
+        first_day = frame["created_at"].min().date()  # type: ignore[union-attr]
+        months = min(12.0, max(1.0, ((as_of - first_day).days + 1) / 30.4375))
     metrics: dict[str, float | None] = {
         "tickets": float(frame.height),
         "median_hours_to_close": float(hours.median()) if good.height else None,  # type: ignore[arg-type]
@@ -157,7 +158,9 @@ def onboarding(
     milestones: pl.DataFrame, rules: OnboardingRules, as_of: dt.date
 ) -> tuple[dict[str, float | None], pl.DataFrame]:
     """Per customer onboarding: start, live, failed; days to live; stalled when started > stall_days and not live."""
-    m = milestones.with_columns(pl.col("milestone").str.strip_chars().str.to_lowercase())
+    m = milestones.filter(pl.col("date") <= as_of).with_columns(
+        pl.col("milestone").str.strip_chars().str.to_lowercase()
+    )
     names = {"start": rules.start.lower(), "live": rules.live.lower(), "failed": rules.failed.lower()}
     per = (
         m.group_by("customer_id")
@@ -285,7 +288,12 @@ def compute_asis(inputs: AsisInputs, rules: OnboardingRules, currency: str = "US
         touch = inputs.customers.group_by("touch").agg(pl.len().alias("customers")).sort("touch")
         facts["touch model"] = ", ".join(f"{t}: {n}" for t, n in touch.iter_rows())
     if inputs.customers is not None and "health_band" in inputs.customers.columns:
-        bands = inputs.customers.group_by("health_band").agg(pl.len()).sort("health_band")
+        bands = (
+            inputs.customers.with_columns(pl.col("health_band").fill_null("no data"))
+            .group_by("health_band")
+            .agg(pl.len())
+            .sort("health_band")
+        )
         facts["customer health"] = "health bands " + ", ".join(f"{b}: {n}" for b, n in bands.iter_rows())
     accounts = 0
     if inputs.customers is not None:
@@ -307,7 +315,8 @@ def compute_asis(inputs: AsisInputs, rules: OnboardingRules, currency: str = "US
             f"median {_num(onb['median_days_to_live'])} days to go live; failed {_pct(onb['failed_share'])}, "
             f"stalled {_pct(onb['stalled_share'])}"
         )
-        facts["customer journey"] = f"{inputs.milestones['milestone'].n_unique()} milestones tracked"
+        tracked = inputs.milestones.select(pl.col("milestone").str.strip_chars().str.to_lowercase().n_unique()).item()
+        facts["customer journey"] = f"{tracked} milestones tracked"
     if inputs.surveys is not None:
         sv = surveys_summary(inputs.surveys, inputs.as_of)
         metrics |= sv

@@ -1,5 +1,6 @@
 """A synthetic, seeded SaaS company: its billing export (invoice lines), its CRM accounts, its weekly product
-usage, its support tickets and its survey answers, all consistent with each other.
+usage, its support tickets, its survey answers, its CS team roster, its CS/GTM cost ledger, its value-path
+milestones and a consultant's as-is inventory of it, all consistent with each other.
 
 The company model
 -----------------
@@ -71,8 +72,25 @@ and csat can differ, a ticket open at the end of the shorter history having been
 randomness comes from streams of their own per account (``f"{seed}:{account}:health"``, ``:usage``,
 ``:tickets``, ``:surveys``), never from the billing stream, so billing and customers are unchanged.
 
+Team, costs, milestones and the as-is inventory
+-----------------------------------------------
+- ``generate_team``: the CS roster; its CSMs are the CRM's (``accounts`` = their accounts not churned at the end
+  of the history, as customers.csv says) plus a new hire without accounts, around them a VP, managers,
+  onboarding, support and solutions engineers, more of them for more accounts (13 people by default).
+- ``generate_costs``: the cost ledger (acquisition, retention, expansion, upsell), calibrated to the seed deck
+  against the company's own revenue bridge (``_bridge``, DESIGN.md §4 in plain Python from the billing lines):
+  CAC ratio ~0.87 ("$1.00 to get $1.15"), CRC ~0.12, expansion and upsell at 2x and 4x the CRC rate. Over the
+  default company's trailing 12 months: CAC ratio 0.85, CRC 0.12, CEC 0.24, CUC 0.48.
+- ``generate_milestones``: the value path of each contract (kickoff, technical setup wk 1, oriented wk 2,
+  active wk 4, progress wk 6, initial value wk 8, full speed wk 10, achievement wk 12-52, renewal wk 52) at a
+  pace that follows the adoption tier, with stalls and about 4% "onboarding failed".
+- ``inventory_yaml``: asis.yaml, processes rated good/bad/gap, metrics in place, tools, two checklist answers.
+
+The roster is as of the end of the history; the ledger and the milestones are prefix-stable like usage (their
+streams are ``f"{seed}:team"``, ``f"{seed}:costs:{month}"`` and ``f"{seed}:{account}:milestones"``).
+
 Everything here is pure: the functions build and return Polars DataFrames; nothing is read, written or
-printed (the simulated accounts behind the last company asked for are cached).
+printed (the simulated accounts and the revenue bridge behind the last company asked for are cached).
 """
 
 from __future__ import annotations
@@ -1212,53 +1230,41 @@ def _bridge(customers: int, months: int, seed: int, start: str) -> _Bridge:
     lines, _ = _simulate(customers, span, seed, start)
     y0, mo0 = parse_start(start)
     firsts = [dt.date(y0 + (mo0 - 1 + m) // 12, (mo0 - 1 + m) % 12 + 1, 1).toordinal() - _EPOCH for m in range(span)]
-    value: dict[tuple[int, int, int], float] = {}  # (customer, month, product) -> cents of MRR
-    quantity: dict[tuple[int, int, int], int] = {}
-    for cust, product, qty, amount, day0, day1, status in zip(
-        lines.cust, lines.product, lines.quantity, lines.amount, lines.start, lines.end, lines.status, strict=True
-    ):
-        if status == 2:  # void
-            continue
-        n = max(1, round((day1 - day0 + 1) / 30.4375))
-        first = bisect.bisect_right(firsts, day0) - 1
-        share = amount / n
-        for m in range(first, min(first + n, span)):
-            key = (cust, m, product)
-            value[key] = value.get(key, 0.0) + share
-            if amount > 0:
-                quantity[key] = quantity.get(key, 0) + qty
-    # per customer and month: product -> (MRR, quantity), negative sums counting as 0
-    book: dict[tuple[int, int], dict[int, tuple[float, int]]] = {}
-    for key, cents in value.items():
-        book.setdefault(key[:2], {})[key[2]] = (max(cents, 0.0) / 100, quantity.get(key, 0))
-    total = {key: sum(v for v, _ in products.values()) for key, products in book.items()}
     mrr = [0.0] * span
     moves = {name: [0.0] * span for name in MOVEMENTS}
     new, react, churn = moves["new"], moves["reactivation"], moves["churn"]
     expansion, uplift, upsell = moves["expansion"], moves["price_uplift"], moves["upsell"]
     contraction, erosion = moves["contraction"], moves["price_erosion"]
-    empty: dict[int, tuple[float, int]] = {}
-    for cust in sorted({cust for cust, _ in total}):
+    products = range(len(PRODUCTS))
+
+    def account(value: dict[int, list[float]], quantity: dict[int, list[int]]) -> None:
+        """Add one account's MRR and movements: value[month][product] in cents, negative sums counting as 0."""
         seen = False
-        for m in range(span):
-            c0, c1 = total.get((cust, m - 1), 0.0), total.get((cust, m), 0.0)
+        c0 = 0.0
+        v0: list[float] = []
+        q0: list[int] = []
+        for m in range(min(value), min(max(value) + 2, span)):
+            v1 = [max(v, 0.0) / 100 for v in value[m]] if m in value else [0.0] * len(PRODUCTS)
+            q1 = quantity[m] if m in value else [0] * len(PRODUCTS)
+            c1 = sum(v1)
             mrr[m] += c1
             if c0 <= 0 < c1:
-                (react if seen else new)[m] += c1
+                if seen:
+                    react[m] += c1
+                else:
+                    new[m] += c1
             elif c1 <= 0 < c0:
                 churn[m] -= c0
-            elif c0 > 0:
-                p0s, p1s = book.get((cust, m - 1), empty), book.get((cust, m), empty)
-                for product in p0s.keys() | p1s.keys():
-                    v0, q0 = p0s.get(product, (0.0, 0))
-                    v1, q1 = p1s.get(product, (0.0, 0))
-                    if v0 <= 0 < v1:
-                        upsell[m] += v1
-                    elif v1 <= 0 < v0:
-                        contraction[m] -= v0
-                    elif v0 > 0:
-                        price = (v1 / q1 - v0 / q0) * q0 if q0 and q1 else 0.0
-                        volume = (v1 - v0) - price
+            elif c0 > 0 and (v1 != v0 or q1 != q0):
+                for p in products:
+                    a, b = v0[p], v1[p]
+                    if a <= 0 < b:
+                        upsell[m] += b
+                    elif b <= 0 < a:
+                        contraction[m] -= a
+                    elif a > 0:
+                        price = (b / q1[p] - a / q0[p]) * q0[p] if q0[p] and q1[p] else 0.0
+                        volume = (b - a) - price
                         if volume > 0:
                             expansion[m] += volume
                         else:
@@ -1268,6 +1274,33 @@ def _bridge(customers: int, months: int, seed: int, start: str) -> _Bridge:
                         else:
                             erosion[m] += price
             seen = seen or c1 > 0
+            c0, v0, q0 = c1, v1, q1
+
+    # the simulation writes the lines account by account: gather one account's months, then add them up
+    current = -1
+    value: dict[int, list[float]] = {}
+    quantity: dict[int, list[int]] = {}
+    for cust, product, qty, amount, day0, day1, status in zip(
+        lines.cust, lines.product, lines.quantity, lines.amount, lines.start, lines.end, lines.status, strict=True
+    ):
+        if cust != current:
+            if value:
+                account(value, quantity)
+            current, value, quantity = cust, {}, {}
+        if status == 2:  # void
+            continue
+        n = max(1, round((day1 - day0 + 1) / 30.4375))
+        first = bisect.bisect_right(firsts, day0) - 1
+        share = amount / n
+        for m in range(first, min(first + n, span)):
+            if m not in value:
+                value[m] = [0.0] * len(PRODUCTS)
+                quantity[m] = [0] * len(PRODUCTS)
+            value[m][product] += share
+            if amount > 0:
+                quantity[m][product] += qty
+    if value:
+        account(value, quantity)
     return _Bridge(mrr, moves)
 
 
@@ -1376,7 +1409,7 @@ _PEOPLE_LAST = (
 )
 
 
-_PART_TIME = {("Solutions Engineer", 0): 0.5, ("Support Engineer", 1): 0.8}  # (role, k-th of it): fte
+_PART_TIME = {("Solutions Engineer", 0): 0.5, ("Onboarding Specialist", 1): 0.5}  # (role, k-th of it): fte
 
 
 def _headcount(customers: int, csms: int) -> dict[str, int]:
@@ -1408,11 +1441,12 @@ def generate_team(
     junior CSM hired lately with 0 accounts. Around them: a VP Customer Success, CS managers (about one per nine
     people), onboarding specialists (one per ~220 accounts), support engineers (one per ~140) and solutions
     engineers (one per ~500, the first shared half-time with Sales); ``accounts`` is null for them. The default
-    company has 13 people. ``fte`` is 1.0 except a few part-timers (0.5, 0.8); ``loaded_cost`` is the annual fully
-    loaded cost in USD of one full-time person at that role and level (the cost to the company is fte x
-    loaded_cost): CSMs 95k-140k, support engineers 70k-95k, the VP 220k+. ``expertise`` lists skills separated by
-    ";"; ``passion`` is 1-5. Noise comes from its own stream, ``f"{seed}:team"``. Apart from ``accounts`` the
-    roster does not depend on ``months`` (as long as the same CSMs appear in the CRM).
+    company has 13 people. ``fte`` is 1.0 except a few part-timers (0.5: the first solutions engineer, the second
+    onboarding specialist); ``loaded_cost`` is what the person costs a year, fully loaded, in USD (salary, bonus,
+    taxes, benefits; a part-timer fte x the full-time cost), full-time: CSMs 95k-140k by level, support engineers
+    70k-95k, the VP 220k+ (_LOADED_COST). ``expertise`` lists skills separated by ";"; ``passion`` is 1-5. Noise
+    comes from its own stream, ``f"{seed}:team"``. Apart from ``accounts`` the roster does not depend on
+    ``months`` (as long as the same CSMs appear in the CRM; a CSM whose accounts all churned keeps 0 accounts).
     """
     crm = generate_customers(customers, months, seed, start)
     owned = crm.filter(pl.col("churn_reason").is_null())["csm"].value_counts()
@@ -1427,13 +1461,14 @@ def generate_team(
 
     def person(role: str, level: int, fte: float, extra: str | None, accounts: int | None, name: str = "") -> None:
         fresh = not name and role == "CSM"  # the new hire
-        if not name:  # a made-up name, unique: 7 steps through the first x last names (7 is coprime with 900)
+        if not name:  # a made-up name, unique: steps of 7 through the first x last names (7 is coprime with 900)
             k = len(rows)
             j = (k * 7 + offset) % space
-            name = f"{_PEOPLE_FIRST[j % len(_PEOPLE_FIRST)]} {_PEOPLE_LAST[j // len(_PEOPLE_FIRST)]}"
+            first, last = j % len(_PEOPLE_FIRST), j // len(_PEOPLE_FIRST)
+            name = f"{_PEOPLE_FIRST[first]} {_PEOPLE_LAST[(last + 13 * first) % len(_PEOPLE_LAST)]}"
             name = name if k < space else f"{name} {k // space + 1}"
         low, high = _LOADED_COST[role][level]
-        cost = round(rng.uniform(low, high) / 500) * 500.0
+        cost = round(rng.uniform(low, high) * fte / 500) * 500.0  # what the person costs: part-timers less
         pool = _SKILLS[role]
         picked = set(rng.sample(pool, rng.randint(3, 5)))
         skills = ([extra] if extra else []) + [s for s in pool if s in picked and s != extra]
@@ -1527,9 +1562,10 @@ def generate_costs(
     (DESIGN.md §4, computed from its billing by _bridge): per month m, in ARR (12 x MRR movements),
 
     - acquisition = (new + reactivation ARR) / 1.15, so the CAC ratio is about 0.87 ("$1.00 to get $1.15");
-    - retention = 0.12 x (the book half a year back, MRR(m - 6.5) x 1, minus the ARR lost in m to churn,
-      contraction and price erosion): summed over any 12 months, 0.12 x (ARR at the start - ARR lost), the ARR
-      retained, so CRC is about 0.12 whatever the growth;
+    - retention = 0.12 x (the book seven months back, MRR(m - 7), minus the ARR lost in m to churn, contraction
+      and price erosion, smoothed over nine months): summed over 12 months, about 0.12 x (ARR at the window's
+      start - ARR lost in it), the ARR retained, so CRC is about 0.12 (for growth like the sample's; the lag
+      stands in for the start of a window that a month cannot know);
     - expansion = 2 x 0.12 x (expansion + price uplift ARR); upsell = 4 x 0.12 x upsell ARR.
 
     Budget lines (marketing, salaries, tooling) follow the movements smoothed over three months (1/4, 1/2, 1/4);
@@ -1537,7 +1573,7 @@ def generate_costs(
     stream ``f"{seed}:costs:{m}"``), amounts are whole cents and positive (a line with nothing to pay is left
     out). The first month's MRR is the opening book, not new business: months before the second count as the
     second. Every month of the history has lines; rows are sorted by period and category. Month m only looks
-    at the bridge up to m + 1 (within the _LOOKAHEAD months simulated past the history), so the ledger is
+    at the bridge up to m + 4 (within the _LOOKAHEAD months simulated past the history), so the ledger is
     prefix-stable: a longer history restricted to the first N months equals the N-month ledger.
     """
     bridge = _bridge(customers, months, seed, start)
@@ -1547,8 +1583,10 @@ def generate_costs(
     def at(series: list[float], t: int) -> float:
         return series[min(max(t, 1), last)]
 
-    def smooth(series: list[float], m: int) -> float:
-        return 0.25 * at(series, m - 1) + 0.5 * at(series, m) + 0.25 * at(series, m + 1)
+    def smooth(series: list[float], m: int, half: int = 1) -> float:
+        """A centred triangular moving average over m - half .. m + half."""
+        weights = [half + 1 - abs(k) for k in range(-half, half + 1)]
+        return sum(w * at(series, m + k) for w, k in zip(weights, range(-half, half + 1), strict=True)) / sum(weights)
 
     span = range(len(mrr))
     bookings = {
@@ -1566,8 +1604,8 @@ def generate_costs(
     rng = random.Random()
     for m in range(months):
         rng.seed(f"{seed}:costs:{m}")
-        book = 0.5 * (at(mrr, m - 6) + at(mrr, m - 7))  # the book half a year back: 12 of them make the start ARR
-        level = {"retention": CRC * COST_MULTIPLIERS["retention"] * max(0.0, book + smooth(lost, m))}
+        book = at(mrr, m - 7)  # the book seven months back: twelve of them make about the ARR at a window's start
+        level = {"retention": CRC * COST_MULTIPLIERS["retention"] * max(0.0, book + smooth(lost, m, 4))}
         for category, series in bookings.items():
             level[category] = smooth(series, m)
         month = _month_text(start, m)
@@ -1612,8 +1650,8 @@ _ACHIEVEMENT_WEEKS = ((12.0, 30.0), (18.0, 45.0), (30.0, 60.0))
 _STALL_AFTER = (1, 2, 2, 2, 3, 4)  # the milestone a stall follows: mostly "oriented"
 # failed onboardings: the chance when the contract ends within _FAIL_HORIZON days of its start, by tier, and
 # otherwise
-_FAIL_IF_CHURN = (0.06, 0.22, 0.45)
-_FAIL_OTHERWISE = (0.0, 0.003, 0.015)
+_FAIL_IF_CHURN = (0.40, 0.65, 0.85)
+_FAIL_OTHERWISE = (0.0, 0.012, 0.05)
 _FAIL_HORIZON = 150  # days from the start; the _LOOKAHEAD months decide every churn up to ~180 days after the history
 
 
@@ -1721,6 +1759,206 @@ def generate_milestones(
         customer_id=_customer_ids(pl.col("cust")),
         milestone=pl.col("step").replace_strict(names, return_dtype=pl.String),
         date=pl.col("date"),
+    )
+
+
+_INVENTORY = """\
+# As-is inventory: {company}
+# Consultant's working file for step 2 (what is in place). Filled in from the kick-off interviews with
+# {vp} (VP Customer Success) and {manager} (CS Manager), a walk through their tools, and a week of
+# shadowing support. Ratings: good = works and is repeatable, bad = exists but hurts, gap = nobody does it.
+# Everything an export can show (tickets, surveys, usage, milestones, costs) is left to csctl asis; this file
+# holds what only people can tell.
+company: "{company}"
+
+processes:
+  # --- within CS --------------------------------------------------------------------------------------------
+  - name: "Ticket triage and first response"
+    area: support
+    rating: good
+    owner: Support
+    notes: "Round-robin in the support desk, first response within 4 business hours; {support},
+      CSMs cover peaks."
+  - name: "Onboarding, kickoff to go-live"
+    area: onboarding
+    rating: bad
+    owner: Onboarding
+    notes: "No standard plan beyond the kickoff call; go-live is not defined the same way by everyone. Accounts
+      stall after orientation (SSO, data import)."
+  - name: "Renewals of annual contracts"
+    area: renewals
+    rating: good
+    owner: CS
+    notes: "CRM task 90 days before the renewal date, CSM calls the sponsor; works for annual terms. Monthly and
+      quarterly plans are not managed at all."
+  - name: "Adoption monitoring and health"
+    area: adoption
+    rating: gap
+    owner: CS
+    notes: "No health score. Usage sits in product analytics, which CSMs rarely open; the CRM has a free-text
+      health field, mostly empty."
+  - name: "Business reviews"
+    area: adoption
+    rating: bad
+    owner: CS
+    notes: "Enterprise only and ad hoc, about one a year per account; no template, no value recap."
+  - name: "Churn and exit interviews"
+    area: retention
+    rating: gap
+    owner: CS
+    notes: "Churn reasons are picked from a list in the CRM when the account is closed; nobody talks to the customer."
+  # --- shared with other teams (with: the team CS shares it with) ------------------------------------------
+  - name: "Escalation to engineering"
+    area: escalations
+    with: Engineering
+    rating: bad
+    owner: Support
+    notes: "No shared severity definitions: P1s wait in the engineering backlog like any bug; CSMs chase
+      engineers on Slack."
+  - name: "Sales to CS handoff"
+    area: onboarding
+    with: Sales
+    rating: bad
+    owner: Sales
+    notes: "Deal notes in the CRM are the only handoff; what was promised (integrations, timelines) reaches CS
+      at the kickoff, from the customer."
+  - name: "Renewal forecast"
+    area: renewals
+    with: Finance
+    rating: bad
+    owner: Finance
+    notes: "Finance forecasts churn from last year's rate in a spreadsheet; CS input arrives late and is a gut
+      feel per account."
+  - name: "Expansion and add-on upsell"
+    area: expansion
+    with: Sales
+    rating: gap
+    owner: Sales
+    notes: "No play: add-ons (Analytics, API access, Premium support) are sold when a customer asks. Seat growth
+      is invoiced at renewal only."
+  - name: "Product feedback loop"
+    area: adoption
+    with: Product
+    rating: bad
+    owner: Product
+    notes: "Feature requests are tagged in tickets and exported once a quarter; customers never hear back."
+  - name: "Release communication"
+    area: adoption
+    with: Marketing
+    rating: good
+    owner: Marketing
+    notes: "Monthly release email and in-app notes; CSMs get a preview a week ahead."
+  - name: "References and case studies"
+    area: advocacy
+    with: Marketing
+    rating: gap
+    owner: Marketing
+    notes: "Marketing asks CSMs for a reference when a deal needs one; promoters from NPS are not followed up."
+
+metrics:
+  # in place = somebody looks at it at least monthly; source = where the number comes from today
+  - name: "MRR and ARR"
+    kind: internal
+    owner: Finance
+    source: "Billing system, month-end spreadsheet"
+  - name: "Gross revenue churn"
+    kind: internal
+    owner: Finance
+    source: "Spreadsheet from billing exports"
+    notes: "Logo churn only; contraction and credits not counted."
+  - name: "Net revenue retention"
+    kind: internal
+    in_place: false
+    notes: "Asked for by the board, never computed."
+  - name: "NPS"
+    kind: external
+    owner: CS
+    source: "Survey tool, March and September"
+    notes: "Score reported; comments not read systematically."
+  - name: "CSAT on tickets"
+    kind: external
+    owner: Support
+    source: "Support desk"
+  - name: "Time to close tickets"
+    kind: process
+    owner: Support
+    source: "Support desk reports"
+  - name: "Time to go live"
+    kind: process
+    in_place: false
+    owner: Onboarding
+    notes: "Milestones are logged in the CS platform but never reported."
+  - name: "Customer health score"
+    kind: internal
+    in_place: false
+    notes: "No score; see adoption monitoring."
+  - name: "Cost to retain (CRC)"
+    kind: internal
+    in_place: false
+    notes: "CS costs are not split from Sales and Marketing in the ledger categories used by Finance."
+
+tools:
+  - name: "CRM"
+    purpose: "Accounts, contacts, deals, renewal dates, CSM owner"
+    captures: [accounts, contacts, deals, renewal dates, CSM owner, churn reason]
+    annual_cost: {crm_cost}
+  - name: "Support desk"
+    purpose: "Tickets, SLAs and CSAT"
+    captures: [tickets, priority, escalations, resolution times, CSAT]
+    annual_cost: {desk_cost}
+  - name: "Product analytics"
+    purpose: "Product usage; set up by Product, rarely used by CS"
+    captures: [weekly active users, logins, reports created, API calls]
+    annual_cost: {analytics_cost}
+  - name: "Survey tool"
+    purpose: "NPS and CSAT campaigns"
+    captures: [NPS, CSAT, comments]
+    annual_cost: {survey_cost}
+  - name: "Billing"
+    purpose: "Invoices and subscriptions; priced per transaction volume"
+    captures: [invoices, subscriptions, credits, payment status]
+    annual_cost: {billing_cost}
+
+# Only what no export can give; the rest of the checklist comes from the data.
+answers:
+  expectations vs promises: "Sales promises integrations and a 30-day go-live that onboarding cannot keep;
+    customers say so at the kickoff and in onboarding CSATs."
+  business reviews: "Enterprise accounts get an ad-hoc review about once a year; Mid-Market and SMB get none. No
+    template, no value recap."
+"""
+
+
+def inventory_yaml(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> str:
+    """The same company's as-is inventory (asis.yaml) as YAML text, for csctl.config.inventory.Inventory.
+
+    Thirteen processes within CS and with Sales, Engineering, Product, Marketing and Finance, rated good, bad or
+    gap with owners and notes; nine metrics (internal, external, process; some not in place); five tools with
+    what they capture and their annual cost, sized to the team (seats) and the revenue (billing fees); answers
+    for "expectations vs promises" and "business reviews"; commented like a consultant's working file. The people
+    it names come from generate_team.
+    """
+    team = generate_team(customers, months, seed, start)
+    roles = team["role"].to_list()
+    names = team["name"].to_list()
+    arr = 12 * _bridge(customers, months, seed, start).mrr[months - 1]
+    seats = len(roles)
+    desk_seats = sum(role in ("CSM", "Support Engineer", "CS Manager", "Onboarding Specialist") for role in roles)
+    support = roles.count("Support Engineer")
+    return _INVENTORY.format(
+        company="Sample SaaS company (synthetic)",
+        vp=names[roles.index("VP Customer Success")],
+        manager=names[roles.index("CS Manager")],
+        support=f"{support} support engineer{'s' if support > 1 else ''}",
+        crm_cost=f"{(seats + 8) * 1_200:.2f}",  # the CS team and about eight sales seats
+        desk_cost=f"{desk_seats * 1_380:.2f}",
+        analytics_cost=f"{max(9_600.0, round(arr * 0.004, -2)):.2f}",
+        survey_cost=f"{2_988:.2f}",
+        billing_cost=f"{round(arr * 0.005, 2):.2f}",  # 0.5% of billed volume
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from csctl.core.asis import is_csm
 from csctl.core.months import label_of
 from csctl.core.numbers import Measured
 from csctl.result import Result, Table
@@ -43,6 +44,8 @@ def phrase(ratio: float | None, verb: str, currency: str) -> str:
     """The seed deck's phrasing: "$0.12 to retain $1.00"; CAC as "$1.00 to get $1.15"."""
     if ratio is None:
         return "undefined"
+    if ratio == 0:
+        return "no spend recorded"
     if verb == "to get":
         return f"{money(1.0, currency)} {verb} {money(1 / ratio, currency)}" if ratio else "undefined"
     return f"{money(ratio, currency)} {verb} {money(1.0, currency)}"
@@ -76,7 +79,7 @@ def ratio_rows(measured: Measured, costs: pl.DataFrame, currency: str) -> pl.Dat
         def arr(*cols: str, frame: pl.DataFrame = w) -> float:
             return 12 * float(frame.select(pl.sum_horizontal(cols).sum()).item() or 0) / 100
 
-        lost = -arr("churn", "contraction", "price_erosion")
+        lost = -arr("churn", "contraction", "price_erosion") + 0.0  # + 0.0: no -0.0
         row: dict[str, object] = {
             "window": label,
             "months": z - a + 1,
@@ -99,7 +102,7 @@ def ratio_rows(measured: Measured, costs: pl.DataFrame, currency: str) -> pl.Dat
 
 def _csm_cost(team: pl.DataFrame | None, settings: ValuationSettings) -> tuple[float | None, str]:
     if team is not None and "loaded_cost" in team.columns:
-        csms = team.filter(pl.col("role").str.to_lowercase().str.contains("csm|customer success manager"))
+        csms = team.filter(is_csm(pl.col("role")))
         csms = csms.filter(pl.col("loaded_cost").is_not_null())
         if csms.height:
             fte = csms["fte"].fill_null(1.0) if "fte" in csms.columns else pl.Series([1.0] * csms.height)
@@ -144,9 +147,13 @@ def capacity(
         table = table.with_columns(pl.lit(None, pl.Float64).alias(c) for c in ("csms", "accounts_per_csm", "face_time"))
     else:
         notes.append(f"a CSM costs {money(cost, settings.currency)} a year ({source})")
-        table = table.with_columns(csms=(pl.col("budget") / cost).round(2)).with_columns(
-            accounts_per_csm=pl.when(pl.col("csms") > 0).then(pl.col("accounts") / pl.col("csms")).round(1),
-            face_time=pl.when(pl.col("accounts") > 0).then(pl.col("csms") * hours / pl.col("accounts")).round(2),
+        table = (
+            table.with_columns(csms=pl.col("budget") / cost)
+            .with_columns(  # from the unrounded headcount; rounded only for the table
+                accounts_per_csm=pl.when(pl.col("csms") > 0).then(pl.col("accounts") / pl.col("csms")).round(1),
+                face_time=pl.when(pl.col("accounts") > 0).then(pl.col("csms") * hours / pl.col("accounts")).round(2),
+            )
+            .with_columns(pl.col("csms").round(2))
         )
     table = table.rename({"face_time": "face_time_hours_per_account_year"})
     last = table.row(table.height - 1, named=True)
@@ -196,10 +203,10 @@ def compute_valuation(
         if undefined:
             notes.append(f"{name} undefined (no {base.replace('_', ' ')}) in: {', '.join(undefined)}")
     headline = [
-        f"CAC: {trailing['cac_ratio_phrase']} of new ARR",
-        f"CRC: {trailing['crc_phrase']} of ARR",
-        f"CEC: {trailing['cec_phrase']} of ARR",
-        f"CUC: {trailing['cuc_phrase']} of ARR",
+        f"CAC (12 months): {trailing['cac_ratio_phrase']}",
+        f"CRC (12 months): {trailing['crc_phrase']}",
+        f"CEC (12 months): {trailing['cec_phrase']}",
+        f"CUC (12 months): {trailing['cuc_phrase']}",
     ]
     metrics: dict[str, float | int | None] = {
         "cac_ratio_12m": trailing["cac_ratio"],
@@ -236,7 +243,7 @@ def compute_valuation(
     if budget is not None:
         tables["capacity"] = Table(
             budget,
-            f"What a CRC of {settings.target_crc:.2f} buys",
+            f"What a CRC of {settings.target_crc:g} buys",
             {
                 "accounts": "count",
                 "arr": "money",
