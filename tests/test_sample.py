@@ -7,6 +7,7 @@ of csctl.core.mrr / csctl.core.bridge.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 from collections import defaultdict
 from decimal import Decimal
@@ -733,8 +734,9 @@ def test_ticket_problems_only_on_request(tickets: pl.DataFrame) -> None:
 def test_cli_writes_every_table(invoke: Any, tmp_path: Any) -> None:
     result = invoke("sample", "-o", tmp_path, "--customers", 40, "--months", 14, "--seed", 5)
     assert result.exit_code == 0, result.stderr
-    for name in ("billing", "customers", "usage", "tickets", "surveys"):
+    for name in ("billing", "customers", "usage", "tickets", "surveys", "team", "costs", "milestones"):
         assert f"{name}.csv" in result.stderr
+    assert "asis.yaml" in result.stderr
     kwargs: dict[str, Any] = {"customers": 40, "months": 14, "seed": 5}
     back = pl.read_csv(tmp_path / "usage.csv", schema=USAGE_SCHEMA)
     assert back.equals(sample.generate_usage(**kwargs))
@@ -745,6 +747,13 @@ def test_cli_writes_every_table(invoke: Any, tmp_path: Any) -> None:
     assert text[1].split(",")[2].count(":") == 2 and "T" not in text[1].split(",")[2]  # "YYYY-MM-DD HH:MM:SS"
     back = pl.read_csv(tmp_path / "tickets.csv", schema=TICKET_SCHEMA)
     assert back.equals(sample.generate_tickets(**kwargs))
+    back = pl.read_csv(tmp_path / "team.csv", schema=TEAM_SCHEMA)
+    assert back.equals(sample.generate_team(**kwargs))
+    back = pl.read_csv(tmp_path / "costs.csv", schema=COST_SCHEMA)
+    assert back.equals(sample.generate_costs(**kwargs))
+    back = pl.read_csv(tmp_path / "milestones.csv", schema=MILESTONE_SCHEMA)
+    assert back.equals(sample.generate_milestones(**kwargs))
+    assert (tmp_path / "asis.yaml").read_text(encoding="utf-8") == sample.inventory_yaml(**kwargs)
 
 
 # --- the CS team, the cost ledger, the value-path milestones and the as-is inventory --------------------------
@@ -787,8 +796,6 @@ def test_existing_exports_unchanged(
 ) -> None:
     """The default company's five original exports, byte for byte as they were before team, costs, milestones
     and the inventory were added (their generators must not touch the other streams)."""
-    import hashlib
-
     frames = {"billing": billing, "customers": generate_customers(), "usage": usage, "tickets": tickets}
     frames["surveys"] = surveys
     digests = {

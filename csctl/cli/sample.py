@@ -69,7 +69,7 @@ def sample(
     team = generator.generate_team(customers=customers, months=months, seed=seed, start=first)
     costs = generator.generate_costs(customers=customers, months=months, seed=seed, start=first)
     milestones = generator.generate_milestones(customers=customers, months=months, seed=seed, start=first)
-    inventory = generator.inventory_yaml(customers=customers, months=months, seed=seed, start=first)
+    inventory = generator.inventory_yaml(customers=customers, months=months, seed=seed, start=first, team=team)
     if style == "stripe":
         billing = generator.to_stripe_style(billing)
     tables = (

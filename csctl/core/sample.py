@@ -1677,8 +1677,8 @@ def generate_milestones(
     Progress past "oriented" stops when the decline before a churn begins; nothing falls after the contract's
     last billed day or after the history. Rows are sorted by date and customer (and along the path). Noise
     comes from a stream per account, ``f"{seed}:{account}:milestones"``, a fixed number of draws per life; a
-    failure is decided by whether the contract ends within _FAIL_HORIZON days of it, which the _LOOKAHEAD months
-    decide, so the table is prefix-stable like usage.
+    failure depends on whether the contract ends within _FAIL_HORIZON days of its start, which the _LOOKAHEAD
+    months decide, so the table is prefix-stable like usage.
     """
     company = _company(customers, months, seed, start)
     last = company.last_day
@@ -1933,6 +1933,7 @@ def inventory_yaml(
     months: int = DEFAULT_MONTHS,
     seed: int = DEFAULT_SEED,
     start: str = DEFAULT_START,
+    team: pl.DataFrame | None = None,
 ) -> str:
     """The same company's as-is inventory (asis.yaml) as YAML text, for csctl.config.inventory.Inventory.
 
@@ -1940,9 +1941,10 @@ def inventory_yaml(
     gap with owners and notes; nine metrics (internal, external, process; some not in place); five tools with
     what they capture and their annual cost, sized to the team (seats) and the revenue (billing fees); answers
     for "expectations vs promises" and "business reviews"; commented like a consultant's working file. The people
-    it names come from generate_team.
+    it names come from generate_team (pass its result as ``team`` to save building it again).
     """
-    team = generate_team(customers, months, seed, start)
+    if team is None:
+        team = generate_team(customers, months, seed, start)
     roles = team["role"].to_list()
     names = team["name"].to_list()
     arr = 12 * _bridge(customers, months, seed, start).mrr[months - 1]
