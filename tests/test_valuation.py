@@ -107,19 +107,20 @@ COMPANY_COSTS = [
 ]
 
 # Per window: (spend acquisition, retention, expansion, upsell), (start ARR, new ARR, churned+contracted ARR,
-# retained ARR, expansion ARR, upsell ARR), and the ratios (None = undefined).
+# retained ARR, expansion ARR, upsell ARR), and the ratios (None = undefined). CRC keeps $1 of ARR for a year:
+# a quarter's retention spend is set against retained ARR × 3/12, so a quarter's CRC is 4 × spend / retained.
 # 2023-Q4 (the quarter of the first cost; the first month with MRR): start 0; new 12 × 1800 = 21600; nothing lost,
 #   retained 0 - 0 = 0. CAC = 4320 / 21600 = 0.2; CRC undefined (no retained ARR); CEC, CUC undefined.
 # 2024-Q1: start 12 × 1800 = 21600; new 12 × 230 = 2760; lost 12 × 300 (D) = 3600; retained 18000.
-#   CAC = (1200 + 1200) / 2760 = 0.869565 ("$1.00 to get $1.15"); CRC = 2160 / 18000 = 0.12; CEC undefined (0 / 0);
+#   CAC = (1200 + 1200) / 2760 = 0.869565 ("$1.00 to get $1.15"); CRC = 2160 / (18000 × 3/12) = 0.48; CEC undefined (0 / 0);
 #   CUC undefined: $100 of upsell spend over no upsell ARR.
 # 2024-Q2: start 12 × 1730 = 20760; new 0; lost 0; retained 20760; expansion 12 × 100 (A's price) = 1200;
-#   upsell 12 × 50 = 600. CAC undefined ($500 over no new ARR); CRC = 1038 / 20760 = 0.05; CEC = 600 / 1200 = 0.5;
+#   upsell 12 × 50 = 600. CAC undefined ($500 over no new ARR); CRC = 1038 / (20760 / 4) = 0.2; CEC = 600 / 1200 = 0.5;
 #   CUC = 300 / 600 = 0.5.
 # 2024-Q3: start 12 × 1880 = 22560; lost 12 × 50 (C's addon) = 600; retained 21960; expansion 12 × 100 (B) = 1200.
-#   CAC undefined; CRC = 2196 / 21960 = 0.1; CEC = 240 / 1200 = 0.2; CUC undefined.
+#   CAC undefined; CRC = 2196 / (21960 / 4) = 0.4; CEC = 240 / 1200 = 0.2; CUC undefined.
 # 2024-Q4: start 12 × 1930 = 23160; new 12 × 300 (D back) = 3600; lost 12 × 600 (B) = 7200; retained 15960.
-#   CAC = 900 / 3600 = 0.25; CRC = 3192 / 15960 = 0.2; CEC, CUC undefined.
+#   CAC = 900 / 3600 = 0.25; CRC = 3192 / (15960 / 4) = 0.8; CEC, CUC undefined.
 # 12 months to 2024-12 (2024-01 .. 2024-12; the 2023-12 and 2025-01 costs are outside it):
 #   spend: acquisition 1200 + 1200 + 500 + 900 = 3800; retention 2160 + 1038 + 2196 + 3192 = 8586;
 #   expansion 600 + 240 = 840; upsell 100 + 300 = 400.
@@ -128,10 +129,10 @@ COMPANY_COSTS = [
 #   CAC = 3800 / 6360; CRC = 8586 / 10200; CEC = 840 / 2400 = 0.35; CUC = 400 / 600.
 EXPECTED = {
     "2023-Q4": ((4320, 0, 0, 0), (0, 21600, 0, 0, 0, 0), (0.2, None, None, None)),
-    "2024-Q1": ((2400, 2160, 0, 100), (21600, 2760, 3600, 18000, 0, 0), (2400 / 2760, 0.12, None, None)),
-    "2024-Q2": ((500, 1038, 600, 300), (20760, 0, 0, 20760, 1200, 600), (None, 0.05, 0.5, 0.5)),
-    "2024-Q3": ((0, 2196, 240, 0), (22560, 0, 600, 21960, 1200, 0), (None, 0.1, 0.2, None)),
-    "2024-Q4": ((900, 3192, 0, 0), (23160, 3600, 7200, 15960, 0, 0), (0.25, 0.2, None, None)),
+    "2024-Q1": ((2400, 2160, 0, 100), (21600, 2760, 3600, 18000, 0, 0), (2400 / 2760, 0.48, None, None)),
+    "2024-Q2": ((500, 1038, 600, 300), (20760, 0, 0, 20760, 1200, 600), (None, 0.2, 0.5, 0.5)),
+    "2024-Q3": ((0, 2196, 240, 0), (22560, 0, 600, 21960, 1200, 0), (None, 0.4, 0.2, None)),
+    "2024-Q4": ((900, 3192, 0, 0), (23160, 3600, 7200, 15960, 0, 0), (0.25, 0.8, None, None)),
     "12 months to 2024-12": (
         (3800, 8586, 840, 400),
         (21600, 6360, 11400, 10200, 2400, 600),
@@ -185,11 +186,11 @@ def test_phrases_per_window(invoke: Invoke, company: dict[str, Path]) -> None:
     rows = windows_of(as_json(company_run(invoke, company, "-f", "json")))
     q1, q2, q3, q4 = (rows[f"2024-Q{n}"] for n in (1, 2, 3, 4))
     assert q1["cac_ratio_phrase"] == "$1.00 to get $1.15"  # 2760 / 2400
-    assert q1["crc_phrase"] == "$0.12 to retain $1.00"
+    assert q1["crc_phrase"] == "$0.48 to retain $1.00"  # 2160 / (18000 / 4)
     assert rows["2023-Q4"]["cac_ratio_phrase"] == "$1.00 to get $5.00"  # 21600 / 4320
     assert q2["cec_phrase"] == "$0.50 to expand $1.00"
     assert q2["cuc_phrase"] == "$0.50 to upsell $1.00"
-    assert q3["crc_phrase"] == "$0.10 to retain $1.00"
+    assert q3["crc_phrase"] == "$0.40 to retain $1.00"  # 2196 / (21960 / 4)
     assert q4["cac_ratio_phrase"] == "$1.00 to get $4.00"  # 3600 / 900
     trailing = rows["12 months to 2024-12"]
     assert trailing["cac_ratio_phrase"] == "$1.00 to get $1.67"  # 6360 / 3800 = 1.6737
@@ -512,7 +513,7 @@ def test_markdown_and_xlsx(
     windows = [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)]
     q2 = windows.index("2024-Q2") + 2
     assert sheet.cell(q2, header.index("cac_ratio") + 1).value is None
-    assert sheet.cell(q2, header.index("crc") + 1).value == pytest.approx(0.05)
+    assert sheet.cell(q2, header.index("crc") + 1).value == pytest.approx(0.2)  # 1038 / (20760 / 4)
 
 
 # --- the sample company ------------------------------------------------------------------------------------------

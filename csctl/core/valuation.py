@@ -5,8 +5,9 @@ Windows: each complete calendar quarter with both costs and revenue, and the tra
 ARR movements are 12 × the bridge's MRR movements over the window:
   new ARR = new + reactivation; retained ARR = ARR at the window's start − churned − contracted (contraction
   and price erosion); expansion ARR = expansion + price uplift; upsell ARR = upsell.
-  CAC ratio = acquisition / new ARR; CRC = retention / retained ARR; CEC = expansion spend / expansion ARR;
-  CUC = upsell spend / upsell ARR. A ratio over zero revenue is undefined (null), with a note.
+  CAC ratio = acquisition / new ARR; CRC = retention / (retained ARR × months / 12), the spend that keeps $1 of
+  ARR for a year (so a quarter compares with a year); CEC = expansion spend / expansion ARR; CUC = upsell spend /
+  upsell ARR. A ratio over zero revenue is undefined (null), with a note.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ def ratio_rows(measured: Measured, costs: pl.DataFrame, currency: str) -> pl.Dat
         }
         for name, category, base, verb in RATIOS:
             denominator = float(row[base])  # type: ignore[arg-type]
+            if name == "crc":  # ARR is a year's revenue: a quarter's spend keeps it for a quarter of a year
+                denominator *= (z - a + 1) / 12
             value = float(row[f"{category}_spend"]) / denominator if denominator > 0 else None  # type: ignore[arg-type]
             row[name] = value
             row[f"{name}_phrase"] = phrase(value, verb, currency)
@@ -261,7 +264,8 @@ def compute_valuation(
         )
     definitions = {
         "cac_ratio": "acquisition spend / new ARR (new + reactivation MRR × 12); phrased as $1.00 to get $X.",
-        "crc": "retention spend / ARR retained (ARR at the window's start − churned and contracted ARR).",
+        "crc": "retention spend / (ARR retained × months / 12); ARR retained = ARR at the window's start − churned "
+        "and contracted ARR. A quarter's spend keeps ARR for a quarter of a year.",
         "cec": "expansion spend / (expansion + price uplift) ARR.",
         "cuc": "upsell spend / upsell ARR.",
         "budget": "target CRC × the ARR to retain (ARR now), shared by segment in proportion to ARR.",
