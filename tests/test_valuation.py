@@ -112,8 +112,8 @@ COMPANY_COSTS = [
 # 2023-Q4 (the quarter of the first cost; the first month with MRR): start 0; new 12 × 1800 = 21600; nothing lost,
 #   retained 0 - 0 = 0. CAC = 4320 / 21600 = 0.2; CRC undefined (no retained ARR); CEC, CUC undefined.
 # 2024-Q1: start 12 × 1800 = 21600; new 12 × 230 = 2760; lost 12 × 300 (D) = 3600; retained 18000.
-#   CAC = (1200 + 1200) / 2760 = 0.869565 ("$1.00 to get $1.15"); CRC = 2160 / (18000 × 3/12) = 0.48; CEC undefined (0 / 0);
-#   CUC undefined: $100 of upsell spend over no upsell ARR.
+#   CAC = (1200 + 1200) / 2760 = 0.869565 ("$1.00 to get $1.15"); CRC = 2160 / (18000 × 3/12) = 0.48;
+#   CEC undefined (0 / 0); CUC undefined: $100 of upsell spend over no upsell ARR.
 # 2024-Q2: start 12 × 1730 = 20760; new 0; lost 0; retained 20760; expansion 12 × 100 (A's price) = 1200;
 #   upsell 12 × 50 = 600. CAC undefined ($500 over no new ARR); CRC = 1038 / (20760 / 4) = 0.2; CEC = 600 / 1200 = 0.5;
 #   CUC = 300 / 600 = 0.5.

@@ -358,6 +358,7 @@ class Personas:
 def load_personas(path: str | Path | None) -> Personas:
     """personas.yaml: validated; patterns compiled (as Polars will run them) before any data is read."""
     import re
+    import unicodedata
 
     doc = load_yaml(path or config_path("personas.yaml"))
     rules = validate(doc, PersonasFile, what="personas file")
@@ -382,6 +383,8 @@ def load_personas(path: str | Path | None) -> Personas:
                 raise ConfigError(
                     f"{_where(doc, 'personas', i, 'match', j)}: {pattern!r} is not a valid pattern ({message})"
                 ) from None
-        if persona.match:
-            patterns[persona.name] = "(?i)(?:" + "|".join(f"(?:{p})" for p in persona.match) + ")"
+        if persona.match:  # accents and case stripped, as from the titles they are matched against
+            plain = [unicodedata.normalize("NFKD", p) for p in persona.match]
+            plain = ["".join(ch for ch in p if not unicodedata.combining(ch)).lower() for p in plain]
+            patterns[persona.name] = "(?:" + "|".join(f"(?:{p})" for p in plain) + ")"
     return Personas(doc.path, rules, patterns)

@@ -33,13 +33,13 @@ def plain(text: pl.Expr) -> pl.Expr:
 
 def classify(contacts: pl.DataFrame, rules: Personas) -> pl.DataFrame:
     """Add ``persona`` (first matching persona, else the default) and ``matched`` (False for the default)."""
-    parts = [pl.col(c).fill_null("") for c in ("title", "role") if c in contacts.columns]
-    text = plain(pl.concat_str(parts, separator=" | ")) if parts else pl.lit("")
+    texts = [plain(pl.col(c).fill_null("")) for c in ("title", "role") if c in contacts.columns]
     persona: pl.Expr = pl.lit(None, pl.String)
     for rule in reversed(rules.rules.personas):
         pattern = rules.patterns.get(rule.name)
-        if pattern is not None:
-            persona = pl.when(text.str.contains(pattern)).then(pl.lit(rule.name)).otherwise(persona)
+        if pattern is not None and texts:  # the title or the role, each on its own (anchors work)
+            found = pl.any_horizontal([t.str.contains(pattern) for t in texts])
+            persona = pl.when(found).then(pl.lit(rule.name)).otherwise(persona)
     return contacts.with_columns(persona=persona).with_columns(
         matched=pl.col("persona").is_not_null(), persona=pl.col("persona").fill_null(pl.lit(rules.rules.default))
     )
@@ -47,11 +47,13 @@ def classify(contacts: pl.DataFrame, rules: Personas) -> pl.DataFrame:
 
 def dedupe(contacts: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """One row per person and account: by e-mail (case-insensitive) when there is one, else by name."""
-    key_parts = []
-    if "email" in contacts.columns:
-        key_parts.append(pl.col("email").str.strip_chars().str.to_lowercase())
-    if "name" in contacts.columns:
-        key_parts.append(plain(pl.col("name").str.strip_chars()))
+    key_parts: list[pl.Expr] = []
+    for column, normal in (("email", lambda e: e.str.to_lowercase()), ("name", plain)):
+        if column in contacts.columns:
+            value = pl.col(column).str.strip_chars()
+            key_parts.append(pl.when(value != "").then(normal(value)))  # a blank is no key: fall to the next
+    if key_parts:
+        key_parts.append(pl.int_range(pl.len()).cast(pl.String))  # neither: every row is its own person
     key = pl.coalesce(key_parts) if key_parts else pl.int_range(pl.len()).cast(pl.String)
     keyed = contacts.with_columns(__person=key)
     unique = keyed.unique(["customer_id", "__person"], keep="first", maintain_order=True)
@@ -61,7 +63,7 @@ def dedupe(contacts: pl.DataFrame) -> tuple[pl.DataFrame, int]:
 def accounts(contacts: pl.DataFrame, inputs: PersonaInputs, rules: Personas) -> pl.DataFrame:
     deciders = [p.name for p in rules.rules.personas if p.decides]
     engaged = (
-        pl.col("last_activity") > inputs.as_of - dt.timedelta(days=rules.rules.engaged_days)
+        pl.col("last_activity") >= inputs.as_of - dt.timedelta(days=rules.rules.engaged_days)
         if "last_activity" in contacts.columns
         else pl.lit(True)
     )
@@ -70,6 +72,7 @@ def accounts(contacts: pl.DataFrame, inputs: PersonaInputs, rules: Personas) -> 
     per = c.group_by("customer_id").agg(
         contacts=pl.len(),
         engaged_contacts=pl.col("engaged").sum(),
+        covered=pl.col("persona").unique().sort(),
         personas=pl.col("persona").unique().sort().str.join(", "),
         engaged_personas=pl.col("persona").filter(pl.col("engaged")).unique().sort().str.join(", "),
         decision_maker=pl.col("persona").is_in(deciders).any(),
@@ -79,17 +82,17 @@ def accounts(contacts: pl.DataFrame, inputs: PersonaInputs, rules: Personas) -> 
     all_personas = [p.name for p in rules.rules.personas]
     per = per.with_columns(
         single_threaded=pl.col("engaged_contacts") <= 1,
-        missing_personas=pl.concat_str(
-            [pl.when(~pl.col("personas").str.contains(f"(?:^|, ){n}(?:,|$)")).then(pl.lit(n)) for n in all_personas],
+        missing_personas=pl.concat_str(  # in file order; names compared as text, never as patterns
+            [pl.when(~pl.col("covered").list.contains(pl.lit(n))).then(pl.lit(n)) for n in all_personas],
             separator=", ",
             ignore_nulls=True,
         ),
-    )
+    ).drop("covered")
     if inputs.customers is not None:
         keep = [c for c in ("name", "segment", "csm", "renewal_date", "arr") if c in inputs.customers.columns]
         base = inputs.customers.select("customer_id", *keep)
-        if "mrr" in inputs.customers.columns:  # only customers with revenue have a renewal team to judge
-            base = base.filter(inputs.customers["mrr"] > 0)
+        if "mrr" in inputs.customers.columns:  # churned customers (mrr 0) have no renewal team to judge
+            base = base.filter(~(inputs.customers["mrr"].fill_null(1) <= 0))
         per = base.join(per, on="customer_id", how="left").with_columns(
             pl.col("contacts", "engaged_contacts").fill_null(0),
             pl.col("decision_maker", "engaged_decision_maker", "engaged_champion").fill_null(False),
@@ -203,7 +206,15 @@ def compute_personas(inputs: PersonaInputs, rules: Personas) -> Result:
         ).height
         metrics["arr_at_risk"] = float(risk["arr"].sum()) if "arr" in risk.columns else None
     if inputs.outcomes is not None:
-        results = outcomes(inputs.outcomes, per)
+        frame = inputs.outcomes
+        if inputs.customers is not None and "mrr" in inputs.customers.columns:
+            gone = frame.join(per.select("customer_id"), on="customer_id", how="anti")
+            if gone.height:
+                warnings.append(
+                    f"{gone.height:,} outcomes of customers that churned or are not in the customer file are left out"
+                )
+                frame = frame.join(per.select("customer_id"), on="customer_id", how="semi")
+        results = outcomes(frame, per)
         tables["outcomes"] = Table(results.drop("__row", strict=False), "Customer outcomes: achieved, recognised")
         metrics["outcomes_achieved_share"] = results.select(_share("achieved")).item()
         metrics["outcomes_recognised_share"] = results.select(_share("recognised_by_customer")).item()
