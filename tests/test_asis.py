@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import statistics
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import as_json, ok, write_csv, write_yaml
 from typer.testing import Result
 
 Invoke = Callable[..., Result]
@@ -25,25 +24,6 @@ AS_OF = "2025-06"  # --as-of 2025-06: the as-of day is 2025-06-30
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-def write_csv(path: Path, rows: Rows) -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(["" if c is None else c for c in row] for row in rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return path
-
-
-def write_yaml(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, f"exit {result.exit_code}\nstderr: {result.stderr}\nexception: {result.exception!r}"
-    return result
-
-
-def as_json(result: Result) -> dict:
-    return json.loads(ok(result).stdout)
 
 
 def figures(doc: dict) -> dict[str, float | None]:

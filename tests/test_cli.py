@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import ok
 from typer.testing import Result
 
 Invoke = Callable[..., Result]
@@ -46,9 +47,6 @@ CSCTL = PY.parent / "csctl"
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, f"exit {result.exit_code}\nstderr: {result.stderr}\nexception: {result.exception!r}"
-    return result
 
 
 def rows_of(text: str) -> list[dict[str, str]]:

@@ -20,10 +20,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import ok, write_csv, write_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from typer.testing import Result
+
+write_rules = write_yaml
 
 Invoke = Callable[..., Result]
 Rows = Sequence[Sequence[object]]
@@ -35,21 +38,6 @@ CUSTOMER_HEADER = ["customer_id", "name", "segment", "csm", "employees", "v"]
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-def write_csv(path: Path, rows: Rows) -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(["" if c is None else c for c in row] for row in rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return path
-
-
-def write_rules(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, f"exit {result.exit_code}\nstderr: {result.stderr}\nexception: {result.exception!r}"
-    return result
 
 
 def run_health(

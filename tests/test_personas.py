@@ -12,13 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import as_json, ok, write_csv, write_yaml
 from typer.testing import Result
+
+write_rules = write_yaml
 
 Invoke = Callable[..., Result]
 Rows = Sequence[Sequence[object]]
@@ -30,25 +32,6 @@ ALL_PERSONAS = [ECON, SPONSOR, CHAMPION, ADMIN, USER]  # file order of configs/p
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-def write_csv(path: Path, rows: Rows) -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(["" if c is None else c for c in row] for row in rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return path
-
-
-def write_rules(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, f"exit {result.exit_code}\nstderr: {result.stderr}\nexception: {result.exception!r}"
-    return result
-
-
-def as_json(result: Result) -> dict:
-    return json.loads(ok(result).stdout)
 
 
 def rows_by(doc: dict, table: str, *keys: str) -> dict:

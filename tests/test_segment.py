@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import ok, write_csv
 from typer.testing import Result
 
 Invoke = Callable[..., Result]
@@ -63,13 +64,6 @@ MRR = {
 }
 
 
-def write_csv(path: Path, rows: list[list[str]]) -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return path
-
-
 def billing_rows(mrr: dict[str, dict[str, int]]) -> list[list[str]]:
     rows = [["invoice_id", "customer_id", "amount", "period_start", "period_end"]]
     days = {"02": 28, "04": 30, "06": 30, "09": 30, "11": 30}
@@ -78,11 +72,6 @@ def billing_rows(mrr: dict[str, dict[str, int]]) -> list[list[str]]:
             end = f"{month}-{days.get(month[5:], 31)}"
             rows.append([f"INV-{customer}-{month}", customer, f"{amount:.2f}", f"{month}-01", end])
     return rows
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, f"exit {result.exit_code}\nstderr: {result.stderr}\nexception: {result.exception!r}"
-    return result
 
 
 def rows_of(text: str) -> list[dict[str, str]]:

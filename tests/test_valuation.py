@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import as_json, ok, write_csv, write_text
 from typer.testing import Result
 
 Invoke = Callable[..., Result]
@@ -23,25 +23,6 @@ Rows = Sequence[Sequence[object]]
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-def write_csv(path: Path, rows: Rows) -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(["" if c is None else c for c in row] for row in rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return path
-
-
-def write_text(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, f"exit {result.exit_code}\nstderr: {result.stderr}\nexception: {result.exception!r}"
-    return result
-
-
-def as_json(result: Result) -> dict:
-    return json.loads(ok(result).stdout)
 
 
 def windows_of(doc: dict) -> dict[str, dict]:

@@ -13,7 +13,7 @@ from csctl.cli.options import Common, emit, shared_options
 from csctl.errors import UsageError
 
 if TYPE_CHECKING:
-    import polars as pl
+    pass
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -45,8 +45,7 @@ def asis(
 ) -> None:
     common.conditions("asis")
     specs = [team, customers, tickets, surveys, milestones]
-    if sum(1 for s in specs if s == "-") > 1:
-        raise UsageError("only one input can be read from stdin (-)")
+    common.one_stdin(*specs)
     if inventory is None and not any(specs):
         raise UsageError(
             "asis needs at least one input: --inventory, --team, --customers, --tickets, --surveys or --milestones"
@@ -57,6 +56,7 @@ def asis(
     cfg = common.config()
     opts = common.read_options(cfg)
     from csctl.core.asis import AsisInputs, OnboardingRules, compute_asis
+    from csctl.core.months import as_of_day
     from csctl.io.load import load_table
 
     frames = {}
@@ -73,27 +73,12 @@ def asis(
         warn_notes(table.notes)
         frames[name] = table.frame.drop("__row", strict=False)
     month = common.month(cfg)
-    as_of = _last_day(month) if month is not None else _latest(frames) or dt.date.today()
+    as_of = as_of_day(
+        month,
+        [(frames.get("tickets"), "created_at"), (frames.get("surveys"), "date"), (frames.get("milestones"), "date")],
+        dt.date.today(),
+    )
     o = cfg.onboarding
     rules = OnboardingRules(o.start_milestone, o.live_milestone, o.failed_milestone, o.stall_days)
     result = compute_asis(AsisInputs(inventory=inv, as_of=as_of, **frames), rules, opts.base_currency)
     emit(result, common, inputs=[s for s in specs if s])
-
-
-def _last_day(month: int) -> dt.date:
-    year, m = divmod(month + 1, 12)
-    return dt.date(year, m + 1, 1) - dt.timedelta(days=1)
-
-
-def _latest(frames: dict[str, pl.DataFrame]) -> dt.date | None:
-    """The latest ticket, survey or milestone date: the as-of day when --as-of is not given."""
-    found: list[dt.date] = []
-    for name, column in (("tickets", "created_at"), ("surveys", "date"), ("milestones", "date")):
-        frame = frames.get(name)
-        if frame is not None and frame.height:
-            value = frame[column].max()
-            if isinstance(value, dt.datetime):
-                found.append(value.date())
-            elif isinstance(value, dt.date):
-                found.append(value)
-    return max(found) if found else None

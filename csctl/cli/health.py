@@ -10,7 +10,6 @@ import typer
 
 from csctl.cli.console import progress, warn_notes
 from csctl.cli.options import Common, emit, input_size, shared_options
-from csctl.errors import UsageError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -54,8 +53,7 @@ def health(
         "billing": billing,
         "previous": previous,
     }
-    if sum(1 for v in inputs.values() if v == "-") > 1:
-        raise UsageError("only one input can be read from stdin (-)")
+    common.one_stdin(*inputs.values())
     from csctl.config.rules import check_health, load_health
 
     scorecards = load_health(rules)  # rule errors before any data is read
@@ -97,7 +95,10 @@ def health(
             frame.schema,
             {name: None if table is None else table.schema for name, table in sources.items()},
         )
-        day = _as_of_day(month, sources)
+        from csctl.core.health import DATE_COLUMN
+        from csctl.core.months import as_of_day
+
+        day = as_of_day(month, [(frame, DATE_COLUMN[name]) for name, frame in sources.items()], dt.date.today())
         prev = None
         if previous is not None:
             prev_table = load_table(previous, "customers", opts)
@@ -111,22 +112,3 @@ def health(
 
         result = compute_health(scorecards, Inputs(frame, sources, day, prev), day.isoformat())
     emit(result, common, inputs=[v for v in inputs.values() if v])
-
-
-def _as_of_day(month: int | None, sources: dict[str, pl.DataFrame | None]) -> dt.date:
-    """The last day of --as-of's month; else the latest date in usage, tickets or surveys; else today."""
-    if month is not None:
-        year, m = divmod(month, 12)
-        first_next = dt.date(year + (m + 1) // 12, (m + 1) % 12 + 1, 1)
-        return first_next - dt.timedelta(days=1)
-    from csctl.core.health import DATE_COLUMN
-
-    latest: list[dt.date] = []
-    for name, frame in sources.items():
-        if frame is not None and frame.height:
-            value = frame[DATE_COLUMN[name]].max()
-            if isinstance(value, dt.datetime):
-                latest.append(value.date())
-            elif isinstance(value, dt.date):
-                latest.append(value)
-    return max(latest) if latest else dt.date.today()

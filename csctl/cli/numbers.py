@@ -10,7 +10,6 @@ import typer
 from csctl.cli.console import progress, warn, warn_notes
 from csctl.cli.options import Common, emit, input_size, shared_options
 from csctl.core.views import PERIOD_VIEWS, NumbersView, Period, RevenueKind
-from csctl.errors import UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -44,8 +43,7 @@ def numbers(
     common: Common,
 ) -> None:
     common.conditions("numbers")  # a bad --fail-on is a usage error before any work
-    if billing == "-" and customers == "-":
-        raise UsageError("only one input can be read from stdin (-)")
+    common.one_stdin(billing, customers)
     if period != "month" and view not in PERIOD_VIEWS:
         warn(f"--period applies to the {' and '.join(PERIOD_VIEWS)} views; ignored for {view}")
     cfg = common.config()

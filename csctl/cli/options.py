@@ -112,6 +112,12 @@ class Common:
         state.quiet, state.verbose, state.color = self.quiet, self.verbose, self.color
         state.debug = state.debug or self.debug
 
+    @staticmethod
+    def one_stdin(*specs: str | None) -> None:
+        """Only one input can come from stdin (-)."""
+        if sum(1 for spec in specs if spec == "-") > 1:
+            raise UsageError("only one input can be read from stdin (-)")
+
     def config(self) -> Config:
         from csctl.config.load import load_config
 

@@ -10,7 +10,6 @@ import typer
 
 from csctl.cli.console import warn_notes
 from csctl.cli.options import Common, emit, shared_options
-from csctl.errors import UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -43,8 +42,7 @@ def personas(
 ) -> None:
     common.conditions("personas")
     specs = [contacts, customers, outcomes]
-    if sum(1 for s in specs if s == "-") > 1:
-        raise UsageError("only one input can be read from stdin (-)")
+    common.one_stdin(*specs)
     from csctl.config.rules import load_personas
 
     persona_rules = load_personas(rules)  # rule errors before any data is read
@@ -65,20 +63,8 @@ def personas(
         warn_notes(table.notes)
         results = table.frame.drop("__row", strict=False)
     month = common.month(cfg)
-    as_of = _as_of(month, people.frame, results)
+    from csctl.core.months import as_of_day
+
+    as_of = as_of_day(month, [(people.frame, "last_activity"), (results, "measured_at")], dt.date.today())
     inputs = PersonaInputs(people.frame.drop("__row", strict=False), accounts, results, as_of, renewal_window)
     emit(compute_personas(inputs, persona_rules), common, inputs=[s for s in specs if s])
-
-
-def _as_of(month: int | None, contacts: object, outcomes: object) -> dt.date:
-    """The last day of --as-of's month; else the latest last_activity or measured_at; else today."""
-    if month is not None:
-        year, m = divmod(month + 1, 12)
-        return dt.date(year, m + 1, 1) - dt.timedelta(days=1)
-    found: list[dt.date] = []
-    for frame, column in ((contacts, "last_activity"), (outcomes, "measured_at")):
-        if frame is not None and column in frame.columns and frame.height:  # type: ignore[attr-defined]
-            value = frame[column].max()  # type: ignore[index]
-            if isinstance(value, dt.date):
-                found.append(value)
-    return max(found) if found else dt.date.today()

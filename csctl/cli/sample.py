@@ -25,9 +25,13 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "roster: roles, levels, FTE, loaded cost, expertise, passion, accounts per CSM as in the CRM), costs.csv "
         "(the monthly acquisition, retention, expansion and upsell cost ledger, calibrated to a CAC ratio near "
         "0.87 and a CRC near 0.12), milestones.csv (value-path milestones per contract, from kickoff to renewal, "
-        "with stalls and failed onboardings) and asis.yaml (an as-is inventory of processes, metrics in place and "
-        "tools). Usage falls, tickets rise and scores drop in the months before an account churns. The same seed "
-        "gives the same company; a larger --months extends its history without changing the past."
+        "with stalls and failed onboardings), contacts.csv (CRM contacts with titles for every persona, buying "
+        "roles, last activity and a primary contact; some accounts single-threaded, some renewals without a "
+        "decision maker or an engaged champion, a few duplicate records), outcomes.csv (the customers' success "
+        "outcomes: KPI, baseline, target, last measurement, recognised by the customer or not) and asis.yaml (an "
+        "as-is inventory of processes, metrics in place and tools). Usage falls, tickets rise and scores drop in "
+        "the months before an account churns. The same seed gives the same company; a larger --months extends its "
+        "history without changing the past."
     ),
 )
 def sample(
@@ -69,6 +73,8 @@ def sample(
     team = generator.generate_team(customers=customers, months=months, seed=seed, start=first)
     costs = generator.generate_costs(customers=customers, months=months, seed=seed, start=first)
     milestones = generator.generate_milestones(customers=customers, months=months, seed=seed, start=first)
+    contacts = generator.generate_contacts(customers=customers, months=months, seed=seed, start=first)
+    outcomes = generator.generate_outcomes(customers=customers, months=months, seed=seed, start=first)
     inventory = generator.inventory_yaml(customers=customers, months=months, seed=seed, start=first, team=team)
     if style == "stripe":
         billing = generator.to_stripe_style(billing)
@@ -81,6 +87,8 @@ def sample(
         ("team.csv", team),
         ("costs.csv", costs),
         ("milestones.csv", milestones),
+        ("contacts.csv", contacts),
+        ("outcomes.csv", outcomes),
     )
     for name, frame in tables:
         write_atomic(output / name, frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S").encode("utf-8"))

@@ -10,7 +10,7 @@ import typer
 
 from csctl.cli.console import progress, warn_notes
 from csctl.cli.options import Common, emit, input_size, shared_options
-from csctl.errors import ConfigError, UsageError
+from csctl.errors import ConfigError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -38,8 +38,7 @@ def segment(
     common: Common,
 ) -> None:
     common.conditions("segment")
-    if customers == "-" and billing == "-":
-        raise UsageError("only one input can be read from stdin (-)")
+    common.one_stdin(customers, billing)
     import polars as pl
 
     from csctl.config.rules import check_segments, load_segments

@@ -9,7 +9,6 @@ import typer
 
 from csctl.cli.console import progress, warn_notes
 from csctl.cli.options import Common, emit, input_size, shared_options
-from csctl.errors import UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -40,8 +39,7 @@ def valuation(
 ) -> None:
     common.conditions("valuation")
     specs = [billing, costs, team, customers]
-    if sum(1 for s in specs if s == "-") > 1:
-        raise UsageError("only one input can be read from stdin (-)")
+    common.one_stdin(*specs)
     cfg = common.config()
     opts = common.read_options(cfg)
     import polars as pl

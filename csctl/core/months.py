@@ -87,3 +87,26 @@ def period_label_expr(period_index: pl.Expr, period: str) -> pl.Expr:
             [(period_index // 4).cast(pl.String), pl.lit("-Q"), (period_index % 4 + 1).cast(pl.String)]
         )
     return period_index.cast(pl.String)
+
+
+def last_day(index: int) -> dt.date:
+    """The last day of a month index."""
+    year, month = divmod(index + 1, 12)
+    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+
+
+def as_of_day(month: int | None, dated: list[tuple[pl.DataFrame | None, str]], today: dt.date) -> dt.date:
+    """The day event-based commands measure at: the last day of ``month`` (--as-of) when given; else the latest
+    date in the given (frame, column) pairs; else today."""
+    if month is not None:
+        return last_day(month)
+    found: list[dt.date] = []
+    for frame, column in dated:
+        if frame is None or column not in frame.columns or frame.height == 0:
+            continue
+        value = frame[column].max()
+        if isinstance(value, dt.datetime):
+            found.append(value.date())
+        elif isinstance(value, dt.date):
+            found.append(value)
+    return max(found) if found else today

@@ -1,6 +1,7 @@
 """A synthetic, seeded SaaS company: its billing export (invoice lines), its CRM accounts, its weekly product
 usage, its support tickets, its survey answers, its CS team roster, its CS/GTM cost ledger, its value-path
-milestones and a consultant's as-is inventory of it, all consistent with each other.
+milestones, its CRM contacts, its customers' success outcomes and a consultant's as-is inventory of it, all
+consistent with each other.
 
 The company model
 -----------------
@@ -88,6 +89,23 @@ Team, costs, milestones and the as-is inventory
 
 The roster is as of the end of the history; the ledger and the milestones are prefix-stable like usage (their
 streams are ``f"{seed}:team"``, ``f"{seed}:costs:{month}"`` and ``f"{seed}:{account}:milestones"``).
+
+Contacts and outcomes
+---------------------
+- ``generate_contacts``: the CRM contacts, 1-8 per account (more for more seats), titles that the default
+  configs/personas.yaml classifies into every persona (CONTACT_TITLES; some in French, about 3% empty), a few
+  CRM buying roles, one primary contact; last_activity follows the persona, the person and the account's
+  sentiment, so some accounts are single-threaded, some renewals lack a decision maker or an engaged champion,
+  struggling accounts are staler and churned ones stale. About 1% of the people have a duplicate record (the
+  same e-mail in another case).
+- ``generate_outcomes``: 1-3 success outcomes per active account (and some of churned ones) from
+  SUCCESS_OUTCOMES, with baseline, target (below it when lower is better) and the last quarterly measurement;
+  achieved mostly when healthy, rarely when struggling; recognised by the customer later than achieved.
+
+Both are as of the end of the history, from streams of their own (``f"{seed}:{account}:contacts"``,
+``f"{seed}:{account}:contacts:{k}"``, ``f"{seed}:{account}:outcomes:{life}"``): a longer history keeps every
+contact, only adds later ones and moves last_activity later; a measurement on a given day is the same in every
+history that contains it.
 
 Everything here is pure: the functions build and return Polars DataFrames; nothing is read, written or
 printed (the simulated accounts and the revenue bridge behind the last company asked for are cached).
@@ -1962,6 +1980,591 @@ def inventory_yaml(
         survey_cost=f"{2_988:.2f}",
         billing_cost=f"{round(arr * 0.005, 2):.2f}",  # 0.5% of billed volume
     )
+
+
+# --- the CRM contacts and the customers' success outcomes of the same company ------------------------------
+
+CONTACT_COLUMNS = ("customer_id", "name", "email", "title", "role", "last_activity", "is_primary")
+OUTCOME_COLUMNS = (
+    "customer_id",
+    "outcome",
+    "kpi",
+    "baseline",
+    "target",
+    "actual",
+    "measured_at",
+    "recognised_by_customer",
+)
+# Job titles by the persona the default configs/personas.yaml gives them (first match in its order: 'Director
+# of Operations' is an economic decision maker, not an administrator; 'IT Manager' a champion). Some in French.
+CONTACT_TITLES: dict[str, tuple[str, ...]] = {
+    "economic decision maker": (
+        "VP Operations",
+        "VP of Sales",
+        "Vice President, Customer Experience",
+        "SVP Revenue",
+        "Director of Finance",
+        "Finance Director",
+        "Director of Operations",
+        "Head of Procurement",
+        "Head of Sales Operations",
+        "Head of Customer Success",
+        "Chief Financial Officer",
+        "Financial Controller",
+        "Procurement Manager",
+        "Directrice Financière",
+        "Directeur des Achats",
+    ),
+    "executive sponsor": (
+        "CEO",
+        "Chief Executive Officer",
+        "Chief Operating Officer",
+        "COO",
+        "CTO",
+        "CIO",
+        "Chief Revenue Officer",
+        "Chief Digital Officer",
+        "President",
+        "Président",
+        "Co-Founder",
+        "Founder & CEO",
+        "Owner",
+        "General Manager",
+    ),
+    "champion": (
+        "Customer Success Lead",
+        "Analytics Manager",
+        "IT Manager",
+        "Sales Manager",
+        "Marketing Manager",
+        "RevOps Manager",
+        "Operations Manager",
+        "Project Manager",
+        "BI Team Lead",
+        "Office Manager",
+        "Manager Contrôle de Gestion",
+    ),
+    "administrator": (
+        "Salesforce Administrator",
+        "System Administrator",
+        "IT Administrator",
+        "Systems Engineer",
+        "Solutions Architect",
+        "Data Engineer",
+        "DevOps Engineer",
+        "Sales Operations Specialist",
+        "Business Systems Analyst",
+        "Ingénieur Système",
+        "Administrateur Systèmes",
+    ),
+    "user": (
+        "Data Analyst",
+        "Account Executive",
+        "Sales Representative",
+        "Customer Support Agent",
+        "Business Analyst",
+        "Marketing Specialist",
+        "Accountant",
+        "Executive Assistant",
+        "Consultant",
+        "Coordinator",
+        "Chargée de Clientèle",
+        "Analyste Données",
+    ),
+}
+_EDM, _SPONSOR, _CHAMPION, _ADMIN, _USER = range(5)
+_DECIDERS = (_EDM, _SPONSOR)
+# CRM buying roles (Salesforce contact roles) a persona may carry; none of them changes the persona it gets under
+# the default rules, except "Champion" on an administrator or a user (champion comes first) and "Economic Buyer"
+# (\bbuyer\b) on a sponsor, who stays a decision maker
+_CONTACT_ROLES = (
+    ("Decision Maker", "Economic Buyer", "Executive Sponsor"),
+    ("Decision Maker", "Economic Buyer", "Executive Sponsor"),
+    ("Champion", "Champion", "Influencer"),
+    ("Evaluator", "Influencer"),
+    ("Business User", "Influencer", "Champion"),
+)
+_ROLE_SHARE = (0.35, 0.30, 0.30, 0.12, 0.10)  # share of each persona's contacts with a buying role
+_ACTIVITY_RATE = (1 / 40, 1 / 80, 1 / 8, 1 / 18, 1 / 45)  # logged activities a day, fully engaged, by persona
+_EXTRA_MIX = (0.13, 0.07, 0.15, 0.25, 0.40)  # persona of the contacts beyond the decision maker and champion
+_SALES_DAYS = 60  # contacts met during the sales cycle are created up to this many days before the first invoice
+_GRACE_DAYS = 14  # activity logged after a contract's last billed day (the exit call)
+_EMPTY_TITLE = 0.03
+_DUPLICATE_CONTACT = 0.02
+_CONTACT_FIRST = (
+    "Maria",
+    "James",
+    "Sophie",
+    "Ahmed",
+    "Laura",
+    "Daniel",
+    "José",
+    "Emma",
+    "Lucas",
+    "Zoë",
+    "Björn",
+    "Chloé",
+    "Wei",
+    "Aisha",
+    "François",
+    "Søren",
+    "Olivia",
+    "Mohammed",
+    "Anna",
+    "Pedro",
+    "Ingrid",
+    "Kenji",
+    "Łukasz",
+    "Nora",
+    "Ethan",
+    "Priya",
+    "Hélène",
+    "Tomás",
+    "Grace",
+    "Ruth",
+    "Sven",
+    "Amelia",
+    "Mateus",
+    "Yara",
+    "Liam",
+    "Ines",
+    "David",
+    "Sara",
+    "Raj",
+    "Julia",
+)
+_CONTACT_LAST = (
+    "Smith",
+    "Müller",
+    "García",
+    "Martin",
+    "Rossi",
+    "Nowak",
+    "Johnson",
+    "Dubois",
+    "Jensen",
+    "Kowalczyk",
+    "Brown",
+    "Fernández",
+    "Lefèvre",
+    "Novak",
+    "Schneider",
+    "Taylor",
+    "Wang",
+    "Singh",
+    "Okoye",
+    "Hansen",
+    "Ribeiro",
+    "Clarke",
+    "Nakamura",
+    "Eriksson",
+    "Bianchi",
+    "Hoffmann",
+    "Lopez",
+    "O'Brien",
+    "Papadopoulos",
+    "Wilson",
+    "Kaya",
+    "Jovanović",
+    "Davies",
+    "Moreno",
+    "Larsen",
+    "Thompson",
+    "Weber",
+    "Ali",
+    "Cohen",
+    "Fischer",
+)
+_DOMAIN_ENDINGS = {"GmbH": ".de", "Ltd": ".co.uk", "SA": ".fr", "BV": ".nl"}
+_ASCII = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "'": "", "&": "and"})
+
+
+def _ascii(text: str) -> str:
+    """'Łukasz Jovanović' -> 'Lukasz Jovanovic': what an e-mail address keeps of a name."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text.translate(_ASCII)).encode("ascii", "ignore").decode("ascii")
+
+
+def _domain(name: str) -> str:
+    """'Acme Analytics GmbH' -> 'acmeanalytics.de'."""
+    words = name.split()
+    stem = _ascii("".join(words[:2])).lower()
+    return stem + _DOMAIN_ENDINGS.get(words[2] if len(words) > 2 else "", ".com")
+
+
+def _email(first: str, last: str, style: int, domain: str) -> str:
+    f, la = _ascii(first).lower(), _ascii(last).lower().replace(" ", "")
+    local = (f"{f}.{la}", f"{f[0]}{la}", f"{f}", f"{f}_{la}")[style]
+    return f"{local}@{domain}"
+
+
+@dataclass
+class _Contact:
+    persona: int
+    created: int
+    engagement: float
+    leave: int  # the day the person leaves the company (or stops answering): no activity from then on
+    name: str
+    email: str
+    title: str | None
+    role: str | None
+    primary: bool
+    duplicate: int | None = None  # day a duplicate record (same e-mail, other case) was created, if any
+    duplicate_email: str = ""
+
+
+def _roster(rng: random.Random, account: _Account, health: list[_Health]) -> list[_Contact]:
+    """One account's contacts, from its own stream: nothing here depends on the length of the history."""
+    rand, uniform = rng.random, rng.uniform
+    first_life = account.lives[0]
+    begin = first_life.terms[0][0]
+    seats = first_life.terms[0][3]
+    n = min(8, max(1, round(0.6 + 0.9 * math.log2(max(seats, 1)) + rng.gauss(0.0, 0.9))))
+    decider = rand() < min(0.95, 0.66 + 0.07 * n)
+    champion = rand() < min(0.95, 0.72 + 0.08 * n)
+    personas: list[int] = []
+    if decider:
+        personas.append(_EDM if rand() < min(0.85, 0.15 + 0.12 * n) else _SPONSOR)
+    if champion:
+        personas.append(_CHAMPION)
+    if len(personas) > n:  # one contact: the founder or the manager who bought it
+        personas = [personas[0] if rand() < 0.5 else personas[1]]
+    allowed = [p for p in range(5) if (decider or p not in _DECIDERS) and (champion or p != _CHAMPION)]
+    while len(personas) < n:
+        personas.append(rng.choices(allowed, [_EXTRA_MIX[p] for p in allowed])[0])
+    initial = min(n, max(len([p for p in personas if p in _DECIDERS or p == _CHAMPION]), round(0.6 * n + 0.4)))
+    champions = [k for k, p in enumerate(personas) if p == _CHAMPION]
+    primary = champions[0] if champions and rand() < 0.75 else 0
+    # names: distinct people; one e-mail convention per company
+    domain = _domain(account.name)
+    style = rng.choices(range(4), (0.6, 0.2, 0.1, 0.1))[0]
+    people = rng.sample(range(len(_CONTACT_FIRST) * len(_CONTACT_LAST)), n)
+    struggling = 1 - min(1.0, health[0].base / _HEALTHY)
+    contacts: list[_Contact] = []
+    later = float(begin)
+    for k, persona in enumerate(personas):
+        first, last = _CONTACT_FIRST[people[k] % len(_CONTACT_FIRST)], _CONTACT_LAST[people[k] // len(_CONTACT_FIRST)]
+        if k < initial:
+            created = begin - round(uniform(5.0, _SALES_DAYS))
+        else:
+            later += rng.expovariate(1 / 200)
+            created = round(later)
+        dormant = rand() < (0.25 if persona == _USER else 0.06) + 0.25 * struggling
+        engagement = (0.08 if dormant else min(2.0, rng.lognormvariate(0.0, 0.5))) * (1.25 if k == primary else 1.0)
+        leave = created + round(rng.expovariate(1 / 2500))
+        pool = list(CONTACT_TITLES.values())[persona]
+        u = rand()
+        picked = pool[int(rand() * len(pool))]
+        title: str | None = picked
+        if u < _EMPTY_TITLE:
+            title = None
+        elif u < _EMPTY_TITLE + 0.03:
+            title = picked.upper()
+        elif u < _EMPTY_TITLE + 0.05:
+            title = picked.lower()
+        role: str | None = None
+        roles = _CONTACT_ROLES[persona]
+        if rand() < _ROLE_SHARE[persona]:
+            role = roles[int(rand() * len(roles))]
+            if role == "Champion" and not champion:
+                role = "Influencer"
+        name = f"{first} {last}"
+        email = _email(first, last, style, domain)
+        if sum(e.email == email for e in contacts):  # 'J. Smith' twice: the second gets a digit
+            email = email.replace("@", f"{k + 1}@")
+        contact = _Contact(persona, created, engagement, leave, name, email, title, role, k == primary)
+        if rand() < _DUPLICATE_CONTACT and n < 8:
+            contact.duplicate = created + round(uniform(15.0, 200.0))
+            local, at = email.split("@")
+            contact.duplicate_email = (
+                (".".join(w.capitalize() for w in local.split(".")) + "@" + at) if rand() < 0.6 else email.upper()
+            )
+            if contact.duplicate_email == email:
+                contact.duplicate_email = email.upper()
+        contacts.append(contact)
+    # a champion who left: the contract's decline before a "Champion left" churn starts when they go
+    for life, life_health in zip(account.lives, health, strict=True):
+        if life.churn_reason == "Champion left":
+            gone = round(life_health.end - life_health.decline_days - uniform(0.0, _SENTIMENT_LEAD))
+            for contact in contacts:
+                if contact.persona == _CHAMPION and contact.created < gone < contact.leave:
+                    contact.leave = gone
+    return contacts
+
+
+def _exists(day: int, lives: list[_Life]) -> bool:
+    """Whether the account had a CRM relationship on a day: the sales cycle before a contract, or the contract."""
+    return any(life.terms[0][0] - _SALES_DAYS <= day <= life.terms[-1][1] for life in lives)
+
+
+def _last_activity(rng: random.Random, contact: _Contact, lives: list[_Life], health: list[_Health], last: int) -> int:
+    """The contact's last logged activity on or before ``last`` (-1 when none): activities arrive at a rate set by
+    the persona, the person's engagement and how the account feels (sentiment; more during onboarding and the
+    sales cycle), drawn in time order from the contact's own stream, so a longer history only adds later ones."""
+    top = _ACTIVITY_RATE[contact.persona] * contact.engagement * 2.5
+    seen = -1
+    window_start = contact.created
+    for k, (life, life_health) in enumerate(zip(lives, health, strict=True)):
+        begin, end = life.terms[0][0], life.terms[-1][1]
+        a = max(window_start, begin - (_SALES_DAYS if k == 0 else _GRACE_DAYS))
+        b = min(end + _GRACE_DAYS, contact.leave - 1, last)  # inclusive
+        if a > last or a > contact.leave:
+            break
+        t = float(a)
+        while True:
+            t += rng.expovariate(top)
+            day = int(t)
+            if day > b:
+                break
+            if day < begin:
+                level = 2.0  # the sales cycle (or the win-back)
+            elif day > end:
+                level = 0.3
+            else:
+                level = max(0.05, life_health.sentiment(day)) ** 1.5 * (1 + 1.5 * life_health.onboarding(day))
+            if rng.random() * 2.5 < level:
+                seen = day
+        window_start = max(window_start, b + 1)
+    return seen
+
+
+def generate_contacts(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """The CRM contacts of the same company (CONTACT_COLUMNS), as of the end of the history.
+
+    Every account has 1-8 people (more for more seats at signup): with a probability growing with their number
+    a decision maker (an economic decision maker, or for small accounts often the founder or CEO) and a champion,
+    the rest administrators, users and more managers; titles come from CONTACT_TITLES, which the default
+    configs/personas.yaml classifies into each persona (some in French with accents, a few in capitals, about 3%
+    empty). ``role`` is mostly empty, sometimes a CRM buying role ("Decision Maker", "Economic Buyer",
+    "Champion", "Influencer", ...). One contact per account is primary, mostly the champion. The people met
+    during the sales cycle are created before the first invoice, others join over the years (a contact created
+    after the history, or while the account is gone, is not there yet). last_activity is the last activity
+    logged with the person on or before the history's last day (null when none): champions and administrators
+    are in touch every week or two, executives rarely; less when the account struggles (its sentiment, see
+    _Health) and before a churn; nothing after a contract's last billed day (but a short exit call), after the
+    person leaves (people move on, a champion leaves before a "Champion left" churn) or for dormant contacts.
+    So some accounts are single-threaded, some renewing accounts have no decision maker or no engaged champion,
+    and churned accounts' contacts are stale. Realistic CRM mess: about 1% of the people have a duplicate
+    record, the same e-mail in another case ("Maria.Lopez@" vs "maria.lopez@"), created later, without
+    activity or role, listed after the original.
+
+    Rows are sorted by customer and creation. The people of an account come from its stream
+    ``f"{seed}:{account}:contacts"`` and the activity of each from ``f"{seed}:{account}:contacts:{k}"`` in time
+    order, so a longer history keeps every contact (adding those created since) and only moves last_activity
+    later: one that was on day d <= the end of the shorter history stays d unless there was activity after it.
+    """
+    company = _company(customers, months, seed, start)
+    last = company.last_day
+    cust: list[int] = []
+    names: list[str] = []
+    emails: list[str] = []
+    titles: list[str | None] = []
+    roles: list[str | None] = []
+    activity: list[int | None] = []
+    primary: list[bool] = []
+    rng = random.Random()
+    for c, account in enumerate(company.accounts):
+        if not account.lives or account.lives[0].terms[0][0] > last:
+            continue
+        lives = account.lives
+        rng.seed(f"{seed}:{c + 1}:contacts")
+        contacts = _roster(rng, account, company.health[c])
+        rows: list[tuple[int, int, int]] = []  # (created, k, 0 original / 1 duplicate)
+        for k, contact in enumerate(contacts):
+            if contact.created <= last and _exists(contact.created, lives):
+                rows.append((contact.created, k, 0))
+                if contact.duplicate is not None and contact.duplicate <= last and _exists(contact.duplicate, lives):
+                    rows.append((contact.duplicate, k, 1))
+        seen: dict[int, int] = {}
+        for _, k, copy in sorted(rows):
+            contact = contacts[k]
+            if k not in seen:
+                rng.seed(f"{seed}:{c + 1}:contacts:{k}")
+                seen[k] = _last_activity(rng, contact, lives, company.health[c], last)
+            cust.append(c)
+            names.append(contact.name)
+            emails.append(contact.duplicate_email if copy else contact.email)
+            titles.append(contact.title)
+            roles.append(None if copy else contact.role)
+            activity.append(None if copy or seen[k] < 0 else seen[k])
+            primary.append(contact.primary and not copy)
+    frame = pl.DataFrame(
+        {
+            "cust": pl.Series(cust, dtype=pl.Int32),
+            "name": pl.Series(names, dtype=pl.String),
+            "email": pl.Series(emails, dtype=pl.String),
+            "title": pl.Series(titles, dtype=pl.String),
+            "role": pl.Series(roles, dtype=pl.String),
+            "last_activity": pl.Series(activity, dtype=pl.Int32).cast(pl.Date),
+            "is_primary": pl.Series(primary, dtype=pl.Boolean),
+        }
+    )
+    return frame.select(_customer_ids(pl.col("cust")).alias("customer_id"), *CONTACT_COLUMNS[1:])
+
+
+# outcome, KPI, baseline range, target: ("x", low, high) multiplies the baseline, ("+", low, high) adds points
+# (capped at 99 for a percentage); decimals kept. Lower is better when the target is below the baseline.
+SUCCESS_OUTCOMES: tuple[tuple[str, str, tuple[float, float], tuple[str, float, float], int], ...] = (
+    ("Reduce reporting time", "hours per week", (6.0, 30.0), ("x", 0.35, 0.65), 1),
+    ("Increase pipeline visibility", "% forecast accuracy", (55.0, 75.0), ("+", 10.0, 20.0), 0),
+    ("Cut support costs", "$ per month", (150.0, 400.0), ("x", 0.75, 0.90), -2),  # baseline per seat
+    ("Faster month-end close", "days to close", (6.0, 15.0), ("x", 0.50, 0.75), 0),
+    ("Improve CRM data quality", "% complete records", (55.0, 80.0), ("+", 10.0, 20.0), 0),
+    ("Increase team adoption", "% weekly active users", (25.0, 55.0), ("+", 20.0, 35.0), 0),
+    ("Reduce manual data entry", "hours per week", (8.0, 40.0), ("x", 0.40, 0.70), 1),
+    ("Grow self-serve reporting", "reports per month", (10.0, 60.0), ("x", 1.5, 2.5), 0),
+    ("Shorten ramp time of new hires", "days to productivity", (30.0, 90.0), ("x", 0.55, 0.80), 0),
+    ("Raise customer satisfaction", "% CSAT", (70.0, 85.0), ("+", 5.0, 10.0), 0),
+    ("Increase win rate", "% win rate", (15.0, 30.0), ("+", 3.0, 8.0), 1),
+    ("Reduce time to quote", "hours per quote", (4.0, 24.0), ("x", 0.40, 0.70), 1),
+)
+_MORE_OUTCOMES = ((0.35, 0.10), (0.60, 0.25), (0.85, 0.50))  # chance of a 2nd and a 3rd outcome, by core plan
+_CHURNED_OUTCOMES = 0.4  # share of churned accounts whose outcomes stay in the CS platform
+_NOT_TRACKED = 0.08  # outcomes agreed but never measured
+_NOT_ASKED = 0.15  # measured outcomes on which nobody asked the customer
+
+
+@dataclass(frozen=True)
+class _Goal:
+    """One outcome agreed for a contract life and its reviews: the k-th on day(k)."""
+
+    health: _Health
+    baseline: float
+    target: float
+    decimals: int
+    percent: bool
+    first_review: float
+    cadence: float
+    time_to_value: float  # days for adoption to turn into results
+    grit: float  # the outcome's own luck
+    phase: float
+
+    def day(self, k: int) -> int:
+        return self.health.start + round(self.first_review + k * self.cadence)
+
+    def actual(self, k: int) -> float:
+        """The KPI measured at the k-th review: from baseline towards (or past) the target as adoption pays off."""
+        day = self.day(k)
+        ramp = min(1.0, (day - self.health.start) / self.time_to_value)
+        progress = ramp * (0.55 + 0.8 * self.health.adoption(day) + self.grit) + 0.06 * math.sin(self.phase + 1.7 * k)
+        value = max(0.0, self.baseline + progress * (self.target - self.baseline))
+        return round(min(value, 100.0) if self.percent else value, max(self.decimals, 0))
+
+    def met(self, value: float) -> bool:
+        return value >= self.target if self.target >= self.baseline else value <= self.target
+
+
+def generate_outcomes(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+) -> pl.DataFrame:
+    """The customers' success outcomes (OUTCOME_COLUMNS) as a CS platform holds them at the end of the history.
+
+    Every account active at the end of the history has 1-3 outcomes agreed for its current contract (more for
+    bigger plans), picked from SUCCESS_OUTCOMES, with a baseline and a target (above it, or below it when lower
+    is better: hours, days, costs); about 40% of the churned accounts still have those of their last contract.
+    Outcomes are measured in reviews about every quarter from 3-5 months into the contract (up to its last billed
+    day, never after the history): ``actual`` and ``measured_at`` are the last measurement, both null when there
+    was none yet or the outcome is not tracked (about 8%). Progress from baseline to target follows the account's
+    adoption (see _Health) and time: healthy accounts mostly reach their targets, struggling ones mostly not, and
+    accounts declining before a churn slip back. ``recognised_by_customer`` (null when nobody asked, about 15%, or
+    nothing was measured) lags the achievement: mostly true when the target was already met at the review before,
+    rarely when it was only just met, seldom when it was not. Rows are sorted by customer. Noise comes from a
+    stream per account and contract, ``f"{seed}:{account}:outcomes:{life}"``, a fixed number of draws, so the
+    value measured on a day is the same for every history that contains it.
+    """
+    company = _company(customers, months, seed, start)
+    last = company.last_day
+    cust: list[int] = []
+    labels: list[int] = []
+    values: list[tuple[float, float, float | None]] = []
+    measured: list[int | None] = []
+    recognised: list[bool | None] = []
+    rng = random.Random()
+    rand, uniform = rng.random, rng.uniform
+    for c, account in enumerate(company.accounts):
+        current = [i for i, life in enumerate(account.lives) if life.terms[0][0] <= last]
+        if not current:
+            continue
+        i = current[-1]
+        life, health = account.lives[i], company.health[c][i]
+        begin, end = life.terms[0][0], life.terms[-1][1]
+        rng.seed(f"{seed}:{c + 1}:outcomes:{i}")
+        plan, seats = life.terms[0][2], life.terms[0][3]
+        more2, more3 = _MORE_OUTCOMES[plan]
+        kept, u2, u3 = rand(), rand(), rand()
+        count = 1 + (u2 < more2) + (u2 < more2 and u3 < more3)
+        if end < last:  # churned: the outcomes stay with some
+            if kept >= _CHURNED_OUTCOMES:
+                continue
+            count = min(count, 2)
+        picks = rng.sample(range(len(SUCCESS_OUTCOMES)), 3)
+        for j, pick in enumerate(picks):
+            _, _, (low, high), (how, lo, hi), decimals = SUCCESS_OUTCOMES[pick]
+            draws = [rand() for _ in range(5)]
+            time_to_value = uniform(150.0, 300.0)
+            grit = rng.gauss(0.0, 0.28)
+            phase = uniform(0.0, 2 * math.pi)
+            first_review = uniform(80.0, 150.0)
+            cadence = uniform(85.0, 100.0)
+            if j >= count:
+                continue
+            baseline = low + (high - low) * draws[0]
+            if decimals < 0:  # a cost: per seat
+                baseline *= seats
+            baseline = round(baseline, decimals)
+            change = lo + (hi - lo) * draws[1]
+            percent = SUCCESS_OUTCOMES[pick][1].startswith("%")
+            target = round(
+                baseline * change if how == "x" else min(99.0 if percent else math.inf, baseline + change), decimals
+            )
+            goal = _Goal(health, baseline, target, decimals, percent, first_review, cadence, time_to_value, grit, phase)
+            bound = min(last, end)
+            reviews = math.floor((bound - begin - first_review) / cadence) + 1 if bound >= begin else 0
+            while reviews > 0 and goal.day(reviews - 1) > bound:  # rounding
+                reviews -= 1
+            cust.append(c)
+            labels.append(pick)
+            if reviews <= 0 or draws[2] < _NOT_TRACKED:
+                values.append((float(baseline), float(target), None))
+                measured.append(None)
+                recognised.append(None)
+                continue
+            k = reviews - 1
+            actual = goal.actual(k)
+            values.append((float(baseline), float(target), float(actual)))
+            measured.append(goal.day(k))
+            if draws[3] < _NOT_ASKED:
+                recognised.append(None)
+                continue
+            if not goal.met(actual):
+                chance = 0.07  # the customer feels it anyway, now and then
+            elif k > 0 and goal.met(goal.actual(k - 1)):
+                chance = 0.85  # met for a while
+            else:
+                chance = 0.3  # only just met: recognition lags
+            recognised.append(draws[4] < chance * (0.5 + 0.5 * health.sentiment(goal.day(k))))
+    frame = pl.DataFrame(
+        {
+            "cust": pl.Series(cust, dtype=pl.Int32),
+            "outcome": pl.Series([SUCCESS_OUTCOMES[p][0] for p in labels], dtype=pl.String),
+            "kpi": pl.Series([SUCCESS_OUTCOMES[p][1] for p in labels], dtype=pl.String),
+            "baseline": pl.Series([v[0] for v in values], dtype=pl.Float64),
+            "target": pl.Series([v[1] for v in values], dtype=pl.Float64),
+            "actual": pl.Series([v[2] for v in values], dtype=pl.Float64),
+            "measured_at": pl.Series(measured, dtype=pl.Int32).cast(pl.Date),
+            "recognised_by_customer": pl.Series(recognised, dtype=pl.Boolean),
+        }
+    )
+    return frame.select(_customer_ids(pl.col("cust")).alias("customer_id"), *OUTCOME_COLUMNS[1:])
 
 
 TICKET_PROBLEMS = (
