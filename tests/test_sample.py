@@ -734,8 +734,9 @@ def test_ticket_problems_only_on_request(tickets: pl.DataFrame) -> None:
 def test_cli_writes_every_table(invoke: Any, tmp_path: Any) -> None:
     result = invoke("sample", "-o", tmp_path, "--customers", 40, "--months", 14, "--seed", 5)
     assert result.exit_code == 0, result.stderr
-    for name in ("billing", "customers", "usage", "tickets", "surveys", "team", "costs", "milestones"):
+    for name in ("billing", "customers", "usage", "tickets", "surveys", "team", "costs", "milestones", "contacts"):
         assert f"{name}.csv" in result.stderr
+    assert "outcomes.csv" in result.stderr
     assert "asis.yaml" in result.stderr
     kwargs: dict[str, Any] = {"customers": 40, "months": 14, "seed": 5}
     back = pl.read_csv(tmp_path / "usage.csv", schema=USAGE_SCHEMA)
@@ -753,6 +754,10 @@ def test_cli_writes_every_table(invoke: Any, tmp_path: Any) -> None:
     assert back.equals(sample.generate_costs(**kwargs))
     back = pl.read_csv(tmp_path / "milestones.csv", schema=MILESTONE_SCHEMA)
     assert back.equals(sample.generate_milestones(**kwargs))
+    back = pl.read_csv(tmp_path / "contacts.csv", schema=CONTACT_SCHEMA)
+    assert back.equals(sample.generate_contacts(**kwargs))
+    back = pl.read_csv(tmp_path / "outcomes.csv", schema=OUTCOME_SCHEMA)
+    assert back.equals(sample.generate_outcomes(**kwargs))
     assert (tmp_path / "asis.yaml").read_text(encoding="utf-8") == sample.inventory_yaml(**kwargs)
 
 
@@ -794,20 +799,27 @@ def milestones() -> pl.DataFrame:
 def test_existing_exports_unchanged(
     billing: pl.DataFrame, usage: pl.DataFrame, tickets: pl.DataFrame, surveys: pl.DataFrame
 ) -> None:
-    """The default company's five original exports, byte for byte as they were before team, costs, milestones
-    and the inventory were added (their generators must not touch the other streams)."""
+    """The default company's earlier exports, byte for byte as they were before team, costs, milestones and the
+    inventory were added, and those as they were before contacts and outcomes (later generators must not touch
+    the other streams)."""
     frames = {"billing": billing, "customers": generate_customers(), "usage": usage, "tickets": tickets}
-    frames["surveys"] = surveys
+    frames |= {"surveys": surveys, "team": sample.generate_team(), "costs": sample.generate_costs()}
+    frames["milestones"] = sample.generate_milestones()
     digests = {
         name: hashlib.sha256(frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S").encode()).hexdigest()[:16]
         for name, frame in frames.items()
     }
+    digests["asis"] = hashlib.sha256(sample.inventory_yaml().encode()).hexdigest()[:16]
     assert digests == {
         "billing": "e99de1b8fcc4ca3a",
         "customers": "12ac44d57038f7d4",
         "usage": "a007eb0d59d94ce5",
         "tickets": "d84d4314e120f76b",
         "surveys": "0660c7ba0cd134e1",
+        "team": "e6a5b9324825ed9c",
+        "costs": "cc9ea80b75a781b7",
+        "milestones": "eddbd964d973a5a1",
+        "asis": "0bbbf4f030336eab",
     }
 
 
@@ -1090,3 +1102,236 @@ def test_inventory_validates() -> None:
     assert vp in text
     small = Inventory.model_validate(yaml.safe_load(sample.inventory_yaml(customers=40, months=14, seed=5)))
     assert len(small.processes) == len(inventory.processes)
+
+
+# --- contacts and outcomes ------------------------------------------------------------------------------------
+
+CONTACT_SCHEMA = pl.Schema(
+    {
+        "customer_id": pl.String,
+        "name": pl.String,
+        "email": pl.String,
+        "title": pl.String,
+        "role": pl.String,
+        "last_activity": pl.Date,
+        "is_primary": pl.Boolean,
+    }
+)
+OUTCOME_SCHEMA = pl.Schema(
+    {
+        "customer_id": pl.String,
+        "outcome": pl.String,
+        "kpi": pl.String,
+        "baseline": pl.Float64,
+        "target": pl.Float64,
+        "actual": pl.Float64,
+        "measured_at": pl.Date,
+        "recognised_by_customer": pl.Boolean,
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def crm() -> pl.DataFrame:
+    return generate_customers()
+
+
+@pytest.fixture(scope="module")
+def contacts() -> pl.DataFrame:
+    return sample.generate_contacts()
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> pl.DataFrame:
+    return sample.generate_outcomes()
+
+
+@pytest.fixture(scope="module")
+def persona_rules() -> Any:
+    from csctl.config.rules import load_personas
+
+    return load_personas(None)
+
+
+@pytest.fixture(scope="module")
+def renewal_team(contacts: pl.DataFrame, outcomes: pl.DataFrame, crm: pl.DataFrame, persona_rules: Any) -> Any:
+    """csctl personas on the sample: as of the last day of the history, renewals within 90 days."""
+    from csctl.core.personas import PersonaInputs, compute_personas
+
+    return compute_personas(PersonaInputs(contacts, crm, outcomes, END, 90), persona_rules)
+
+
+@pytest.fixture(scope="module")
+def recent_use(usage: pl.DataFrame) -> pl.DataFrame:
+    """Per account billed in the last 26 weeks: the share of its seats in use then, and its tier."""
+    recent = shares(usage.filter(pl.col("date") > END - dt.timedelta(days=182)))
+    return recent.with_columns(
+        tier=pl.when(pl.col("share") >= 0.6)
+        .then(pl.lit("healthy"))
+        .when(pl.col("share") < 0.35)
+        .then(pl.lit("struggling"))
+        .otherwise(pl.lit("middling"))
+    )
+
+
+def test_contacts_layout(contacts: pl.DataFrame, crm: pl.DataFrame) -> None:
+    assert contacts.schema == CONTACT_SCHEMA and contacts.columns == list(sample.CONTACT_COLUMNS)
+    # every account has people, every contact an account
+    assert set(contacts["customer_id"]) == set(crm["customer_id"])
+    people = contacts.with_columns(key=pl.col("email").str.to_lowercase()).unique(["customer_id", "key"])
+    per_account = people.group_by("customer_id").len().join(crm.select("customer_id", "segment"), on="customer_id")
+    assert per_account["len"].min() == 1 and int(per_account["len"].max()) <= 8  # type: ignore[arg-type]
+    assert mean(per_account["len"] == 1) < 0.2
+    by_segment = dict(per_account.group_by("segment").agg(pl.col("len").mean()).iter_rows())
+    assert by_segment["Enterprise"] > by_segment["Mid-Market"] > by_segment["SMB"]  # more for bigger accounts
+    # one primary contact per account; activity never after the history, some never logged
+    assert (contacts.group_by("customer_id").agg(pl.col("is_primary").sum())["is_primary"] == 1).all()
+    assert contacts["last_activity"].max() <= END  # type: ignore[operator]
+    assert 0.01 < mean(contacts["last_activity"].is_null()) < 0.15
+    # titles: about 3% empty, some accented, some shouting; roles mostly empty, CRM buying roles otherwise
+    assert 0.015 < mean(contacts["title"].is_null()) < 0.05
+    titles = contacts["title"].drop_nulls()
+    assert titles.str.contains("[éèç]").any() and (titles == titles.str.to_uppercase()).any()
+    assert mean(contacts["role"].is_null()) > 0.7
+    assert {"Champion", "Decision Maker", "Influencer", "Economic Buyer"} <= set(contacts["role"].drop_nulls())
+    # e-mails at the company's domain, plain ASCII, though names have accents
+    assert contacts["email"].str.contains(r"(?i)^[a-z0-9._]+@[a-z0-9.]+\.[a-z]+$").all()
+    assert contacts["name"].str.contains("[^\x00-\x7f]").any()
+    # CRM mess: ~1% duplicate records, the same e-mail in another case, after the original, without activity
+    keyed = contacts.with_row_index().with_columns(key=pl.col("email").str.to_lowercase())
+    first_seen = pl.col("index").min().over("customer_id", "key")
+    copies = keyed.filter(pl.col("index") > first_seen)
+    assert 0.004 < copies.height / contacts.height < 0.03
+    pairs = copies.join(keyed.filter(pl.col("index") == first_seen), on=["customer_id", "key"], suffix="_original")
+    assert pairs.height == copies.height and (pairs["email"] != pairs["email_original"]).all()
+    assert (pairs["name"] == pairs["name_original"]).all()
+    assert copies["last_activity"].is_null().all() and not copies["is_primary"].any() and copies["role"].is_null().all()
+
+
+def test_contact_titles_cover_every_persona(contacts: pl.DataFrame, persona_rules: Any) -> None:
+    from csctl.core.personas import classify
+
+    names = [p.name for p in persona_rules.rules.personas]
+    assert list(sample.CONTACT_TITLES) == names
+    pool = pl.DataFrame(
+        [(persona, title) for persona, titles in sample.CONTACT_TITLES.items() for title in titles],
+        schema={"expected": pl.String, "title": pl.String},
+        orient="row",
+    )
+    classified = classify(pool, persona_rules)
+    wrong = classified.filter(pl.col("persona") != pl.col("expected"))
+    assert wrong.height == 0, wrong
+    found = classify(contacts, persona_rules)
+    counts = dict(found.group_by("persona").len().iter_rows())
+    assert set(counts) == set(names) and min(counts.values()) >= 0.05 * contacts.height
+    accented = found.filter(pl.col("title").str.contains("[éèç]"))
+    assert accented["matched"].any() and accented["persona"].n_unique() >= 3
+
+
+def test_contacts_renewal_team(renewal_team: Any, crm: pl.DataFrame) -> None:
+    metrics = renewal_team.metrics
+    assert 0.25 <= metrics["single_threaded_share"] <= 0.65
+    assert 0.7 <= metrics["decision_maker_coverage"] <= 0.95
+    risk = renewal_team.tables["renewal_risk"].frame
+    assert risk.filter(pl.col("reason").str.contains("no decision maker")).height >= 5
+    assert risk.filter(pl.col("reason").str.contains("no engaged champion")).height >= 5
+    renewing = crm.filter(pl.col("renewal_date").is_between(END, END + dt.timedelta(days=90)))
+    assert 0.2 <= risk.height / renewing.height <= 0.6  # some, not all
+    assert risk["customer_id"].is_in(renewing["customer_id"].implode()).all()
+    accounts = renewal_team.tables["accounts"].frame.join(crm.select("customer_id", "churn_reason"), on="customer_id")
+    active = accounts.filter(pl.col("churn_reason").is_null())
+    assert 0.15 <= mean(active["single_threaded"]) <= 0.6  # some accounts hang on one person
+    assert any("duplicate contacts" in w for w in renewal_team.warnings)
+
+
+def test_contacts_follow_the_accounts(contacts: pl.DataFrame, crm: pl.DataFrame, recent_use: pl.DataFrame) -> None:
+    seen = contacts.with_columns(
+        engaged=(pl.col("last_activity") > END - dt.timedelta(days=90)).fill_null(False),
+        stale_days=(pl.lit(END) - pl.col("last_activity")).dt.total_days(),
+    )
+    churned = seen.join(crm.filter(pl.col("churn_reason").is_not_null()), on="customer_id", how="semi")
+    assert mean(churned["engaged"]) < 0.15 and float(churned["stale_days"].median()) > 180  # type: ignore[arg-type]
+    active = seen.join(crm.filter(pl.col("churn_reason").is_null()), on="customer_id", how="semi")
+    tiers = active.join(recent_use, on="customer_id")
+    healthy, struggling = tiers.filter(pl.col("tier") == "healthy"), tiers.filter(pl.col("tier") == "struggling")
+    assert mean(healthy["engaged"]) > mean(struggling["engaged"]) + 0.1  # struggling accounts: staler activity
+    assert float(struggling["stale_days"].median()) > 1.5 * float(healthy["stale_days"].median())  # type: ignore[arg-type]
+
+
+def test_contacts_deterministic_seeded_and_stable() -> None:
+    kwargs: dict[str, Any] = {"customers": 80, "months": 20}
+    first = sample.generate_contacts(**kwargs)
+    assert first.equals(sample.generate_contacts(**kwargs))
+    assert not first.equals(sample.generate_contacts(**kwargs, seed=8))
+    short_end = dt.date(2024, 12, 31)  # 14 months from 2023-11
+    short = sample.generate_contacts(customers=80, months=14).with_row_index("i")
+    identity = ["customer_id", "name", "email", "title", "role", "is_primary"]
+    matched = short.join(first.with_row_index("j"), on=identity, how="left", nulls_equal=True)
+    # a longer history keeps every contact, in the same order, adding some created since
+    assert matched.height == short.height and matched["j"].null_count() == 0
+    assert matched.sort("i")["j"].diff().drop_nulls().min() > 0  # type: ignore[operator]
+    assert first.height > short.height
+    # and only moves last_activity later: unchanged when the longer history's is within the shorter one
+    assert short["last_activity"].max() <= short_end  # type: ignore[operator]
+    later = matched.filter(pl.col("last_activity").is_not_null())
+    assert (later["last_activity_right"] >= later["last_activity"]).all()
+    within = matched.filter(pl.col("last_activity_right") <= short_end)
+    assert (within["last_activity"] == within["last_activity_right"]).all() and within.height >= 10
+
+
+def test_outcomes_layout(outcomes: pl.DataFrame, crm: pl.DataFrame) -> None:
+    assert outcomes.schema == OUTCOME_SCHEMA and outcomes.columns == list(sample.OUTCOME_COLUMNS)
+    assert outcomes["customer_id"].is_in(crm["customer_id"].implode()).all()
+    per = outcomes.group_by("customer_id").len().join(crm, on="customer_id", how="right")
+    active, churned = per.filter(pl.col("churn_reason").is_null()), per.filter(pl.col("churn_reason").is_not_null())
+    assert active["len"].null_count() == 0 and active["len"].min() == 1 and active["len"].max() == 3
+    assert 0.2 <= mean(churned["len"].is_not_null()) <= 0.6  # some churned ones
+    assert int(churned["len"].max()) <= 2  # type: ignore[arg-type]
+    assert set(outcomes["outcome"]) == {o[0] for o in sample.SUCCESS_OUTCOMES}
+    assert outcomes.group_by("outcome").agg(pl.col("kpi").n_unique())["kpi"].max() == 1
+    # both directions; measured never after the history, measured_at and actual null together (not yet measured)
+    assert (outcomes["target"] < outcomes["baseline"]).any() and (outcomes["target"] > outcomes["baseline"]).any()
+    assert (outcomes["target"] != outcomes["baseline"]).all()
+    assert outcomes["measured_at"].max() <= END  # type: ignore[operator]
+    assert (outcomes["measured_at"].is_null() == outcomes["actual"].is_null()).all()
+    assert 0.05 < mean(outcomes["actual"].is_null()) < 0.35
+    percent = outcomes.filter(pl.col("kpi").str.starts_with("%"))
+    assert percent.select(pl.max_horizontal("baseline", "target", "actual").max()).item() <= 100
+    assert outcomes.select(pl.min_horizontal("baseline", "target", "actual").min()).item() >= 0
+    # no recognition without a measurement; sometimes nobody asked
+    assert outcomes.filter(pl.col("actual").is_null())["recognised_by_customer"].null_count() == (
+        outcomes["actual"].null_count()
+    )
+    assert outcomes.filter(pl.col("actual").is_not_null())["recognised_by_customer"].null_count() > 0
+
+
+def test_outcomes_follow_adoption(renewal_team: Any, recent_use: pl.DataFrame) -> None:
+    results = renewal_team.tables["outcomes"].frame
+    metrics = renewal_team.metrics
+    assert 0.3 <= metrics["outcomes_achieved_share"] <= 0.7
+    assert 0.2 <= metrics["outcomes_recognised_share"] <= 0.6
+    tiers = results.join(recent_use, on="customer_id")
+    achieved = dict(tiers.group_by("tier").agg(pl.col("achieved").mean()).iter_rows())
+    assert achieved["healthy"] > 0.5 and achieved["struggling"] < 0.25  # healthy mostly achieve, struggling not
+    assert achieved["healthy"] > achieved["middling"] > achieved["struggling"]
+    # recognition lags achievement: some achieved but not (yet) recognised, rarely recognised when missed
+    asked = results.filter(pl.col("recognised_by_customer").is_not_null())
+    met, missed = asked.filter(pl.col("achieved")), asked.filter(~pl.col("achieved"))
+    assert 0.15 <= mean(~met["recognised_by_customer"]) <= 0.6
+    assert mean(missed["recognised_by_customer"]) < 0.15 < mean(met["recognised_by_customer"]) - 0.3
+
+
+def test_outcomes_deterministic_seeded_and_stable() -> None:
+    first = sample.generate_outcomes(customers=80, months=20)
+    assert first.equals(sample.generate_outcomes(customers=80, months=20))
+    assert not first.equals(sample.generate_outcomes(customers=80, months=20, seed=8))
+    # a measurement on a given day is the same in a longer history; later ones only come after it
+    short = sample.generate_outcomes(customers=80, months=19)
+    assert short["measured_at"].max() <= dt.date(2025, 5, 31)  # type: ignore[operator]
+    pairs = short.join(first, on=["customer_id", "outcome", "baseline", "target"])
+    assert pairs.height >= 0.6 * short.height
+    assert (pairs["measured_at_right"] >= pairs["measured_at"]).all()
+    same = pairs.filter(pl.col("measured_at") == pl.col("measured_at_right"))
+    assert same.height > 0
+    assert same["actual"].equals(same["actual_right"], check_names=False)
+    assert (same["recognised_by_customer"].eq_missing(same["recognised_by_customer_right"])).all()

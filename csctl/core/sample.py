@@ -96,7 +96,7 @@ Contacts and outcomes
   configs/personas.yaml classifies into every persona (CONTACT_TITLES; some in French, about 3% empty), a few
   CRM buying roles, one primary contact; last_activity follows the persona, the person and the account's
   sentiment, so some accounts are single-threaded, some renewals lack a decision maker or an engaged champion,
-  struggling accounts are staler and churned ones stale. About 1% of the people have a duplicate record (the
+  struggling accounts are staler and churned ones stale. About 1.5% of the people have a duplicate record (the
   same e-mail in another case).
 - ``generate_outcomes``: 1-3 success outcomes per active account (and some of churned ones) from
   SUCCESS_OUTCOMES, with baseline, target (below it when lower is better) and the last quarterly measurement;
@@ -1997,6 +1997,7 @@ OUTCOME_COLUMNS = (
 )
 # Job titles by the persona the default configs/personas.yaml gives them (first match in its order: 'Director
 # of Operations' is an economic decision maker, not an administrator; 'IT Manager' a champion). Some in French.
+# Titles the rules could read either way ("Chief Financial Officer", "Product Owner") are left out.
 CONTACT_TITLES: dict[str, tuple[str, ...]] = {
     "economic decision maker": (
         "VP Operations",
@@ -2009,14 +2010,14 @@ CONTACT_TITLES: dict[str, tuple[str, ...]] = {
         "Head of Procurement",
         "Head of Sales Operations",
         "Head of Customer Success",
-        "Chief Financial Officer",
-        "Financial Controller",
+        "Finance Manager",
         "Procurement Manager",
         "Directrice Financière",
         "Directeur des Achats",
     ),
     "executive sponsor": (
         "CEO",
+        "CFO",
         "Chief Executive Officer",
         "Chief Operating Officer",
         "COO",
@@ -2271,7 +2272,7 @@ def _roster(rng: random.Random, account: _Account, health: list[_Health]) -> lis
                 role = "Influencer"
         name = f"{first} {last}"
         email = _email(first, last, style, domain)
-        if sum(e.email == email for e in contacts):  # 'J. Smith' twice: the second gets a digit
+        if any(e.email == email for e in contacts):  # 'J. Smith' twice: the second gets a digit
             email = email.replace("@", f"{k + 1}@")
         contact = _Contact(persona, created, engagement, leave, name, email, title, role, k == primary)
         if rand() < _DUPLICATE_CONTACT and n < 8:
@@ -2343,16 +2344,21 @@ def generate_contacts(
     configs/personas.yaml classifies into each persona (some in French with accents, a few in capitals, about 3%
     empty). ``role`` is mostly empty, sometimes a CRM buying role ("Decision Maker", "Economic Buyer",
     "Champion", "Influencer", ...). One contact per account is primary, mostly the champion. The people met
-    during the sales cycle are created before the first invoice, others join over the years (a contact created
-    after the history, or while the account is gone, is not there yet). last_activity is the last activity
+    during the sales cycle are created before the first invoice, others join over the years (one created after
+    the history, or while the account is gone, is not there). last_activity is the last activity
     logged with the person on or before the history's last day (null when none): champions and administrators
     are in touch every week or two, executives rarely; less when the account struggles (its sentiment, see
     _Health) and before a churn; nothing after a contract's last billed day (but a short exit call), after the
     person leaves (people move on, a champion leaves before a "Champion left" churn) or for dormant contacts.
     So some accounts are single-threaded, some renewing accounts have no decision maker or no engaged champion,
-    and churned accounts' contacts are stale. Realistic CRM mess: about 1% of the people have a duplicate
+    and churned accounts' contacts are stale. Realistic CRM mess: about 1.5% of the people have a duplicate
     record, the same e-mail in another case ("Maria.Lopez@" vs "maria.lopez@"), created later, without
     activity or role, listed after the original.
+
+    The default company has 1,008 rows (15 of them duplicates, 3% without a title). Read by csctl personas with
+    the default rules as of its last day: 36% of the active accounts single-threaded (45% of all, the churned
+    ones counted), 85% with a decision maker, 84 of the 191 renewals within 90 days at risk (56 without an
+    engaged champion, 20 without a decision maker, 8 both).
 
     Rows are sorted by customer and creation. The people of an account come from its stream
     ``f"{seed}:{account}:contacts"`` and the activity of each from ``f"{seed}:{account}:contacts:{k}"`` in time
@@ -2480,6 +2486,10 @@ def generate_outcomes(
     rarely when it was only just met, seldom when it was not. Rows are sorted by customer. Noise comes from a
     stream per account and contract, ``f"{seed}:{account}:outcomes:{life}"``, a fixed number of draws, so the
     value measured on a day is the same for every history that contains it.
+
+    The default company has 475 outcomes, 19% not measured yet; 49% of the measured ones achieved (61% on
+    accounts using 60% or more of their seats over the last 26 weeks, 15% under 35%), 35% of those asked
+    recognised by the customer (65% of the achieved ones).
     """
     company = _company(customers, months, seed, start)
     last = company.last_day
