@@ -204,7 +204,7 @@ def compute_personas(inputs: PersonaInputs, rules: Personas) -> Result:
         metrics["renewals_without_decision_maker"] = risk.filter(
             pl.col("reason").str.contains("no decision maker")
         ).height
-        metrics["arr_at_risk"] = float(risk["arr"].sum()) if "arr" in risk.columns else None
+        metrics["arr_at_risk"] = round(float(risk["arr"].sum()), 2) if "arr" in risk.columns else None
     if inputs.outcomes is not None:
         frame = inputs.outcomes
         if inputs.customers is not None and "mrr" in inputs.customers.columns:
