@@ -60,7 +60,6 @@ def health(
     cfg = common.config()
     opts = common.read_options(cfg)
     month = common.month(cfg)
-    import polars as pl
 
     from csctl.io.load import load_table
 
@@ -79,17 +78,14 @@ def health(
             sources[name] = table.frame.drop("__row", strict=False)
         if billing is not None and "arr" not in frame.columns:
             from csctl.core.numbers import NumbersSettings, measure
-            from csctl.core.segments import mrr_at
+            from csctl.core.segments import with_revenue
             from csctl.io.load import load_revenue
 
             kind, revenue = load_revenue(billing, None, opts)
             warn_notes(revenue.notes)
             settings = NumbersSettings(as_of=month, today=dt.date.today(), currency=opts.base_currency)
             measured = measure(kind, revenue.frame.lazy(), None, settings)
-            frame = frame.join(mrr_at(measured, measured.as_of), on="customer_id", how="left").with_columns(
-                pl.col("mrr").fill_null(0.0)
-            )
-            frame = frame.with_columns(arr=(pl.col("mrr") * 12).round(2))
+            frame = with_revenue(frame, measured)
         check_health(
             scorecards,
             frame.schema,

@@ -42,11 +42,10 @@ def valuation(
     common.one_stdin(*specs)
     cfg = common.config()
     opts = common.read_options(cfg)
-    import polars as pl
 
-    from csctl.core.months import month_index
     from csctl.core.numbers import NumbersSettings, measure
-    from csctl.core.valuation import CATEGORIES, ValuationSettings, compute_valuation
+    from csctl.core.valuation import ValuationSettings, compute_valuation
+    from csctl.core.valuation import ledger as cost_ledger
     from csctl.errors import InputError
     from csctl.io.load import load_revenue, load_table
 
@@ -55,17 +54,7 @@ def valuation(
         warn_notes(revenue.notes)
         ledger = load_table(costs, "costs", opts)
         warn_notes(ledger.notes)
-        category = pl.col("category").str.strip_chars().str.to_lowercase()
-        unknown = ledger.frame.filter(~category.is_in(CATEGORIES))
-        if unknown.height:
-            row = unknown.row(0, named=True)
-            raise InputError(
-                f"{ledger.label}: row {row['__row']}, column 'category': {row['category']!r} is not one of "
-                f"{', '.join(CATEGORIES)} ({unknown.height:,} such rows)"
-            )
-        cost_frame = ledger.frame.select(
-            month=month_index(pl.col("period")), category=category, amount=pl.col("amount")
-        )
+        cost_frame = cost_ledger(ledger.frame, ledger.label)
         roster = None
         if team is not None:
             roster_table = load_table(team, "team", opts)

@@ -39,6 +39,16 @@ def mrr_at(measured: Measured, month: int) -> pl.DataFrame:
     )
 
 
+def with_revenue(customers: pl.DataFrame, measured: Measured) -> pl.DataFrame:
+    """The customers with their ``mrr`` and ``arr`` in the as-of month (0 without billing in it)."""
+    now = mrr_at(measured, measured.as_of)
+    return (
+        customers.join(now, on="customer_id", how="left")
+        .with_columns(pl.col("mrr").fill_null(0.0))
+        .with_columns(arr=(pl.col("mrr") * 12).round(2))
+    )
+
+
 def segment_customers(
     customers: pl.DataFrame, rules: Segments, measured: Measured | None, currency: str = "USD"
 ) -> Result:
@@ -49,8 +59,7 @@ def segment_customers(
     meta: dict[str, object] = {"rules": rules.path, "currency": currency}
     if measured is not None:
         now = mrr_at(measured, measured.as_of)
-        frame = frame.join(now, on="customer_id", how="left").with_columns(pl.col("mrr").fill_null(0.0))
-        frame = frame.with_columns(arr=(pl.col("mrr") * 12).round(2))
+        frame = with_revenue(frame, measured)
         meta["as_of"] = label_of(measured.as_of)
         orphans = now.join(customers.select("customer_id"), on="customer_id", how="anti")
         if orphans.height:

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from csctl.core.asis import is_csm
-from csctl.core.months import label_of
+from csctl.core.months import label_of, month_index
 from csctl.core.numbers import Measured
+from csctl.errors import InputError
 from csctl.result import Result, Table
 from csctl.units import money
 
@@ -187,6 +188,20 @@ def break_even(cost: float | None, settings: ValuationSettings) -> pl.DataFrame 
             "break_even_hours_per_account_year": [round(c / hourly, 2) for c in settings.tool_costs],
         }
     )
+
+
+def ledger(costs: pl.DataFrame, label: str) -> pl.DataFrame:
+    """The cost ledger as (month index, category, amount); an unknown category is an input error naming the row."""
+    category = pl.col("category").str.strip_chars().str.to_lowercase()
+    unknown = costs.filter(~category.is_in(CATEGORIES))
+    if unknown.height:
+        row = unknown.row(0, named=True)
+        where = f"row {row['__row']}, " if "__row" in row else ""
+        raise InputError(
+            f"{label}: {where}column 'category': {row['category']!r} is not one of {', '.join(CATEGORIES)} "
+            f"({unknown.height:,} such rows)"
+        )
+    return costs.select(month=month_index(pl.col("period")), category=category, amount=pl.col("amount"))
 
 
 def compute_valuation(
