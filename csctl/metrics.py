@@ -280,6 +280,27 @@ for _name, _label, _unit, _better, _def in (
     _register(_name, _label, _unit, _better, _def, command="personas", section="personas")  # type: ignore[arg-type]
 
 
+# --- opportunity -----------------------------------------------------------------------------------------------
+_register(
+    "top_opportunity_net_value",
+    "Top opportunity, net value",
+    "money",
+    "up",
+    "Net value (gain − cost) of the highest-ranked lever and segment.",
+    command="opportunity",
+    section="value",
+)
+_register(
+    "top_opportunity_gain",
+    "Top opportunity, gain",
+    "money",
+    "up",
+    "Gross-margin gain over the horizon of the highest-ranked lever and segment.",
+    command="opportunity",
+    section="value",
+)
+
+
 # --- segment ---------------------------------------------------------------------------------------------------
 for _name, _label, _def in (
     ("csms_needed", "CSMs needed", "Σ over segments of ceil(active customers / target accounts per CSM)."),

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "personas": ("csctl.cli.personas", "Steps 5-6: personas, renewal team coverage, renewal risk, outcomes."),
     "segment": ("csctl.cli.segment", "Step 4: CS segments by YAML rules, touch model, CSMs needed vs assigned."),
+    "opportunity": ("csctl.cli.opportunity", "Step 8: LTV per segment; retention/expansion/upsell levers ranked."),
     "health": ("csctl.cli.health", "Health scores and bands from YAML scorecards; portfolio shares; trend."),
     "sample": ("csctl.cli.sample", "Write a realistic synthetic company's exports (seeded, any size)."),
 }

@@ -46,6 +46,19 @@ class OnboardingConfig(Strict):
     stall_days: int = Field(90, gt=0, description="started this long ago and not live: stalled")
 
 
+class Multipliers(Strict):
+    retention: float = Field(1.0, gt=0)
+    expansion: float = Field(2.0, gt=0)
+    upsell: float = Field(4.0, gt=0)
+
+
+class OpportunityConfig(Strict):
+    step: float = Field(0.0025, gt=0, lt=1, description="a lever's improvement, in points of its monthly rate")
+    horizon_months: int = Field(36, gt=0, le=600, description="months over which a lever's gain is valued")
+    multipliers: Multipliers = Field(default_factory=Multipliers)
+    sensitivity: list[float] = Field(default_factory=lambda: [0.001, 0.0025, 0.005, 0.01])
+
+
 class Config(Strict):
     """csctl.yaml: the company, its currency, the as-of month, and how to read and measure its exports."""
 
@@ -59,8 +72,9 @@ class Config(Strict):
     targets: Targets = Field(default_factory=Targets)
     valuation: ValuationConfig = Field(default_factory=ValuationConfig)
     onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
+    opportunity: OpportunityConfig = Field(default_factory=OpportunityConfig)
 
-    @field_validator("clv", "read", "fx", "targets", "valuation", "onboarding", mode="before")
+    @field_validator("clv", "read", "fx", "targets", "valuation", "onboarding", "opportunity", mode="before")
     @classmethod
     def _empty_section(cls, value: object) -> object:
         return {} if value is None else value  # a section whose keys are all commented out
