@@ -68,7 +68,10 @@ def opportunity(
             book = load_table(costs, "costs", opts)
             warn_notes(book.notes)
             trailing = ratio_rows(measured, ledger(book.frame, book.label), opts.base_currency).row(-1, named=True)
-            crc, source = trailing["crc"], f"measured over {trailing['window']}"
+            if trailing["crc"] is not None:
+                crc, source = trailing["crc"], f"measured over {trailing['window']}"
+            else:
+                source = f"targets.crc: the CRC over {trailing['window']} is undefined (no ARR retained)"
         o = cfg.opportunity
         settings = OpportunitySettings(
             step=step if step is not None else o.step,

@@ -87,30 +87,41 @@ def compute_opportunity(measured: Measured, segments: pl.DataFrame | None, setti
     cur = settings.currency
     rates = segment_rates(measured, segments)
     gm = settings.gross_margin
-    ltv = rates.with_columns(
-        ltv=pl.when(pl.col("churn") > 0).then(gm * pl.col("arpa") / pl.col("churn")).round(2),
+    ltv = rates.with_columns(  # from the unrounded ARPA, as numbers' CLV
+        ltv=pl.when(pl.col("churn") > 0).then(gm * pl.col("mrr") / pl.col("customers") / pl.col("churn")).round(2),
         net_retention=1 - pl.col("churn") + pl.col("expansion") + pl.col("upsell"),
     )
     notes: list[str] = []
-    unbounded = ltv.filter(pl.col("ltv").is_null())["segment"].to_list()
+    unbounded = ltv.filter(pl.col("churn") == 0)["segment"].to_list()
     if unbounded:
         notes.append(f"LTV unbounded (no churn in the last 12 months): {', '.join(unbounded)}")
+    unmeasured = ltv.filter(pl.col("churn").is_null())["segment"].to_list()
+    if unmeasured:
+        notes.append(f"LTV not measurable (no MRR at the start of any of the last 12 months): {', '.join(unmeasured)}")
     if settings.crc is None:
-        notes.append("no CRC (no --costs, no targets.crc): costs are not known, levers ranked by gain alone")
+        notes.append("no CRC (none measured from --costs, no targets.crc): costs are not known, ranked by gain")
     else:
         notes.append(
             f"CRC {settings.crc:.3f} ({settings.crc_source}); multipliers retention ×{settings.multipliers[0]:g}, "
             f"expansion ×{settings.multipliers[1]:g}, upsell ×{settings.multipliers[2]:g}"
         )
     levers = _levers(ltv, settings, settings.step)
-    ranked = levers.sort(["net_value", "lever_order", "segment"], descending=[True, False, False], nulls_last=True)
+    ranked = levers.sort(
+        ["net_value", "gain", "lever_order", "segment"], descending=[True, True, False, False], nulls_last=True
+    )
     ranked = ranked.with_row_index("rank", offset=1).drop("lever_order")
     sensitivity = (
         pl.concat(
             [
                 _levers(ltv, settings, step)
                 .group_by("lever", "lever_order")
-                .agg(pl.col("gain", "cost", "net_value").sum())
+                .agg(  # a sum of unknown costs is unknown, not 0
+                    pl.col("gain").sum(),
+                    *[
+                        pl.when(pl.col(c).is_null().any()).then(None).otherwise(pl.col(c).sum()).alias(c)
+                        for c in ("cost", "net_value")
+                    ],
+                )
                 .with_columns(step=pl.lit(step))
                 for step in settings.sensitivity
             ]
@@ -127,7 +138,7 @@ def compute_opportunity(measured: Measured, segments: pl.DataFrame | None, setti
             "expansion": "more monthly expansion",
             "upsell": "more monthly upsell",
         }
-        cost = "unknown cost" if top["cost"] is None else f"{money(top['cost'], cur)}"
+        cost = "an unknown cost" if top["cost"] is None else f"{money(top['cost'], cur)}"
         sentence = (
             f"The greatest opportunity: {top['lever']} in {top['segment']} — "
             f"{percent(settings.step)} {move[top['lever']]}"
@@ -201,7 +212,7 @@ def _levers(ltv: pl.DataFrame, settings: OpportunitySettings, step: float) -> pl
         revenue = gain / settings.gross_margin  # the extra revenue the step brings over the horizon
         for order, (lever, multiplier) in enumerate(zip(LEVERS, settings.multipliers, strict=True)):
             cost = None if settings.crc is None else revenue * settings.crc * multiplier
-            net = gain if cost is None else gain - cost
+            net = None if cost is None else gain - cost
             rows.append(
                 {
                     "segment": seg["segment"],
@@ -212,8 +223,8 @@ def _levers(ltv: pl.DataFrame, settings: OpportunitySettings, step: float) -> pl
                     "gain": round(gain, 2),
                     "step_revenue": round(revenue, 2),
                     "cost": None if cost is None else round(cost, 2),
-                    "net_value": round(net, 2),
-                    "roi": None if not cost else net / cost,
+                    "net_value": None if net is None else round(net, 2),
+                    "roi": None if not cost or net is None else net / cost,
                 }
             )
     schema = {
