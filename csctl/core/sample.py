@@ -119,6 +119,7 @@ import datetime as dt
 import functools
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -896,6 +897,25 @@ def _season(day: int) -> float:
     return 0.9 if date.month == 8 else 1.0
 
 
+def _lives_in_history(
+    company: _Company, rng: random.Random, stream: str, last: int
+) -> Iterator[tuple[int, _Account, Iterator[tuple[_Life, _Health]]]]:
+    """Each account with a life in the history, its random stream seeded (``stream`` has a {} for the account
+    number), and its lives that begin on or before the history's last day (a day number), each with its health."""
+    for c, account in enumerate(company.accounts):
+        if not account.lives or account.lives[0].terms[0][0] > last:
+            continue
+        rng.seed(stream.format(c + 1))
+        yield c, account, _begun(account.lives, company.health[c], last)
+
+
+def _begun(lives: list[_Life], health: list[_Health], last: int) -> Iterator[tuple[_Life, _Health]]:
+    for life, life_health in zip(lives, health, strict=True):
+        if life.terms[0][0] > last:
+            return
+        yield life, life_health
+
+
 def generate_usage(
     customers: int = DEFAULT_CUSTOMERS,
     months: int = DEFAULT_MONTHS,
@@ -923,15 +943,10 @@ def generate_usage(
     seasons: dict[int, float] = {}
     rng = random.Random()
     rand, uniform = rng.random, rng.uniform
-    for c, account in enumerate(company.accounts):
-        if not account.lives or account.lives[0].terms[0][0] > last:
-            continue
-        rng.seed(f"{seed}:{c + 1}:usage")
-        for life, health in zip(account.lives, company.health[c], strict=True):
+    for c, _account, lives in _lives_in_history(company, rng, f"{seed}:{{}}:usage", last):
+        for life, health in lives:
             terms = life.terms
             begin = terms[0][0]
-            if begin > last:
-                break
             stop = min(terms[-1][1], last)
             per_user_logins = uniform(2.5, 9.0)  # a week
             per_user_reports = uniform(0.05, 0.5)
@@ -1021,16 +1036,11 @@ def generate_tickets(
     subject_out: list[str] = []
     rng = random.Random()
     rand = rng.random
-    for c, account in enumerate(company.accounts):
-        if not account.lives or account.lives[0].terms[0][0] > last:
-            continue
-        rng.seed(f"{seed}:{c + 1}:tickets")
+    for c, account, lives in _lives_in_history(company, rng, f"{seed}:{{}}:tickets", last):
         offset = _UTC_OFFSET[account.region]
-        for life, health in zip(account.lives, company.health[c], strict=True):
+        for life, health in lives:
             terms = life.terms
             begin = terms[0][0]
-            if begin > last:
-                break
             stop = min(terms[-1][1], last) + 1
             first_seats = terms[0][3]
             rate = _TICKET_RATE * rng.uniform(0.65, 1.35) * min(2.5, max(0.6, (first_seats / 12) ** 0.35))
@@ -1160,15 +1170,10 @@ def generate_surveys(
     comments: list[str | None] = []
     rng = random.Random()
     rand = rng.random
-    for c, account in enumerate(company.accounts):
-        if not account.lives or account.lives[0].terms[0][0] > last:
-            continue
-        rng.seed(f"{seed}:{c + 1}:surveys")
-        for life, health in zip(account.lives, company.health[c], strict=True):
+    for c, _account, lives in _lives_in_history(company, rng, f"{seed}:{{}}:surveys", last):
+        for life, health in lives:
             terms = life.terms
             begin = terms[0][0]
-            if begin > last:
-                break
             stop = min(terms[-1][1], last)
             events = [(begin + _ONBOARDING_SURVEY_DAYS, 2)]  # 2: the onboarding CSAT
             events += [(day, kind) for day, kind in campaigns if begin + 45 <= day <= stop]
@@ -1705,14 +1710,9 @@ def generate_milestones(
     steps: list[int] = []  # index in VALUE_PATH, len(VALUE_PATH) for "onboarding failed"
     rng = random.Random()
     rand, uniform = rng.random, rng.uniform
-    for c, account in enumerate(company.accounts):
-        if not account.lives or account.lives[0].terms[0][0] > last:
-            continue
-        rng.seed(f"{seed}:{c + 1}:milestones")
-        for life, health in zip(account.lives, company.health[c], strict=True):
+    for c, _account, lives in _lives_in_history(company, rng, f"{seed}:{{}}:milestones", last):
+        for life, health in lives:
             begin = life.terms[0][0]
-            if begin > last:
-                break
             tier = _tier(health.base)
             churned = life.churn_reason is not None
             end = min(life.terms[-1][1], last)  # the last billed day (when churned) or beyond the history
