@@ -33,7 +33,7 @@ ISO_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 DMY_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y")
 MDY_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
 MONEY_SHAPE = r"^\(?[-+]?(?:[A-Za-z]{3} ?)?[$€£¥]?\s?[-+]?\d[\d,.' ]*(?: ?[A-Za-z]{3})?\)?$"
-FORMULA_ESCAPE = r"^'([=+\-@\t\r])"
+FORMULA_ESCAPE = r"^'('*[=+\-@\t\r])"  # csctl's writer adds one ' (also before text that starts with ')
 
 
 @dataclass
@@ -452,7 +452,7 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
             flags.append((~present).alias(f"__missing_{p.column.name}"))
     columns = [pl.col(c.removeprefix(HIDDEN)).alias(c) if c.startswith(HIDDEN) else pl.col(c) for c in extras]
     frame = raw.frame.select(ROW, *[p.expr for p in plans], *columns, *flags)
-    order = _order_rule(spec)
+    order = _order_rule(spec, {p.column.name for p in plans})
     if order is not None:
         frame = frame.with_columns(order.alias("__order"))
     full = _collect(raw, frame)
@@ -464,12 +464,15 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
     return full.drop(flag_names), bad
 
 
-def _order_rule(spec: TableSpec) -> pl.Expr | None:
-    if spec.name == "billing":
-        return pl.col("period_end").is_not_null() & (pl.col("period_end") < pl.col("period_start"))
-    if spec.name == "subscriptions":
-        return pl.col("end_date").is_not_null() & (pl.col("end_date") < pl.col("start_date"))
-    return None
+ORDERED = {"billing": ("period_start", "period_end"), "subscriptions": ("start_date", "end_date")}
+
+
+def _order_rule(spec: TableSpec, present: set[str]) -> pl.Expr | None:
+    """An end before its start is a bad row (when the table has both columns)."""
+    if spec.name not in ORDERED or not set(ORDERED[spec.name]) <= present:
+        return None
+    start, end = ORDERED[spec.name]
+    return pl.col(end).is_not_null() & (pl.col(end) < pl.col(start))
 
 
 def _describe(raw: Raw, row: dict[str, object], plans: list[_Plan], spec: TableSpec, count: int) -> InputError:

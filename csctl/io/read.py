@@ -124,15 +124,17 @@ def sniff_separator(text: str) -> str:
     lines = [line for line in text.splitlines()[:50] if line.strip()]
     if not lines:
         return ","
-    sample = "\n".join(lines)
+    # the header decides when only one candidate occurs in it (values may hold tabs, semicolons and quotes)
+    header = lines[0]
+    present = [sep for sep in SEPARATORS if sep in header]
+    if len(present) == 1:
+        return present[0]
+    if not present:
+        return ","
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=SEPARATORS)
-        return dialect.delimiter
+        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(present)).delimiter
     except csv.Error:
-        header = lines[0]
-        counts = {sep: header.count(sep) for sep in SEPARATORS}
-        best = max(counts, key=lambda s: counts[s])
-        return best if counts[best] else ","
+        return max(present, key=header.count)
 
 
 def _transcode(data: bytes | Path, encoding: str) -> Path:

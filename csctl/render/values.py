@@ -90,4 +90,5 @@ def escape_formulas(frame: pl.DataFrame, skip: set[str] | None = None) -> pl.Dat
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String and name not in (skip or set())]
     if not text:
         return frame
-    return frame.with_columns(pl.col(text).str.replace(r"^([=+\-@\t\r])", "'${1}"))
+    # also before ' + formula character, so that the reader's removal of one ' gives the value back exactly
+    return frame.with_columns(pl.col(text).str.replace(r"^('*[=+\-@\t\r])", "'${1}"))
