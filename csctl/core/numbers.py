@@ -8,7 +8,7 @@ units only when the Result's tables are built.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -84,6 +84,7 @@ class Measured:
     customer_mrr: pl.DataFrame  # (customer_id, month, mrr)
     movements: pl.DataFrame  # (customer_id, month, mrr_start, mrr_end, MOVEMENTS)
     bridge: pl.DataFrame  # monthly totals with rates (cents)
+    notes: list[str] = field(default_factory=list)
 
 
 def _money_units(columns: tuple[str, ...] | list[str]) -> list[pl.Expr]:
@@ -96,6 +97,7 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     Customer ids and products become Categorical first: every group-by and join below runs on their integer
     codes instead of strings (the bridge's main cost on large exports).
     """
+    late: list[str] = []
     table = table.with_columns(pl.col("customer_id", "product").cast(pl.Categorical))
     if customers is not None:
         customers = customers.with_columns(pl.col("customer_id").cast(pl.Categorical))
@@ -107,6 +109,11 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
         as_of = settings.as_of if settings.as_of is not None else latest.item()
         if as_of is None:
             raise InputError("no billing line counts: every line is void, draft or deleted")
+        if latest.item() is not None and as_of > latest.item():
+            late = [
+                f"as-of {label_of(as_of)} is after the latest billing month {label_of(latest.item())}: "
+                "lines that end before it count as churn"
+            ]
         monthly = monthly.filter(pl.col("month") <= as_of)
         due = due_frame.lazy()
     else:
@@ -149,7 +156,7 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     )
     # c(m) > 0 for every customer and month: the movements already hold it as mrr_end
     customer_mrr = movements.filter(pl.col("mrr_end") > 0).select("customer_id", "month", mrr="mrr_end")
-    return Measured(as_of, first_month, monthly, customer_mrr, movements, bridge_frame)
+    return Measured(as_of, first_month, monthly, customer_mrr, movements, bridge_frame, late)
 
 
 def _sum_ratio(frame: pl.DataFrame, numerator: pl.Expr, denominator: pl.Expr) -> float | None:
@@ -368,7 +375,7 @@ def compute_numbers(
     metrics, formula = headline_metrics(m, settings)
     cur = settings.currency
     meta = {"as_of": label_of(m.as_of), "currency": cur, "view": settings.view, "input": kind}
-    notes = []
+    notes: list[str] = []
     if m.first_month > m.as_of - 12:
         notes.append(
             f"History starts {label_of(m.first_month)}: windows reaching before it (12-month GRR/NRR, trailing "
@@ -490,5 +497,6 @@ def compute_numbers(
         metrics=metrics,
         meta=meta,
         notes=notes,
+        warnings=list(m.notes),
         definitions=definitions,
     )
