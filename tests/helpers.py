@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from typer.testing import Result
 
 Rows = Sequence[Sequence[object]]
@@ -42,3 +43,15 @@ def ok(result: Result) -> Result:
 
 def as_json(result: Result) -> dict[str, Any]:
     return json.loads(ok(result).stdout)  # type: ignore[no-any-return]
+
+
+def assert_plain_workbook(path: Path, sheets: Sequence[str]) -> openpyxl.Workbook:
+    """The workbook has these sheets and no formula cell anywhere (text from data is never a formula)."""
+    book = openpyxl.load_workbook(path)
+    for sheet in sheets:
+        assert sheet in book.sheetnames, book.sheetnames
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
+    return book

@@ -13,9 +13,8 @@ import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import openpyxl
 import pytest
-from helpers import as_json, ok, write_csv, write_yaml
+from helpers import as_json, assert_plain_workbook, ok, write_csv, write_yaml
 from typer.testing import Result
 
 Invoke = Callable[..., Result]
@@ -533,17 +532,6 @@ def test_fail_on_metric_of_another_command(invoke: Invoke, files: dict[str, Path
 # --- Markdown and Excel -----------------------------------------------------------------------------------------------
 ALL = ("inventory", "team", "customers", "tickets", "surveys", "milestones")
 SHEETS = ["checklist", "processes", "metrics_in_place", "tools", "people", "expertise", "csm_load", "onboarding"]
-
-
-def assert_plain_workbook(path: Path, sheets: Sequence[str]) -> openpyxl.Workbook:
-    book = openpyxl.load_workbook(path)
-    for sheet in sheets:
-        assert sheet in book.sheetnames, book.sheetnames
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
-    return book
 
 
 def test_markdown_and_xlsx(invoke: Invoke, files: dict[str, Path], tmp_path: Path) -> None:

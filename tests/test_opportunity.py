@@ -21,7 +21,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import as_json, ok, write_csv, write_text
+from helpers import as_json, assert_plain_workbook, ok, write_csv, write_text
 from typer.testing import Result
 
 from csctl.core.opportunity import horizon_value
@@ -597,13 +597,7 @@ def test_markdown_and_xlsx(invoke: Invoke, company: dict[str, Path], tmp_path: P
     no_infinity(text)
     xlsx = tmp_path / "opportunity.xlsx"
     ok(run(invoke, company, "--costs", company["costs"], "-o", xlsx))
-    book = openpyxl.load_workbook(xlsx)
-    for sheet in ("levers", "ltv", "sensitivity", "metrics"):
-        assert sheet in book.sheetnames, book.sheetnames
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
+    book = assert_plain_workbook(xlsx, ["levers", "ltv", "sensitivity", "metrics"])
     levers = book["levers"]
     header = [cell.value for cell in levers[1]]
     net = header.index("net_value") + 1

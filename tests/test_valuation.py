@@ -13,9 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import openpyxl
 import pytest
-from helpers import as_json, ok, write_csv, write_text
+from helpers import as_json, assert_plain_workbook, ok, write_csv, write_text
 from typer.testing import Result
 
 Invoke = Callable[..., Result]
@@ -455,17 +454,6 @@ def test_fail_on_metric_of_another_command(invoke: Invoke, tmp_path: Path) -> No
 
 
 # --- Markdown and Excel ------------------------------------------------------------------------------------------
-def assert_plain_workbook(path: Path, sheets: Sequence[str]) -> openpyxl.Workbook:
-    book = openpyxl.load_workbook(path)
-    for sheet in sheets:
-        assert sheet in book.sheetnames, book.sheetnames
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
-    return book
-
-
 def test_markdown_and_xlsx(
     invoke: Invoke, capacity_inputs: dict[str, Path], company: dict[str, Path], tmp_path: Path
 ) -> None:
