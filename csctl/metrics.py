@@ -48,6 +48,15 @@ def _register(
     REGISTRY[name] = Metric(name, label, unit, command, better, definition, section)
 
 
+Row = tuple[str, str, Unit, Literal["up", "down"] | None, str]
+
+
+def _register_all(command: str, section: str, rows: tuple[Row, ...]) -> None:
+    """Register a command's metrics: (name, label, unit, better, definition) each."""
+    for name, label, unit, better, definition in rows:
+        _register(name, label, unit, better, definition, command=command, section=section)
+
+
 def _numbers(
     name: str, label: str, unit: Unit, better: Literal["up", "down"] | None, definition: str, section: str
 ) -> None:
@@ -214,70 +223,109 @@ _numbers(
 
 
 # --- valuation -------------------------------------------------------------------------------------------------
-for _name, _label, _unit, _better, _def in (
-    ("cac_ratio_12m", "CAC ratio (12 months)", "multiple", "down", "Acquisition spend / new ARR, trailing 12 months."),
-    ("new_arr_per_dollar_12m", "New ARR per $1 (12 months)", "multiple", "up", "New ARR / acquisition spend."),
-    ("crc_12m", "CRC (12 months)", "multiple", "down", "Retention spend / ARR retained, trailing 12 months."),
-    ("cec_12m", "CEC (12 months)", "multiple", "down", "Expansion spend / expansion + price uplift ARR."),
-    ("cuc_12m", "CUC (12 months)", "multiple", "down", "Upsell spend / upsell ARR, trailing 12 months."),
-    ("retention_budget", "Retention budget", "money", None, "Target CRC × ARR now."),
-    ("affordable_csms", "CSMs the budget buys", "multiple", None, "Retention budget / a CSM's loaded cost."),
-    ("face_time_hours_per_account", "Face time per account", "multiple", None, "Hours per account a year."),
-    ("csm_hourly_cost", "CSM hourly cost", "money", None, "Loaded cost / productive hours a year."),
-):
-    _register(_name, _label, _unit, _better, _def, command="valuation", section="valuation")  # type: ignore[arg-type]
+_register_all(
+    "valuation",
+    "valuation",
+    (
+        (
+            "cac_ratio_12m",
+            "CAC ratio (12 months)",
+            "multiple",
+            "down",
+            "Acquisition spend / new ARR, trailing 12 months.",
+        ),
+        ("new_arr_per_dollar_12m", "New ARR per $1 (12 months)", "multiple", "up", "New ARR / acquisition spend."),
+        ("crc_12m", "CRC (12 months)", "multiple", "down", "Retention spend / ARR retained, trailing 12 months."),
+        ("cec_12m", "CEC (12 months)", "multiple", "down", "Expansion spend / expansion + price uplift ARR."),
+        ("cuc_12m", "CUC (12 months)", "multiple", "down", "Upsell spend / upsell ARR, trailing 12 months."),
+        ("retention_budget", "Retention budget", "money", None, "Target CRC × ARR now."),
+        ("affordable_csms", "CSMs the budget buys", "multiple", None, "Retention budget / a CSM's loaded cost."),
+        ("face_time_hours_per_account", "Face time per account", "multiple", None, "Hours per account a year."),
+        ("csm_hourly_cost", "CSM hourly cost", "money", None, "Loaded cost / productive hours a year."),
+    ),
+)
 
 
 # --- asis ------------------------------------------------------------------------------------------------------
-for _name, _label, _unit, _better, _def in (
-    ("processes_good", "Processes rated good", "count", "up", "Processes and plays rated good in the inventory."),
-    ("processes_bad", "Processes rated bad", "count", "down", "Processes and plays rated bad."),
-    ("processes_gap", "Process gaps", "count", "down", "Processes and plays that are missing (gap)."),
-    ("headcount", "Headcount", "count", None, "People on the team roster."),
-    ("accounts_cv", "Accounts per CSM, CV", "ratio", "down", "Standard deviation / mean of accounts per CSM."),
-    ("accounts_max_min", "Accounts per CSM, max/min", "multiple", "down", "Most / fewest accounts of a CSM."),
-    ("arr_cv", "ARR per CSM, CV", "ratio", "down", "Standard deviation / mean of ARR per CSM."),
-    ("arr_max_min", "ARR per CSM, max/min", "multiple", "down", "Most / least ARR of a CSM."),
-    ("overloaded_csms", "Overloaded CSMs", "count", "down", "CSMs using more than 100% of their capacity."),
-    ("median_hours_to_close", "Median hours to close", "multiple", "down", "Median time to close a ticket."),
-    ("p90_hours_to_close", "P90 hours to close", "multiple", "down", "90th percentile time to close."),
-    ("same_day_share", "Same-day resolution", "ratio", "up", "Tickets closed the day they were opened."),
-    ("escalation_rate", "Escalation rate", "ratio", "down", "Escalated tickets / tickets."),
-    ("tickets_per_account_month", "Tickets per account a month", "multiple", "down", "Tickets / accounts / months."),
-    ("median_days_to_live", "Median days to go live", "multiple", "down", "Kickoff to go-live, median."),
-    ("failed_share", "Onboardings failed", "ratio", "down", "Onboardings with a failed milestone / all."),
-    ("stalled_share", "Onboardings stalled", "ratio", "down", "Not live, not failed, older than stall_days."),
-    ("nps", "NPS", "multiple", "up", "% promoters − % detractors, last 12 months."),
-    ("nps_responses", "NPS responses", "count", None, "NPS answers in the last 12 months."),
-    ("csat", "CSAT", "multiple", "up", "Mean CSAT score (1-5), last 12 months."),
-    ("csat_responses", "CSAT responses", "count", None, "CSAT answers in the last 12 months."),
-):
-    _register(_name, _label, _unit, _better, _def, command="asis", section="as-is")  # type: ignore[arg-type]
+_register_all(
+    "asis",
+    "as-is",
+    (
+        ("processes_good", "Processes rated good", "count", "up", "Processes and plays rated good in the inventory."),
+        ("processes_bad", "Processes rated bad", "count", "down", "Processes and plays rated bad."),
+        ("processes_gap", "Process gaps", "count", "down", "Processes and plays that are missing (gap)."),
+        ("headcount", "Headcount", "count", None, "People on the team roster."),
+        ("accounts_cv", "Accounts per CSM, CV", "ratio", "down", "Standard deviation / mean of accounts per CSM."),
+        ("accounts_max_min", "Accounts per CSM, max/min", "multiple", "down", "Most / fewest accounts of a CSM."),
+        ("arr_cv", "ARR per CSM, CV", "ratio", "down", "Standard deviation / mean of ARR per CSM."),
+        ("arr_max_min", "ARR per CSM, max/min", "multiple", "down", "Most / least ARR of a CSM."),
+        ("overloaded_csms", "Overloaded CSMs", "count", "down", "CSMs using more than 100% of their capacity."),
+        ("median_hours_to_close", "Median hours to close", "multiple", "down", "Median time to close a ticket."),
+        ("p90_hours_to_close", "P90 hours to close", "multiple", "down", "90th percentile time to close."),
+        ("same_day_share", "Same-day resolution", "ratio", "up", "Tickets closed the day they were opened."),
+        ("escalation_rate", "Escalation rate", "ratio", "down", "Escalated tickets / tickets."),
+        (
+            "tickets_per_account_month",
+            "Tickets per account a month",
+            "multiple",
+            "down",
+            "Tickets / accounts / months.",
+        ),
+        ("median_days_to_live", "Median days to go live", "multiple", "down", "Kickoff to go-live, median."),
+        ("failed_share", "Onboardings failed", "ratio", "down", "Onboardings with a failed milestone / all."),
+        ("stalled_share", "Onboardings stalled", "ratio", "down", "Not live, not failed, older than stall_days."),
+        ("nps", "NPS", "multiple", "up", "% promoters − % detractors, last 12 months."),
+        ("nps_responses", "NPS responses", "count", None, "NPS answers in the last 12 months."),
+        ("csat", "CSAT", "multiple", "up", "Mean CSAT score (1-5), last 12 months."),
+        ("csat_responses", "CSAT responses", "count", None, "CSAT answers in the last 12 months."),
+    ),
+)
 
 
 # --- personas --------------------------------------------------------------------------------------------------
-for _name, _label, _unit, _better, _def in (
+_register_all(
+    "personas",
+    "personas",
     (
-        "single_threaded_share",
-        "Single-threaded accounts",
-        "ratio",
-        "down",
-        "Accounts with at most one engaged contact.",
+        (
+            "single_threaded_share",
+            "Single-threaded accounts",
+            "ratio",
+            "down",
+            "Accounts with at most one engaged contact.",
+        ),
+        ("decision_maker_coverage", "Decision maker known", "ratio", "up", "Accounts with a deciding persona."),
+        (
+            "renewals_at_risk",
+            "Renewals at risk",
+            "count",
+            "down",
+            "Renewing within the window, no DM or engaged champion.",
+        ),
+        (
+            "renewals_without_decision_maker",
+            "Renewals without a decision maker",
+            "count",
+            "down",
+            "Renewing within the window with no contact of a deciding persona.",
+        ),
+        ("arr_at_risk", "ARR at risk", "money", "down", "ARR of the renewals at risk."),
+        (
+            "outcomes_achieved_share",
+            "Outcomes achieved",
+            "ratio",
+            "up",
+            "Outcomes at or past target / measured outcomes.",
+        ),
+        (
+            "outcomes_recognised_share",
+            "Outcomes recognised",
+            "ratio",
+            "up",
+            "Outcomes the customer recognises / outcomes.",
+        ),
     ),
-    ("decision_maker_coverage", "Decision maker known", "ratio", "up", "Accounts with a deciding persona."),
-    ("renewals_at_risk", "Renewals at risk", "count", "down", "Renewing within the window, no DM or engaged champion."),
-    (
-        "renewals_without_decision_maker",
-        "Renewals without a decision maker",
-        "count",
-        "down",
-        "Renewing within the window with no contact of a deciding persona.",
-    ),
-    ("arr_at_risk", "ARR at risk", "money", "down", "ARR of the renewals at risk."),
-    ("outcomes_achieved_share", "Outcomes achieved", "ratio", "up", "Outcomes at or past target / measured outcomes."),
-    ("outcomes_recognised_share", "Outcomes recognised", "ratio", "up", "Outcomes the customer recognises / outcomes."),
-):
-    _register(_name, _label, _unit, _better, _def, command="personas", section="personas")  # type: ignore[arg-type]
+)
 
 
 # --- opportunity -----------------------------------------------------------------------------------------------
@@ -311,18 +359,27 @@ for _name, _label, _def in (
 
 
 # --- health ----------------------------------------------------------------------------------------------------
-for _name, _label, _unit, _better, _def in (
-    ("red_share", "Red share", "ratio", "down", "Customers in the red band / scored customers."),
-    ("yellow_share", "Yellow share", "ratio", "down", "Customers in the yellow band / scored customers."),
-    ("green_share", "Green share", "ratio", "up", "Customers in the green band / scored customers."),
-    ("unhealthy_share", "Unhealthy share", "ratio", "down", "(yellow + red) / scored customers."),
-    ("avg_health", "Average health", "multiple", "up", "Mean health score (0-100) of scored customers."),
-    ("scored_customers", "Scored customers", "count", None, "Customers with a health score."),
-    ("no_data_customers", "Customers without data", "count", "down", "Customers with no score (no data)."),
-    ("avg_health_change", "Average health change", "multiple", "up", "Mean score change against --previous."),
-    ("worsened_customers", "Customers trending down", "count", "down", "Customers whose score fell by trend_flat+."),
-):
-    _register(_name, _label, _unit, _better, _def, command="health", section="health")  # type: ignore[arg-type]
+_register_all(
+    "health",
+    "health",
+    (
+        ("red_share", "Red share", "ratio", "down", "Customers in the red band / scored customers."),
+        ("yellow_share", "Yellow share", "ratio", "down", "Customers in the yellow band / scored customers."),
+        ("green_share", "Green share", "ratio", "up", "Customers in the green band / scored customers."),
+        ("unhealthy_share", "Unhealthy share", "ratio", "down", "(yellow + red) / scored customers."),
+        ("avg_health", "Average health", "multiple", "up", "Mean health score (0-100) of scored customers."),
+        ("scored_customers", "Scored customers", "count", None, "Customers with a health score."),
+        ("no_data_customers", "Customers without data", "count", "down", "Customers with no score (no data)."),
+        ("avg_health_change", "Average health change", "multiple", "up", "Mean score change against --previous."),
+        (
+            "worsened_customers",
+            "Customers trending down",
+            "count",
+            "down",
+            "Customers whose score fell by trend_flat+.",
+        ),
+    ),
+)
 
 
 # --- --fail-on -------------------------------------------------------------------------------------------------
