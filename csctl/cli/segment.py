@@ -39,8 +39,6 @@ def segment(
 ) -> None:
     common.conditions("segment")
     common.one_stdin(customers, billing)
-    import polars as pl
-
     from csctl.config.rules import check_segments, load_segments
 
     segments = load_segments(rules)  # rule errors before any data is read
@@ -51,15 +49,9 @@ def segment(
     with progress(f"reading {customers}", size=input_size(customers)):
         accounts = load_table(customers, "customers", opts)
         warn_notes(accounts.notes)
-        schema = accounts.frame.drop("__row", strict=False).schema
-        if billing:
-            schema = pl.Schema(
-                {
-                    **{(f"crm_{k}" if k in ("mrr", "arr") else k): v for k, v in schema.items()},
-                    "mrr": pl.Float64(),
-                    "arr": pl.Float64(),
-                }
-            )
+        from csctl.core.segments import rule_schema
+
+        schema = rule_schema(accounts.frame.drop("__row", strict=False).schema, with_billing=billing is not None)
         try:
             check_segments(segments, schema)
         except ConfigError as exc:

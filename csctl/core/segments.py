@@ -39,6 +39,15 @@ def mrr_at(measured: Measured, month: int) -> pl.DataFrame:
     )
 
 
+def rule_schema(customers: pl.Schema, *, with_billing: bool) -> pl.Schema:
+    """The columns segment rules see: the input's, and with billing csctl's mrr and arr (the input's own kept as
+    crm_mrr and crm_arr, as segment_customers renames them)."""
+    if not with_billing:
+        return customers
+    renamed = {(f"crm_{k}" if k in ("mrr", "arr") else k): v for k, v in customers.items()}
+    return pl.Schema({**renamed, "mrr": pl.Float64(), "arr": pl.Float64()})
+
+
 def with_revenue(customers: pl.DataFrame, measured: Measured) -> pl.DataFrame:
     """The customers with their ``mrr`` and ``arr`` in the as-of month (0 without billing in it)."""
     now = mrr_at(measured, measured.as_of)
