@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import write_csv
 
+from csctl.errors import InputError
 from csctl.io.load import load_table
 from csctl.io.parse import ReadOptions
 
@@ -111,3 +112,11 @@ def test_presets_are_found_without_naming_them(tmp_path: Path) -> None:
     )
     frame = load_table(str(path), "tickets", ReadOptions()).frame
     assert frame.row(0, named=True)["customer_id"] == "G-1"
+
+
+def test_a_short_row_is_ragged_not_an_empty_value(tmp_path: Path) -> None:
+    # the missing field is a required column: the message names the row's field count, not an "empty" value
+    path = tmp_path / "short.csv"
+    path.write_text("customer_id,amount,period_start\nA,100,2024-01-01\nB,50\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3 has 2 fields; the header has 3 \(ragged rows\)"):
+        load_table(str(path), "billing", ReadOptions())

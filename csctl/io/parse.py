@@ -374,6 +374,12 @@ def _to_canonical(
     if bad.height and any(p.check and p.column.type in ("money", "number") for p in current):
         current = plans(clean=True)  # a value the sample did not show (e.g. "$1,200.00" after plain numbers)
         frame, bad = _evaluate(raw, current, extras, spec)
+    if raw.format == "csv":  # a short row reads as empty trailing values: say ragged, not "empty" or "bad"
+        last = raw.columns[-1]
+        output = next((p.column.name for p in current if p.source == last), last)
+        output = output if output in frame.columns else HIDDEN + last
+        if frame[output].null_count():
+            _check_ragged(raw)
     skipped = 0
     if bad.height:
         if not opts.skip_bad_rows:
@@ -387,11 +393,6 @@ def _to_canonical(
         if frame.height == 0:
             raise InputError(f"{raw.source.label}: every row is bad; nothing left to read")
     if raw.format == "csv":
-        last = raw.columns[-1]
-        output = next((p.column.name for p in current if p.source == last), last)
-        output = output if output in frame.columns else HIDDEN + last
-        if frame[output].null_count():  # a short row reads as empty trailing values: count its fields
-            _check_ragged(raw)
         frame = frame.drop([c for c in extras if c not in keep_extras])
         frame = _unescape_text(frame)
         frame = _number_extras(frame, keep_extras)
