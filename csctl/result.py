@@ -30,6 +30,28 @@ class Table:
         return "number" if self.frame.schema[column].is_numeric() else "text"
 
 
+ChartKind = Literal["line", "column", "bar", "stacked"]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of one of the result's tables: categories from ``x``, one series per column in ``series``.
+
+    line: series over time (e.g. MRR by month); column: vertical bars per category (revenue by quarter);
+    bar: horizontal bars (LTV levers by net value); stacked: stacked columns (the bridge's movements by month,
+    positive above the axis and negative below). ``unit`` says how values are shown (money, rate, count, number).
+    Renderers draw it natively (Excel chart, inline SVG in HTML, characters in the terminal); they never compute.
+    """
+
+    name: str
+    title: str
+    table: str
+    x: str
+    series: tuple[str, ...]
+    kind: ChartKind = "line"
+    unit: Kind = "number"
+
+
 @dataclass
 class Result:
     command: str
@@ -43,6 +65,7 @@ class Result:
     definitions: dict[str, str] = field(default_factory=dict)
     explain: bool = False
     order: list[str] | None = None  # the order documents show tables in (default: primary first)
+    charts: list[Chart] = field(default_factory=list)
 
     def display_order(self) -> list[str]:
         if self.order:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from csctl.config.models import Alias, Config, Preset
-from csctl.config.yamlfile import load_yaml, validate
+from csctl.config.yamlfile import YamlDoc, load_yaml, validate
 from csctl.errors import ConfigError
 from csctl.metrics import suggest
 from csctl.resources import config_path
@@ -26,12 +27,41 @@ def find_config(explicit: str | None) -> Path:
     return config_path("csctl.yaml")
 
 
-def load_config(explicit: str | None = None) -> tuple[Config, Path]:
+@dataclass
+class Workspace:
+    """The config in force, where it is (relative paths in it are relative to its folder) and its YAML, for lines."""
+
+    config: Config
+    path: Path
+    doc: YamlDoc
+    builtin: bool
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def where(self, *loc: str) -> str:
+        line = self.doc.line_of(loc)
+        return f"{self.path}:{line}" if line else str(self.path)
+
+
+def load_workspace(explicit: str | None = None) -> Workspace:
     path = find_config(explicit)
     if not path.exists():
         origin = "-c" if explicit else "$CSCTL_CONFIG"
         raise ConfigError(f"{path}: config file not found (from {origin})")
-    return validate(load_yaml(path), Config, what="config"), path
+    if path.is_dir():
+        path = path / "csctl.yaml"
+        if not path.is_file():
+            raise ConfigError(f"{path}: no csctl.yaml in this folder (csctl init writes one)")
+    doc = load_yaml(path)
+    builtin = path.resolve() == config_path("csctl.yaml").resolve()
+    return Workspace(validate(doc, Config, what="config"), path, doc, builtin)
+
+
+def load_config(explicit: str | None = None) -> tuple[Config, Path]:
+    workspace = load_workspace(explicit)
+    return workspace.config, workspace.path
 
 
 def preset_names() -> list[str]:

@@ -59,6 +59,57 @@ class OpportunityConfig(Strict):
     sensitivity: list[float] = Field(default_factory=lambda: [0.001, 0.0025, 0.005, 0.01])
 
 
+class Export(Strict):
+    """One export of a workspace: a path (or glob) relative to csctl.yaml, an Excel sheet, a column preset."""
+
+    path: str = Field(min_length=1)
+    sheet: str | None = None
+    preset: str | None = None
+
+
+EXPORT_TABLES = (
+    "billing",
+    "customers",
+    "usage",
+    "tickets",
+    "surveys",
+    "costs",
+    "team",
+    "milestones",
+    "contacts",
+    "outcomes",
+    "actions",
+)
+RULE_FILES = ("segments", "health", "personas", "plays", "value_path", "inventory")
+
+
+class Exports(Strict):
+    """The workspace's exports by table; each a path/glob string or {path, sheet, preset}."""
+
+    billing: str | Export | None = None
+    customers: str | Export | None = None
+    usage: str | Export | None = None
+    tickets: str | Export | None = None
+    surveys: str | Export | None = None
+    costs: str | Export | None = None
+    team: str | Export | None = None
+    milestones: str | Export | None = None
+    contacts: str | Export | None = None
+    outcomes: str | Export | None = None
+    actions: str | Export | None = None
+
+
+class RuleFiles(Strict):
+    """The workspace's rule files (paths relative to csctl.yaml); the built-in defaults when not given."""
+
+    segments: str | None = None
+    health: str | None = None
+    personas: str | None = None
+    plays: str | None = None
+    value_path: str | None = None
+    inventory: str | None = None
+
+
 class Config(Strict):
     """csctl.yaml: the company, its currency, the as-of month, and how to read and measure its exports."""
 
@@ -73,8 +124,12 @@ class Config(Strict):
     valuation: ValuationConfig = Field(default_factory=ValuationConfig)
     onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
     opportunity: OpportunityConfig = Field(default_factory=OpportunityConfig)
+    exports: Exports = Field(default_factory=Exports)
+    rules: RuleFiles = Field(default_factory=RuleFiles)
 
-    @field_validator("clv", "read", "fx", "targets", "valuation", "onboarding", "opportunity", mode="before")
+    @field_validator(
+        "clv", "read", "fx", "targets", "valuation", "onboarding", "opportunity", "exports", "rules", mode="before"
+    )
     @classmethod
     def _empty_section(cls, value: object) -> object:
         return {} if value is None else value  # a section whose keys are all commented out

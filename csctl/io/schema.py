@@ -139,5 +139,13 @@ TABLES: dict[str, TableSpec] = {
             C("recognised_by_customer", "bool"),
         ),
         _t("milestones", C("customer_id", "id", True), C("milestone", "text", True), C("date", "date", True)),
+        _t(
+            "actions",
+            C("customer_id", "id", True),
+            C("play", "text", True),
+            C("date", "date", True),
+            C("status", "text"),
+            C("owner", "text"),
+        ),
     )
 }

@@ -1,0 +1,300 @@
+"""One run's inputs and what is derived from them once, shared by every step (DESIGN.md §2: io → core).
+
+A Session holds the config, the read options, the as-of month, the exports by table (from a command's arguments,
+from the workspace's ``exports:`` in csctl.yaml, or both: arguments win) and the rule files. Tables are read once
+and kept; the measured billing and the segmented customers are computed once. Commands, ``plan``, ``assess`` and
+``report`` all run their steps through one Session, so a figure in the report is the figure the command prints.
+
+No printing here: notes go to ``notify`` and long reads are wrapped in ``progress``, both given by the CLI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import glob
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from csctl.config.models import EXPORT_TABLES, RULE_FILES, Export
+from csctl.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from csctl.config.load import Workspace
+    from csctl.config.models import Config
+    from csctl.core.numbers import Measured
+    from csctl.io.parse import Canonical, ReadOptions
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one table comes from: one or more files (a glob may match several) or stdin, and who said so."""
+
+    specs: tuple[str, ...]
+    where: str = ""  # "csctl.yaml:12 (exports.billing)" for a workspace entry; "" for a command argument
+    preset: str | None = None
+
+    @property
+    def label(self) -> str:
+        return ", ".join(self.specs)
+
+
+def _no_progress(message: str, size: int) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+@dataclass
+class Session:
+    config: Config
+    opts: ReadOptions
+    month: int | None
+    today: dt.date
+    sources: dict[str, Source] = field(default_factory=dict)
+    rule_paths: dict[str, Path] = field(default_factory=dict)
+    rule_where: dict[str, str] = field(default_factory=dict)
+    derive: bool = False  # segment raw customers with the rules (a workspace run); commands take them as given
+    notify: Callable[[str], None] = lambda message: None
+    progress: Callable[[str, int], AbstractContextManager[None]] = _no_progress
+    _tables: dict[str, Canonical] = field(default_factory=dict, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # --- building ----------------------------------------------------------------------------------------------
+    @classmethod
+    def from_workspace(
+        cls,
+        workspace: Workspace,
+        opts: ReadOptions,
+        month: int | None,
+        *,
+        today: dt.date | None = None,
+        derive: bool = True,
+    ) -> Session:
+        """The exports and rule files a workspace's csctl.yaml names, each checked to exist (exit 3 at its line)."""
+        cfg = workspace.config
+        session = cls(cfg, opts, month, today or dt.date.today(), derive=derive)
+        for table in EXPORT_TABLES:
+            entry = getattr(cfg.exports, table)
+            if entry is None:
+                continue
+            export = entry if isinstance(entry, Export) else Export(path=entry)
+            where = f"{workspace.where('exports', table)} (exports.{table})"
+            specs = _expand(workspace.folder, export, where)
+            session.sources[table] = Source(specs, where, export.preset)
+        for name in RULE_FILES:
+            value = getattr(cfg.rules, name)
+            if value is None:
+                continue
+            where = f"{workspace.where('rules', name)} (rules.{name})"
+            path = workspace.folder / value
+            if not path.is_file():
+                raise ConfigError(f"{where}: {value}: no such file{_nearby(path)}")
+            session.rule_paths[name] = path
+            session.rule_where[name] = where
+        return session
+
+    def add(self, table: str, spec: str | None) -> None:
+        """A command argument for a table: it replaces the workspace's export of that table."""
+        if spec is not None:
+            self.sources[table] = Source((spec,))
+
+    def add_rules(self, name: str, path: Path | None) -> None:
+        if path is not None:
+            self.rule_paths[name] = path
+            self.rule_where.pop(name, None)
+
+    # --- reading -----------------------------------------------------------------------------------------------
+    def has(self, table: str) -> bool:
+        return table in self.sources
+
+    def spec(self, table: str) -> str:
+        return self.sources[table].label
+
+    def specs(self) -> list[str]:
+        return [s for source in self.sources.values() for s in source.specs]
+
+    def _opts(self, source: Source) -> ReadOptions:
+        return dataclasses.replace(self.opts, preset=source.preset) if source.preset else self.opts
+
+    def _read(self, table: str, load: Callable[[str, ReadOptions], Canonical]) -> Canonical:
+        if table in self._tables:
+            return self._tables[table]
+        source = self.sources[table]
+        parts = []
+        for spec in source.specs:
+            with self.progress(f"reading {spec}", _size(spec)):
+                part = load(spec, self._opts(source))
+            for note in part.notes:
+                self.notify(note)
+            parts.append(part)
+        canonical = parts[0] if len(parts) == 1 else _concat(parts, source.label)
+        self._tables[table] = canonical
+        return canonical
+
+    def canonical(self, table: str) -> Canonical:
+        """The table read and validated (cached); KeyError when the session has no such export."""
+        from csctl.io.load import load_table
+
+        if table == "billing":
+            return self.revenue()[1]
+        return self._read(table, lambda spec, opts: load_table(spec, table, opts))
+
+    def frame(self, table: str) -> pl.DataFrame:
+        return self.canonical(table).frame.drop("__row", strict=False)
+
+    def optional(self, table: str) -> pl.DataFrame | None:
+        return self.frame(table) if self.has(table) else None
+
+    def revenue(self, kind: str | None = None) -> tuple[str, Canonical]:
+        """Billing lines or subscription periods (detected from the columns unless ``kind`` is given)."""
+        from csctl.io.load import load_revenue
+
+        if "revenue_kind" not in self._cache:
+            kinds: list[str] = []
+
+            def load(spec: str, opts: ReadOptions) -> Canonical:
+                found, table = load_revenue(spec, kind, opts)
+                kinds.append(found)
+                return table
+
+            table = self._read("billing", load)
+            if len(set(kinds)) > 1:
+                raise InputError(f"{self.spec('billing')}: mixes billing lines and subscription periods")
+            self._cache["revenue_kind"] = kinds[0]
+            return kinds[0], table
+        return self._cache["revenue_kind"], self._tables["billing"]
+
+    # --- derived once ------------------------------------------------------------------------------------------
+    def measured(self) -> Measured:
+        """The billing measured (MRR, movements, bridge) at the as-of month; customers give renewal dates."""
+        if "measured" not in self._cache:
+            from csctl.core.numbers import NumbersSettings, measure
+
+            kind, revenue = self.revenue()
+            accounts = self.frame("customers").lazy() if self.has("customers") else None
+            settings = NumbersSettings(as_of=self.month, today=self.today, currency=self.opts.base_currency)
+            self._cache["measured"] = measure(kind, revenue.frame.lazy(), accounts, settings)
+        measured: Measured = self._cache["measured"]
+        return measured
+
+    def rules(self, name: str) -> Any:
+        """A rule file loaded and validated (cached); the built-in default when none is given. A bad workspace rule
+        file's error is prefixed with the workspace line that names it."""
+        if name in self._cache.get("rules", {}):
+            return self._cache["rules"][name]
+        from csctl.config import rules as loaders
+
+        path = self.rule_paths.get(name)
+        load: Callable[[Path | None], Any]
+        if name == "inventory":
+            from csctl.config.inventory import load_inventory
+
+            if path is None:
+                return None
+            load = load_inventory  # type: ignore[assignment]
+        elif name in ("plays", "value_path"):
+            from csctl.config import plays
+
+            load = plays.load_plays if name == "plays" else plays.load_value_path
+        else:
+            load = getattr(loaders, f"load_{name}")
+        try:
+            loaded = load(path)
+        except ConfigError as exc:
+            where = self.rule_where.get(name)
+            if where:
+                exc.message = f"{where}: {exc.message}"
+                exc.args = (exc.message,)
+            raise
+        self._cache.setdefault("rules", {})[name] = loaded
+        return loaded
+
+    def segmented(self) -> pl.DataFrame | None:
+        """The customer table with a segment column: as given when it has one; else, in a workspace run, segmented
+        by the rules (with mrr and arr from billing); None when there is no customer table (or, for a command,
+        no segment column)."""
+        if "segmented" in self._cache:
+            segmented: pl.DataFrame | None = self._cache["segmented"]
+            return segmented
+        frame = None
+        if self.has("customers"):
+            accounts = self.frame("customers")
+            if "segment" in accounts.columns:
+                frame = accounts
+            elif self.derive:
+                frame = self.segment_result().primary_table.frame
+        self._cache["segmented"] = frame
+        return frame
+
+    def segment_result(self) -> Any:
+        if "segment" not in self._cache:
+            from csctl import steps
+
+            self._cache["segment"] = steps.segment(self)
+        return self._cache["segment"]
+
+    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+
+def _size(spec: str) -> int:
+    if spec == "-":
+        return 0
+    try:
+        return Path(spec.split("#", maxsplit=1)[0]).stat().st_size
+    except OSError:
+        return 0
+
+
+def _expand(folder: Path, export: Export, where: str) -> tuple[str, ...]:
+    """A workspace export's files: a path or a glob, relative to the workspace folder; none found exits 3."""
+    path = export.path
+    if path == "-":
+        raise ConfigError(f"{where}: a workspace export cannot be stdin (-); give a path")
+    full = Path(path) if Path(path).is_absolute() else folder / path
+    if any(ch in path for ch in "*?["):
+        matches = sorted(glob.glob(str(full)))
+        if not matches:
+            raise ConfigError(f"{where}: {path}: no file matches this pattern{_nearby(full)}")
+        files = matches
+    else:
+        if not full.is_file():
+            raise ConfigError(f"{where}: {path}: no such file{_nearby(full)}")
+        files = [str(full)]
+    if export.sheet is not None:
+        files = [f"{f}#{export.sheet}" for f in files]
+    return tuple(files)
+
+
+def _nearby(path: Path) -> str:
+    """A did-you-mean among the files next to where a missing file was expected."""
+    import difflib
+
+    folder = path.parent
+    if not folder.is_dir():
+        return f" (the folder {folder} does not exist)"
+    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _concat(parts: list[Canonical], label: str) -> Canonical:
+    """Several files of one table (a glob): one table, their columns unioned."""
+    import polars as pl
+
+    from csctl.io.parse import Canonical
+
+    frames = [p.frame for p in parts]
+    try:
+        frame = pl.concat(frames, how="diagonal_relaxed")
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"{label}: the files of this export do not stack into one table: {exc}") from None
+    notes = [n for p in parts for n in p.notes]
+    return Canonical(frame, parts[0].mapping, label, notes, sum(p.skipped for p in parts))
