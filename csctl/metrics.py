@@ -382,6 +382,54 @@ _register_all(
 )
 
 
+# --- value path (step 7) ----------------------------------------------------------------------------------------
+_register_all(
+    "value-path",
+    "value path",
+    (
+        ("value_path_customers", "Customers on the value path", "count", None, "Customers placed on the path."),
+        (
+            "value_path_behind_share",
+            "Behind the value path",
+            "ratio",
+            "down",
+            "Customers past their next milestone's deadline / customers on the path who have not failed.",
+        ),
+        ("median_weeks_to_value", "Weeks to value (median)", "multiple", "down", "Start to the value milestone."),
+        (
+            "reached_value_share",
+            "Reached value",
+            "ratio",
+            "up",
+            "Customers past the value milestone's week who reached it / those customers.",
+        ),
+        ("onboarding_failed_customers", "Onboardings failed", "count", "down", "Customers whose onboarding failed."),
+    ),
+)
+
+
+# --- plan and assess (steps 9 and 10) ----------------------------------------------------------------------------
+_register_all(
+    "plan",
+    "plan",
+    (
+        ("plan_accounts", "Accounts in the pick's scope", "count", None, "Accounts the picked play applies to."),
+        ("plan_arr_in_scope", "ARR in the pick's scope", "money", None, "ARR of those accounts."),
+        ("plan_hours", "Hours the pick needs", "multiple", None, "Accounts × effort hours per account."),
+        ("plan_cost", "Cost of the pick", "money", None, "Hours × CSM hourly cost + cost per account × accounts."),
+    ),
+)
+_register(
+    "plan_actions_done_share",
+    "Planned actions done",
+    "ratio",
+    "up",
+    "Planned per-account actions due by the as-of day that the actions export shows done / those actions.",
+    command="assess",
+    section="plan",
+)
+
+
 # --- --fail-on -------------------------------------------------------------------------------------------------
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,

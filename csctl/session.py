@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from csctl.io.parse import Canonical, ReadOptions
 
 
+TABLE_OF = {"previous": "customers"}  # inputs read as another table's schema: an earlier health CSV
+
+
 @dataclass(frozen=True)
 class Source:
     """Where one table comes from: one or more files (a glob may match several) or stdin, and who said so."""
@@ -142,7 +145,8 @@ class Session:
 
         if table == "billing":
             return self.revenue()[1]
-        return self._read(table, lambda spec, opts: load_table(spec, table, opts))
+        schema = TABLE_OF.get(table, table)
+        return self._read(table, lambda spec, opts: load_table(spec, schema, opts))
 
     def frame(self, table: str) -> pl.DataFrame:
         return self.canonical(table).frame.drop("__row", strict=False)

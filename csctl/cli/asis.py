@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from csctl.cli.console import warn_notes
 from csctl.cli.options import Common, emit, shared_options
 from csctl.errors import UsageError
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -50,35 +45,11 @@ def asis(
         raise UsageError(
             "asis needs at least one input: --inventory, --team, --customers, --tickets, --surveys or --milestones"
         )
-    from csctl.config.inventory import load_inventory
+    from csctl import steps
 
-    inv = load_inventory(inventory) if inventory is not None else None
-    cfg = common.config()
-    opts = common.read_options(cfg)
-    from csctl.core.asis import AsisInputs, OnboardingRules, compute_asis
-    from csctl.core.months import as_of_day
-    from csctl.io.load import load_table
-
-    frames = {}
-    for name, spec in (
-        ("team", team),
-        ("customers", customers),
-        ("tickets", tickets),
-        ("surveys", surveys),
-        ("milestones", milestones),
-    ):
-        if spec is None:
-            continue
-        table = load_table(spec, name, opts)
-        warn_notes(table.notes)
-        frames[name] = table.frame.drop("__row", strict=False)
-    month = common.month(cfg)
-    as_of = as_of_day(
-        month,
-        [(frames.get("tickets"), "created_at"), (frames.get("surveys"), "date"), (frames.get("milestones"), "date")],
-        dt.date.today(),
-    )
-    o = cfg.onboarding
-    rules = OnboardingRules(o.start_milestone, o.live_milestone, o.failed_milestone, o.stall_days)
-    result = compute_asis(AsisInputs(inventory=inv, as_of=as_of, **frames), rules, opts.base_currency)
-    emit(result, common, inputs=[s for s in specs if s])
+    session = common.session()
+    session.add_rules("inventory", inventory)
+    session.rules("inventory")
+    for name, spec in zip(steps.ASIS_TABLES, specs, strict=True):
+        session.add(name, spec)
+    emit(steps.asis(session), common, inputs=session.specs())

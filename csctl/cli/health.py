@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from csctl.cli.console import progress, warn_notes
-from csctl.cli.options import Common, emit, input_size, shared_options
-
-if TYPE_CHECKING:
-    import polars as pl
+from csctl.cli.options import Common, emit, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-
-SOURCES = ("usage", "tickets", "surveys")
 
 
 @app.command(
@@ -54,57 +47,11 @@ def health(
         "previous": previous,
     }
     common.one_stdin(*inputs.values())
-    from csctl.config.rules import check_health, load_health
+    from csctl import steps
 
-    scorecards = load_health(rules)  # rule errors before any data is read
-    cfg = common.config()
-    opts = common.read_options(cfg)
-    month = common.month(cfg)
-
-    from csctl.io.load import load_table
-
-    with progress(f"reading {customers}", size=input_size(customers)):
-        accounts = load_table(customers, "customers", opts)
-        warn_notes(accounts.notes)
-        frame = accounts.frame.drop("__row", strict=False)
-        sources: dict[str, pl.DataFrame | None] = {}
-        for name in SOURCES:
-            spec = inputs[name]
-            if spec is None:
-                sources[name] = None
-                continue
-            table = load_table(spec, name, opts)
-            warn_notes(table.notes)
-            sources[name] = table.frame.drop("__row", strict=False)
-        if billing is not None and "arr" not in frame.columns:
-            from csctl.core.numbers import NumbersSettings, measure
-            from csctl.core.segments import with_revenue
-            from csctl.io.load import load_revenue
-
-            kind, revenue = load_revenue(billing, None, opts)
-            warn_notes(revenue.notes)
-            settings = NumbersSettings(as_of=month, today=dt.date.today(), currency=opts.base_currency)
-            measured = measure(kind, revenue.frame.lazy(), None, settings)
-            frame = with_revenue(frame, measured)
-        check_health(
-            scorecards,
-            frame.schema,
-            {name: None if table is None else table.schema for name, table in sources.items()},
-        )
-        from csctl.core.health import DATE_COLUMN
-        from csctl.core.months import as_of_day
-
-        day = as_of_day(month, [(frame, DATE_COLUMN[name]) for name, frame in sources.items()], dt.date.today())
-        prev = None
-        if previous is not None:
-            prev_table = load_table(previous, "customers", opts)
-            missing = [c for c in ("health_score", "health_band") if c not in prev_table.frame.columns]
-            if missing:
-                from csctl.errors import InputError
-
-                raise InputError(f"{previous}: not a csctl health output (no {', '.join(missing)} column)")
-            prev = prev_table.frame
-        from csctl.core.health import Inputs, compute_health
-
-        result = compute_health(scorecards, Inputs(frame, sources, day, prev), day.isoformat())
-    emit(result, common, inputs=[v for v in inputs.values() if v])
+    session = common.session()
+    session.add_rules("health", rules)
+    session.rules("health")  # rule errors before any data is read
+    for name, spec in inputs.items():
+        session.add(name, spec)
+    emit(steps.health(session), common, inputs=session.specs())

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 
-from csctl.cli.console import progress, warn, warn_notes
-from csctl.cli.options import Common, emit, input_size, shared_options
+from csctl.cli.console import warn
+from csctl.cli.options import Common, emit, shared_options
 from csctl.core.views import PERIOD_VIEWS, NumbersView, Period, RevenueKind
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -46,31 +45,12 @@ def numbers(
     common.one_stdin(billing, customers)
     if period != "month" and view not in PERIOD_VIEWS:
         warn(f"--period applies to the {' and '.join(PERIOD_VIEWS)} views; ignored for {view}")
-    cfg = common.config()
-    opts = common.read_options(cfg)
-    month = common.month(cfg)
+    from csctl import steps
 
-    from csctl.core.numbers import NumbersSettings, compute_numbers
-    from csctl.io.load import load_revenue, load_table
-
-    with progress(f"reading {billing}", size=input_size(billing)):
-        found_kind, table = load_revenue(billing, kind, opts)
-        warn_notes(table.notes)
-        accounts = None
-        if customers is not None:
-            accounts = load_table(customers, "customers", opts)
-            warn_notes(accounts.notes)
-        settings = NumbersSettings(
-            view=view,
-            period=period,
-            as_of=month,
-            today=dt.date.today(),
-            gross_margin=cfg.gross_margin,
-            churn_basis=cfg.clv.churn_basis,
-            currency=opts.base_currency,
-        )
-        result = compute_numbers(
-            found_kind, table.frame.lazy(), None if accounts is None else accounts.frame.lazy(), settings
-        )
+    session = common.session()
+    session.add("billing", billing)
+    session.add("customers", customers)
+    session.revenue(kind)
+    result = steps.numbers(session, view, period, kind)
     result.explain = explain
-    emit(result, common, inputs=[billing, *([customers] if customers else [])])
+    emit(result, common, inputs=session.specs())

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 
-from csctl.cli.console import progress, warn_notes
-from csctl.cli.options import Common, emit, input_size, shared_options
+from csctl.cli.options import Common, emit, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -42,46 +40,9 @@ def opportunity(
 ) -> None:
     common.conditions("opportunity")
     common.one_stdin(billing, customers, costs)
-    cfg = common.config()
-    opts = common.read_options(cfg)
-    from csctl.core.numbers import NumbersSettings, measure
-    from csctl.core.opportunity import OpportunitySettings, compute_opportunity
-    from csctl.errors import InputError
-    from csctl.io.load import load_revenue, load_table
+    from csctl import steps
 
-    with progress(f"reading {billing}", size=input_size(billing)):
-        kind, revenue = load_revenue(billing, None, opts)
-        warn_notes(revenue.notes)
-        numbers = NumbersSettings(as_of=common.month(cfg), today=dt.date.today(), currency=opts.base_currency)
-        measured = measure(kind, revenue.frame.lazy(), None, numbers)
-        segments = None
-        if customers is not None:
-            table = load_table(customers, "customers", opts)
-            warn_notes(table.notes)
-            if "segment" not in table.frame.columns:
-                raise InputError(f"{customers}: no segment column; run csctl segment first and pass its CSV")
-            segments = table.frame
-        crc, source = cfg.targets.crc, "targets.crc in the config"
-        if costs is not None:
-            from csctl.core.valuation import ledger, ratio_rows
-
-            book = load_table(costs, "costs", opts)
-            warn_notes(book.notes)
-            trailing = ratio_rows(measured, ledger(book.frame, book.label), opts.base_currency).row(-1, named=True)
-            if trailing["crc"] is not None:
-                crc, source = trailing["crc"], f"measured over {trailing['window']}"
-            else:
-                source = f"targets.crc: the CRC over {trailing['window']} is undefined (no ARR retained)"
-        o = cfg.opportunity
-        settings = OpportunitySettings(
-            step=step if step is not None else o.step,
-            horizon_months=horizon if horizon is not None else o.horizon_months,
-            gross_margin=cfg.gross_margin,
-            multipliers=(o.multipliers.retention, o.multipliers.expansion, o.multipliers.upsell),
-            crc=crc,
-            crc_source=source,
-            sensitivity=tuple(o.sensitivity),
-            currency=opts.base_currency,
-        )
-        result = compute_opportunity(measured, segments, settings)
-    emit(result, common, inputs=[s for s in (billing, customers, costs) if s])
+    session = common.session()
+    for name, spec in (("billing", billing), ("customers", customers), ("costs", costs)):
+        session.add(name, spec)
+    emit(steps.opportunity(session, step, horizon), common, inputs=session.specs())

@@ -16,10 +16,12 @@ from csctl.cli.console import info, state, warn
 from csctl.errors import InputError, ThresholdBreached, UsageError
 
 if TYPE_CHECKING:
+    from csctl.config.load import Workspace
     from csctl.config.models import Config
     from csctl.io.parse import ReadOptions
     from csctl.metrics import Condition
     from csctl.result import Result
+    from csctl.session import Session
 
 
 ConfigOpt = Annotated[
@@ -107,6 +109,7 @@ class Common:
     skip_bad_rows: bool = False
     date_order: str | None = None
     decimal_comma: bool | None = None
+    _workspace: Workspace | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         state.quiet, state.verbose, state.color = self.quiet, self.verbose, self.color
@@ -119,10 +122,33 @@ class Common:
             raise UsageError("only one input can be read from stdin (-)")
 
     def config(self) -> Config:
-        from csctl.config.load import load_config
+        return self.workspace().config
 
-        config, _ = load_config(self.config_path)
-        return config
+    def workspace(self) -> Workspace:
+        from csctl.config.load import load_workspace
+
+        if self._workspace is None:
+            self._workspace = load_workspace(self.config_path)
+        return self._workspace
+
+    def session(self, *, workspace_exports: bool = False, derive: bool = False) -> Session:
+        """The run's Session: its inputs come from the command's arguments (``add``), and with
+        ``workspace_exports`` from the workspace's exports and rule files too (arguments win)."""
+        import datetime as dt
+
+        from csctl.cli.console import progress, warn
+        from csctl.session import Session
+
+        ws = self.workspace()
+        cfg = ws.config
+        opts, month = self.read_options(cfg), self.month(cfg)
+        if workspace_exports:
+            session = Session.from_workspace(ws, opts, month, derive=derive)
+        else:
+            session = Session(cfg, opts, month, dt.date.today(), derive=derive)
+        session.notify = warn
+        session.progress = lambda message, size: progress(message, size=size)
+        return session
 
     def read_options(self, config: Config) -> ReadOptions:
         from csctl.io.parse import ReadOptions

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from csctl.cli.console import warn_notes
 from csctl.cli.options import Common, emit, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -43,28 +41,11 @@ def personas(
     common.conditions("personas")
     specs = [contacts, customers, outcomes]
     common.one_stdin(*specs)
-    from csctl.config.rules import load_personas
+    from csctl import steps
 
-    persona_rules = load_personas(rules)  # rule errors before any data is read
-    cfg = common.config()
-    opts = common.read_options(cfg)
-    from csctl.core.personas import PersonaInputs, compute_personas
-    from csctl.io.load import load_table
-
-    people = load_table(contacts, "contacts", opts)
-    warn_notes(people.notes)
-    accounts = results = None
-    if customers is not None:
-        table = load_table(customers, "customers", opts)
-        warn_notes(table.notes)
-        accounts = table.frame.drop("__row", strict=False)
-    if outcomes is not None:
-        table = load_table(outcomes, "outcomes", opts)
-        warn_notes(table.notes)
-        results = table.frame.drop("__row", strict=False)
-    month = common.month(cfg)
-    from csctl.core.months import as_of_day
-
-    as_of = as_of_day(month, [(people.frame, "last_activity"), (results, "measured_at")], dt.date.today())
-    inputs = PersonaInputs(people.frame.drop("__row", strict=False), accounts, results, as_of, renewal_window)
-    emit(compute_personas(inputs, persona_rules), common, inputs=[s for s in specs if s])
+    session = common.session()
+    session.add_rules("personas", rules)
+    session.rules("personas")  # rule errors before any data is read
+    for name, spec in zip(("contacts", "customers", "outcomes"), specs, strict=True):
+        session.add(name, spec)
+    emit(steps.personas(session, renewal_window), common, inputs=session.specs())

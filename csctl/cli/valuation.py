@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 
-from csctl.cli.console import progress, warn_notes
-from csctl.cli.options import Common, emit, input_size, shared_options
+from csctl.cli.options import Common, emit, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -40,43 +38,9 @@ def valuation(
     common.conditions("valuation")
     specs = [billing, costs, team, customers]
     common.one_stdin(*specs)
-    cfg = common.config()
-    opts = common.read_options(cfg)
+    from csctl import steps
 
-    from csctl.core.numbers import NumbersSettings, measure
-    from csctl.core.valuation import ValuationSettings, compute_valuation
-    from csctl.core.valuation import ledger as cost_ledger
-    from csctl.errors import InputError
-    from csctl.io.load import load_revenue, load_table
-
-    with progress(f"reading {billing}", size=input_size(billing)):
-        kind, revenue = load_revenue(billing, None, opts)
-        warn_notes(revenue.notes)
-        ledger = load_table(costs, "costs", opts)
-        warn_notes(ledger.notes)
-        cost_frame = cost_ledger(ledger.frame, ledger.label)
-        roster = None
-        if team is not None:
-            roster_table = load_table(team, "team", opts)
-            warn_notes(roster_table.notes)
-            roster = roster_table.frame
-        segmented = None
-        if customers is not None:
-            accounts = load_table(customers, "customers", opts)
-            warn_notes(accounts.notes)
-            segmented = accounts.frame
-            if "segment" not in segmented.columns:
-                raise InputError(f"{customers}: no segment column; run csctl segment first and pass its CSV")
-        numbers = NumbersSettings(as_of=common.month(cfg), today=dt.date.today(), currency=opts.base_currency)
-        measured = measure(kind, revenue.frame.lazy(), None, numbers)
-        v = cfg.valuation
-        settings = ValuationSettings(
-            target_crc=target_crc if target_crc is not None else cfg.targets.crc,
-            hours_per_csm_year=v.hours_per_csm_year,
-            face_time_share=v.face_time_share,
-            csm_loaded_cost=v.csm_loaded_cost,
-            tool_costs=tuple(v.tool_costs),
-            currency=opts.base_currency,
-        )
-        result = compute_valuation(measured, cost_frame, roster, segmented, settings)
-    emit(result, common, inputs=[s for s in specs if s])
+    session = common.session()
+    for name, spec in zip(("billing", "costs", "team", "customers"), specs, strict=True):
+        session.add(name, spec)
+    emit(steps.valuation(session, target_crc), common, inputs=session.specs())

@@ -371,7 +371,11 @@ def compute_numbers(
     kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, settings: NumbersSettings
 ) -> Result:
     """Measure and build the Result of the requested view; metrics are always present for --fail-on."""
-    m = measure(kind, table, customers, settings)
+    return numbers_result(measure(kind, table, customers, settings), kind, settings, customers)
+
+
+def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers: pl.LazyFrame | None = None) -> Result:
+    """The Result of the requested view from measured billing."""
     metrics, formula = headline_metrics(m, settings)
     cur = settings.currency
     meta = {"as_of": label_of(m.as_of), "currency": cur, "view": settings.view, "input": kind}

@@ -1,0 +1,144 @@
+"""The plays library (step 9's options) and the value path (step 7's milestones): pydantic models and loaders.
+
+Every metric a play names must be in the registry and every trigger must compile, before any data is read:
+an unknown metric or a bad trigger is a ConfigError naming file and line (exit 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from csctl.config.models import Strict
+from csctl.config.rules import Sql, _where, compile_sql
+from csctl.config.yamlfile import YamlDoc, load_yaml, validate
+from csctl.errors import ConfigError
+from csctl.metrics import REGISTRY, suggest
+from csctl.resources import config_path
+
+Lever = Literal["retention", "expansion", "upsell"]
+Owner = Literal["CS", "Sales", "Marketing", "Product", "Support"]
+Risk = Literal["low", "medium", "high"]
+OptionKind = Literal["process", "play", "health score", "tool"]
+
+
+class Due(Strict):
+    """When a play's action is due for an account: ``days_before`` a date column (e.g. 90 before renewal_date)."""
+
+    column: str
+    days_before: int = 0
+
+
+class Play(Strict):
+    name: str = Field(min_length=1)
+    kind: OptionKind = "play"
+    lever: Lever
+    trigger: str = Field(min_length=1, description="SQL condition over the enriched customer table")
+    owner: Owner = "CS"
+    effort_hours: float = Field(ge=0, description="hours per account each time the play runs")
+    cost_per_account: float = Field(0, ge=0, description="money per account besides hours (a tool's licence)")
+    risk: Risk = "medium"
+    moves: str = Field(description="the registry metric this play moves")
+    change: float = Field(description="the change of that metric the play aims for, in its unit (0.02 = 2 pts)")
+    action: str = Field("", description="what the owner does for each account")
+    due: Due | None = None
+
+
+class PlaysFile(Strict):
+    check_after_days: int = Field(90, gt=0, description="the plan's metrics are checked this many days after as-of")
+    action_within_days: int = Field(14, ge=0, description="an action without a due rule is due this soon")
+    done_target: float = Field(0.8, gt=0, le=1, description="share of planned actions done: 'doing what we said'")
+    plays: list[Play] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> PlaysFile:
+        seen: set[str] = set()
+        for play in self.plays:
+            if play.name in seen:
+                raise ValueError(f"play {play.name!r} is named twice")
+            seen.add(play.name)
+        return self
+
+
+@dataclass
+class Plays:
+    path: str
+    rules: PlaysFile
+    triggers: dict[str, Sql]  # play name -> compiled trigger
+    where: dict[str, str]  # play name -> file:line of the play
+
+
+def check_metric(name: str, where: str) -> None:
+    """A metric named in a plays file or a plan must be in the registry (exit 3 at its line)."""
+    if name not in REGISTRY:
+        raise ConfigError(f"{where}: unknown metric {name!r}.{suggest(name, sorted(REGISTRY))}")
+
+
+def load_plays(path: str | Path | None) -> Plays:
+    doc = load_yaml(path or config_path("plays.yaml"))
+    parsed = validate(doc, PlaysFile, what="plays file")
+    triggers = {}
+    where = {}
+    for i, play in enumerate(parsed.plays):
+        check_metric(play.moves, _where(doc, "plays", i, "moves"))
+        metric = REGISTRY[play.moves]
+        if metric.better is None:
+            raise ConfigError(
+                f"{_where(doc, 'plays', i, 'moves')}: {play.moves} has no better direction (it is a count or a "
+                "budget); a play must move a metric that is better up or down"
+            )
+        triggers[play.name] = compile_sql(play.trigger, _where(doc, "plays", i, "trigger"), "trigger")
+        where[play.name] = _where(doc, "plays", i)
+    return Plays(doc.path, parsed, triggers, where)
+
+
+# --- the value path ---------------------------------------------------------------------------------------------
+class Milestone(Strict):
+    name: str = Field(min_length=1)
+    week: float = Field(ge=0, description="the week of the contract it is expected in")
+    by_week: float | None = Field(None, ge=0, description="the latest week it is on time (default: week)")
+    value: bool = Field(False, description="the first milestone where the customer gets value (time to value)")
+    next_step: str = Field("", description="the step that takes a customer to this milestone")
+
+
+class ValuePathFile(Strict):
+    start: str = Field("kickoff", description="the milestone that starts the clock (week 0)")
+    failed: str | None = Field("onboarding failed", description="the milestone that ends a failed onboarding")
+    grace_weeks: float = Field(1, ge=0, description="weeks late before a customer counts as behind")
+    milestones: list[Milestone] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ValuePathFile:
+        names = [m.name for m in self.milestones]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"milestone {name!r} is named twice")
+        if self.start in names:
+            raise ValueError(f"start {self.start!r} is also a milestone; the start is week 0, before them")
+        weeks = [m.week for m in self.milestones]
+        if weeks != sorted(weeks):
+            raise ValueError("milestones must be listed in the order of their weeks")
+        for m in self.milestones:
+            if m.by_week is not None and m.by_week < m.week:
+                raise ValueError(f"{m.name}: by_week {m.by_week} is before week {m.week}")
+        if sum(m.value for m in self.milestones) > 1:
+            raise ValueError("only one milestone can be the value milestone (value: true)")
+        return self
+
+
+@dataclass
+class ValuePath:
+    path: str
+    rules: ValuePathFile
+
+    @property
+    def value_milestone(self) -> str | None:
+        return next((m.name for m in self.rules.milestones if m.value), None)
+
+
+def load_value_path(path: str | Path | None) -> ValuePath:
+    doc: YamlDoc = load_yaml(path or config_path("value_path.yaml"))
+    return ValuePath(doc.path, validate(doc, ValuePathFile, what="value path file"))
