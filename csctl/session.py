@@ -219,19 +219,19 @@ class Session:
         return loaded
 
     def segmented(self) -> pl.DataFrame | None:
-        """The customer table with a segment column: as given when it has one; else, in a workspace run, segmented
-        by the rules (with mrr and arr from billing); None when there is no customer table (or, for a command,
-        no segment column)."""
+        """The customer table with a segment column: in a workspace run, segmented by the rules (with mrr and arr
+        from billing); for a command, as given when it has one. None without a customer table (or, for a command,
+        without a segment column)."""
         if "segmented" in self._cache:
             segmented: pl.DataFrame | None = self._cache["segmented"]
             return segmented
         frame = None
         if self.has("customers"):
             accounts = self.frame("customers")
-            if "segment" in accounts.columns:
-                frame = accounts
-            elif self.derive:
+            if self.derive:  # the workspace's segment rules decide (a CRM segment column is kept as crm_segment)
                 frame = self.segment_result().primary_table.frame
+            elif "segment" in accounts.columns:
+                frame = accounts
         self._cache["segmented"] = frame
         return frame
 

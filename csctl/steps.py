@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from csctl.errors import ConfigError, InputError
+from csctl.errors import ConfigError, InputError, UsageError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -20,11 +20,14 @@ if TYPE_CHECKING:
     from csctl.session import Session
 
 
-class Missing(Exception):
-    """A step cannot run: the exports it needs are not in the session."""
+class Missing(UsageError):
+    """A step cannot run: the exports it needs are not in the session (a usage error for a command)."""
 
     def __init__(self, step: str, needs: list[str]) -> None:
-        super().__init__(f"{step} needs {', '.join(needs)}")
+        super().__init__(
+            f"{step} needs {', '.join(needs)}",
+            hint="give it as an option, or name it under exports: in the workspace's csctl.yaml",
+        )
         self.step = step
         self.needs = needs
 
@@ -278,3 +281,222 @@ def metric_values(s: Session, names: Iterable[str]) -> tuple[dict[str, float | i
             continue
         values[name] = result.metrics.get(name)
     return values, why
+
+
+# --- step 9 ------------------------------------------------------------------------------------------------
+# columns a play's trigger may use that only some exports provide: column -> what provides it
+ENRICHMENT = {
+    "mrr": "billing",
+    "arr": "billing",
+    "segment": "customers",
+    "touch": "customers",
+    "health_score": "usage, tickets or surveys (health)",
+    "health_band": "usage, tickets or surveys (health)",
+    "quadrant": "usage, tickets or surveys (health)",
+    "days_to_renewal": "renewal_date in customers",
+    "value_stage": "milestones (value path)",
+    "value_status": "milestones (value path)",
+    "value_behind": "milestones (value path)",
+    "weeks_behind": "milestones (value path)",
+    "value_next_step": "milestones (value path)",
+    "contacts": "contacts (personas)",
+    "single_threaded": "contacts (personas)",
+    "decision_maker": "contacts (personas)",
+    "engaged_champion": "contacts (personas)",
+}
+
+
+def enriched(s: Session) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The customer table plays trigger on: customers with segment and revenue, health, days to renewal, value
+    path and persona coverage, as far as this run's exports allow; and the enrichment columns it lacks."""
+
+    def make() -> tuple[pl.DataFrame, dict[str, str]]:
+        import polars as pl
+
+        need(s, "plan", "customers")
+        scored = any(s.has(t) for t in HEALTH_SOURCES)
+        frame = run(s, "health").primary_table.frame if scored else health_customers(s)
+        frame = frame.with_columns(pl.col("customer_id").cast(pl.String))
+        day = as_of_day(s, [])
+        if "renewal_date" in frame.columns:
+            frame = frame.with_columns(
+                (pl.col("renewal_date").cast(pl.Date) - pl.lit(day)).dt.total_days().alias("days_to_renewal")
+            )
+        if s.has("milestones"):
+            vp = (
+                run(s, "value-path")
+                .tables["customers"]
+                .frame.select(
+                    pl.col("customer_id").cast(pl.String),
+                    pl.col("stage").alias("value_stage"),
+                    pl.col("status").alias("value_status"),
+                    pl.col("behind").alias("value_behind"),
+                    "weeks_behind",
+                    pl.col("next_step").alias("value_next_step"),
+                )
+            )
+            frame = frame.join(vp, on="customer_id", how="left")
+        if s.has("contacts"):
+            per = (
+                run(s, "personas")
+                .tables["accounts"]
+                .frame.select(
+                    pl.col("customer_id").cast(pl.String),
+                    "contacts",
+                    "single_threaded",
+                    "decision_maker",
+                    "engaged_champion",
+                )
+            )
+            frame = frame.join(per, on="customer_id", how="left")
+        return frame, {c: why for c, why in ENRICHMENT.items() if c not in frame.columns}
+
+    found: tuple[pl.DataFrame, dict[str, str]] = s.cached("enriched", make)
+    return found
+
+
+OWNER_ROLES = {
+    "Sales": "sales|account exec|account manager",
+    "Marketing": "marketing",
+    "Product": "product",
+    "Support": "support",
+}
+
+
+def team_hours(s: Session) -> dict[str, float]:
+    """Productive hours a year on the roster by play owner (CS: the CSMs' FTE)."""
+    if not s.has("team"):
+        return {}
+    import polars as pl
+
+    from csctl.core.asis import is_csm
+
+    team = s.frame("team")
+    fte = pl.col("fte").fill_null(1.0) if "fte" in team.columns else pl.lit(1.0)
+    year = s.config.valuation.hours_per_csm_year
+    hours = {"CS": float(team.filter(is_csm(pl.col("role"))).select(fte.sum()).item() or 0.0) * year}
+    for owner, pattern in OWNER_ROLES.items():
+        rows = team.filter(pl.col("role").str.to_lowercase().str.contains(pattern))
+        if rows.height:
+            hours[owner] = float(rows.select(fte.sum()).item() or 0.0) * year
+    return hours
+
+
+def _check_triggers(plays: Any, frame: pl.DataFrame, unavailable: dict[str, str]) -> None:
+    """A trigger's unknown column is a ConfigError at its line (did-you-mean); a column another export would
+    provide is not: that option is 'cannot tell yet'. Evaluable triggers must be conditions on this table."""
+    from csctl.config.rules import check_columns, check_types
+
+    known = [*frame.columns, *unavailable]
+    check_columns(list(plays.triggers.values()), known, "enriched customer")
+    evaluable = [t for t in plays.triggers.values() if not any(c in unavailable for c in t.columns)]
+    check_types(evaluable, frame.schema, "condition")
+
+
+def opportunity_gains(s: Session, path: str | None) -> pl.DataFrame | None:
+    """The levers' gains by segment: from csctl opportunity's CSV when given, else computed (None without billing)."""
+    import polars as pl
+
+    if path is not None:
+        try:
+            frame = pl.read_csv(path, infer_schema_length=None)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise InputError(f"--opportunity {path}: cannot read it as csctl opportunity's CSV: {exc}") from None
+        missing = [c for c in ("segment", "lever", "gain") if c not in frame.columns]
+        if missing:
+            raise InputError(f"--opportunity {path}: not csctl opportunity's CSV (no {', '.join(missing)} column)")
+        return frame.select(pl.col("segment").cast(pl.String), "lever", pl.col("gain").cast(pl.Float64))
+    if not s.has("billing"):
+        return None
+    return run(s, "opportunity").tables["levers"].frame.select("segment", "lever", "gain")
+
+
+def plan(s: Session, opportunity_csv: str | None = None) -> tuple[Result, dict[str, Any]]:
+    import polars as pl
+
+    from csctl.core.months import label_of
+    from csctl.core.plan import PlanInputs, compute_plan
+    from csctl.core.valuation import ValuationSettings, csm_cost
+
+    plays = s.rules("plays")
+    frame, unavailable = enriched(s)
+    _check_triggers(plays, frame, unavailable)
+    day = as_of_day(s, [])
+    month = s.month if s.month is not None else (s.measured().as_of if s.has("billing") else None)
+    v = s.config.valuation
+    cost, source = csm_cost(
+        s.frame("team") if s.has("team") else None,
+        ValuationSettings(hours_per_csm_year=v.hours_per_csm_year, csm_loaded_cost=v.csm_loaded_cost),
+    )
+    names = sorted({p.moves for p in plays.rules.plays})
+    baselines, why = metric_values(s, names)
+    lens: list[dict[str, str]] = []
+    if s.has("team") and s.has("customers"):
+        m = run(s, "asis").metrics
+        cv, ratio, over = m.get("accounts_cv"), m.get("accounts_max_min"), m.get("overloaded_csms")
+        if cv is not None:
+            lens.append(
+                {
+                    "lens": "imbalanced",
+                    "item": "accounts per CSM",
+                    "detail": f"CV {cv:.2f}, max/min {'—' if ratio is None else f'{float(ratio):.2f}'}, "
+                    f"{over or 0} CSMs over capacity (csctl asis)",
+                }
+            )
+    inputs = PlanInputs(
+        customers=frame,
+        unavailable=unavailable,
+        gains=opportunity_gains(s, opportunity_csv),
+        as_of=day,
+        as_of_month=label_of(month) if month is not None else day.strftime("%Y-%m"),
+        hourly_cost=None if cost is None else cost / v.hours_per_csm_year,
+        cost_source=source,
+        team_hours_year=team_hours(s),
+        baselines=baselines,
+        baseline_why=why,
+        lens=lens,
+        max_capacity_share=s.config.plan.max_capacity_share,
+        currency=s.opts.base_currency,
+    )
+    value_steps = None
+    if s.has("milestones"):
+        value_steps = run(s, "value-path").tables["customers"].frame.with_columns(pl.col("customer_id").cast(pl.String))
+    result, doc = compute_plan(plays, inputs, value_steps)
+    doc["inputs"] = {name: source.label for name, source in s.sources.items()}
+    doc["plays"] = plays.path
+    return result, doc
+
+
+# --- step 10 -----------------------------------------------------------------------------------------------
+def assess(s: Session, plan_path: str) -> Result:
+    from csctl.config.plays import load_plan
+    from csctl.core.assess import AssessInputs, compute_assess
+    from csctl.core.months import label_of
+    from csctl.units import money
+
+    plan_file = load_plan(plan_path)
+    outcome = [m.name for m in plan_file.plan.metrics if m.role == "outcome"]
+    current, why = metric_values(s, outcome)
+    day = as_of_day(s, [])
+    month = s.month if s.month is not None else (s.measured().as_of if s.has("billing") else None)
+    monetise = None
+    if s.has("billing"):
+        levers = run(s, "opportunity").tables["levers"].frame
+        top = levers.filter(levers["lever"].is_in(["expansion", "upsell"]))
+        if top.height:
+            row = top.row(0, named=True)
+            monetise = (
+                f"{row['lever']} in {row['segment']} (net value {money(row['net_value'], s.opts.base_currency, 0)}, "
+                "csctl opportunity)"
+            )
+    actions = s.frame("actions") if s.has("actions") else None
+    inputs = AssessInputs(
+        plan=plan_file,
+        current=current,
+        why=why,
+        as_of=day,
+        as_of_month=label_of(month) if month is not None else day.strftime("%Y-%m"),
+        actions=actions,
+        monetise=monetise,
+    )
+    return compute_assess(inputs)

@@ -31,7 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "personas": ("csctl.cli.personas", "Steps 5-6: personas, renewal team coverage, renewal risk, outcomes."),
     "segment": ("csctl.cli.segment", "Step 4: CS segments by YAML rules, touch model, CSMs needed vs assigned."),
+    "value-path": ("csctl.cli.value_path", "Step 7: where each customer stands on the value path; its next step."),
     "opportunity": ("csctl.cli.opportunity", "Step 8: LTV per segment; retention/expansion/upsell levers ranked."),
+    "plan": ("csctl.cli.plan", "Step 9: options from the plays library, one pick, metrics, per-account actions."),
+    "assess": ("csctl.cli.assess", "Step 10: the plan's metrics now against baseline and target; the verdict."),
     "health": ("csctl.cli.health", "Health scores and bands from YAML scorecards; portfolio shares; trend."),
     "sample": ("csctl.cli.sample", "Write a realistic synthetic company's exports (seeded, any size)."),
 }

@@ -204,7 +204,7 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
     if common.output is None and fmt in BINARY and sys.stdout.isatty():
         raise UsageError(f"{fmt} is a binary format; write it to a file with -o report.{fmt}")
     if common.output is not None:
-        _refuse_overwriting_inputs(common.output, inputs or [])
+        refuse_overwriting_inputs(common.output, inputs or [])
         folder = common.output.parent
         if not folder.is_dir():
             raise UsageError(f"-o {common.output}: the folder {folder} does not exist")
@@ -216,12 +216,7 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
     color = common.output is None and fmt == "table" and use_color(sys.stdout.isatty())
     data = render(result, fmt, to_file=common.output is not None, width=width, color=color)
     if common.output is not None:
-        from csctl.io.write import write_atomic
-
-        try:
-            write_atomic(common.output, data)
-        except OSError as exc:
-            raise InputError(f"-o {common.output}: cannot write: {exc.strerror or exc}") from None
+        write_output(common.output, data, "-o ")
         info(f"wrote {common.output}")
     else:
         try:
@@ -245,7 +240,19 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
             raise ThresholdBreached("threshold breached: " + "; ".join(breached))
 
 
-def _refuse_overwriting_inputs(output: Path, inputs: list[str]) -> None:
+def write_output(path: Path, data: bytes, option: str = "") -> None:
+    """Write a file atomically; a folder that is missing or unwritable is a clear error (exit 3)."""
+    from csctl.io.write import write_atomic
+
+    if not path.parent.is_dir():
+        raise UsageError(f"{option}{path}: the folder {path.parent} does not exist")
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise InputError(f"{option}{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def refuse_overwriting_inputs(output: Path, inputs: list[str]) -> None:
     for spec in inputs:
         if spec == "-":
             continue
@@ -255,7 +262,7 @@ def _refuse_overwriting_inputs(output: Path, inputs: list[str]) -> None:
         except OSError:
             same = False
         if same:
-            raise UsageError(f"-o {output} is an input of this run; csctl never overwrites its inputs")
+            raise UsageError(f"{output} is an input of this run; csctl never overwrites its inputs")
 
 
 def input_size(spec: str) -> int:

@@ -110,6 +110,12 @@ class RuleFiles(Strict):
     inventory: str | None = None
 
 
+class PlanConfig(Strict):
+    max_capacity_share: float = Field(
+        0.25, gt=0, le=1, description="the most of the CS team's hours until the check date a new play may take"
+    )
+
+
 class Config(Strict):
     """csctl.yaml: the company, its currency, the as-of month, and how to read and measure its exports."""
 
@@ -124,11 +130,22 @@ class Config(Strict):
     valuation: ValuationConfig = Field(default_factory=ValuationConfig)
     onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
     opportunity: OpportunityConfig = Field(default_factory=OpportunityConfig)
+    plan: PlanConfig = Field(default_factory=PlanConfig)
     exports: Exports = Field(default_factory=Exports)
     rules: RuleFiles = Field(default_factory=RuleFiles)
 
     @field_validator(
-        "clv", "read", "fx", "targets", "valuation", "onboarding", "opportunity", "exports", "rules", mode="before"
+        "clv",
+        "read",
+        "fx",
+        "targets",
+        "valuation",
+        "onboarding",
+        "opportunity",
+        "plan",
+        "exports",
+        "rules",
+        mode="before",
     )
     @classmethod
     def _empty_section(cls, value: object) -> object:

@@ -142,3 +142,74 @@ class ValuePath:
 def load_value_path(path: str | Path | None) -> ValuePath:
     doc: YamlDoc = load_yaml(path or config_path("value_path.yaml"))
     return ValuePath(doc.path, validate(doc, ValuePathFile, what="value path file"))
+
+
+# --- plan.yaml (written by csctl plan, read by csctl assess) ------------------------------------------------------
+class PlanMetric(Strict):
+    name: str
+    role: Literal["outcome", "doing"]
+    question: str = ""
+    baseline: float | None = None
+    target: float | None = None
+    better: Literal["up", "down"] | None = None
+
+
+class PlanPick(Strict):
+    option: str
+    lever: Lever
+    owner: str = "CS"
+    trigger: str = ""
+    accounts: int = 0
+    arr: float | None = None
+    hours: float | None = None
+    cost: float | None = None
+    risk: Risk = "medium"
+    reason: str = ""
+
+
+class PlanOption(Strict):
+    rank: int
+    option: str
+    lever: str
+    owner: str = "CS"
+    accounts: int | None = None
+    score: float | None = None
+    feasible: bool = False
+
+
+class PlanAction(Strict):
+    customer_id: str
+    play: str
+    due: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    owner: str = "CS"
+
+
+class PlanFile(Strict):
+    csctl_plan: Literal[1]
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}$")
+    baseline_day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    check_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    currency: str = "USD"
+    pick: PlanPick
+    next_best: str | None = None
+    done_target: float = Field(0.8, gt=0, le=1)
+    metrics: list[PlanMetric] = Field(min_length=1)
+    options: list[PlanOption] = Field(default_factory=list)
+    actions: list[PlanAction] = Field(default_factory=list)
+    inputs: dict[str, str] = Field(default_factory=dict)
+    plays: str | None = None
+
+
+@dataclass
+class Plan:
+    path: str
+    plan: PlanFile
+
+
+def load_plan(path: str | Path) -> Plan:
+    """plan.yaml: validated; every metric it names must be in the registry (exit 3 at its line)."""
+    doc = load_yaml(path)
+    plan = validate(doc, PlanFile, what="plan file")
+    for i, metric in enumerate(plan.metrics):
+        check_metric(metric.name, _where(doc, "metrics", i, "name"))
+    return Plan(doc.path, plan)

@@ -104,7 +104,7 @@ def ratio_rows(measured: Measured, costs: pl.DataFrame, currency: str) -> pl.Dat
     return pl.DataFrame(rows)
 
 
-def _csm_cost(team: pl.DataFrame | None, settings: ValuationSettings) -> tuple[float | None, str]:
+def csm_cost(team: pl.DataFrame | None, settings: ValuationSettings) -> tuple[float | None, str]:
     if team is not None and "loaded_cost" in team.columns:
         csms = team.filter(is_csm(pl.col("role")))
         csms = csms.filter(pl.col("loaded_cost").is_not_null())
@@ -128,7 +128,7 @@ def capacity(
     metrics: dict[str, float | int | None] = {}
     if settings.target_crc is None:
         return None, ["no target CRC (--target-crc or targets.crc in csctl.yaml): no budget or headcount"], metrics
-    cost, source = _csm_cost(team, settings)
+    cost, source = csm_cost(team, settings)
     now = measured.customer_mrr.filter(pl.col("month") == measured.as_of).select(
         pl.col("customer_id").cast(pl.String), (pl.col("mrr") * 12 / 100).alias("arr")
     )
@@ -271,7 +271,7 @@ def compute_valuation(
                 "face_time_hours_per_account_year": "number",
             },
         )
-    cost, _ = _csm_cost(team, settings)
+    cost, _ = csm_cost(team, settings)
     tools = break_even(cost, settings)
     if tools is not None:
         tables["tooling"] = Table(

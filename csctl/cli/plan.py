@@ -1,0 +1,58 @@
+"""csctl plan: step 9, the options from the plays library, one pick, its metrics and per-account actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csctl.cli.inputs import session_for, workspace_inputs
+from csctl.cli.options import Common, emit, shared_options
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+TABLES = ("billing", "customers", "usage", "tickets", "surveys", "costs", "team", "milestones", "contacts")
+RULES = ("plays", "segments", "health", "personas", "value_path")
+
+
+@app.command(
+    "plan",
+    help=(
+        "Step 9, execution: options from the plays library (lever, SQL trigger over the enriched customer table, "
+        "owner, effort, risk, the metric it moves); per option the accounts, ARR in scope, hours and cost, capacity "
+        "needed vs the team's; the as-is lens (what need not be done, what others must do, imbalance); exactly one "
+        "pick with its reason (ties: lower risk, lower cost, then name); the metrics with baseline, target and check "
+        "date; per-account actions. Writes plan.yaml for csctl assess. Inputs not given come from the workspace."
+    ),
+)
+@shared_options
+@workspace_inputs(TABLES, RULES)
+def plan(
+    opportunity: Annotated[
+        str | None,
+        typer.Option("--opportunity", metavar="O", help="csctl opportunity's CSV (default: computed from billing)."),
+    ] = None,
+    plan_file: Annotated[
+        Path, typer.Option("--plan-file", metavar="PATH", help="Where to write the plan for csctl assess.")
+    ] = Path("plan.yaml"),
+    *,
+    inputs: dict[str, str | None],
+    rule_files: dict[str, Path | None],
+    common: Common,
+) -> None:
+    common.conditions("plan")
+    from csctl import steps
+    from csctl.cli.console import info
+    from csctl.cli.options import refuse_overwriting_inputs, write_output
+
+    session = session_for(common, inputs, rule_files)
+    refuse_overwriting_inputs(plan_file, [*session.specs(), *([opportunity] if opportunity else [])])
+    result, doc = steps.plan(session, opportunity)
+    import yaml
+
+    text = "# csctl plan: read by csctl assess --plan. Edit targets or dates if you must; keep the metric names.\n"
+    text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+    write_output(plan_file, text.encode())
+    info(f"wrote {plan_file} (pick: {doc['pick']['option']})")
+    emit(result, common, inputs=session.specs())
