@@ -22,6 +22,7 @@ class Table:
     title: str = ""
     kinds: dict[str, Kind] = field(default_factory=dict)
     show: list[str] | None = None  # the columns documents (table, markdown) show; files carry all
+    by_unit: tuple[str, ...] = ("value",)  # with a unit column: these columns are shown in each row's unit
 
     def kind(self, column: str) -> Kind:
         """The declared kind, else number for numeric columns and text for the rest."""

@@ -27,7 +27,7 @@ def _environment() -> jinja2.Environment:
 
 def _table(table: Table, name: str, currency: str) -> tuple[str, list[str], list[str], list[list[str]]]:
     headers, rows = display_rows(table, currency)
-    numeric = [table.kind(h) in ("money", "rate", "count", "multiple", "number") or h == "value" for h in headers]
+    numeric = [table.kind(h) in ("money", "rate", "count", "multiple", "number") or h in table.by_unit for h in headers]
     return (
         table.title or name,
         [_escape(h) for h in headers],

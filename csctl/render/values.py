@@ -18,13 +18,13 @@ def display_rows(table: Table, currency: str) -> tuple[list[str], list[list[str]
         table.frame if table.show is None else table.frame.select([c for c in table.show if c in table.frame.columns])
     )
     headers = list(frame.columns)
-    per_row_unit = "value" in headers and "unit" in headers
+    per_row_unit = "unit" in headers and any(c in headers for c in table.by_unit)
     rows: list[list[str]] = []
     for record in frame.iter_rows(named=True):
         cells = []
         for name in headers:
             value = record[name]
-            if per_row_unit and name == "value":
+            if per_row_unit and name in table.by_unit:
                 cells.append(format_unit(value, str(record["unit"]), currency))
             else:
                 cells.append(_cell(value, table.kind(name), currency))

@@ -29,7 +29,7 @@ def _write_table(book: xlsxwriter.Workbook, sheet_name: str, table: Table, forma
     header = formats["header"]
     frame = table.frame
     headers = list(frame.columns)
-    per_row_unit = "value" in headers and "unit" in headers
+    per_row_unit = "unit" in headers and any(c in headers for c in table.by_unit)
     widths = [len(h) + 2 for h in headers]
     for col, name in enumerate(headers):
         sheet.write_string(0, col, name, header)
@@ -37,7 +37,7 @@ def _write_table(book: xlsxwriter.Workbook, sheet_name: str, table: Table, forma
         for col, name in enumerate(headers):
             value = record[name]
             kind = table.kind(name)
-            if per_row_unit and name == "value":
+            if per_row_unit and name in table.by_unit:
                 kind = UNIT_FORMATS.get(str(record["unit"]), "number")  # type: ignore[assignment]
             cell_format = formats.get(kind)
             if value is None:
