@@ -16,7 +16,7 @@ from typing import Literal
 
 from csctl.errors import UsageError
 
-Unit = Literal["money", "ratio", "count", "multiple"]
+Unit = Literal["money", "ratio", "count", "multiple", "number"]
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,7 @@ _register_all(
         ("cuc_12m", "CUC (12 months)", "multiple", "down", "Upsell spend / upsell ARR, trailing 12 months."),
         ("retention_budget", "Retention budget", "money", None, "Target CRC × ARR now."),
         ("affordable_csms", "CSMs the budget buys", "multiple", None, "Retention budget / a CSM's loaded cost."),
-        ("face_time_hours_per_account", "Face time per account", "multiple", None, "Hours per account a year."),
+        ("face_time_hours_per_account", "Face time per account", "number", None, "Hours per account a year."),
         ("csm_hourly_cost", "CSM hourly cost", "money", None, "Loaded cost / productive hours a year."),
     ),
 )
@@ -260,23 +260,23 @@ _register_all(
         ("arr_cv", "ARR per CSM, CV", "ratio", "down", "Standard deviation / mean of ARR per CSM."),
         ("arr_max_min", "ARR per CSM, max/min", "multiple", "down", "Most / least ARR of a CSM."),
         ("overloaded_csms", "Overloaded CSMs", "count", "down", "CSMs using more than 100% of their capacity."),
-        ("median_hours_to_close", "Median hours to close", "multiple", "down", "Median time to close a ticket."),
-        ("p90_hours_to_close", "P90 hours to close", "multiple", "down", "90th percentile time to close."),
+        ("median_hours_to_close", "Median hours to close", "number", "down", "Median time to close a ticket."),
+        ("p90_hours_to_close", "P90 hours to close", "number", "down", "90th percentile time to close."),
         ("same_day_share", "Same-day resolution", "ratio", "up", "Tickets closed the day they were opened."),
         ("escalation_rate", "Escalation rate", "ratio", "down", "Escalated tickets / tickets."),
         (
             "tickets_per_account_month",
             "Tickets per account a month",
-            "multiple",
+            "number",
             "down",
             "Tickets / accounts / months.",
         ),
-        ("median_days_to_live", "Median days to go live", "multiple", "down", "Kickoff to go-live, median."),
+        ("median_days_to_live", "Median days to go live", "number", "down", "Kickoff to go-live, median."),
         ("failed_share", "Onboardings failed", "ratio", "down", "Onboardings with a failed milestone / all."),
         ("stalled_share", "Onboardings stalled", "ratio", "down", "Not live, not failed, older than stall_days."),
-        ("nps", "NPS", "multiple", "up", "% promoters − % detractors, last 12 months."),
+        ("nps", "NPS", "number", "up", "% promoters − % detractors, last 12 months."),
         ("nps_responses", "NPS responses", "count", None, "NPS answers in the last 12 months."),
-        ("csat", "CSAT", "multiple", "up", "Mean CSAT score (1-5), last 12 months."),
+        ("csat", "CSAT", "number", "up", "Mean CSAT score (1-5), last 12 months."),
         ("csat_responses", "CSAT responses", "count", None, "CSAT answers in the last 12 months."),
     ),
 )
@@ -367,10 +367,10 @@ _register_all(
         ("yellow_share", "Yellow share", "ratio", "down", "Customers in the yellow band / scored customers."),
         ("green_share", "Green share", "ratio", "up", "Customers in the green band / scored customers."),
         ("unhealthy_share", "Unhealthy share", "ratio", "down", "(yellow + red) / scored customers."),
-        ("avg_health", "Average health", "multiple", "up", "Mean health score (0-100) of scored customers."),
+        ("avg_health", "Average health", "number", "up", "Mean health score (0-100) of scored customers."),
         ("scored_customers", "Scored customers", "count", None, "Customers with a health score."),
         ("no_data_customers", "Customers without data", "count", "down", "Customers with no score (no data)."),
-        ("avg_health_change", "Average health change", "multiple", "up", "Mean score change against --previous."),
+        ("avg_health_change", "Average health change", "number", "up", "Mean score change against --previous."),
         (
             "worsened_customers",
             "Customers trending down",
@@ -395,7 +395,7 @@ _register_all(
             "down",
             "Customers past their next milestone's deadline / customers on the path who have not failed.",
         ),
-        ("median_weeks_to_value", "Weeks to value (median)", "multiple", "down", "Start to the value milestone."),
+        ("median_weeks_to_value", "Weeks to value (median)", "number", "down", "Start to the value milestone."),
         (
             "reached_value_share",
             "Reached value",
@@ -415,7 +415,7 @@ _register_all(
     (
         ("plan_accounts", "Accounts in the pick's scope", "count", None, "Accounts the picked play applies to."),
         ("plan_arr_in_scope", "ARR in the pick's scope", "money", None, "ARR of those accounts."),
-        ("plan_hours", "Hours the pick needs", "multiple", None, "Accounts × effort hours per account."),
+        ("plan_hours", "Hours the pick needs", "number", None, "Accounts × effort hours per account."),
         ("plan_cost", "Cost of the pick", "money", None, "Hours × CSM hourly cost + cost per account × accounts."),
     ),
 )

@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("csctl.cli.plan", "Step 9: options from the plays library, one pick, metrics, per-account actions."),
     "assess": ("csctl.cli.assess", "Step 10: the plan's metrics now against baseline and target; the verdict."),
     "health": ("csctl.cli.health", "Health scores and bands from YAML scorecards; portfolio shares; trend."),
+    "report": ("csctl.cli.report", "The ten-step assessment of a workspace: Markdown, Excel (charts) and HTML."),
+    "init": ("csctl.cli.init", "Start a workspace: csctl.yaml naming the exports found in a folder, rule files."),
     "sample": ("csctl.cli.sample", "Write a realistic synthetic company's exports (seeded, any size)."),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -77,3 +77,31 @@ def progress(message: str, *, size: int = 0, threshold: int = 20 << 20) -> Itera
         return
     with err_console().status(f"{message} ({size / (1 << 20):,.0f} MiB)…"):
         yield
+
+
+@contextlib.contextmanager
+def steps_progress(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr over a run's steps, only on a terminal (and not with -q); yields advance(label)."""
+    if state.quiet or not sys.stderr.isatty():
+        yield lambda label: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=total)
+        started = False
+
+        def advance(label: str) -> None:
+            nonlocal started
+            bar.update(task, description=label, advance=1 if started else 0)
+            started = True
+
+        yield advance
+        bar.update(task, completed=total)

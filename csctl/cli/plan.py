@@ -49,10 +49,8 @@ def plan(
     session = session_for(common, inputs, rule_files)
     refuse_overwriting_inputs(plan_file, [*session.specs(), *([opportunity] if opportunity else [])])
     result, doc = steps.plan(session, opportunity)
-    import yaml
+    from csctl.config.plays import dump_plan
 
-    text = "# csctl plan: read by csctl assess --plan. Edit targets or dates if you must; keep the metric names.\n"
-    text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
-    write_output(plan_file, text.encode())
+    write_output(plan_file, dump_plan(doc))
     info(f"wrote {plan_file} (pick: {doc['pick']['option']})")
     emit(result, common, inputs=session.specs())

@@ -111,6 +111,7 @@ class RuleFiles(Strict):
 
 
 class PlanConfig(Strict):
+    assess: str | None = Field(None, description="an earlier plan.yaml for csctl report's step 10 (relative path)")
     max_capacity_share: float = Field(
         0.25, gt=0, le=1, description="the most of the CS team's hours until the check date a new play may take"
     )

@@ -7,6 +7,7 @@ import io
 import re
 
 import xlsxwriter
+import xlsxwriter.worksheet
 
 from csctl.result import Result, Table
 
@@ -14,7 +15,7 @@ FORMATS = {"money": "#,##0.00", "rate": "0.00%", "count": "#,##0", "multiple": "
 UNIT_FORMATS = {"money": "money", "ratio": "rate", "count": "count", "multiple": "multiple"}
 
 
-def _sheet_name(name: str, used: set[str]) -> str:
+def sheet_name(name: str, used: set[str]) -> str:
     base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
     candidate, n = base, 2
     while candidate.lower() in used:
@@ -24,53 +25,70 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _write_table(book: xlsxwriter.Workbook, sheet_name: str, table: Table, formats: dict[str, object]) -> None:
-    sheet = book.add_worksheet(sheet_name)
+def cell_formats(book: xlsxwriter.Workbook) -> dict[str, object]:
+    formats: dict[str, object] = {k: book.add_format({"num_format": v}) for k, v in FORMATS.items()}
+    formats["header"] = book.add_format({"bold": True, "bottom": 1})
+    formats["date"] = book.add_format({"num_format": "yyyy-mm-dd"})
+    formats["title"] = book.add_format({"bold": True, "font_size": 12})
+    return formats
+
+
+def write_cells(
+    sheet: xlsxwriter.worksheet.Worksheet, table: Table, formats: dict[str, object], row0: int = 0, col0: int = 0
+) -> list[int]:
+    """The table's header at ``row0`` and its rows below (numbers as numbers, text as string cells, never
+    formulas); returns the column widths it needs."""
     header = formats["header"]
     frame = table.frame
     headers = list(frame.columns)
     per_row_unit = "unit" in headers and any(c in headers for c in table.by_unit)
     widths = [len(h) + 2 for h in headers]
     for col, name in enumerate(headers):
-        sheet.write_string(0, col, name, header)
-    for row_number, record in enumerate(frame.iter_rows(named=True), start=1):
+        sheet.write_string(row0, col0 + col, name, header)
+    for row_number, record in enumerate(frame.iter_rows(named=True), start=row0 + 1):
         for col, name in enumerate(headers):
             value = record[name]
             kind = table.kind(name)
             if per_row_unit and name in table.by_unit:
                 kind = UNIT_FORMATS.get(str(record["unit"]), "number")  # type: ignore[assignment]
             cell_format = formats.get(kind)
+            c = col0 + col
             if value is None:
-                sheet.write_blank(row_number, col, None, cell_format)
+                sheet.write_blank(row_number, c, None, cell_format)
             elif isinstance(value, bool):
-                sheet.write_boolean(row_number, col, value)
+                sheet.write_boolean(row_number, c, value)
             elif isinstance(value, int | float):
-                sheet.write_number(row_number, col, value, cell_format)
+                sheet.write_number(row_number, c, value, cell_format)
             elif isinstance(value, dt.date):
-                sheet.write_datetime(row_number, col, value, formats["date"])
+                sheet.write_datetime(row_number, c, value, formats["date"])
             else:
                 text = str(value)
-                sheet.write_string(row_number, col, text)  # a string cell, never a formula
+                sheet.write_string(row_number, c, text)  # a string cell, never a formula
                 widths[col] = max(widths[col], min(len(text) + 2, 60))
             if isinstance(value, int | float):
                 widths[col] = max(widths[col], 14)
+    return widths
+
+
+def write_sheet(book: xlsxwriter.Workbook, sheet_name: str, table: Table, formats: dict[str, object]) -> None:
+    """One table on its own sheet: frozen header, autofilter, column widths."""
+    sheet = book.add_worksheet(sheet_name)
+    widths = write_cells(sheet, table, formats)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     sheet.freeze_panes(1, 0)
-    if frame.height:
-        sheet.autofilter(0, 0, frame.height, max(0, len(headers) - 1))
+    if table.frame.height:
+        sheet.autofilter(0, 0, table.frame.height, max(0, table.frame.width - 1))
 
 
 def render(result: Result, **_: object) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    formats: dict[str, object] = {k: book.add_format({"num_format": v}) for k, v in FORMATS.items()}
-    formats["header"] = book.add_format({"bold": True, "bottom": 1})
-    formats["date"] = book.add_format({"num_format": "yyyy-mm-dd"})
+    formats = cell_formats(book)
     used: set[str] = set()
     order = result.display_order()
     for name in order:
-        _write_table(book, _sheet_name(name, used), result.tables[name], formats)
+        write_sheet(book, sheet_name(name, used), result.tables[name], formats)
     if result.metrics and result.primary != "summary":
         import polars as pl
 
@@ -85,8 +103,8 @@ def render(result: Result, **_: object) -> bytes:
             for k, v in result.metrics.items()
         ]
         frame = pl.DataFrame(rows, schema={"metric": pl.String, "value": pl.Float64, "unit": pl.String})
-        _write_table(book, _sheet_name("metrics", used), Table(frame, "metrics"), formats)
-    sheet = book.add_worksheet(_sheet_name("about", used))
+        write_sheet(book, sheet_name("metrics", used), Table(frame, "metrics"), formats)
+    sheet = book.add_worksheet(sheet_name("about", used))
     lines = [result.title, *(f"{k}: {v}" for k, v in result.meta.items()), "", *result.warnings, *result.notes, ""]
     lines += [f"{k}: {v}" for k, v in result.definitions.items()]
     for row, line in enumerate(lines):

@@ -1,0 +1,108 @@
+"""csctl report: the ten-step assessment of a workspace as assessment.md, assessment.xlsx and assessment.html."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csctl.cli.options import AsOfOpt, ColorOpt, Common, ConfigOpt, DebugOpt, QuietOpt, SkipBadOpt, VerboseOpt
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+@app.command(
+    "report",
+    help=(
+        "Run every step on the workspace (csctl.yaml: its exports and rule files) and write OUTDIR/assessment.md, "
+        "assessment.xlsx (a summary sheet, a sheet per step, native charts) and assessment.html (one self-contained "
+        "page, charts inline), plus plan.yaml (step 9's pick, for csctl assess). Steps whose exports are missing "
+        "are listed as open questions for the client. --templates DIR overrides the Markdown/HTML templates "
+        "(rendered in Jinja2's sandbox)."
+    ),
+)
+def report(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="OUTDIR", help="Folder to write the assessment into.")
+    ],
+    templates: Annotated[
+        Path | None,
+        typer.Option("--templates", metavar="DIR", help="assessment.md.j2 / assessment.html.j2 to use instead."),
+    ] = None,
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    skip_bad_rows: SkipBadOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = "auto",
+    debug: DebugOpt = False,
+) -> None:
+    from csctl import report as assessment
+    from csctl.cli.console import info, steps_progress
+    from csctl.cli.options import refuse_overwriting_inputs, write_output
+    from csctl.errors import UsageError
+
+    common = Common(
+        config_path=config,
+        as_of=as_of,
+        quiet=quiet,
+        verbose=verbose,
+        color=color,
+        debug=debug,
+        skip_bad_rows=skip_bad_rows,
+    )
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"-o {output}: not a folder")
+    workspace = common.workspace()
+    if workspace.builtin:
+        raise UsageError(
+            "no workspace: give -c csctl.yaml, set $CSCTL_CONFIG, or run in a folder with csctl.yaml",
+            hint="csctl init DIR writes one for a folder of exports",
+        )
+    session = common.session(workspace_exports=True, derive=True)
+    for name in ("segments", "health", "personas", "plays", "value_path", "inventory"):
+        session.rules(name)  # every rule file checked before any data is read
+    plan_path = None
+    if workspace.config.plan.assess is not None:
+        plan = workspace.folder / workspace.config.plan.assess
+        if not plan.is_file():
+            from csctl.errors import ConfigError
+
+            raise ConfigError(f"{workspace.where('plan', 'assess')} (plan.assess): {plan}: no such file")
+        plan_path = str(plan)
+    if templates is not None:  # template errors before the work
+        from csctl.render.report_docs import environment
+
+        for name in ("assessment.md.j2", "assessment.html.j2"):
+            environment(templates, name.endswith("html.j2")).get_template(name)
+    outputs = {
+        "md": output / "assessment.md",
+        "xlsx": output / "assessment.xlsx",
+        "html": output / "assessment.html",
+        "plan": output / "plan.yaml",
+    }
+    for path in outputs.values():
+        refuse_overwriting_inputs(path, [*session.specs(), *([plan_path] if plan_path else [])])
+    with steps_progress(len(assessment.STEPS) + 3) as advance:
+        built = assessment.build(session, plan_path=plan_path, on_step=advance)
+        built.workspace = str(workspace.path)
+        from csctl.render import report_docs, report_xlsx
+
+        output.mkdir(parents=True, exist_ok=True)
+        advance("writing assessment.md")
+        write_output(outputs["md"], report_docs.render_markdown(built, templates))
+        advance("writing assessment.xlsx")
+        write_output(outputs["xlsx"], report_xlsx.render(built))
+        advance("writing assessment.html")
+        write_output(outputs["html"], report_docs.render_html(built, templates))
+        if built.plan is not None:
+            from csctl.config.plays import dump_plan
+
+            write_output(outputs["plan"], dump_plan(built.plan))
+    opened = len(built.open_questions)
+    info(
+        f"wrote {outputs['md']}, {outputs['xlsx'].name}, {outputs['html'].name}"
+        + (", plan.yaml" if built.plan is not None else "")
+        + (f"; {opened} open questions for the client" if opened else "")
+    )

@@ -1,0 +1,84 @@
+"""The assessment as Markdown and as one self-contained HTML page, from Jinja2 templates.
+
+The shipped templates are templates/report/assessment.{md,html}.j2. ``--templates DIR`` overrides either by a
+file of the same name; every template renders in Jinja2's sandbox with StrictUndefined, over plain data
+(render/report_view.py), so a template can neither reach Python objects nor leave a variable silently empty.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from csctl.errors import ConfigError
+from csctl.render.report_view import view
+from csctl.resources import resource_dir
+
+if TYPE_CHECKING:
+    from csctl.report import Report
+
+NAMES = {"markdown": "assessment.md.j2", "html": "assessment.html.j2"}
+
+
+def environment(templates: Path | None, html: bool) -> SandboxedEnvironment:
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(resource_dir("templates") / "report")]
+    if templates is not None:
+        if not templates.is_dir():
+            raise ConfigError(f"--templates {templates}: not a folder")
+        loaders.insert(0, jinja2.FileSystemLoader(templates))
+    return SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=html,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+
+
+def _render(report: Report, fmt: str, templates: Path | None) -> str:
+    html = fmt == "html"
+    env = environment(templates, html)
+    name = NAMES[fmt]
+    if html:
+        from csctl.render.svg import chart_svg
+
+        def chart(c: object, frame: object, currency: str) -> Markup:
+            return Markup(chart_svg(c, frame, currency))  # type: ignore[arg-type]
+
+        data = view(report, chart=chart)
+    else:
+        data = view(report, escape=lambda text: text.replace("|", "\\|").replace("\n", " "))
+    try:
+        template = env.get_template(name)
+        return template.render(**data)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        where = _template_line(exc, name)
+        raise ConfigError(f"{where}: {exc.message}", hint=f"variables: {', '.join(sorted(data))}") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise ConfigError(f"{name}: not allowed in a template: {exc}") from None
+
+
+def _template_line(exc: BaseException, name: str) -> str:
+    """file:line of the template frame in the traceback of a rendering error."""
+    tb = exc.__traceback__
+    where = name
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def render_markdown(report: Report, templates: Path | None = None) -> bytes:
+    return _render(report, "markdown", templates).encode("utf-8")
+
+
+def render_html(report: Report, templates: Path | None = None) -> bytes:
+    return _render(report, "html", templates).encode("utf-8")

@@ -1,0 +1,91 @@
+"""A Report as plain data for templates: strings, lists and dicts only (safe to hand to a sandboxed user template).
+
+Cells arrive formatted (money, percentages) exactly as the command's own Markdown shows them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from csctl.metrics import REGISTRY
+from csctl.render.values import display_rows
+from csctl.units import format_unit
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from csctl.report import Report
+
+
+def view(report: Report, chart: Callable[..., str] | None = None, escape: Callable[[str], str] = str) -> dict[str, Any]:
+    """``chart(chart, frame, currency)`` draws a chart for the format (SVG for HTML); ``escape`` prepares cell text."""
+    sections = []
+    for section in report.sections:
+        tables = []
+        for block in section.blocks:
+            if block.detail:
+                continue
+            table = block.result.tables[block.table]
+            headers, rows = display_rows(table, block.result.currency)
+            numeric = [
+                table.kind(h) in ("money", "rate", "count", "multiple", "number") or h in table.by_unit for h in headers
+            ]
+            tables.append(
+                {
+                    "name": block.table,
+                    "title": table.title or block.table,
+                    "headers": [escape(h) for h in headers],
+                    "numeric": numeric,
+                    "rows": [[escape(c) for c in row] for row in rows],
+                }
+            )
+        details = [
+            {
+                "name": b.table,
+                "title": b.result.tables[b.table].title or b.table,
+                "rows": b.result.tables[b.table].frame.height,
+            }
+            for b in section.blocks
+            if b.detail
+        ]
+        sections.append(
+            {
+                "number": section.number,
+                "title": escape(section.title),
+                "question": escape(section.question),
+                "commands": section.commands,
+                "answer": escape(section.answer) if section.answer else None,
+                "tables": tables,
+                "details": details,
+                "charts": [
+                    {
+                        "name": c.name,
+                        "title": escape(c.title),
+                        "image": chart(c, frame, report.currency) if chart else "",
+                    }
+                    for c, frame in section.charts
+                ],
+                "open_questions": [escape(q) for q in section.open_questions],
+                "notes": [escape(n) for n in section.notes],
+            }
+        )
+    summary = [
+        {
+            "step": section.number,
+            "metric": name,
+            "label": escape(REGISTRY[name].label),
+            "value": escape(format_unit(value, REGISTRY[name].unit, report.currency)),
+        }
+        for section in report.sections
+        for name, value in section.metrics
+    ]
+    return {
+        "company": escape(report.company),
+        "as_of": report.as_of,
+        "currency": report.currency,
+        "created": report.created,
+        "sections": sections,
+        "summary": summary,
+        "open_questions": [{"step": n, "question": escape(q)} for n, q in report.open_questions],
+        "pick": escape(str(report.plan["pick"]["option"])) if report.plan else None,
+    }
