@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from csctl.config.models import Strict
 from csctl.config.rules import Sql, _where, compile_sql
@@ -53,15 +53,6 @@ class PlaysFile(Strict):
     done_target: float = Field(0.8, gt=0, le=1, description="share of planned actions done: 'doing what we said'")
     plays: list[Play] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique(self) -> PlaysFile:
-        seen: set[str] = set()
-        for play in self.plays:
-            if play.name in seen:
-                raise ValueError(f"play {play.name!r} is named twice")
-            seen.add(play.name)
-        return self
-
 
 @dataclass
 class Plays:
@@ -83,6 +74,8 @@ def load_plays(path: str | Path | None) -> Plays:
     triggers = {}
     where = {}
     for i, play in enumerate(parsed.plays):
+        if play.name in where:
+            raise ConfigError(f"{_where(doc, 'plays', i, 'name')}: play {play.name!r} is named twice")
         check_metric(play.moves, _where(doc, "plays", i, "moves"))
         metric = REGISTRY[play.moves]
         if metric.better is None:
@@ -110,23 +103,37 @@ class ValuePathFile(Strict):
     grace_weeks: float = Field(1, ge=0, description="weeks late before a customer counts as behind")
     milestones: list[Milestone] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> ValuePathFile:
-        names = [m.name for m in self.milestones]
-        for name in names:
-            if names.count(name) > 1:
-                raise ValueError(f"milestone {name!r} is named twice")
-        if self.start in names:
-            raise ValueError(f"start {self.start!r} is also a milestone; the start is week 0, before them")
-        weeks = [m.week for m in self.milestones]
-        if weeks != sorted(weeks):
-            raise ValueError("milestones must be listed in the order of their weeks")
-        for m in self.milestones:
-            if m.by_week is not None and m.by_week < m.week:
-                raise ValueError(f"{m.name}: by_week {m.by_week} is before week {m.week}")
-        if sum(m.value for m in self.milestones) > 1:
-            raise ValueError("only one milestone can be the value milestone (value: true)")
-        return self
+
+def _check_path(doc: YamlDoc, parsed: ValuePathFile) -> None:
+    """The milestones' order, names and value flag; each error at the line of the milestone at fault."""
+    seen: set[str] = set()
+    value: str | None = None
+    previous: Milestone | None = None
+    for i, m in enumerate(parsed.milestones):
+        if m.name in seen:
+            raise ConfigError(f"{_where(doc, 'milestones', i, 'name')}: milestone {m.name!r} is named twice")
+        if m.name == parsed.start:
+            raise ConfigError(
+                f"{_where(doc, 'milestones', i, 'name')}: start {m.name!r} is also a milestone; the start is week 0, "
+                "before them"
+            )
+        if previous is not None and m.week < previous.week:
+            raise ConfigError(
+                f"{_where(doc, 'milestones', i, 'week')}: {m.name} (week {m.week:g}) is listed after {previous.name} "
+                f"(week {previous.week:g}); milestones must be listed in the order of their weeks"
+            )
+        if m.by_week is not None and m.by_week < m.week:
+            raise ConfigError(
+                f"{_where(doc, 'milestones', i, 'by_week')}: {m.name}: by_week {m.by_week:g} is before week {m.week:g}"
+            )
+        if m.value and value is not None:
+            raise ConfigError(
+                f"{_where(doc, 'milestones', i, 'value')}: {m.name} and {value} are both value: true; only one "
+                "milestone can be the value milestone"
+            )
+        value = m.name if m.value else value
+        seen.add(m.name)
+        previous = m
 
 
 @dataclass
@@ -141,7 +148,9 @@ class ValuePath:
 
 def load_value_path(path: str | Path | None) -> ValuePath:
     doc: YamlDoc = load_yaml(path or config_path("value_path.yaml"))
-    return ValuePath(doc.path, validate(doc, ValuePathFile, what="value path file"))
+    parsed = validate(doc, ValuePathFile, what="value path file")
+    _check_path(doc, parsed)
+    return ValuePath(doc.path, parsed)
 
 
 # --- plan.yaml (written by csctl plan, read by csctl assess) ------------------------------------------------------
@@ -213,3 +222,14 @@ def load_plan(path: str | Path) -> Plan:
     for i, metric in enumerate(plan.metrics):
         check_metric(metric.name, _where(doc, "metrics", i, "name"))
     return Plan(doc.path, plan)
+
+
+def dump_plan(doc: dict[str, object]) -> bytes:
+    """plan.yaml's text: a header saying what reads it, then the plan in YAML (keys in the order written)."""
+    import yaml
+
+    header = (
+        "# csctl plan: read by csctl assess --plan (or plan: assess: in csctl.yaml). Edit targets or dates if you\n"
+    )
+    header += "# must; keep the metric names (they must be in the registry).\n"
+    return (header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)).encode("utf-8")
