@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from csctl import steps
+from csctl.render import charts
 from csctl.result import Chart, Result
 from csctl.units import format_unit, percent
 
@@ -137,7 +138,6 @@ def _add(section: Section, result: Result, tables: list[str], detail: tuple[str,
 
 # --- the sections ------------------------------------------------------------------------------------------------
 def _numbers(s: Session, section: Section) -> None:
-    import polars as pl
 
     summary = steps.run(s, "numbers")
     section.answer = summary.notes[0] if summary.notes else None
@@ -148,49 +148,8 @@ def _numbers(s: Session, section: Section) -> None:
     _add(section, bridge, ["bridge"])
     _add(section, quarters, ["quarters"])
     _add(section, forecast, ["forecast"])
-    moves = ["new", "reactivation", "expansion", "price_uplift", "upsell", "contraction", "price_erosion", "churn"]
-    last = bridge.tables["bridge"].frame.tail(12)
-    section.charts.append(
-        (
-            Chart(
-                "mrr_bridge",
-                "MRR bridge by month (last 12 months)",
-                "bridge",
-                "month",
-                tuple(moves),
-                "stacked",
-                "money",
-            ),
-            last,
-        )
-    )
-    section.charts.append((Chart("mrr", "MRR by month", "bridge", "month", ("mrr_end",), "line", "money"), last))
-    past = quarters.tables["quarters"].frame.select(
-        pl.col("quarter").alias("period"), pl.col("revenue"), pl.lit(None, pl.Float64).alias("forecast")
-    )
-    base = forecast.tables["forecast"].frame.filter(pl.col("case") == "base")
-    ahead = base.select(
-        pl.concat_str(
-            pl.lit("year "), pl.col("year").cast(pl.String), pl.lit(" ("), pl.col("months"), pl.lit(") /4")
-        ).alias("period"),
-        pl.lit(None, pl.Float64).alias("revenue"),
-        (pl.col("revenue") / 4).round(2).alias("forecast"),
-    )
-    frame = pl.concat([past, ahead])
-    section.charts.append(
-        (
-            Chart(
-                "revenue_quarters",
-                "Revenue by quarter, and the base-case forecast (a projected year's average quarter)",
-                "quarters",
-                "period",
-                ("revenue", "forecast"),
-                "column",
-                "money",
-            ),
-            frame,
-        )
-    )
+    section.charts.extend(charts.bridge_charts(bridge))
+    section.charts.append(charts.revenue_chart(quarters, forecast))
 
 
 def _asis(s: Session, section: Section) -> None:
@@ -221,7 +180,6 @@ def _valuation(s: Session, section: Section) -> None:
 
 
 def _segment(s: Session, section: Section) -> None:
-    import polars as pl
 
     seg = steps.run(s, "segment")
     table = seg.tables["segments"].frame
@@ -247,21 +205,7 @@ def _segment(s: Session, section: Section) -> None:
         f"average score {_m(health, 'avg_health')}"
     )
     _add(section, health, ["portfolio", "by_segment", "by_csm", "quadrant", "customers"], detail=("customers",))
-    by_segment = health.tables["by_segment"].frame
-    section.charts.append(
-        (
-            Chart(
-                "health",
-                "Health distribution by segment",
-                "by_segment",
-                "segment",
-                ("green", "yellow", "red"),
-                "stacked",
-                "count",
-            ),
-            by_segment.select("segment", *(pl.col(c) for c in ("green", "yellow", "red"))),
-        )
-    )
+    section.charts.extend(charts.health_charts(health)[:1])
 
 
 def _success(s: Session, section: Section) -> None:
@@ -297,28 +241,11 @@ def _value_path(s: Session, section: Section) -> None:
 
 
 def _opportunity(s: Session, section: Section) -> None:
-    import polars as pl
 
     result = steps.run(s, "opportunity")
     section.answer = result.notes[0] if result.notes else None
     _add(section, result, ["ltv", "levers", "sensitivity"])
-    levers = result.tables["levers"].frame
-    section.charts.append(
-        (
-            Chart(
-                "ltv_levers",
-                "LTV levers: net value by segment and lever",
-                "levers",
-                "option",
-                ("net_value",),
-                "bar",
-                "money",
-            ),
-            levers.select(
-                pl.concat_str(pl.col("segment"), pl.lit(" · "), pl.col("lever")).alias("option"), "net_value"
-            ),
-        )
-    )
+    section.charts.append(charts.levers_chart(result))
 
 
 def _plan(s: Session, section: Section, report: Report) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import ChartOpt, Common, emit, shared_options, show_charts
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -34,6 +34,7 @@ def health(
     previous: Annotated[
         str | None, typer.Option("--previous", metavar="PREV.csv", help="An earlier health CSV, for the trend.")
     ] = None,
+    chart: ChartOpt = False,
     *,
     common: Common,
 ) -> None:
@@ -54,4 +55,11 @@ def health(
     session.rules("health")  # rule errors before any data is read
     for name, spec in inputs.items():
         session.add(name, spec)
-    emit(steps.health(session), common, inputs=session.specs())
+    result = steps.health(session)
+    try:
+        emit(result, common, inputs=session.specs())
+    finally:  # the chart also when --fail-on breaches (exit 1)
+        if chart:
+            from csctl.render.charts import health_charts
+
+            show_charts(health_charts(result), common, result.currency)

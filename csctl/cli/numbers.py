@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from csctl.cli.console import warn
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import ChartOpt, Common, emit, shared_options, show_charts
 from csctl.core.views import PERIOD_VIEWS, NumbersView, Period, RevenueKind
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -38,6 +38,7 @@ def numbers(
         typer.Option("--kind", help="Input kind (default: from the columns)."),
     ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show how each figure is measured.")] = False,
+    chart: ChartOpt = False,
     *,
     common: Common,
 ) -> None:
@@ -54,3 +55,7 @@ def numbers(
     result = steps.numbers(session, view, period, kind)
     result.explain = explain
     emit(result, common, inputs=session.specs())
+    if chart:
+        from csctl.render.charts import bridge_charts
+
+        show_charts(bridge_charts(steps.numbers(session, "bridge"), months=24), common, result.currency)

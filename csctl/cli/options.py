@@ -16,11 +16,13 @@ from csctl.cli.console import info, state, warn
 from csctl.errors import InputError, ThresholdBreached, UsageError
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from csctl.config.load import Workspace
     from csctl.config.models import Config
     from csctl.io.parse import ReadOptions
     from csctl.metrics import Condition
-    from csctl.result import Result
+    from csctl.result import Chart, Result
     from csctl.session import Session
 
 
@@ -316,3 +318,27 @@ def shared_options(func: Callable[..., None]) -> Callable[..., None]:
     command.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in [*own, *shared]} | {"return": None}
     return command
+
+
+ChartOpt = Annotated[
+    bool, typer.Option("--chart", help="Also draw the trend in the terminal (stderr unless -f table).")
+]
+
+
+def show_charts(pairs: list[tuple[Chart, pl.DataFrame]], common: Common, currency: str) -> None:
+    """Draw charts as text: after the table on stdout when the output is a table there, else on stderr (stdout
+    carries data only)."""
+    import shutil
+
+    from csctl.cli.console import use_color
+    from csctl.render.termchart import chart_lines
+
+    to_stdout = common.output is None and common.resolve_format() == "table"
+    stream = sys.stdout if to_stdout else sys.stderr
+    if common.quiet and not to_stdout:
+        return
+    width = min(shutil.get_terminal_size().columns, 120) if stream.isatty() else 100
+    color = use_color(stream.isatty())
+    for chart, frame in pairs:
+        stream.write("\n" + chart_lines(chart, frame, currency, width=width, color=color) + "\n")
+    stream.flush()
