@@ -228,7 +228,8 @@ class Session:
         frame = None
         if self.has("customers"):
             accounts = self.frame("customers")
-            if self.derive:  # the workspace's segment rules decide (a CRM segment column is kept as crm_segment)
+            done = {"segment", "touch", "accounts_per_csm"} <= set(accounts.columns)  # csctl segment's CSV
+            if self.derive and not done:  # the segment rules decide (a CRM segment is kept as crm_segment)
                 frame = self.segment_result().primary_table.frame
             elif "segment" in accounts.columns:
                 frame = accounts

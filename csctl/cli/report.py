@@ -72,10 +72,9 @@ def report(
             raise ConfigError(f"{workspace.where('plan', 'assess')} (plan.assess): {plan}: no such file")
         plan_path = str(plan)
     if templates is not None:  # template errors before the work
-        from csctl.render.report_docs import environment
+        from csctl.render.report_docs import check_templates
 
-        for name in ("assessment.md.j2", "assessment.html.j2"):
-            environment(templates, name.endswith("html.j2")).get_template(name)
+        check_templates(templates)
     outputs = {
         "md": output / "assessment.md",
         "xlsx": output / "assessment.xlsx",

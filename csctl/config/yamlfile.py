@@ -40,8 +40,26 @@ class YamlDoc:
         return line
 
     def key_line(self, loc: Sequence[str | int]) -> int | None:
-        """Line of the key itself for an unknown (extra) key."""
+        """Line of the key itself (not of its value) for an unknown (extra) key."""
+        if not loc:
+            return self.line_of(loc)
+        parent = self._node(loc[:-1])
+        if isinstance(parent, yaml.MappingNode):
+            for key, _ in parent.value:
+                if getattr(key, "value", None) == str(loc[-1]):
+                    return int(key.start_mark.line) + 1
         return self.line_of(loc)
+
+    def _node(self, loc: Sequence[str | int]) -> yaml.Node | None:
+        node = self.root
+        for key in loc:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if getattr(k, "value", None) == str(key)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+            else:
+                return None
+        return node
 
 
 def load_yaml(path: str | Path, text: str | None = None) -> YamlDoc:
@@ -78,7 +96,7 @@ def validate(doc: YamlDoc, model: type[M], *, what: str = "config") -> M:
         lines = []
         for err in exc.errors()[:5]:
             loc = tuple(err["loc"])
-            line = doc.line_of(loc)
+            line = doc.key_line(loc) if err["type"] == "extra_forbidden" else doc.line_of(loc)
             where = f"{doc.path}:{line}" if line else doc.path
             field = ".".join(str(p) for p in loc) or "(top level)"
             message = err["msg"]

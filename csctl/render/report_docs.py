@@ -39,6 +39,15 @@ def environment(templates: Path | None, html: bool) -> SandboxedEnvironment:
     )
 
 
+def check_templates(templates: Path) -> None:
+    """Load both templates from ``templates`` (falling back to the shipped ones): syntax errors before any work."""
+    for fmt, name in NAMES.items():
+        try:
+            environment(templates, fmt == "html").get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ConfigError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
+
+
 def _render(report: Report, fmt: str, templates: Path | None) -> str:
     html = fmt == "html"
     env = environment(templates, html)
