@@ -27,6 +27,10 @@ demo: $(STAMP)
 	  | $(BIN)/csctl health - --usage sample_data/usage.csv --tickets sample_data/tickets.csv \
 	      --surveys sample_data/surveys.csv --format markdown -o health-report.md
 	head -40 health-report.md
+	rm -rf demo-client && mkdir demo-client && cp sample_data/* demo-client/
+	$(BIN)/csctl init demo-client
+	$(BIN)/csctl report -c demo-client/csctl.yaml -o demo-client/report
+	head -16 demo-client/report/assessment.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -57,4 +61,4 @@ lock:
 	/tmp/csctl-lock/bin/pip freeze --exclude-editable | grep -v '^csctl' > requirements.lock
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache demo-client health-report.md

@@ -119,7 +119,8 @@ class Session:
         return self.sources[table].label
 
     def specs(self) -> list[str]:
-        return [s for source in self.sources.values() for s in source.specs]
+        """Every file this run reads (exports and rule files): what no output may overwrite."""
+        return [*(s for source in self.sources.values() for s in source.specs), *map(str, self.rule_paths.values())]
 
     def _opts(self, source: Source) -> ReadOptions:
         return dataclasses.replace(self.opts, preset=source.preset) if source.preset else self.opts

@@ -45,7 +45,7 @@ PresetOpt = Annotated[
         metavar="NAME",
     ),
 ]
-FormatName = Literal["auto", "table", "csv", "tsv", "json", "ndjson", "markdown", "xlsx"]
+FormatName = Literal["auto", "table", "csv", "tsv", "json", "ndjson", "markdown", "xlsx", "html"]
 FormatOpt = Annotated[
     FormatName,
     typer.Option(
@@ -226,7 +226,7 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
             sys.stdout.buffer.flush()
         except BrokenPipeError:
             pass
-    if fmt not in ("table", "markdown", "json"):  # formats that do not carry the warnings: say them on stderr
+    if fmt not in ("table", "markdown", "json", "html"):  # formats that do not carry the warnings: say them on stderr
         for message in result.warnings:
             warn(message)
     if result.explain and fmt in ("csv", "tsv", "ndjson"):

@@ -48,6 +48,10 @@ def plan(
 
     session = session_for(common, inputs, rule_files)
     refuse_overwriting_inputs(plan_file, [*session.specs(), *([opportunity] if opportunity else [])])
+    if common.output is not None and common.output.resolve() == plan_file.resolve():
+        from csctl.errors import UsageError
+
+        raise UsageError(f"-o {common.output} is also --plan-file; give them different paths")
     result, doc = steps.plan(session, opportunity)
     from csctl.config.plays import dump_plan
 

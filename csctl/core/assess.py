@@ -7,8 +7,8 @@ Per plan metric: baseline (in plan.yaml), target, and the current value from the
   worse      it moved away from the target;
   unknown    it cannot be measured from these inputs (the reason is given).
 "Are we doing what we said" is the doing metric plan_actions_done_share: of the planned actions due by the
-current as-of day, the share the actions export shows done (a row for the same customer and play dated from the
-plan's baseline day to the as-of day, whose status, when there is one, is done/completed/closed).
+current as-of day, the share the actions export shows done (a row for the same customer and play dated after the
+plan's baseline day, up to the as-of day, whose status, when there is one, is done/completed/closed).
 Overall: not working when an outcome metric is worse or the actions done fall short of the plan's done target;
 no change yet when every outcome metric equals its baseline (and nothing shows the plan is not being done);
 working otherwise (each measurable outcome met or moving). Not working → back to step 9 with the next-best option;
@@ -47,12 +47,11 @@ def verdict(baseline: float | None, target: float | None, current: float | None,
         return "unknown"
     tolerance = max(1e-9, abs(baseline) * 1e-6)
     sign = 1.0 if better != "down" else -1.0
-    if target is not None and sign * (current - target) >= -tolerance and abs(target - baseline) > tolerance:
-        return "met"
-    delta = sign * (current - baseline)
     if abs(current - baseline) <= tolerance:
         return "no change"
-    return "moving" if delta > 0 else "worse"
+    if target is not None and sign * (current - target) >= -tolerance:
+        return "met"
+    return "moving" if sign * (current - baseline) > 0 else "worse"
 
 
 def done_share(plan: Plan, actions: pl.DataFrame | None, as_of: dt.date) -> tuple[float | None, str, int, int]:
@@ -170,7 +169,9 @@ def compute_assess(inputs: AssessInputs) -> Result:
         command="assess",
         title=f"Assessment of the plan '{p.pick.option}' as of {inputs.as_of_month}: {overall}",
         tables={
-            "metrics": Table(frame, "Each plan metric: baseline, target, now", {}),
+            "metrics": Table(
+                frame, "Each plan metric: baseline, target, now", {}, by_unit=("baseline", "target", "current")
+            ),
             "verdict": Table(overall_frame, "Verdict and where to go next"),
         },
         primary="metrics",

@@ -357,7 +357,9 @@ def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | N
             pl.DataFrame({"pick": [name], "reason": [reason], "check_date": [check_date]}),
             "The pick (exactly one)",
         ),
-        "metrics": Table(metric_rows, "What tells us it is done and whether it works", {}),
+        "metrics": Table(
+            metric_rows, "What tells us it is done and whether it works", {}, by_unit=("baseline", "target")
+        ),
         "actions": Table(acts, "Per-account actions", {"arr": "money"}),
         "lens": Table(
             pl.DataFrame(lens, schema={"lens": pl.String, "item": pl.String, "detail": pl.String}),

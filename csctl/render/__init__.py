@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from csctl.result import Result
 
-FORMATS = ("table", "csv", "tsv", "json", "ndjson", "markdown", "xlsx")
+FORMATS = ("table", "csv", "tsv", "json", "ndjson", "markdown", "xlsx", "html")
 EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -19,6 +19,8 @@ EXTENSIONS = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".xlsx": "xlsx",
+    ".html": "html",
+    ".htm": "html",
     ".txt": "table",
 }
 _MODULES = {
@@ -29,6 +31,7 @@ _MODULES = {
     "ndjson": "csctl.render.json",
     "markdown": "csctl.render.markdown",
     "xlsx": "csctl.render.xlsx",
+    "html": "csctl.render.html",
 }
 BINARY = ("xlsx",)
 
