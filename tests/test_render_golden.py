@@ -20,7 +20,15 @@ from csctl.result import Result
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CSCTL_UPDATE_GOLDEN") == "1"
 D = dt.date
-EXTENSIONS = {"table": "txt", "csv": "csv", "tsv": "tsv", "json": "json", "ndjson": "ndjson", "markdown": "md"}
+EXTENSIONS = {
+    "table": "txt",
+    "csv": "csv",
+    "tsv": "tsv",
+    "json": "json",
+    "ndjson": "ndjson",
+    "markdown": "md",
+    "html": "html",
+}
 
 # (customer, product, quantity, amount, period_start, period_end, status): every month of 2024-01 … 2024-04.
 #   A: grows seats in Feb (expansion +20.02), raises the price in Mar (price uplift +12.01), adds an add-on in Apr
