@@ -213,12 +213,14 @@ def _success(s: Session, section: Section) -> None:
     if "outcomes" not in result.tables:
         section.open_questions.append(f"how each customer measures success: {ASK['outcomes']}")
         _add(section, result, ["success"])
+        section.metrics = []
         return
     section.answer = (
         f"{_m(result, 'outcomes_achieved_share')} of the measured outcomes are achieved and "
         f"{_m(result, 'outcomes_recognised_share')} are recognised by the customer"
     )
     _add(section, result, ["by_segment", "by_persona", "success", "outcomes"], detail=("outcomes",))
+    section.metrics = [m for m in section.metrics if m[0].startswith("outcomes_")]  # step 6 has the rest
 
 
 def _personas(s: Session, section: Section) -> None:

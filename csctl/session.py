@@ -251,6 +251,7 @@ class Session:
 
 
 def _size(spec: str) -> int:
+    """Bytes of an input file (0 for stdin or a missing file), for the progress display."""
     if spec == "-":
         return 0
     try:

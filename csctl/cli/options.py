@@ -267,16 +267,6 @@ def refuse_overwriting_inputs(output: Path, inputs: list[str]) -> None:
             raise UsageError(f"{output} is an input of this run; csctl never overwrites its inputs")
 
 
-def input_size(spec: str) -> int:
-    """Bytes of an input file (0 for stdin or a missing file), for the progress display."""
-    if spec == "-":
-        return 0
-    try:
-        return Path(spec.split("#", maxsplit=1)[0]).stat().st_size
-    except OSError:
-        return 0
-
-
 # The shared options every data command takes, in the order --help lists them after the command's own.
 SHARED_OPTIONS: dict[str, tuple[object, object]] = {
     "config": (ConfigOpt, None),
