@@ -135,6 +135,12 @@ def test_workbook_has_the_sheets_and_charts_and_no_formulas(engagement: Path) ->
     assert charts["8 Opportunity"] == 1  # LTV levers
     kinds = {type(c).__name__ for c in book["1 Numbers"]._charts}
     assert kinds == {"LineChart", "BarChart"}
+    for detail in ("4 segment customers", "4 health customers", "9 plan actions", "7 value-path customers"):
+        assert detail in book.sheetnames, book.sheetnames
+    bands = book["4 health customers"]
+    column = next(c.column_letter for c in bands[1] if c.value == "health_band")
+    rules = {str(r.sqref): [x.formula for x in r.rules] for r in bands.conditional_formatting}
+    assert rules[f"{column}2:{column}{bands.max_row}"][:3] == [['"green"'], ['"yellow"'], ['"red"']]
     summary = book["Summary"]
     assert summary["A1"].value.startswith("Customer Success assessment")
     assert book["1 Numbers"].freeze_panes is not None
@@ -386,3 +392,39 @@ def test_health_chart_after_the_table(cli: Invoke, tmp_path: Path) -> None:
     result = ok(cli("health", customers, "--usage", usage, "-f", "table", "--chart"))
     assert "Health bands by segment" in result.stdout
     assert result.stdout.index("Health bands by segment") > result.stdout.index("customers")
+
+
+def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, bytes]:
+    """Run the installed csctl with stderr on a pseudo-terminal; (exit code, what the terminal showed)."""
+    import os
+    import pty
+    import sys
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100", "NO_COLOR": "", "CSCTL_CONFIG": ""}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "csctl"), *args], stdout=subprocess.PIPE, stderr=slave, cwd=cwd,
+        env=env, timeout=300, check=False,
+    )  # fmt: skip
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    return done.returncode, shown
+
+
+def test_progress_display_on_a_terminal(engagement: Path, tmp_path: Path) -> None:
+    code, shown = _on_a_terminal(["report", "-c", str(engagement / "csctl.yaml"), "-o", str(tmp_path / "o")], tmp_path)
+    assert code == 0, shown
+    assert b"13/13" in shown  # ten steps and three files, on the terminal's stderr
+    quiet_code, quiet = _on_a_terminal(
+        ["report", "-c", str(engagement / "csctl.yaml"), "-o", str(tmp_path / "q"), "-q"], tmp_path
+    )
+    assert quiet_code == 0 and b"13/13" not in quiet

@@ -3,7 +3,8 @@ their own, native charts over the cells, money and percentage formats, frozen he
 health bands and verdicts. Every value is written as a number, date or string cell: no formula comes from data.
 
 Sheets: "Summary", "1 Numbers", "2 As-is", "3 Valuation", "4 Segments", "5 Success", "6 Personas",
-"7 Value path", "8 Opportunity", "9 Plan", "10 Assess", plus one "<n> <table>" sheet per detail table.
+"7 Value path", "8 Opportunity", "9 Plan", "10 Assess", plus one "<n> <command> <table>" sheet per detail table
+(e.g. "4 health customers", "9 plan actions").
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def render(report: Report) -> bytes:
         for block in section.blocks:
             table = block.result.tables[block.table]
             if block.detail:
-                detail = sheet_name(f"{section.number} {block.table}", used)
+                detail = sheet_name(f"{section.number} {block.result.command} {block.table}", used)
                 write_sheet(book, detail, table, formats)
                 _band_formats(book, book.get_worksheet_by_name(detail), table, 0, fills)
                 sheet.write_string(
