@@ -260,8 +260,8 @@ def _plan(s: Session, section: Section, report: Report) -> None:
 def _assess(s: Session, section: Section, plan_path: str | None) -> None:
     if plan_path is None:
         section.open_questions.append(
-            "no earlier plan to assess yet: this report wrote plan.yaml; name it under plan: assess: in csctl.yaml "
-            "and run the report again on next month's exports"
+            "no earlier plan to assess yet: this report wrote plan.yaml; copy it next to csctl.yaml, name it under "
+            "plan: assess: there, and run the report again on next month's exports"
         )
         return
     result = steps.assess(s, plan_path)

@@ -230,9 +230,14 @@ class Session:
         if self.has("customers"):
             accounts = self.frame("customers")
             done = {"segment", "touch", "accounts_per_csm"} <= set(accounts.columns)  # csctl segment's CSV
-            if self.derive and not done:  # the segment rules decide (a CRM segment is kept as crm_segment)
-                frame = self.segment_result().primary_table.frame
-            elif "segment" in accounts.columns:
+            from csctl.steps import Missing
+
+            try:
+                if self.derive and not done:  # the segment rules decide (a CRM segment is kept as crm_segment)
+                    frame = self.segment_result().primary_table.frame
+            except Missing:  # the rules need billing this run lacks: the customers as they are
+                frame = None
+            if frame is None and "segment" in accounts.columns:
                 frame = accounts
         self._cache["segmented"] = frame
         return frame

@@ -38,14 +38,30 @@ def need(s: Session, step: str, *tables: str) -> None:
         raise Missing(step, missing)
 
 
-def as_of_day(s: Session, dated: Iterable[tuple[str, str]]) -> dt.date:
-    """The as-of day: the end of --as-of's month, else the latest date in the dated tables (today at most)."""
+# the tables with dates, and their date column: without billing, the as-of day is the latest date among them
+DATED = (
+    ("usage", "date"),
+    ("tickets", "created_at"),
+    ("surveys", "date"),
+    ("milestones", "date"),
+    ("contacts", "last_activity"),
+    ("outcomes", "measured_at"),
+)
+
+
+def as_of_day(s: Session) -> dt.date:
+    """The one day a run measures at: the end of --as-of's month, else of the billing's latest month, else the
+    latest date in the run's dated tables (today when there is none). Every step of a run uses the same day."""
     from csctl.core.months import as_of_day as day_of
 
-    month = s.month
-    if month is None and s.has("billing"):
-        month = s.measured().as_of
-    return day_of(month, [(s.optional(t), c) for t, c in dated], s.today)
+    def make() -> dt.date:
+        month = s.month
+        if month is None and s.has("billing"):
+            month = s.measured().as_of
+        return day_of(month, [(s.optional(t), c) for t, c in DATED], s.today)
+
+    day: dt.date = s.cached("as_of_day", make)
+    return day
 
 
 # --- step 1 ------------------------------------------------------------------------------------------------
@@ -83,7 +99,7 @@ def asis(s: Session) -> Result:
         frames["customers"] = s.segmented() if s.derive else s.frame("customers")
         if frames["customers"] is None:
             frames["customers"] = s.frame("customers")
-    day = as_of_day(s, [("tickets", "created_at"), ("surveys", "date"), ("milestones", "date")])
+    day = as_of_day(s)
     o = s.config.onboarding
     rules = OnboardingRules(o.start_milestone, o.live_milestone, o.failed_milestone, o.stall_days)
     return compute_asis(AsisInputs(inventory=inventory, as_of=day, **frames), rules, s.opts.base_currency)
@@ -137,6 +153,9 @@ def segment(s: Session) -> Result:
     rules = s.rules("segments")
     accounts = s.frame("customers")
     with_billing = s.has("billing")
+    revenue = {n for c in rules.conditions for n in c.columns if n in ("mrr", "arr") and n not in accounts.columns}
+    if not with_billing and s.derive and revenue:
+        raise Missing("segment", ["billing"])  # the rules segment by revenue: an open question, not a bad rule
     try:
         check_segments(rules, rule_schema(accounts.schema, with_billing=with_billing))
     except ConfigError as exc:
@@ -165,14 +184,18 @@ def health_customers(s: Session) -> pl.DataFrame:
 
 def health(s: Session) -> Result:
     from csctl.config.rules import check_health
-    from csctl.core.health import DATE_COLUMN, Inputs, compute_health
+    from csctl.core.health import Inputs, compute_health
 
     need(s, "health", "customers")
     scorecards = s.rules("health")
+    if s.derive and not any(s.has(t) for t in HEALTH_SOURCES):
+        raise Missing("health", ["usage, tickets or surveys"])
     frame = health_customers(s)
+    if s.derive and "segment" not in frame.columns and any("segment" in a.columns for a in scorecards.applies_to):
+        raise Missing("health", ["billing (the segment rules need it)"])
     sources = {name: s.optional(name) for name in HEALTH_SOURCES}
     check_health(scorecards, frame.schema, {n: None if t is None else t.schema for n, t in sources.items()})
-    day = as_of_day(s, [(name, DATE_COLUMN[name]) for name in HEALTH_SOURCES])
+    day = as_of_day(s)
     previous = None
     if s.has("previous"):
         previous = s.frame("previous")
@@ -194,7 +217,7 @@ def personas(s: Session, renewal_window: int = 90) -> Result:
         if accounts is None:
             accounts = s.frame("customers")
     outcomes = s.optional("outcomes")
-    day = as_of_day(s, [("contacts", "last_activity"), ("outcomes", "measured_at")])
+    day = as_of_day(s)
     inputs = PersonaInputs(s.frame("contacts"), accounts, outcomes, day, renewal_window)
     return compute_personas(inputs, rules)
 
@@ -208,7 +231,7 @@ def value_path(s: Session) -> Result:
     accounts = None
     if s.has("customers"):
         accounts = health_customers(s)
-    day = as_of_day(s, [("milestones", "date")])
+    day = as_of_day(s)
     return compute_value_path(s.frame("milestones"), accounts, rules, day)
 
 
@@ -317,7 +340,7 @@ def enriched(s: Session) -> tuple[pl.DataFrame, dict[str, str]]:
         scored = any(s.has(t) for t in HEALTH_SOURCES)
         frame = run(s, "health").primary_table.frame if scored else health_customers(s)
         frame = frame.with_columns(pl.col("customer_id").cast(pl.String))
-        day = as_of_day(s, [])
+        day = as_of_day(s)
         if "renewal_date" in frame.columns:
             frame = frame.with_columns(
                 (pl.col("renewal_date").cast(pl.Date) - pl.lit(day)).dt.total_days().alias("days_to_renewal")
@@ -385,27 +408,52 @@ def team_hours(s: Session) -> dict[str, float]:
 def _check_triggers(plays: Any, frame: pl.DataFrame, unavailable: dict[str, str]) -> None:
     """A trigger's unknown column is a ConfigError at its line (did-you-mean); a column another export would
     provide is not: that option is 'cannot tell yet'. Evaluable triggers must be conditions on this table."""
+    import polars as pl
+
     from csctl.config.rules import check_columns, check_types
+    from csctl.metrics import suggest
 
     known = [*frame.columns, *unavailable]
     check_columns(list(plays.triggers.values()), known, "enriched customer")
     evaluable = [t for t in plays.triggers.values() if not any(c in unavailable for c in t.columns)]
+    if not evaluable:
+        needs = sorted({unavailable[c] for t in plays.triggers.values() for c in t.columns if c in unavailable})
+        raise Missing("plan", needs)
     check_types(evaluable, frame.schema, "condition")
+    for play in plays.rules.plays:
+        if play.due is None or play.due.column in unavailable:
+            continue
+        column = play.due.column
+        where = plays.due_where[play.name]
+        if column not in frame.columns:
+            raise ConfigError(
+                f"{where}: due column {column!r} is not in the enriched customer table.{suggest(column, known)}"
+            )
+        if frame.schema[column] not in (pl.Date, pl.Datetime) and not isinstance(frame.schema[column], pl.Datetime):
+            raise ConfigError(f"{where}: due column {column!r} is {frame.schema[column]}, not a date")
 
 
 def opportunity_gains(s: Session, path: str | None) -> pl.DataFrame | None:
     """The levers' gains by segment: from csctl opportunity's CSV when given, else computed (None without billing)."""
     import polars as pl
 
-    if path is not None:
-        try:
-            frame = pl.read_csv(path, infer_schema_length=None)
-        except (OSError, pl.exceptions.PolarsError) as exc:
-            raise InputError(f"--opportunity {path}: cannot read it as csctl opportunity's CSV: {exc}") from None
-        missing = [c for c in ("segment", "lever", "gain") if c not in frame.columns]
-        if missing:
-            raise InputError(f"--opportunity {path}: not csctl opportunity's CSV (no {', '.join(missing)} column)")
-        return frame.select(pl.col("segment").cast(pl.String), "lever", pl.col("gain").cast(pl.Float64))
+    if path is not None:  # read like any export: stdin, encodings, separators, formula escapes
+        from csctl.io.load import load_table
+
+        table = load_table(path, "levers", s.opts)
+        for note in table.notes:
+            s.notify(note)
+        gains = table.frame.select(pl.col("segment").cast(pl.String), "lever", pl.col("gain").cast(pl.Float64))
+        if s.has("customers"):
+            ours = s.segmented()
+            if ours is not None and "segment" in ours.columns:
+                shared = set(ours["segment"].cast(pl.String).unique().to_list()) & set(gains["segment"].to_list())
+                if not shared:
+                    raise InputError(
+                        f"--opportunity {path}: none of its segments ({', '.join(sorted(set(gains['segment'])))}) "
+                        "is a segment of the customers; run csctl opportunity with the same segmented customers"
+                    )
+        return gains
     if not s.has("billing"):
         return None
     return run(s, "opportunity").tables["levers"].frame.select("segment", "lever", "gain")
@@ -421,7 +469,7 @@ def plan(s: Session, opportunity_csv: str | None = None) -> tuple[Result, dict[s
     plays = s.rules("plays")
     frame, unavailable = enriched(s)
     _check_triggers(plays, frame, unavailable)
-    day = as_of_day(s, [])
+    day = as_of_day(s)
     month = s.month if s.month is not None else (s.measured().as_of if s.has("billing") else None)
     v = s.config.valuation
     cost, source = csm_cost(
@@ -475,10 +523,16 @@ def assess(s: Session, plan_path: str) -> Result:
     from csctl.units import money
 
     plan_file = load_plan(plan_path)
+    day = as_of_day(s)
+    month = s.month if s.month is not None else (s.measured().as_of if s.has("billing") else None)
+    if day < plan_file.plan.baseline_day:
+        raise UsageError(
+            f"{plan_path}: the plan's baseline is {plan_file.plan.baseline_day.isoformat()}, after this run's as-of "
+            f"day {day.isoformat()}; assess measures the plan on data from its baseline on",
+            hint="drop --as-of, or give the exports of a later month",
+        )
     outcome = [m.name for m in plan_file.plan.metrics if m.role == "outcome"]
     current, why = metric_values(s, outcome)
-    day = as_of_day(s, [])
-    month = s.month if s.month is not None else (s.measured().as_of if s.has("billing") else None)
     monetise = None
     if s.has("billing"):
         levers = run(s, "opportunity").tables["levers"].frame

@@ -11,6 +11,7 @@ closed…; "short" when below the done target. Hand-worked below.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -450,3 +451,50 @@ def test_assess_on_the_sample_company_of_a_plan_made_six_months_earlier_is_worki
     assert doc["verdict"] == "working"
     nxt = doc["tables"]["verdict"][0]["next"]
     assert nxt.startswith("step 8: take the customers to the next level of value and monetise: ")
+
+
+# --- found in review -------------------------------------------------------------------------------------------------
+def test_a_hand_edited_plan_without_better_uses_the_registry_direction(invoke: Invoke, tmp_path: Path) -> None:
+    # behind share is better down: 0.5 → 0.0 reaches the target 0.4 from above; without `better:` it must not read
+    # the fall as "worse" (the "up" default)
+    plan = PLAN.replace("  better: down\n", "", 1)
+    result = assess_hand(invoke, tmp_path, milestones=CAUGHT_UP, actions=ALL_DONE, plan=plan)
+    assert metrics_of(as_json(result))["value_path_behind_share"]["verdict"] == "met"
+
+
+def test_assessing_before_the_plans_baseline_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:
+    result = assess_hand(invoke, tmp_path, as_of="2025-05")
+    assert result.exit_code == 2, result.stderr
+    assert "after this run's as-of day 2025-05-31" in result.stderr
+
+
+def test_actions_match_plays_ignoring_case_and_spaces(invoke: Invoke, tmp_path: Path) -> None:
+    shouted = [ACTIONS[0], *([r[0], f" {str(r[1]).upper()} ", *r[2:]] for r in ACTIONS[1:])]
+    plain = metrics_of(json.loads(assess_hand(invoke, tmp_path / "a").stdout))
+    loud = metrics_of(json.loads(assess_hand(invoke, tmp_path / "b", actions=shouted).stdout))
+    assert loud["plan_actions_done_share"]["current"] == plain["plan_actions_done_share"]["current"] == 0.75
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (("baseline_day: '2025-06-30'", "baseline_day: '2025-02-30'"), "baseline_day"),
+        (("check_date: '2025-09-28'", "check_date: '2025-13-01'"), "check_date"),
+        (("due: '2025-07-01'", "due: '2025-11-31'"), "due"),
+        (("as_of: 2025-06", "as_of: 2025-13"), "as_of"),
+    ],
+)
+def test_impossible_dates_in_plan_yaml_exit_3(invoke: Invoke, tmp_path: Path, edit: tuple[str, str], key: str) -> None:
+    plan = PLAN.replace(*edit)
+    result = assess_hand(invoke, tmp_path, plan=plan)
+    assert result.exit_code == 3, result.stderr
+    assert key in result.stderr and "plan.yaml:" in result.stderr
+
+
+def test_unquoted_dates_in_plan_yaml_are_dates(invoke: Invoke, tmp_path: Path) -> None:
+    plan = PLAN.replace("baseline_day: '2025-06-30'", "baseline_day: 2025-06-30").replace(
+        "check_date: '2025-09-28'", "check_date: 2025-09-28"
+    )
+    quoted = metrics_of(json.loads(assess_hand(invoke, tmp_path / "a").stdout))
+    bare = metrics_of(json.loads(assess_hand(invoke, tmp_path / "b", plan=plan).stdout))
+    assert bare == quoted

@@ -589,3 +589,67 @@ def test_plan_on_the_value_path_baseline_target_and_value_path_actions(invoke: I
 def test_target_of(metric: str, baseline: float | None, change: float, target: float | None) -> None:
     found = target_of(metric, baseline, change)
     assert found == (None if target is None else pytest.approx(target))
+
+
+# --- found in review -------------------------------------------------------------------------------------------------
+LICENCE_PLAYS = """
+plays:
+  - name: digital nurture
+    lever: retention
+    trigger: "plan_tier = 'silver'"
+    effort_hours: 1
+    cost_per_account: 60
+    risk: low
+    moves: grr_12m
+    change: 0.01
+"""
+
+
+def test_cost_per_account_counts_without_an_hourly_cost(invoke: Invoke, tmp_path: Path) -> None:
+    files = company(tmp_path, LICENCE_PLAYS)
+    args = [a for a in plan_args(files, tmp_path / "p.yaml") if a not in ("--team", files["team"])]
+    row = options_of(as_json(invoke(*args)))["digital nurture"]
+    assert row["accounts"] == 3  # B, D, F are silver
+    assert row["cost"] == pytest.approx(3 * 60)  # no roster: hours are not costed, the licence is
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [
+        (
+            "{column: renewal_dat, days_before: 90}",
+            "due column 'renewal_dat' is not in the enriched customer table. Did you mean 'renewal_date'?",
+        ),
+        ("{column: name, days_before: 90}", "due column 'name' is String, not a date"),
+    ],
+)
+def test_a_bad_due_column_exits_3_at_the_play(invoke: Invoke, tmp_path: Path, due: str, message: str) -> None:
+    plays = LICENCE_PLAYS + f"    due: {due}\n"
+    files = company(tmp_path, plays)
+    result = invoke(*plan_args(files, tmp_path / "p.yaml"))
+    assert result.exit_code == 3, result.stderr
+    assert f"plays.yaml:10: {message}" in result.stderr  # the line of its due: key
+    assert not (tmp_path / "p.yaml").exists()
+
+
+def test_plays_that_all_need_missing_exports_is_a_usage_error_naming_them(invoke: Invoke, tmp_path: Path) -> None:
+    plays = LICENCE_PLAYS.replace("plan_tier = 'silver'", "health_band = 'red'")
+    files = company(tmp_path, plays)
+    result = invoke(*plan_args(files, tmp_path / "p.yaml"))
+    assert result.exit_code == 2, result.stderr
+    assert "plan needs usage, tickets or surveys (health)" in result.stderr
+
+
+def test_a_missing_output_folder_is_checked_before_plan_yaml_is_written(invoke: Invoke, tmp_path: Path) -> None:
+    files = company(tmp_path)
+    result = invoke(*plan_args(files, tmp_path / "p.yaml"), "-o", tmp_path / "nowhere" / "plan.csv")
+    assert result.exit_code == 2, result.stderr
+    assert not (tmp_path / "p.yaml").exists()
+
+
+def test_gains_of_other_segments_are_an_input_error(invoke: Invoke, tmp_path: Path) -> None:
+    files = company(tmp_path)
+    write_csv(files["opportunity"], [["segment", "lever", "gain"], ["Enterprise", "retention", 100]])
+    result = invoke(*plan_args(files, tmp_path / "p.yaml"))
+    assert result.exit_code == 3, result.stderr
+    assert "none of its segments (Enterprise) is a segment of the customers" in result.stderr

@@ -428,3 +428,42 @@ def test_progress_display_on_a_terminal(engagement: Path, tmp_path: Path) -> Non
         ["report", "-c", str(engagement / "csctl.yaml"), "-o", str(tmp_path / "q"), "-q"], tmp_path
     )
     assert quiet_code == 0 and b"13/13" not in quiet
+
+
+# --- found in review -------------------------------------------------------------------------------------------------
+def test_customers_without_billing_make_segmentation_an_open_question(cli: Invoke, tmp_path: Path) -> None:
+    customers = write_csv(
+        tmp_path / "customers.csv",
+        [["customer_id", "name", "renewal_date"], ["A", "Alpha", "2026-12-01"], ["B", "Beta", "2027-03-01"]],
+    )
+    assert customers.is_file()
+    ok(cli("init", tmp_path, "-q"))
+    ok(cli("report", "-c", tmp_path / "csctl.yaml", "-o", tmp_path / "out", "-q"))
+    text = (tmp_path / "out" / "assessment.md").read_text(encoding="utf-8")
+    assert "Step 4: csctl segment needs the billing export" in text  # the rules segment by ARR
+
+
+def test_a_template_error_writes_none_of_the_files(cli: Invoke, engagement: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    write_text(mine / "assessment.html.j2", "<p>{{ company }}</p>\n{{ nope }}\n")
+    out = tmp_path / "out"
+    result = cli("report", "-c", engagement / "csctl.yaml", "-o", out, "--templates", mine)
+    assert result.exit_code == 3, result.stderr
+    assert "assessment.html.j2:2: 'nope' is undefined" in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_init_says_when_two_files_look_like_one_export(cli: Invoke, tmp_path: Path) -> None:
+    shutil.copy(SAMPLE / "billing.csv", tmp_path / "billing_a.csv")
+    shutil.copy(SAMPLE / "billing.csv", tmp_path / "billing_b.csv")
+    result = ok(cli("init", tmp_path))
+    assert "billing_b.csv also looks like the billing export" in result.stderr
+    assert 'billing: "billing_*.csv"' in result.stderr
+
+
+def test_a_file_name_with_brackets_is_a_file_not_a_pattern(cli: Invoke, tmp_path: Path) -> None:
+    odd = tmp_path / "billing [2024].csv"
+    shutil.copy(SAMPLE / "billing.csv", odd)
+    plain = ok(cli("numbers", SAMPLE / "billing.csv", "-f", "csv"))
+    assert ok(cli("numbers", odd, "-f", "csv")).stdout == plain.stdout

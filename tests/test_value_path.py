@@ -422,6 +422,18 @@ BAD_PATHS = {
         3,
         "greater than or equal to 0",
     ),
+    "failed names a path milestone": (
+        """
+        failed: live
+        milestones:
+          - name: setup
+            week: 1
+          - name: live
+            week: 3
+        """,
+        1,
+        "is on the path",
+    ),
     "not YAML": (
         """
         milestones:
@@ -460,3 +472,21 @@ def test_csv_output_is_the_customers_table(invoke: Invoke, tmp_path: Path) -> No
     out = ok(invoke("value-path", milestones, "--as-of", AS_OF, "-f", "csv")).stdout.splitlines()
     assert out[0].startswith("customer_id,start,stage,weeks_in,next_milestone,next_due,behind,weeks_behind")
     assert len(out) == 1 + len(PLACED)
+
+
+def test_a_renewal_after_a_failed_onboarding_is_not_failed(invoke: Invoke, tmp_path: Path) -> None:
+    # R failed 2024-09-01 but renewed 2025-05-01 (the renewal is the latest news); S failed last: failed
+    rows = [
+        HEADER,
+        ["R", "kickoff", "2024-05-01"],
+        ["R", "technical setup", "2024-05-06"],
+        ["R", "onboarding failed", "2024-09-01"],
+        ["R", "renewal", "2025-05-01"],
+        ["S", "kickoff", "2025-03-01"],
+        ["S", "technical setup", "2025-03-05"],
+        ["S", "onboarding failed", "2025-05-20"],
+    ]
+    doc = as_json(invoke("value-path", write_csv(tmp_path / "m.csv", rows), "--as-of", AS_OF, "-f", "json"))
+    got = customers_of(doc)
+    assert (got["R"]["status"], got["R"]["stage"]) == ("complete", "renewal")
+    assert got["S"]["status"] == "failed"

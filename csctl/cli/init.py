@@ -69,6 +69,10 @@ def init(
         key = EXPORT_OF.get(detected.table, detected.table)
         if key in found:
             unknown.append(f"{path.name} (also looks like {key}; {found[key][0]} was taken)")
+            warn(
+                f"{path.name} also looks like the {key} export; csctl.yaml names {found[key][0]} only. For several "
+                f"files of one table give a glob (exports: {key}: \"{key}_*.csv\") or merge them"
+            )
             continue
         found[key] = (path.name, detected.preset)
         info(f"{path.name}: {key}" + (f" (preset {detected.preset})" if detected.preset != "generic" else ""))

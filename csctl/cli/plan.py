@@ -46,6 +46,12 @@ def plan(
     from csctl.cli.console import info
     from csctl.cli.options import refuse_overwriting_inputs, write_output
 
+    for path in (plan_file, common.output):  # where the results go, checked before any work
+        if path is not None and not path.parent.is_dir():
+            from csctl.errors import UsageError
+
+            raise UsageError(f"{path}: the folder {path.parent} does not exist")
+    common.resolve_format()
     session = session_for(common, inputs, rule_files)
     refuse_overwriting_inputs(plan_file, [*session.specs(), *([opportunity] if opportunity else [])])
     if common.output is not None and common.output.resolve() == plan_file.resolve():

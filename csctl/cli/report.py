@@ -88,17 +88,20 @@ def report(
         built.workspace = str(workspace.path)
         from csctl.render import report_docs, report_xlsx
 
-        output.mkdir(parents=True, exist_ok=True)
+        # every file rendered in memory first: a template error leaves the folder as it was
         advance("writing assessment.md")
-        write_output(outputs["md"], report_docs.render_markdown(built, templates))
+        files = {"md": report_docs.render_markdown(built, templates)}
         advance("writing assessment.xlsx")
-        write_output(outputs["xlsx"], report_xlsx.render(built))
+        files["xlsx"] = report_xlsx.render(built)
         advance("writing assessment.html")
-        write_output(outputs["html"], report_docs.render_html(built, templates))
+        files["html"] = report_docs.render_html(built, templates)
         if built.plan is not None:
             from csctl.config.plays import dump_plan
 
-            write_output(outputs["plan"], dump_plan(built.plan))
+            files["plan"] = dump_plan(built.plan)
+        output.mkdir(parents=True, exist_ok=True)
+        for key, data in files.items():
+            write_output(outputs[key], data)
     opened = len(built.open_questions)
     info(
         f"wrote {outputs['md']}, {outputs['xlsx'].name}, {outputs['html'].name}"

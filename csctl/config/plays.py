@@ -6,6 +6,7 @@ an unknown metric or a bad trigger is a ConfigError naming file and line (exit 3
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -60,6 +61,7 @@ class Plays:
     rules: PlaysFile
     triggers: dict[str, Sql]  # play name -> compiled trigger
     where: dict[str, str]  # play name -> file:line of the play
+    due_where: dict[str, str]  # play name -> file:line of its due column
 
 
 def check_metric(name: str, where: str) -> None:
@@ -72,7 +74,8 @@ def load_plays(path: str | Path | None) -> Plays:
     doc = load_yaml(path or config_path("plays.yaml"))
     parsed = validate(doc, PlaysFile, what="plays file")
     triggers = {}
-    where = {}
+    where: dict[str, str] = {}
+    due_where: dict[str, str] = {}
     for i, play in enumerate(parsed.plays):
         if play.name in where:
             raise ConfigError(f"{_where(doc, 'plays', i, 'name')}: play {play.name!r} is named twice")
@@ -85,7 +88,8 @@ def load_plays(path: str | Path | None) -> Plays:
             )
         triggers[play.name] = compile_sql(play.trigger, _where(doc, "plays", i, "trigger"), "trigger")
         where[play.name] = _where(doc, "plays", i)
-    return Plays(doc.path, parsed, triggers, where)
+        due_where[play.name] = _where(doc, "plays", i, "due", "column")
+    return Plays(doc.path, parsed, triggers, where, due_where)
 
 
 # --- the value path ---------------------------------------------------------------------------------------------
@@ -134,6 +138,11 @@ def _check_path(doc: YamlDoc, parsed: ValuePathFile) -> None:
         value = m.name if m.value else value
         seen.add(m.name)
         previous = m
+    if parsed.failed is not None and (parsed.failed in seen or parsed.failed == parsed.start):
+        raise ConfigError(
+            f"{_where(doc, 'failed')}: failed {parsed.failed!r} is on the path; it must name the milestone that "
+            "marks a failed onboarding, not a step of the path"
+        )
 
 
 @dataclass
@@ -189,15 +198,15 @@ class PlanOption(Strict):
 class PlanAction(Strict):
     customer_id: str
     play: str
-    due: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    due: dt.date
     owner: str = "CS"
 
 
 class PlanFile(Strict):
     csctl_plan: Literal[1]
-    as_of: str = Field(pattern=r"^\d{4}-\d{2}$")
-    baseline_day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    check_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    as_of: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    baseline_day: dt.date
+    check_date: dt.date
     currency: str = "USD"
     pick: PlanPick
     next_best: str | None = None

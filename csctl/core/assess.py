@@ -57,18 +57,19 @@ def verdict(baseline: float | None, target: float | None, current: float | None,
 def done_share(plan: Plan, actions: pl.DataFrame | None, as_of: dt.date) -> tuple[float | None, str, int, int]:
     """(share done, why when undefined, done, due) of the planned actions due by the as-of day."""
     planned = plan.plan.actions
-    due = [a for a in planned if dt.date.fromisoformat(a.due) <= as_of]
+    due = [a for a in planned if a.due <= as_of]
     if not due:
         return None, "no planned action is due yet", 0, 0
     if actions is None:
         return None, "no actions export given (--actions)", 0, len(due)
-    start = dt.date.fromisoformat(plan.plan.baseline_day)
+    start = plan.plan.baseline_day
     rows = actions.filter((pl.col("date") > start) & (pl.col("date") <= as_of))
     if "status" in rows.columns:
         rows = rows.filter(pl.col("status").str.strip_chars().str.to_lowercase().is_in(DONE))
-    done_keys = rows.select(pl.col("customer_id").cast(pl.String), pl.col("play").str.strip_chars()).unique()
+    play = pl.col("play").str.strip_chars().str.to_lowercase()  # 'Renewal Play ' is the renewal play
+    done_keys = rows.select(pl.col("customer_id").cast(pl.String), play).unique()
     due_frame = pl.DataFrame(
-        {"customer_id": [a.customer_id for a in due], "play": [a.play for a in due]},
+        {"customer_id": [a.customer_id for a in due], "play": [a.play.strip().lower() for a in due]},
         schema={"customer_id": pl.String, "play": pl.String},
     )
     done = due_frame.join(done_keys, on=["customer_id", "play"], how="semi").height
@@ -87,7 +88,8 @@ def compute_assess(inputs: AssessInputs) -> Result:
         else:
             current = inputs.current.get(m.name)
             why = inputs.why.get(m.name, "")
-            state = verdict(m.baseline, m.target, None if current is None else float(current), m.better)
+            better = m.better or REGISTRY[m.name].better  # a hand-edited plan may leave it out
+            state = verdict(m.baseline, m.target, None if current is None else float(current), better)
         rows.append(
             {
                 "metric": m.name,
@@ -136,7 +138,7 @@ def compute_assess(inputs: AssessInputs) -> Result:
         nxt = f"keep going: nothing has moved since {p.baseline_day}; check again by {p.check_date}"
     else:
         nxt = "measure: none of the plan's outcome metrics can be computed from these inputs"
-    early = inputs.as_of < dt.date.fromisoformat(p.check_date)
+    early = inputs.as_of < p.check_date
     notes = [f"Verdict: {overall}. Next: {nxt}."]
     if early and overall != "no change yet":
         notes.append(f"An early read: the plan's check date is {p.check_date} (as-of now {inputs.as_of.isoformat()}).")

@@ -86,7 +86,8 @@ def options(plays: Plays, inputs: PlanInputs) -> tuple[pl.DataFrame, dict[str, p
         scopes[play.name] = scope
         accounts = scope.height
         hours = accounts * play.effort_hours
-        cost = None if inputs.hourly_cost is None else hours * inputs.hourly_cost + accounts * play.cost_per_account
+        licence = accounts * play.cost_per_account  # money besides hours: counted with or without an hourly cost
+        cost = licence if inputs.hourly_cost is None else hours * inputs.hourly_cost + licence
         team = inputs.team_hours_year.get(play.owner)
         available = None if team is None else team * period_days / 365
         capacity = None if not available else hours / available
@@ -155,7 +156,10 @@ def options(plays: Plays, inputs: PlanInputs) -> tuple[pl.DataFrame, dict[str, p
         .with_row_index("rank", offset=1)
     )
     if inputs.hourly_cost is None:
-        notes.append("no CSM loaded cost (team roster or valuation.csm_loaded_cost): options are costed at 0 money")
+        notes.append(
+            "no CSM loaded cost (team roster or valuation.csm_loaded_cost): hours are not costed, only each play's "
+            "cost per account"
+        )
     return ranked, scopes, notes
 
 
@@ -261,6 +265,10 @@ def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | N
             pl.max_horizontal(pl.col("next_due"), pl.lit(inputs.as_of + dt.timedelta(days=1))).alias("due"),
             pl.col("next_step").alias("action"),
         )
+        keep = [c for c in ("name", "segment", "csm", "arr", "health_band", "renewal_date") if c in acts.columns]
+        if keep:  # the same account columns as the play's actions
+            accounts = inputs.customers.select(pl.col("customer_id").cast(pl.String), *keep)
+            behind = behind.join(accounts, on="customer_id", how="left")
         acts = pl.concat([acts, behind], how="diagonal_relaxed").sort(["due", "customer_id", "play"])
     lens = _lens(ranked, inputs, name)
     plan_doc = {

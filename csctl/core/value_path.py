@@ -8,8 +8,8 @@ Per customer, from the milestones table (customer_id, milestone, date) up to the
   behind = weeks in > next's by_week (else week) + grace_weeks, and not failed;
   weeks behind = weeks in − that deadline (when behind);
   time to value = days from the start to the value milestone (null until reached);
-  status = failed (a ``failed`` milestone since the start) | complete (the last milestone reached) | behind |
-  on track.
+  status = failed (a ``failed`` milestone since the start, with no path milestone after it) | complete (the last
+  milestone reached) | behind | on track.
 Milestone names not on the path are counted in a note, never silently dropped; customers with milestones but no
 start are listed in a note too.
 """
@@ -75,15 +75,21 @@ def place_customers(milestones: pl.DataFrame, rules: ValuePath, as_of: dt.date) 
         .agg(
             pl.col("start").first(),
             pl.col("step").max().alias("step"),
+            pl.col("date").max().alias("last_on_path"),
             (pl.col("date").filter(pl.col("milestone") == value).min() if value else pl.lit(None, pl.Date)).alias(
                 "value_date"
             ),
         )
         .join(
-            since.filter(pl.col("milestone") == (r.failed or "\0")).group_by("customer_id").agg(failed=pl.lit(True)),
+            since.filter(pl.col("milestone") == (r.failed or "\0"))
+            .group_by("customer_id")
+            .agg(pl.col("date").max().alias("failed_on")),
             on="customer_id",
             how="left",
         )
+        # failed: the failure is the latest news (a milestone reached after it, e.g. a renewal, overrides it)
+        .with_columns(failed=(pl.col("failed_on") >= pl.col("last_on_path")).fill_null(False))
+        .drop("failed_on", "last_on_path")
     )
     last_step = len(names) - 1
     stage = path.select(pl.col("step"), pl.col("milestone").alias("stage"))

@@ -163,6 +163,7 @@ def scan_csv(target: Path | bytes, separator: str, native: dict[str, pl.DataType
         row_index_offset=2,
         truncate_ragged_lines=False,
         encoding="utf8",
+        glob=False,  # a path is a file name: 'billing [2024].csv' is not a pattern
     )
 
 
@@ -234,7 +235,7 @@ def _read_typed(source: Source, fmt: str, data: bytes | None) -> Raw:
         if fmt == "excel":
             frame = _read_excel(source, target)
         elif fmt == "parquet":
-            frame = pl.read_parquet(target)
+            frame = pl.read_parquet(target, glob=False)
         else:
             frame = pl.read_ndjson(target, infer_schema_length=None)
     except InputError:

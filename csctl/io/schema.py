@@ -139,6 +139,7 @@ TABLES: dict[str, TableSpec] = {
             C("recognised_by_customer", "bool"),
         ),
         _t("milestones", C("customer_id", "id", True), C("milestone", "text", True), C("date", "date", True)),
+        _t("levers", C("segment", "text", True), C("lever", "text", True), C("gain", "money", True)),
         _t(
             "actions",
             C("customer_id", "id", True),
