@@ -467,3 +467,25 @@ def test_a_file_name_with_brackets_is_a_file_not_a_pattern(cli: Invoke, tmp_path
     shutil.copy(SAMPLE / "billing.csv", odd)
     plain = ok(cli("numbers", SAMPLE / "billing.csv", "-f", "csv"))
     assert ok(cli("numbers", odd, "-f", "csv")).stdout == plain.stdout
+
+
+def test_init_looks_at_every_sheet_of_a_workbook(cli: Invoke, tmp_path: Path) -> None:
+    import polars as pl
+    import xlsxwriter
+
+    customers = pl.read_csv(SAMPLE / "customers.csv", infer_schema=False)
+    book = xlsxwriter.Workbook(tmp_path / "crm.xlsx")
+    book.add_worksheet("Readme").write_string(0, 0, "Exported from the CRM on Monday")
+    sheet = book.add_worksheet("Accounts")
+    for col, name in enumerate(customers.columns):
+        sheet.write_string(0, col, name)
+    for row, record in enumerate(customers.iter_rows(), start=1):
+        for col, value in enumerate(record):
+            if value is not None:  # an empty cell stays blank, as a CRM writes it
+                sheet.write_string(row, col, value)
+    book.close()
+    shutil.copy(SAMPLE / "billing.csv", tmp_path / "billing.csv")
+    ok(cli("init", tmp_path, "-q"))
+    text = (tmp_path / "csctl.yaml").read_text(encoding="utf-8")
+    assert 'customers: {path: "crm.xlsx", sheet: "Accounts"}' in text
+    ok(cli("segment", f"{tmp_path / 'crm.xlsx'}#Accounts", "--billing", tmp_path / "billing.csv", "-f", "csv", "-q"))

@@ -43,7 +43,7 @@ def init(
     from csctl.cli.options import write_output
     from csctl.errors import InputError, UsageError
     from csctl.io.detect import EXPORT_OF, detect
-    from csctl.io.read import parse_source, read_raw
+    from csctl.io.read import excel_sheets, parse_source, read_raw
     from csctl.resources import config_path
 
     state.quiet, state.verbose, state.color = quiet, verbose, color
@@ -53,29 +53,41 @@ def init(
     target = folder / "csctl.yaml"
     if target.exists() and not force:
         raise UsageError(f"{target} exists; csctl init does not overwrite it (use --force)")
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, tuple[str, str, str | None]] = {}
     unknown: list[str] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES):
-        try:
-            raw = read_raw(parse_source(str(path)))
-        except InputError as exc:
-            warn(f"{path.name}: not read ({exc.message})")
-            unknown.append(f"{path.name} (not read)")
-            continue
-        detected = detect(raw.columns, path.name)
-        if detected is None:
-            unknown.append(f"{path.name} (columns: {', '.join(raw.columns[:8])})")
-            continue
-        key = EXPORT_OF.get(detected.table, detected.table)
-        if key in found:
-            unknown.append(f"{path.name} (also looks like {key}; {found[key][0]} was taken)")
-            warn(
-                f"{path.name} also looks like the {key} export; csctl.yaml names {found[key][0]} only. For several "
-                f"files of one table give a glob (exports: {key}: \"{key}_*.csv\") or merge them"
-            )
-            continue
-        found[key] = (path.name, detected.preset)
-        info(f"{path.name}: {key}" + (f" (preset {detected.preset})" if detected.preset != "generic" else ""))
+        sheets: list[str | None] = [None]
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            try:
+                names = excel_sheets(path)
+            except InputError as exc:
+                warn(f"{path.name}: not read ({exc.message})")
+                unknown.append(f"{path.name} (not read)")
+                continue
+            sheets = [*names] if len(names) > 1 else [None]  # every sheet of a workbook is looked at
+        for sheet in sheets:
+            label = path.name if sheet is None else f"{path.name}#{sheet}"
+            try:
+                raw = read_raw(parse_source(str(path) if sheet is None else f"{path}#{sheet}"))
+            except InputError as exc:
+                warn(f"{label}: not read ({exc.message})")
+                unknown.append(f"{label} (not read)")
+                continue
+            detected = detect(raw.columns, path.name if sheet is None else f"{path.stem} {sheet}")
+            if detected is None:
+                unknown.append(f"{label} (columns: {', '.join(raw.columns[:8])})")
+                continue
+            key = EXPORT_OF.get(detected.table, detected.table)
+            if key in found:
+                taken = found[key][0] + (f"#{found[key][2]}" if found[key][2] else "")
+                unknown.append(f"{label} (also looks like {key}; {taken} was taken)")
+                warn(
+                    f"{label} also looks like the {key} export; csctl.yaml names {taken} only. For several "
+                    f'files of one table give a glob (exports: {key}: "{key}_*.csv") or merge them'
+                )
+                continue
+            found[key] = (path.name, detected.preset, sheet)
+            info(f"{label}: {key}" + (f" (preset {detected.preset})" if detected.preset != "generic" else ""))
     inventory = next((p.name for p in sorted(folder.glob("asis*.y*ml"))), None)
     for name in RULES.values():
         dest = folder / name
@@ -91,7 +103,11 @@ def init(
 
 
 def _workspace_text(
-    folder: Path, found: dict[str, tuple[str, str]], unknown: list[str], inventory: str | None, defaults: str
+    folder: Path,
+    found: dict[str, tuple[str, str, str | None]],
+    unknown: list[str],
+    inventory: str | None,
+    defaults: str,
 ) -> str:
     from csctl.config.models import EXPORT_TABLES
 
@@ -112,8 +128,11 @@ def _workspace_text(
     ]
     for table in EXPORT_TABLES:
         if table in found:
-            path, preset = found[table]
-            value = _quote(path) if preset == "generic" else f"{{path: {_quote(path)}, preset: {preset}}}"
+            path, preset, sheet = found[table]
+            extra = ([f"sheet: {_quote(sheet)}"] if sheet else []) + (
+                [f"preset: {preset}"] if preset != "generic" else []
+            )
+            value = f"{{path: {_quote(path)}, {', '.join(extra)}}}" if extra else _quote(path)
             lines.append(f"  {table}: {value}")
         else:
             lines.append(f"  # {table}:               (not found in this folder)")

@@ -247,6 +247,16 @@ def _read_typed(source: Source, fmt: str, data: bytes | None) -> Raw:
     return Raw(frame.lazy(), columns, source, fmt, [], False)
 
 
+def excel_sheets(path: Path) -> list[str]:
+    """The sheet names of a workbook (exit 3 when it cannot be opened)."""
+    import fastexcel
+
+    try:
+        return list(fastexcel.read_excel(str(path)).sheet_names)
+    except Exception as exc:  # fastexcel raises several types for a corrupt file
+        raise InputError(f"{path}: cannot read as excel: {_first_line(exc)}") from None
+
+
 def _read_excel(source: Source, target: Path | io.BytesIO) -> pl.DataFrame:
     import fastexcel
 
