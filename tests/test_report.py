@@ -28,6 +28,7 @@ EXPORTS = (
     "milestones",
     "contacts",
     "outcomes",
+    "actions",
 )
 SHEETS = [
     "Summary",
@@ -70,7 +71,7 @@ def test_init_detects_every_sample_export_and_copies_the_rule_files(engagement: 
     assert re.search(r"^  inventory: asis\.yaml$", text, re.M)
     for rules in ("segments", "health", "personas", "plays", "value_path"):
         assert (engagement / f"{rules}.yaml").is_file()
-    assert "# actions:" in text  # not found: listed, commented
+    assert "# not recognised" not in text  # every sample export was recognised
 
 
 def test_init_refuses_to_overwrite_a_workspace(invoke: Invoke, engagement: Path) -> None:
@@ -283,7 +284,7 @@ def test_a_misspelt_path_gets_a_did_you_mean(invoke: Invoke, workspace: Path) ->
     config = workspace / "csctl.yaml"
     text = config.read_text(encoding="utf-8")
     text = re.sub(r'^  billing: "billing.csv"$', '  billing: "biling.csv"', text, flags=re.M)
-    text = re.sub(r"^  (usage|tickets|surveys|costs|team|milestones|contacts|outcomes):.*$", "", text, flags=re.M)
+    text = re.sub(r"^  (usage|tickets|surveys|costs|team|milestones|contacts|outcomes|actions):.*$", "", text, flags=re.M)
     text = re.sub(r"^  (personas|plays|value_path|inventory):.*$", "", text, flags=re.M)
     write_text(config, text)
     line = _line_of(config, r"^  billing:")
@@ -308,7 +309,7 @@ def test_a_misspelt_key_exits_3_with_its_line(invoke: Invoke, workspace: Path) -
 def test_a_bad_rule_file_exits_3_naming_the_workspace_line_and_the_rule_line(invoke: Invoke, workspace: Path) -> None:
     config = workspace / "csctl.yaml"
     text = config.read_text(encoding="utf-8")
-    text = re.sub(r"^  (usage|tickets|surveys|costs|team|milestones|contacts|outcomes):.*$", "", text, flags=re.M)
+    text = re.sub(r"^  (usage|tickets|surveys|costs|team|milestones|contacts|outcomes|actions):.*$", "", text, flags=re.M)
     text = re.sub(r"^  (personas|plays|value_path|inventory):.*$", "", text, flags=re.M)
     write_text(config, text)
     health = workspace / "health.yaml"

@@ -759,6 +759,8 @@ def test_cli_writes_every_table(invoke: Any, tmp_path: Any) -> None:
     back = pl.read_csv(tmp_path / "outcomes.csv", schema=OUTCOME_SCHEMA)
     assert back.equals(sample.generate_outcomes(**kwargs))
     assert (tmp_path / "asis.yaml").read_text(encoding="utf-8") == sample.inventory_yaml(**kwargs)
+    back = pl.read_csv(tmp_path / "actions.csv", schema=ACTION_SCHEMA)
+    assert back.equals(sample.generate_actions(**kwargs))
 
 
 # --- the CS team, the cost ledger, the value-path milestones and the as-is inventory --------------------------
@@ -1335,3 +1337,50 @@ def test_outcomes_deterministic_seeded_and_stable() -> None:
     assert same.height > 0
     assert same["actual"].equals(same["actual_right"], check_names=False)
     assert (same["recognised_by_customer"].eq_missing(same["recognised_by_customer_right"])).all()
+
+
+# --- the CS activity log ----------------------------------------------------------------------------------------
+ACTION_SCHEMA = {"customer_id": pl.String, "play": pl.String, "date": pl.Date, "status": pl.String}
+
+
+def test_actions_layout_and_meaning(billing: pl.DataFrame, terms: pl.DataFrame) -> None:
+    actions = sample.generate_actions()
+    assert actions.schema == pl.Schema(ACTION_SCHEMA)
+    assert set(actions["play"]) == {"renewal play", "rescue play"}
+    assert set(actions["status"]) == {"done", "open"}
+    assert actions["date"].max() <= billing["period_start"].max().replace(day=28) + dt.timedelta(days=4)
+    # a renewal play sits ~90 days (± 14) before the end of an annual term of its customer
+    annual = terms.filter((pl.col("period_end") - pl.col("period_start")).dt.total_days() >= 300)
+    renewal = actions.filter(pl.col("play") == "renewal play").join(annual, on="customer_id")
+    to_end = (pl.col("period_end") - pl.col("date")).dt.total_days()
+    matched = renewal.filter(to_end.is_between(89 - 14, 89 + 14)).select("customer_id", "date").unique()
+    assert matched.height == actions.filter(pl.col("play") == "renewal play").height
+    # a rescue play comes in the decline before a churn: within ~4 months of a term after which nothing is billed
+    ends = (
+        terms.group_by("customer_id", "period_end")
+        .agg()
+        .join(terms.select("customer_id", next_start=pl.col("period_start")), on="customer_id", how="left")
+    )
+    gaps = ends.group_by("customer_id", "period_end").agg(
+        continued=(
+            (pl.col("next_start") > pl.col("period_end"))
+            & (pl.col("next_start") <= pl.col("period_end") + dt.timedelta(days=31))
+        )
+        .fill_null(False)
+        .any()
+    )
+    churn_ends = gaps.filter(~pl.col("continued")).select("customer_id", "period_end")
+    rescue = actions.filter(pl.col("play") == "rescue play")
+    near = rescue.join(churn_ends, on="customer_id").filter(
+        (pl.col("period_end") - pl.col("date")).dt.total_days().is_between(0, 130)
+    )
+    assert near.select("customer_id", "date").unique().height == rescue.height
+
+
+def test_actions_prefix_stable_and_seeded() -> None:
+    short = sample.generate_actions(months=30)
+    longer = sample.generate_actions(months=36)
+    cut = short["date"].max()
+    assert longer.filter(pl.col("date") <= cut).equals(short.filter(pl.col("date") <= cut))
+    assert not sample.generate_actions(seed=8).equals(longer)
+    assert sample.generate_actions().equals(longer)

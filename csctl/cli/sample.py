@@ -28,7 +28,8 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "with stalls and failed onboardings), contacts.csv (CRM contacts with titles for every persona, buying "
         "roles, last activity and a primary contact; some accounts single-threaded, some renewals without a "
         "decision maker or an engaged champion, a few duplicate records), outcomes.csv (the customers' success "
-        "outcomes: KPI, baseline, target, last measurement, recognised by the customer or not) and asis.yaml (an "
+        "outcomes: KPI, baseline, target, last measurement, recognised by the customer or not), actions.csv (the CS "
+        "activity log: renewal and rescue plays, done or open) and asis.yaml (an "
         "as-is inventory of processes, metrics in place and tools). Usage falls, tickets rise and scores drop in "
         "the months before an account churns. The same seed gives the same company; a larger --months extends its "
         "history without changing the past."
@@ -75,6 +76,7 @@ def sample(
     milestones = generator.generate_milestones(customers=customers, months=months, seed=seed, start=first)
     contacts = generator.generate_contacts(customers=customers, months=months, seed=seed, start=first)
     outcomes = generator.generate_outcomes(customers=customers, months=months, seed=seed, start=first)
+    actions = generator.generate_actions(customers=customers, months=months, seed=seed, start=first)
     inventory = generator.inventory_yaml(customers=customers, months=months, seed=seed, start=first, team=team)
     if style == "stripe":
         billing = generator.to_stripe_style(billing)
@@ -89,6 +91,7 @@ def sample(
         ("milestones.csv", milestones),
         ("contacts.csv", contacts),
         ("outcomes.csv", outcomes),
+        ("actions.csv", actions),
     )
     for name, frame in tables:
         write_atomic(output / name, frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S").encode("utf-8"))
