@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-
-import jinja2
 from markupsafe import Markup
 
+from csctl.render.markdown import environment
 from csctl.render.svg import chart_svg
 from csctl.render.values import display_rows
-from csctl.resources import resource_dir
 from csctl.result import Result
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(resource_dir("templates")),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-    )
 
 
 def render(result: Result, **_: object) -> bytes:
@@ -37,7 +25,7 @@ def render(result: Result, **_: object) -> bytes:
         if c.table in result.tables
     ]
     text = (
-        _environment()
+        environment(html=True)
         .get_template("result.html.j2")
         .render(
             title=result.title,

@@ -16,12 +16,14 @@ def _escape(cell: str) -> str:
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
+def environment(html: bool) -> jinja2.Environment:
+    """The shipped templates (templates/), StrictUndefined; autoescaped for HTML. Markdown cells are escaped for
+    tables by _escape instead."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(resource_dir("templates")),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,  # Markdown, not HTML: cells are escaped for tables by _escape
+        autoescape=html,
     )
 
 
@@ -39,7 +41,7 @@ def _table(table: Table, name: str, currency: str) -> tuple[str, list[str], list
 def render(result: Result, **_: object) -> bytes:
     order = result.display_order()
     text = (
-        _environment()
+        environment(html=False)
         .get_template("result.md.j2")
         .render(
             result=result,
