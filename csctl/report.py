@@ -301,8 +301,9 @@ def build(s: Session, *, plan_path: str | None = None, on_step: Callable[[str], 
             runners[number](section)
         except steps.Missing as exc:
             _missing(section, exc)
-        if section.answer:
-            section.answer = section.answer.rstrip(". ")
+        if section.answer:  # one sentence: a capital first, the full stop is the template's
+            answer = section.answer.rstrip(". ")
+            section.answer = answer[:1].upper() + answer[1:]
         report.sections.append(section)
     if s.has("billing"):
         report.as_of = label_of(s.measured().as_of)
