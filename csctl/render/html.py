@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from csctl.render.markdown import environment
 from csctl.render.svg import chart_svg
-from csctl.render.values import display_rows
+from csctl.render.values import display_rows, numeric
 from csctl.result import Result
 
 
@@ -15,10 +15,8 @@ def render(result: Result, **_: object) -> bytes:
     for name in result.display_order():
         table = result.tables[name]
         headers, rows = display_rows(table, result.currency)
-        numeric = [
-            table.kind(h) in ("money", "rate", "count", "multiple", "number") or h in table.by_unit for h in headers
-        ]
-        tables.append({"title": table.title or name, "headers": headers, "numeric": numeric, "rows": rows})
+        right = [numeric(table, h) for h in headers]
+        tables.append({"title": table.title or name, "headers": headers, "numeric": right, "rows": rows})
     charts = [
         {"title": c.title, "image": Markup(chart_svg(c, result.tables[c.table].frame, result.currency))}
         for c in result.charts

@@ -6,7 +6,7 @@ import functools
 
 import jinja2
 
-from csctl.render.values import display_rows
+from csctl.render.values import display_rows, numeric
 from csctl.resources import resource_dir
 from csctl.result import Result, Table
 
@@ -29,11 +29,11 @@ def environment(html: bool) -> jinja2.Environment:
 
 def _table(table: Table, name: str, currency: str) -> tuple[str, list[str], list[str], list[list[str]]]:
     headers, rows = display_rows(table, currency)
-    numeric = [table.kind(h) in ("money", "rate", "count", "multiple", "number") or h in table.by_unit for h in headers]
+    right = [numeric(table, h) for h in headers]
     return (
         table.title or name,
         [_escape(h) for h in headers],
-        ["---:" if n else "---" for n in numeric],
+        ["---:" if n else "---" for n in right],
         [[_escape(c) for c in row] for row in rows],
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from csctl.metrics import REGISTRY
-from csctl.render.values import display_rows
+from csctl.render.values import display_rows, numeric
 from csctl.units import format_unit
 
 if TYPE_CHECKING:
@@ -27,15 +27,13 @@ def view(report: Report, chart: Callable[..., str] | None = None, escape: Callab
                 continue
             table = block.result.tables[block.table]
             headers, rows = display_rows(table, block.result.currency)
-            numeric = [
-                table.kind(h) in ("money", "rate", "count", "multiple", "number") or h in table.by_unit for h in headers
-            ]
+            right = [numeric(table, h) for h in headers]
             tables.append(
                 {
                     "name": block.table,
                     "title": table.title or block.table,
                     "headers": [escape(h) for h in headers],
-                    "numeric": numeric,
+                    "numeric": right,
                     "rows": [[escape(c) for c in row] for row in rows],
                 }
             )

@@ -12,12 +12,8 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from csctl.render.values import display_rows
+from csctl.render.values import display_rows, numeric
 from csctl.result import Result, Table
-
-
-def _numeric(table: Table, header: str) -> bool:
-    return table.kind(header) in ("money", "rate", "count", "multiple", "number") or header == "value"
 
 
 def _block(title: str, headers: list[str], rows: list[list[str]], right: list[bool]) -> RichTable:
@@ -40,7 +36,7 @@ def _render_table(console: Console, table: Table, currency: str, width: int) -> 
         console.print(Text(f"{table.title}: no rows", style="dim"))
         return
     if _fits(headers, rows, width) or len(headers) <= 6:
-        right = [_numeric(table, h) for h in headers]
+        right = [numeric(table, h) for h in headers]
         console.print(_block(table.title, headers, rows, right))
         return
     # transposed: field names down the side, one column per record, in blocks that fit the width

@@ -36,6 +36,11 @@ def display_rows(table: Table, currency: str) -> tuple[list[str], list[list[str]
     return headers, rows
 
 
+def numeric(table: Table, header: str) -> bool:
+    """Whether a shown column holds numbers (right-aligned): by its kind, or shown in each row's unit."""
+    return table.kind(header) in ("money", "rate", "count", "multiple", "number") or header in table.by_unit
+
+
 def _cell(value: Any, kind: str, currency: str) -> str:
     if value is None:
         return ""
