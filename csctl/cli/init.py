@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from csctl.cli.options import ColorOpt, DebugOpt, QuietOpt, VerboseOpt
+from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt
+
+if TYPE_CHECKING:
+    from csctl.io.detect import Found
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -18,7 +21,6 @@ RULES = {
     "plays": "plays.yaml",
     "value_path": "value_path.yaml",
 }
-EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".ndjson", ".jsonl")
 
 
 @app.command(
@@ -39,55 +41,24 @@ def init(
     color: ColorOpt = "auto",
     debug: DebugOpt = False,
 ) -> None:
-    from csctl.cli.console import info, state, warn
+    from csctl.cli.console import info, warn
     from csctl.cli.options import write_output
-    from csctl.errors import InputError, UsageError
-    from csctl.io.detect import EXPORT_OF, detect
-    from csctl.io.read import excel_sheets, parse_source, read_raw
+    from csctl.errors import UsageError
+    from csctl.io.detect import scan_folder
     from csctl.resources import config_path
 
-    state.quiet, state.verbose, state.color = quiet, verbose, color
-    state.debug = state.debug or debug
+    Common(quiet=quiet, verbose=verbose, color=color, debug=debug)  # the console's state, as every command
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder")
     target = folder / "csctl.yaml"
     if target.exists() and not force:
         raise UsageError(f"{target} exists; csctl init does not overwrite it (use --force)")
-    found: dict[str, tuple[str, str, str | None]] = {}
-    unknown: list[str] = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES):
-        sheets: list[str | None] = [None]
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            try:
-                names = excel_sheets(path)
-            except InputError as exc:
-                warn(f"{path.name}: not read ({exc.message})")
-                unknown.append(f"{path.name} (not read)")
-                continue
-            sheets = [*names] if len(names) > 1 else [None]  # every sheet of a workbook is looked at
-        for sheet in sheets:
-            label = path.name if sheet is None else f"{path.name}#{sheet}"
-            try:
-                raw = read_raw(parse_source(str(path) if sheet is None else f"{path}#{sheet}"))
-            except InputError as exc:
-                warn(f"{label}: not read ({exc.message})")
-                unknown.append(f"{label} (not read)")
-                continue
-            detected = detect(raw.columns, path.name if sheet is None else f"{path.stem} {sheet}")
-            if detected is None:
-                unknown.append(f"{label} (columns: {', '.join(raw.columns[:8])})")
-                continue
-            key = EXPORT_OF.get(detected.table, detected.table)
-            if key in found:
-                taken = found[key][0] + (f"#{found[key][2]}" if found[key][2] else "")
-                unknown.append(f"{label} (also looks like {key}; {taken} was taken)")
-                warn(
-                    f"{label} also looks like the {key} export; csctl.yaml names {taken} only. For several "
-                    f'files of one table give a glob (exports: {key}: "{key}_*.csv") or merge them'
-                )
-                continue
-            found[key] = (path.name, detected.preset, sheet)
-            info(f"{label}: {key}" + (f" (preset {detected.preset})" if detected.preset != "generic" else ""))
+    scan = scan_folder(folder)
+    for message in scan.warnings:
+        warn(message)
+    for key, export in scan.found.items():
+        info(f"{export.label}: {key}" + (f" (preset {export.preset})" if export.preset != "generic" else ""))
+    found = scan.found
     inventory = next((p.name for p in sorted(folder.glob("asis*.y*ml"))), None)
     for name in RULES.values():
         dest = folder / name
@@ -95,7 +66,9 @@ def init(
             info(f"{name}: kept (exists)")
             continue
         write_output(dest, config_path(name).read_bytes())
-    text = _workspace_text(folder, found, unknown, inventory, config_path("csctl.yaml").read_text(encoding="utf-8"))
+    text = _workspace_text(
+        folder, found, scan.unknown, inventory, config_path("csctl.yaml").read_text(encoding="utf-8")
+    )
     write_output(target, text.encode("utf-8"))
     missing = [t for t in ("billing", "customers") if t not in found]
     info(f"wrote {target} ({len(found)} exports found)" + (f"; not found: {', '.join(missing)}" if missing else ""))
@@ -104,7 +77,7 @@ def init(
 
 def _workspace_text(
     folder: Path,
-    found: dict[str, tuple[str, str, str | None]],
+    found: dict[str, Found],
     unknown: list[str],
     inventory: str | None,
     defaults: str,
@@ -128,11 +101,10 @@ def _workspace_text(
     ]
     for table in EXPORT_TABLES:
         if table in found:
-            path, preset, sheet = found[table]
-            extra = ([f"sheet: {_quote(sheet)}"] if sheet else []) + (
-                [f"preset: {preset}"] if preset != "generic" else []
-            )
-            value = f"{{path: {_quote(path)}, {', '.join(extra)}}}" if extra else _quote(path)
+            export = found[table]
+            extra = [f"sheet: {_quote(export.sheet)}"] if export.sheet else []
+            extra += [f"preset: {export.preset}"] if export.preset != "generic" else []
+            value = f"{{path: {_quote(export.path)}, {', '.join(extra)}}}" if extra else _quote(export.path)
             lines.append(f"  {table}: {value}")
         else:
             lines.append(f"  # {table}:               (not found in this folder)")

@@ -7,9 +7,11 @@ wins; ties go to the table the file name mentions, then to the order of TABLES. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from csctl.config.load import load_preset, preset_names
+from csctl.errors import InputError
 from csctl.io.columns import map_columns
 from csctl.io.schema import TABLES
 
@@ -52,3 +54,67 @@ def detect(headers: list[str], filename: str) -> Detected | None:
             if best is None or (candidate.found, candidate.named) > (best.found, best.named):
                 best = candidate
     return best
+
+
+EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".ndjson", ".jsonl")
+
+
+@dataclass(frozen=True)
+class Found:
+    path: str  # the file's name in the folder
+    preset: str
+    sheet: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.path if self.sheet is None else f"{self.path}#{self.sheet}"
+
+
+@dataclass
+class Scan:
+    """What a folder of exports holds: the export found for each workspace key, and what was not used, why."""
+
+    found: dict[str, Found] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)  # "name (reason)", for comments in csctl.yaml
+    warnings: list[str] = field(default_factory=list)
+
+
+def scan_folder(folder: Path) -> Scan:
+    """Every export file in ``folder`` (every sheet of a workbook) read by its header and matched to a table; the
+    first file of a table wins and a second one is warned about (nothing is dropped silently)."""
+    from csctl.io.read import excel_sheets, parse_source, read_raw
+
+    scan = Scan()
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES):
+        sheets: list[str | None] = [None]
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            try:
+                names = excel_sheets(path)
+            except InputError as exc:
+                scan.warnings.append(f"{path.name}: not read ({exc.message})")
+                scan.unknown.append(f"{path.name} (not read)")
+                continue
+            sheets = [*names] if len(names) > 1 else [None]
+        for sheet in sheets:
+            candidate = Found(path.name, "generic", sheet)
+            try:
+                raw = read_raw(parse_source(str(path) if sheet is None else f"{path}#{sheet}"))
+            except InputError as exc:
+                scan.warnings.append(f"{candidate.label}: not read ({exc.message})")
+                scan.unknown.append(f"{candidate.label} (not read)")
+                continue
+            detected = detect(raw.columns, path.name if sheet is None else f"{path.stem} {sheet}")
+            if detected is None:
+                scan.unknown.append(f"{candidate.label} (columns: {', '.join(raw.columns[:8])})")
+                continue
+            key = EXPORT_OF.get(detected.table, detected.table)
+            if key in scan.found:
+                taken = scan.found[key].label
+                scan.unknown.append(f"{candidate.label} (also looks like {key}; {taken} was taken)")
+                scan.warnings.append(
+                    f"{candidate.label} also looks like the {key} export; csctl.yaml names {taken} only. For several "
+                    f'files of one table give a glob (exports: {key}: "{key}_*.csv") or merge them'
+                )
+                continue
+            scan.found[key] = Found(path.name, detected.preset, sheet)
+    return scan
