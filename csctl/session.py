@@ -61,6 +61,7 @@ class Session:
     sources: dict[str, Source] = field(default_factory=dict)
     rule_paths: dict[str, Path] = field(default_factory=dict)
     rule_where: dict[str, str] = field(default_factory=dict)
+    plan_to_assess: Path | None = None  # a workspace's plan.assess: an earlier plan.yaml for report's step 10
     derive: bool = False  # segment raw customers with the rules (a workspace run); commands take them as given
     notify: Callable[[str], None] = lambda message: None
     progress: Callable[[str, int], AbstractContextManager[None]] = _no_progress
@@ -99,6 +100,13 @@ class Session:
                 raise ConfigError(f"{where}: {value}: no such file{_nearby(path)}")
             session.rule_paths[name] = path
             session.rule_where[name] = where
+        if cfg.plan.assess is not None:
+            plan = workspace.folder / cfg.plan.assess
+            if not plan.is_file():
+                raise ConfigError(
+                    f"{workspace.where('plan', 'assess')} (plan.assess): {plan}: no such file{_nearby(plan)}"
+                )
+            session.plan_to_assess = plan
         return session
 
     def add(self, table: str, spec: str | None) -> None:
@@ -120,7 +128,12 @@ class Session:
 
     def specs(self) -> list[str]:
         """Every file this run reads (exports and rule files): what no output may overwrite."""
-        return [*(s for source in self.sources.values() for s in source.specs), *map(str, self.rule_paths.values())]
+        plan = [] if self.plan_to_assess is None else [str(self.plan_to_assess)]
+        return [
+            *(s for source in self.sources.values() for s in source.specs),
+            *map(str, self.rule_paths.values()),
+            *plan,
+        ]
 
     def _opts(self, source: Source) -> ReadOptions:
         return dataclasses.replace(self.opts, preset=source.preset) if source.preset else self.opts

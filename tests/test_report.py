@@ -480,3 +480,15 @@ def test_init_looks_at_every_sheet_of_a_workbook(cli: Invoke, tmp_path: Path) ->
     text = (tmp_path / "csctl.yaml").read_text(encoding="utf-8")
     assert 'customers: {path: "crm.xlsx", sheet: "Accounts"}' in text
     ok(cli("segment", f"{tmp_path / 'crm.xlsx'}#Accounts", "--billing", tmp_path / "billing.csv", "-f", "csv", "-q"))
+
+
+def test_a_missing_plan_to_assess_exits_3_naming_the_workspace_line(invoke: Invoke, workspace: Path) -> None:
+    config = workspace / "csctl.yaml"
+    text = re.sub(OTHER_EXPORTS, "", config.read_text(encoding="utf-8"), flags=re.M)
+    text = re.sub(r"^  (personas|plays|value_path|inventory):.*$", "", text, flags=re.M)
+    write_text(config, text.replace("  # assess: plan.yaml", "  assess: plan.yml"))
+    line = _line_of(config, r"^  assess:")
+    result = invoke("report", "-c", config, "-o", workspace / "out")
+    assert result.exit_code == 3, result.stderr
+    assert f"csctl.yaml:{line} (plan.assess): " in result.stderr
+    assert "plan.yml: no such file" in result.stderr

@@ -61,16 +61,11 @@ def report(
             hint="csctl init DIR writes one for a folder of exports",
         )
     session = common.session(workspace_exports=True, derive=True)
-    for name in ("segments", "health", "personas", "plays", "value_path", "inventory"):
-        session.rules(name)  # every rule file checked before any data is read
-    plan_path = None
-    if workspace.config.plan.assess is not None:
-        plan = workspace.folder / workspace.config.plan.assess
-        if not plan.is_file():
-            from csctl.errors import ConfigError
+    from csctl.config.models import RULE_FILES
 
-            raise ConfigError(f"{workspace.where('plan', 'assess')} (plan.assess): {plan}: no such file")
-        plan_path = str(plan)
+    for name in RULE_FILES:
+        session.rules(name)  # every rule file checked before any data is read
+    plan_path = None if session.plan_to_assess is None else str(session.plan_to_assess)
     if templates is not None:  # template errors before the work
         from csctl.render.report_docs import check_templates
 
@@ -82,7 +77,7 @@ def report(
         "plan": output / "plan.yaml",
     }
     for path in outputs.values():
-        refuse_overwriting_inputs(path, [*session.specs(), *([plan_path] if plan_path else [])])
+        refuse_overwriting_inputs(path, session.specs())
     with steps_progress(len(assessment.STEPS) + 3) as advance:
         built = assessment.build(session, plan_path=plan_path, on_step=advance)
         built.workspace = str(workspace.path)
