@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from csctl.render.svg import chart_svg, nice_ticks, tick_label
@@ -240,6 +240,7 @@ VALUE = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True))
 
 
 @settings(max_examples=100, deadline=None)
+@example(rows=[("", None, 1.634266486238469e308)], kind="line", unit="money")  # one value near the float maximum
 @given(
     rows=st.lists(st.tuples(st.text(max_size=12), VALUE, VALUE), max_size=30),
     kind=st.sampled_from(["line", "column", "bar", "stacked"]),

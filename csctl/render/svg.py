@@ -91,6 +91,10 @@ def nice_ticks(lo: float, hi: float, integer: bool = False) -> list[float]:
     lo, hi = float(min(lo, hi)), float(max(lo, hi))
     if hi - lo <= max(abs(lo), abs(hi)) * 1e-9:
         pad = abs(lo) * 0.1 or 1.0
+        if not math.isfinite(hi + pad):  # near the float maximum: pad downwards only
+            return [lo - pad, hi]
+        if not math.isfinite(lo - pad):
+            return [lo, hi + pad]
         lo, hi = lo - pad, hi + pad
     span = hi - lo
     if not math.isfinite(span) or span < 1e-300:
