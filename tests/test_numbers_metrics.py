@@ -436,3 +436,13 @@ def test_summary_has_every_registry_name() -> None:
     # summary table: one row per metric with its value
     summary = {row["metric"]: row["value"] for row in r.tables["summary"].frame.to_dicts()}
     assert summary["clv"] == 37_500 and summary["arpa"] == 500 and summary["logos_lost"] == 1
+
+
+def test_forecast_revenue_per_quarter_is_a_quarter_of_the_year() -> None:
+    """The projected year's average quarter (what report charts beside past quarters): 1,200 a year → 300."""
+    flat = [monthly_line("a", 100.0, 2024, month) for month in (1, 2, 3)]
+    rows = run("billing", billing(flat), view="forecast").tables["forecast"].frame.to_dicts()
+    assert {row["revenue_per_quarter"] for row in rows} == {300.0}
+    grow = [monthly_line("a", 100.0, 2024, 1), monthly_line("a", 110.0, 2024, 2)]
+    for row in run("billing", billing(grow), view="forecast").tables["forecast"].frame.to_dicts():
+        assert row["revenue_per_quarter"] == pytest.approx(row["revenue"] / 4, abs=0.005)

@@ -96,6 +96,7 @@ def project(mrr_now: float, cases: list[Assumption], as_of: int, years: int = 2)
                     "months": f"{label_of(first)}..{label_of(first + 11)}",
                     "case": case.case,
                     "revenue": round(revenue, 2),
+                    "revenue_per_quarter": round(revenue / 4, 2),  # to set beside past quarters' revenue
                     "mrr_end": round(mrr, 2),
                     "arr_end": round(mrr * 12, 2),
                     "monthly_retention": case.retention,
@@ -107,6 +108,7 @@ def project(mrr_now: float, cases: list[Assumption], as_of: int, years: int = 2)
         "months": pl.String,
         "case": pl.String,
         "revenue": pl.Float64,
+        "revenue_per_quarter": pl.Float64,
         "mrr_end": pl.Float64,
         "arr_end": pl.Float64,
         "monthly_retention": pl.Float64,

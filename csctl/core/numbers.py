@@ -440,6 +440,7 @@ def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers:
                 "Projection of the next 2 years (run rate, not a prediction)",
                 {
                     "revenue": "money",
+                    "revenue_per_quarter": "money",
                     "mrr_end": "money",
                     "arr_end": "money",
                     "monthly_new_mrr": "money",

@@ -51,7 +51,7 @@ def revenue_chart(quarters: Result, forecast: Result) -> tuple[Chart, pl.DataFra
     ahead = base.select(
         pl.concat_str(pl.lit("year "), pl.col("year").cast(pl.String), pl.lit(" /4")).alias("period"),
         pl.lit(None, pl.Float64).alias("revenue"),
-        (pl.col("revenue") / 4).round(2).alias("forecast"),
+        pl.col("revenue_per_quarter").alias("forecast"),
     )
     chart = Chart(
         "revenue_quarters",
