@@ -307,26 +307,6 @@ def metric_values(s: Session, names: Iterable[str]) -> tuple[dict[str, float | i
 
 
 # --- step 9 ------------------------------------------------------------------------------------------------
-# columns a play's trigger may use that only some exports provide: column -> what provides it
-ENRICHMENT = {
-    "mrr": "billing",
-    "arr": "billing",
-    "segment": "customers",
-    "touch": "customers",
-    "health_score": "usage, tickets or surveys (health)",
-    "health_band": "usage, tickets or surveys (health)",
-    "quadrant": "usage, tickets or surveys (health)",
-    "days_to_renewal": "renewal_date in customers",
-    "value_stage": "milestones (value path)",
-    "value_status": "milestones (value path)",
-    "value_behind": "milestones (value path)",
-    "weeks_behind": "milestones (value path)",
-    "value_next_step": "milestones (value path)",
-    "contacts": "contacts (personas)",
-    "single_threaded": "contacts (personas)",
-    "decision_maker": "contacts (personas)",
-    "engaged_champion": "contacts (personas)",
-}
 
 
 def enriched(s: Session) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -334,75 +314,17 @@ def enriched(s: Session) -> tuple[pl.DataFrame, dict[str, str]]:
     path and persona coverage, as far as this run's exports allow; and the enrichment columns it lacks."""
 
     def make() -> tuple[pl.DataFrame, dict[str, str]]:
-        import polars as pl
-
         need(s, "plan", "customers")
+        from csctl.core.plan import enrich
+
         scored = any(s.has(t) for t in HEALTH_SOURCES)
-        frame = run(s, "health").primary_table.frame if scored else health_customers(s)
-        frame = frame.with_columns(pl.col("customer_id").cast(pl.String))
-        day = as_of_day(s)
-        if "renewal_date" in frame.columns:
-            frame = frame.with_columns(
-                (pl.col("renewal_date").cast(pl.Date) - pl.lit(day)).dt.total_days().alias("days_to_renewal")
-            )
-        if s.has("milestones"):
-            vp = (
-                run(s, "value-path")
-                .tables["customers"]
-                .frame.select(
-                    pl.col("customer_id").cast(pl.String),
-                    pl.col("stage").alias("value_stage"),
-                    pl.col("status").alias("value_status"),
-                    pl.col("behind").alias("value_behind"),
-                    "weeks_behind",
-                    pl.col("next_step").alias("value_next_step"),
-                )
-            )
-            frame = frame.join(vp, on="customer_id", how="left")
-        if s.has("contacts"):
-            per = (
-                run(s, "personas")
-                .tables["accounts"]
-                .frame.select(
-                    pl.col("customer_id").cast(pl.String),
-                    "contacts",
-                    "single_threaded",
-                    "decision_maker",
-                    "engaged_champion",
-                )
-            )
-            frame = frame.join(per, on="customer_id", how="left")
-        return frame, {c: why for c, why in ENRICHMENT.items() if c not in frame.columns}
+        base = run(s, "health").primary_table.frame if scored else health_customers(s)
+        value_path = run(s, "value-path").tables["customers"].frame if s.has("milestones") else None
+        coverage = run(s, "personas").tables["accounts"].frame if s.has("contacts") else None
+        return enrich(base, as_of_day(s), value_path, coverage)
 
     found: tuple[pl.DataFrame, dict[str, str]] = s.cached("enriched", make)
     return found
-
-
-OWNER_ROLES = {
-    "Sales": "sales|account exec|account manager",
-    "Marketing": "marketing",
-    "Product": "product",
-    "Support": "support",
-}
-
-
-def team_hours(s: Session) -> dict[str, float]:
-    """Productive hours a year on the roster by play owner (CS: the CSMs' FTE)."""
-    if not s.has("team"):
-        return {}
-    import polars as pl
-
-    from csctl.core.asis import is_csm
-
-    team = s.frame("team")
-    fte = pl.col("fte").fill_null(1.0) if "fte" in team.columns else pl.lit(1.0)
-    year = s.config.valuation.hours_per_csm_year
-    hours = {"CS": float(team.filter(is_csm(pl.col("role"))).select(fte.sum()).item() or 0.0) * year}
-    for owner, pattern in OWNER_ROLES.items():
-        rows = team.filter(pl.col("role").str.to_lowercase().str.contains(pattern))
-        if rows.height:
-            hours[owner] = float(rows.select(fte.sum()).item() or 0.0) * year
-    return hours
 
 
 def _check_triggers(plays: Any, frame: pl.DataFrame, unavailable: dict[str, str]) -> None:
@@ -463,7 +385,7 @@ def plan(s: Session, opportunity_csv: str | None = None) -> tuple[Result, dict[s
     import polars as pl
 
     from csctl.core.months import label_of
-    from csctl.core.plan import PlanInputs, compute_plan
+    from csctl.core.plan import PlanInputs, compute_plan, team_hours
     from csctl.core.valuation import ValuationSettings, csm_cost
 
     plays = s.rules("plays")
@@ -478,19 +400,7 @@ def plan(s: Session, opportunity_csv: str | None = None) -> tuple[Result, dict[s
     )
     names = sorted({p.moves for p in plays.rules.plays})
     baselines, why = metric_values(s, names)
-    lens: list[dict[str, str]] = []
-    if s.has("team") and s.has("customers"):
-        m = run(s, "asis").metrics
-        cv, ratio, over = m.get("accounts_cv"), m.get("accounts_max_min"), m.get("overloaded_csms")
-        if cv is not None:
-            lens.append(
-                {
-                    "lens": "imbalanced",
-                    "item": "accounts per CSM",
-                    "detail": f"CV {cv:.2f}, max/min {'—' if ratio is None else f'{float(ratio):.2f}'}, "
-                    f"{over or 0} CSMs over capacity (csctl asis)",
-                }
-            )
+    imbalance = run(s, "asis").metrics if s.has("team") and s.has("customers") else None
     inputs = PlanInputs(
         customers=frame,
         unavailable=unavailable,
@@ -499,10 +409,10 @@ def plan(s: Session, opportunity_csv: str | None = None) -> tuple[Result, dict[s
         as_of_month=label_of(month) if month is not None else day.strftime("%Y-%m"),
         hourly_cost=None if cost is None else cost / v.hours_per_csm_year,
         cost_source=source,
-        team_hours_year=team_hours(s),
+        team_hours_year=team_hours(s.frame("team"), v.hours_per_csm_year) if s.has("team") else {},
         baselines=baselines,
         baseline_why=why,
-        lens=lens,
+        imbalance=imbalance,
         max_capacity_share=s.config.plan.max_capacity_share,
         currency=s.opts.base_currency,
     )

@@ -653,3 +653,29 @@ def test_gains_of_other_segments_are_an_input_error(invoke: Invoke, tmp_path: Pa
     result = invoke(*plan_args(files, tmp_path / "p.yaml"))
     assert result.exit_code == 3, result.stderr
     assert "none of its segments (Enterprise) is a segment of the customers" in result.stderr
+
+
+def test_the_lens_shows_the_csm_imbalance_csctl_asis_measures(invoke: Invoke, tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    inputs = [
+        "--customers",
+        sample / "customers.csv",
+        "--billing",
+        sample / "billing.csv",
+        "--team",
+        sample / "team.csv",
+    ]
+    doc = as_json(invoke("plan", *inputs, "--plan-file", tmp_path / "p.yaml", "-f", "json", "-q"))
+    lens = [row for row in doc["tables"]["lens"] if row["lens"] == "imbalanced"]
+    seg = tmp_path / "seg.csv"
+    ok(invoke("segment", sample / "customers.csv", "--billing", sample / "billing.csv", "-o", seg, "-q"))
+    asis = as_json(invoke("asis", "--team", sample / "team.csv", "--customers", seg, "-f", "json", "-q"))["metrics"]
+    ratio = asis["accounts_max_min"]
+    assert lens == [
+        {
+            "lens": "imbalanced",
+            "item": "accounts per CSM",
+            "detail": f"CV {asis['accounts_cv']:.2f}, max/min {'—' if ratio is None else f'{ratio:.2f}'}, "
+            f"{int(asis['overloaded_csms'])} CSMs over capacity (csctl asis)",
+        }
+    ]

@@ -26,6 +26,32 @@ from csctl.metrics import REGISTRY
 from csctl.result import Kind, Result, Table
 from csctl.units import money
 
+# columns a play's trigger may use that only some exports provide: column -> what provides it
+ENRICHMENT = {
+    "mrr": "billing",
+    "arr": "billing",
+    "segment": "customers",
+    "touch": "customers",
+    "health_score": "usage, tickets or surveys (health)",
+    "health_band": "usage, tickets or surveys (health)",
+    "quadrant": "usage, tickets or surveys (health)",
+    "days_to_renewal": "renewal_date in customers",
+    "value_stage": "milestones (value path)",
+    "value_status": "milestones (value path)",
+    "value_behind": "milestones (value path)",
+    "weeks_behind": "milestones (value path)",
+    "value_next_step": "milestones (value path)",
+    "contacts": "contacts (personas)",
+    "single_threaded": "contacts (personas)",
+    "decision_maker": "contacts (personas)",
+    "engaged_champion": "contacts (personas)",
+}
+OWNER_ROLES = {  # roster roles that count as each non-CS owner's hours
+    "Sales": "sales|account exec|account manager",
+    "Marketing": "marketing",
+    "Product": "product",
+    "Support": "support",
+}
 RISK_FACTOR = {"low": 1.0, "medium": 0.75, "high": 0.5}
 RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
 
@@ -42,9 +68,61 @@ class PlanInputs:
     team_hours_year: dict[str, float]  # owner -> productive hours a year on the roster (CS: CSM FTE × hours)
     baselines: dict[str, float | int | None]
     baseline_why: dict[str, str] = field(default_factory=dict)
-    lens: list[dict[str, str]] = field(default_factory=list)  # the as-is lens rows from asis (imbalance)
+    imbalance: dict[str, float | int | None] | None = None  # csctl asis's metrics (accounts_cv, …), for the lens
     max_capacity_share: float = 0.25
     currency: str = "USD"
+
+
+def enrich(
+    base: pl.DataFrame, day: dt.date, value_path: pl.DataFrame | None, coverage: pl.DataFrame | None
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The customer table plays trigger on: ``base`` (customers with segment, revenue, health as far as known),
+    days to renewal, the value path's status (csctl value-path's customers) and persona coverage (csctl personas'
+    accounts); and the enrichment columns it lacks, with what would provide them."""
+    frame = base.with_columns(pl.col("customer_id").cast(pl.String))
+    if "renewal_date" in frame.columns:
+        frame = frame.with_columns(
+            (pl.col("renewal_date").cast(pl.Date) - pl.lit(day)).dt.total_days().alias("days_to_renewal")
+        )
+    if value_path is not None:
+        frame = frame.join(
+            value_path.select(
+                pl.col("customer_id").cast(pl.String),
+                pl.col("stage").alias("value_stage"),
+                pl.col("status").alias("value_status"),
+                pl.col("behind").alias("value_behind"),
+                "weeks_behind",
+                pl.col("next_step").alias("value_next_step"),
+            ),
+            on="customer_id",
+            how="left",
+        )
+    if coverage is not None:
+        frame = frame.join(
+            coverage.select(
+                pl.col("customer_id").cast(pl.String),
+                "contacts",
+                "single_threaded",
+                "decision_maker",
+                "engaged_champion",
+            ),
+            on="customer_id",
+            how="left",
+        )
+    return frame, {c: why for c, why in ENRICHMENT.items() if c not in frame.columns}
+
+
+def team_hours(team: pl.DataFrame, hours_per_year: float) -> dict[str, float]:
+    """Productive hours a year on the roster by play owner: CS = the CSMs' FTE, others by role (OWNER_ROLES)."""
+    from csctl.core.asis import is_csm
+
+    fte = pl.col("fte").fill_null(1.0) if "fte" in team.columns else pl.lit(1.0)
+    hours = {"CS": float(team.filter(is_csm(pl.col("role"))).select(fte.sum()).item() or 0.0) * hours_per_year}
+    for owner, pattern in OWNER_ROLES.items():
+        rows = team.filter(pl.col("role").str.to_lowercase().str.contains(pattern))
+        if rows.height:
+            hours[owner] = float(rows.select(fte.sum()).item() or 0.0) * hours_per_year
+    return hours
 
 
 def _active(frame: pl.DataFrame) -> pl.DataFrame:
@@ -414,5 +492,15 @@ def _lens(ranked: pl.DataFrame, inputs: PlanInputs, picked: str) -> list[dict[st
                     "detail": f"{r['owner']}: {r['accounts']} accounts, {r['hours']:g} hours",
                 }
             )
-    rows.extend(inputs.lens)
+    m = inputs.imbalance or {}
+    cv, ratio, over = m.get("accounts_cv"), m.get("accounts_max_min"), m.get("overloaded_csms")
+    if cv is not None:
+        rows.append(
+            {
+                "lens": "imbalanced",
+                "item": "accounts per CSM",
+                "detail": f"CV {cv:.2f}, max/min {'—' if ratio is None else f'{float(ratio):.2f}'}, "
+                f"{over or 0} CSMs over capacity (csctl asis)",
+            }
+        )
     return rows
