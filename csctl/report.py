@@ -156,21 +156,11 @@ def _asis(s: Session, section: Section) -> None:
     result = steps.run(s, "asis")
     section.answer = "; ".join(result.notes[:2]) or None
     _add(section, result, list(result.display_order()))
-    # items other steps of this report answer from the exports are not open questions
-    elsewhere = {
-        "customer health": ("step 4", any(s.has(t) for t in steps.HEALTH_SOURCES) and s.has("customers")),
-        "churn rate and CRC": ("steps 1 and 3", s.has("billing") and s.has("costs")),
-        "gross vs revenue retention": ("step 1", s.has("billing")),
-        "touch model": ("step 4", s.has("customers")),
-        "customer journey": ("step 7", s.has("milestones")),
-    }
-    rows = result.tables["checklist"].frame.iter_rows(named=True) if "checklist" in result.tables else iter(())
-    for row in rows:
-        where, answered = elsewhere.get(str(row["item"]), ("", False))
-        if row.get("status") == "open question" and not answered:
-            section.open_questions.append(f"{row['item']}: {row['evidence']}")
-        elif row.get("status") == "open question":
-            section.notes.append(f"checklist '{row['item']}': answered from the exports in {where} of this report")
+    checklist = result.tables["checklist"].frame if "checklist" in result.tables else None
+    for row in (
+        [] if checklist is None else checklist.filter(checklist["status"] == "open question").iter_rows(named=True)
+    ):
+        section.open_questions.append(f"{row['item']}: {row['evidence']}")
 
 
 def _valuation(s: Session, section: Section) -> None:
@@ -180,7 +170,6 @@ def _valuation(s: Session, section: Section) -> None:
 
 
 def _segment(s: Session, section: Section) -> None:
-
     seg = steps.run(s, "segment")
     table = seg.tables["segments"].frame
     parts = [

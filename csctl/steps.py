@@ -95,14 +95,24 @@ def asis(s: Session) -> Result:
     if inventory is None and not any(s.has(t) for t in ASIS_TABLES):
         raise Missing("asis", ["the as-is inventory (rules.inventory)", *ASIS_TABLES])
     frames: dict[str, Any] = {t: s.frame(t) for t in ASIS_TABLES if s.has(t) and t != "customers"}
+    figures: dict[str, float | int | None] = {}
     if s.has("customers"):
-        frames["customers"] = s.segmented() if s.derive else s.frame("customers")
-        if frames["customers"] is None:
-            frames["customers"] = s.frame("customers")
+        segmented = s.segmented() if s.derive else None
+        frames["customers"] = s.frame("customers") if segmented is None else segmented
+    if s.derive:  # a workspace run: what the other steps measure answers more of the checklist
+        for command in ("health", "numbers", "valuation"):
+            try:
+                result = run(s, command)
+            except Missing:
+                continue
+            figures |= result.metrics
+            if command == "health":  # touch and health bands per customer
+                frames["customers"] = result.primary_table.frame
     day = as_of_day(s)
     o = s.config.onboarding
     rules = OnboardingRules(o.start_milestone, o.live_milestone, o.failed_milestone, o.stall_days)
-    return compute_asis(AsisInputs(inventory=inventory, as_of=day, **frames), rules, s.opts.base_currency)
+    inputs = AsisInputs(inventory=inventory, as_of=day, figures=figures, **frames)
+    return compute_asis(inputs, rules, s.opts.base_currency)
 
 
 # --- step 3 ------------------------------------------------------------------------------------------------

@@ -492,3 +492,16 @@ def test_a_missing_plan_to_assess_exits_3_naming_the_workspace_line(invoke: Invo
     assert result.exit_code == 3, result.stderr
     assert f"csctl.yaml:{line} (plan.assess): " in result.stderr
     assert "plan.yml: no such file" in result.stderr
+
+
+def test_the_as_is_checklist_is_answered_by_the_other_steps(cli: Invoke, engagement: Path) -> None:
+    text = (engagement / "report" / "assessment.md").read_text(encoding="utf-8")
+    numbers = _metrics(cli, "numbers", engagement / "billing.csv", "--customers", engagement / "customers.csv")
+    grr, nrr = f"{numbers['grr_12m'] * 100:.2f}%", f"{numbers['nrr_12m'] * 100:.2f}%"
+    assert (
+        f"| gross vs revenue retention | answered by data | GRR {grr}, NRR {nrr} (12 months; csctl numbers) |" in text
+    )
+    assert "| churn rate and CRC | answered by data | gross revenue churn " in text
+    assert "| customer health | answered by data | health bands " in text
+    step2 = text.split("## Step 2.")[1].split("## Step 3.")[0]
+    assert "Open questions for the client" not in step2

@@ -25,6 +25,7 @@ class AsisInputs:
     surveys: pl.DataFrame | None = None
     milestones: pl.DataFrame | None = None
     as_of: dt.date = field(default_factory=dt.date.today)
+    figures: dict[str, float | int | None] = field(default_factory=dict)  # other steps' registry metrics, if run
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,22 @@ def checklist(inputs: AsisInputs, facts: dict[str, str]) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def _facts_from_figures(figures: dict[str, float | int | None]) -> dict[str, str]:
+    """Checklist answers from the numbers and valuation steps, when a run measured them (a workspace report)."""
+    from csctl.units import percent
+
+    facts: dict[str, str] = {}
+    grr, nrr = figures.get("grr_12m"), figures.get("nrr_12m")
+    if grr is not None and nrr is not None:
+        facts["gross vs revenue retention"] = f"GRR {percent(grr)}, NRR {percent(nrr)} (12 months; csctl numbers)"
+    churn, crc = figures.get("gross_revenue_churn_12m"), figures.get("crc_12m")
+    if churn is not None and crc is not None:
+        facts["churn rate and CRC"] = (
+            f"gross revenue churn {percent(churn)} a month, CRC {crc:.2f} (12 months; csctl numbers, valuation)"
+        )
+    return facts
+
+
 def compute_asis(inputs: AsisInputs, rules: OnboardingRules, currency: str = "USD") -> Result:
     tables: dict[str, Table] = {}
     notes: list[str] = []
@@ -321,6 +338,7 @@ def compute_asis(inputs: AsisInputs, rules: OnboardingRules, currency: str = "US
         sv = surveys_summary(inputs.surveys, inputs.as_of)
         metrics |= sv
         facts["advocacy"] = f"NPS {_num(sv['nps'])} from {int(sv['nps_responses'] or 0)} responses (12 months)"
+    facts |= _facts_from_figures(inputs.figures)
     figures = pl.DataFrame(
         [{"figure": k, "value": None if v is None else float(v)} for k, v in metrics.items()],
         schema={"figure": pl.String, "value": pl.Float64},
