@@ -41,7 +41,8 @@ def assess(
     from csctl.errors import InputError, ThresholdBreached
 
     if not plan.is_file():
-        raise InputError(f"--plan {plan}: no such file", hint="csctl plan writes plan.yaml")
+        what = "a folder, not a plan file" if plan.is_dir() else "no such file"
+        raise InputError(f"--plan {plan}: {what}", hint="csctl plan writes plan.yaml")
     session = session_for(common, inputs, rule_files)
     result = steps.assess(session, str(plan))
     verdict = result.meta["verdict"]

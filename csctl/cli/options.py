@@ -207,9 +207,7 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
         raise UsageError(f"{fmt} is a binary format; write it to a file with -o report.{fmt}")
     if common.output is not None:
         refuse_overwriting_inputs(common.output, inputs or [])
-        folder = common.output.parent
-        if not folder.is_dir():
-            raise UsageError(f"-o {common.output}: the folder {folder} does not exist")
+        check_folder(common.output, "-o ")
     width = None
     if common.output is None and sys.stdout.isatty():
         import shutil
@@ -242,12 +240,17 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
             raise ThresholdBreached("threshold breached: " + "; ".join(breached))
 
 
+def check_folder(path: Path, option: str = "") -> None:
+    """An output's folder must exist (exit 2): checked before the work, and again when writing."""
+    if not path.parent.is_dir():
+        raise UsageError(f"{option}{path}: the folder {path.parent} does not exist")
+
+
 def write_output(path: Path, data: bytes, option: str = "") -> None:
     """Write a file atomically; a folder that is missing or unwritable is a clear error (exit 3)."""
     from csctl.io.write import write_atomic
 
-    if not path.parent.is_dir():
-        raise UsageError(f"{option}{path}: the folder {path.parent} does not exist")
+    check_folder(path, option)
     try:
         write_atomic(path, data)
     except OSError as exc:

@@ -44,13 +44,11 @@ def plan(
     common.conditions("plan")
     from csctl import steps
     from csctl.cli.console import info
-    from csctl.cli.options import refuse_overwriting_inputs, write_output
+    from csctl.cli.options import check_folder, refuse_overwriting_inputs, write_output
 
-    for path in (plan_file, common.output):  # where the results go, checked before any work
-        if path is not None and not path.parent.is_dir():
-            from csctl.errors import UsageError
-
-            raise UsageError(f"{path}: the folder {path.parent} does not exist")
+    check_folder(plan_file, "--plan-file ")  # where the results go, checked before any work
+    if common.output is not None:
+        check_folder(common.output, "-o ")
     common.resolve_format()
     session = session_for(common, inputs, rule_files)
     refuse_overwriting_inputs(plan_file, [*session.specs(), *([opportunity] if opportunity else [])])
