@@ -23,6 +23,26 @@ class ReadConfig(Strict):
     preset: str | None = None
 
 
+class BillingConfig(Strict):
+    """How billing lines are measured (DESIGN.md §4 "Monthly MRR per customer and product")."""
+
+    exclude_statuses: list[str] = Field(
+        default_factory=lambda: ["void", "voided", "draft", "deleted", "canceled", "cancelled"],
+        description="statuses of lines that never stood (compared case-insensitively)",
+    )
+    product_lines: dict[str, list[str]] = Field(
+        default_factory=dict, description="product line -> the product names that are its tiers (plans)"
+    )
+    history_starts: str | None = Field(
+        None, pattern=r"^\d{4}-\d{2}$", description="the month the business's billing began (the export is whole)"
+    )
+
+    @field_validator("exclude_statuses")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [v.strip().lower() for v in value]
+
+
 class Targets(Strict):
     """Targets that later steps measure against."""
 
@@ -125,6 +145,7 @@ class Config(Strict):
     as_of: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
     gross_margin: float = Field(0.75, gt=0, le=1)
     clv: ClvConfig = Field(default_factory=ClvConfig)
+    billing: BillingConfig = Field(default_factory=BillingConfig)
     fx: dict[str, float] = Field(default_factory=dict)
     read: ReadConfig = Field(default_factory=ReadConfig)
     targets: Targets = Field(default_factory=Targets)
@@ -137,6 +158,7 @@ class Config(Strict):
 
     @field_validator(
         "clv",
+        "billing",
         "read",
         "fx",
         "targets",
