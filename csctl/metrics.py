@@ -74,6 +74,22 @@ _numbers(
 )
 _numbers("arr", "ARR", "money", "up", "Annual recurring revenue: 12 × MRR.", "revenue")
 _numbers(
+    "net_new_mrr",
+    "Net new MRR",
+    "money",
+    "up",
+    "MRR at the end of the as-of month − MRR at its start: the sum of all movements.",
+    "revenue",
+)
+_numbers(
+    "mrr_growth",
+    "MRR growth",
+    "ratio",
+    "up",
+    "Net new MRR / MRR at the start of the as-of month.",
+    "revenue",
+)
+_numbers(
     "gross_revenue_churn_mrr",
     "Gross revenue churn $",
     "money",

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from csctl.config.load import Workspace
     from csctl.config.models import Config
+    from csctl.core.mrr import BillingRules
     from csctl.core.numbers import Measured
     from csctl.io.parse import Canonical, ReadOptions
 
@@ -61,6 +62,7 @@ class Session:
     sources: dict[str, Source] = field(default_factory=dict)
     rule_paths: dict[str, Path] = field(default_factory=dict)
     rule_where: dict[str, str] = field(default_factory=dict)
+    history_starts: int | None = None  # month index: --history-starts or billing.history_starts
     plan_to_assess: Path | None = None  # a workspace's plan.assess: an earlier plan.yaml for report's step 10
     derive: bool = False  # segment raw customers with the rules (a workspace run); commands take them as given
     notify: Callable[[str], None] = lambda message: None
@@ -195,10 +197,25 @@ class Session:
 
             kind, revenue = self.revenue()
             accounts = self.frame("customers").lazy() if self.has("customers") else None
-            settings = NumbersSettings(as_of=self.month, today=self.today, currency=self.opts.base_currency)
+            settings = NumbersSettings(
+                as_of=self.month, today=self.today, currency=self.opts.base_currency, billing=self.billing_rules()
+            )
             self._cache["measured"] = measure(kind, revenue.frame.lazy(), accounts, settings)
         measured: Measured = self._cache["measured"]
         return measured
+
+    def billing_rules(self) -> BillingRules:
+        """csctl.yaml's billing section (with --history-starts) as the core's rules."""
+        from csctl.core.mrr import BillingRules
+
+        cfg = self.config.billing
+        lines = {product: line for line, products in cfg.product_lines.items() for product in products}
+        history = self.history_starts
+        if history is None and cfg.history_starts is not None:
+            from csctl.core.months import parse_month
+
+            history = parse_month(cfg.history_starts)
+        return BillingRules(tuple(cfg.exclude_statuses), lines, history)
 
     def rules(self, name: str) -> Any:
         """A rule file loaded and validated (cached); the built-in default when none is given. A bad workspace rule

@@ -68,6 +68,15 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="The month to report (default: the latest in the data).", metavar="YYYY-MM"),
 ]
+HistoryStartsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--history-starts",
+        help="The month the business's billing began, when the billing export holds its whole history "
+        "(default: the export's first month is an opening balance).",
+        metavar="YYYY-MM",
+    ),
+]
 FailOnOpt = Annotated[
     list[str] | None,
     typer.Option("--fail-on", help="Exit 1 when a metric breaches, e.g. 'grr_12m<0.9' (repeatable).", metavar="EXPR"),
@@ -103,6 +112,7 @@ class Common:
     format: str = "auto"
     output: Path | None = None
     as_of: str | None = None
+    history_starts: str | None = None
     fail_on: list[str] = field(default_factory=list)
     quiet: bool = False
     verbose: bool = False
@@ -148,6 +158,7 @@ class Common:
             session = Session.from_workspace(ws, opts, month, derive=derive)
         else:
             session = Session(cfg, opts, month, dt.date.today(), derive=derive)
+        session.history_starts = self.history_month(cfg)
         session.notify = warn
         session.progress = lambda message, size: progress(message, size=size)
         return session
@@ -174,6 +185,17 @@ class Common:
             return parse_month(text)
         except ValueError as exc:
             raise UsageError(f"--as-of: {exc}") from None
+
+    def history_month(self, config: Config) -> int | None:
+        from csctl.core.months import parse_month
+
+        text = self.history_starts or config.billing.history_starts
+        if text is None:
+            return None
+        try:
+            return parse_month(text)
+        except ValueError as exc:
+            raise UsageError(f"--history-starts: {exc}") from None
 
     def conditions(self, command: str) -> list[Condition]:
         from csctl.metrics import parse_condition
@@ -277,6 +299,7 @@ SHARED_OPTIONS: dict[str, tuple[object, object]] = {
     "fmt": (FormatOpt, "auto"),
     "output": (OutputOpt, None),
     "as_of": (AsOfOpt, None),
+    "history_starts": (HistoryStartsOpt, None),
     "fail_on": (FailOnOpt, None),
     "skip_bad_rows": (SkipBadOpt, False),
     "date_order": (DateOrderOpt, None),

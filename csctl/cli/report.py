@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import AsOfOpt, ColorOpt, Common, ConfigOpt, DebugOpt, QuietOpt, SkipBadOpt, VerboseOpt
+from csctl.cli.options import (
+    AsOfOpt,
+    ColorOpt,
+    Common,
+    ConfigOpt,
+    DebugOpt,
+    HistoryStartsOpt,
+    QuietOpt,
+    SkipBadOpt,
+    VerboseOpt,
+)
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -32,6 +42,7 @@ def report(
     ] = None,
     config: ConfigOpt = None,
     as_of: AsOfOpt = None,
+    history_starts: HistoryStartsOpt = None,
     skip_bad_rows: SkipBadOpt = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -46,6 +57,7 @@ def report(
     common = Common(
         config_path=config,
         as_of=as_of,
+        history_starts=history_starts,
         quiet=quiet,
         verbose=verbose,
         color=color,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from csctl.core.mrr import to_cents
+from csctl.core.mrr import PLAN_SEPARATOR, to_cents
 
 MOVEMENTS = (
     "new",
@@ -25,58 +25,80 @@ TAILWIND = ("expansion", "price_uplift", "upsell")
 COUNTS = ("customers_start", "customers_new", "customers_reactivated", "customers_churned", "customers_end")
 
 
-def _pairs(monthly: pl.LazyFrame, as_of: int) -> pl.LazyFrame:
-    """(customer, product, month) with this month's and last month's MRR and quantity side by side."""
-    current = monthly.select(
-        "customer_id",
-        "product",
-        "month",
-        v1="mrr",
-        q1="quantity",
-        v0=pl.lit(0, pl.Int64),
-        q0=pl.lit(0.0, pl.Float64),
+def product_monthly(plans: pl.LazyFrame) -> pl.LazyFrame:
+    """Held plans summed per (customer, product, month): mrr (cents), quantity, and the product's plan set."""
+    return plans.group_by("customer_id", "product", "month").agg(
+        pl.col("mrr").sum(),
+        pl.col("quantity").sum().cast(pl.Float64),
+        plans=pl.col("plan").sort().str.join(PLAN_SEPARATOR),
     )
-    previous = monthly.select(
-        "customer_id",
-        "product",
-        (pl.col("month") + 1).cast(pl.Int32).alias("month"),
-        v1=pl.lit(0, pl.Int64),
-        q1=pl.lit(0.0, pl.Float64),
-        v0="mrr",
-        q0="quantity",
-    )
+
+
+def customer_monthly(plans: pl.LazyFrame, credits: pl.LazyFrame) -> pl.LazyFrame:
+    """c(m) = max(0, Σ held + Σ credits) per (customer_id, month), only where it is > 0."""
+    held = plans.group_by("customer_id", "month").agg(held=pl.col("mrr").sum())
     return (
-        pl.concat([current, previous], how="vertical")
-        .filter(pl.col("month") <= as_of)
-        .group_by("customer_id", "product", "month")
-        .agg(pl.col("v1", "q1", "v0", "q0").sum())
+        held.join(credits, on=["customer_id", "month"], how="full", coalesce=True)
+        .select(
+            "customer_id",
+            "month",
+            mrr=pl.max_horizontal(pl.col("held").fill_null(0) + pl.col("credit").fill_null(0), pl.lit(0, pl.Int64)),
+        )
+        .filter(pl.col("mrr") > 0)
     )
 
 
-def customer_movements(monthly: pl.LazyFrame, as_of: int) -> pl.LazyFrame:
-    """One row per (customer_id, month) where the customer had MRR in m-1 or m, up to the as-of month.
+def _pairs(frame: pl.LazyFrame, keys: list[str], values: dict[str, pl.Expr], first: int, last: int) -> pl.LazyFrame:
+    """Rows of month m-1 and m side by side per key: each value as ``<name>0`` (m-1) and ``<name>1`` (m)."""
+    current = frame.select(
+        *keys, "month", **{f"{k}1": v for k, v in values.items()}, **{f"{k}0": pl.lit(None) for k in values}
+    )
+    previous = frame.select(
+        *keys,
+        (pl.col("month") + 1).cast(pl.Int32).alias("month"),
+        **{f"{k}1": pl.lit(None) for k in values},
+        **{f"{k}0": v for k, v in values.items()},
+    )
+    names = [f"{k}{side}" for side in (0, 1) for k in values]
+    return (
+        pl.concat([current, previous], how="vertical_relaxed")
+        .filter(pl.col("month").is_between(first, last))
+        .group_by(*keys, "month")
+        .agg(pl.col(names).drop_nulls().first())
+    )
+
+
+def customer_movements(
+    plans: pl.LazyFrame, credits: pl.LazyFrame, customer_mrr: pl.LazyFrame, first: int, as_of: int
+) -> pl.LazyFrame:
+    """One row per (customer_id, month) from ``first`` to ``as_of`` where the customer had MRR in m-1 or m.
 
     Columns: customer_id, month, mrr_start (c(m-1)), mrr_end (c(m)), the eight MOVEMENTS (signed cents).
     """
+    zero = pl.lit(0, pl.Int64)
+    products = _pairs(
+        product_monthly(plans),
+        ["customer_id", "product"],
+        {"v": pl.col("mrr"), "q": pl.col("quantity"), "p": pl.col("plans")},
+        first,
+        as_of,
+    ).with_columns(pl.col("v0", "v1").fill_null(0), pl.col("q0", "q1").fill_null(0.0))
     v0, v1, q0, q1 = pl.col("v0"), pl.col("v1"), pl.col("q0"), pl.col("q1")
     both = (v0 > 0) & (v1 > 0)
+    same_plan = both & (pl.col("p0") == pl.col("p1"))
     price = (
-        pl.when(both & (q0 > 0) & (q1 > 0))
+        pl.when(same_plan & (q0 > 0) & (q1 > 0))
         .then(to_cents((v1.cast(pl.Float64) / q1 - v0.cast(pl.Float64) / q0) * q0))
         .otherwise(0)
     )
     volume = pl.when(both).then(v1 - v0 - price).otherwise(0)
-    zero = pl.lit(0, pl.Int64)
     # each product's movement as plain columns first, so the group-by only sums (its fast path)
     per_product = (
-        _pairs(monthly, as_of)
-        .with_columns(price=price)
+        products.with_columns(price=price)
         .with_columns(volume=volume)
         .select(
             "customer_id",
             "month",
-            "v0",
-            "v1",
             upsell=pl.when((v0 == 0) & (v1 > 0)).then(v1).otherwise(zero),
             contraction=pl.when((v0 > 0) & (v1 == 0)).then(-v0).otherwise(zero)
             + pl.min_horizontal(pl.col("volume"), zero),
@@ -85,23 +107,40 @@ def customer_movements(monthly: pl.LazyFrame, as_of: int) -> pl.LazyFrame:
             price_erosion=pl.min_horizontal(pl.col("price"), zero),
         )
     )
-    per_customer = per_product.group_by("customer_id", "month").agg(
-        pl.col("v0").sum().alias("mrr_start"),
-        pl.col("v1").sum().alias("mrr_end"),
-        pl.col("upsell", "contraction", "expansion", "price_uplift", "price_erosion").sum(),
+    credit_change = (
+        _pairs(credits, ["customer_id"], {"cr": pl.col("credit")}, first, as_of)
+        .select(
+            "customer_id", "month", credit_change=pl.col("cr1").fill_null(0) - pl.col("cr0").fill_null(0)
+        )
+        .select(
+            "customer_id",
+            "month",
+            upsell=zero,
+            contraction=zero,
+            expansion=zero,
+            price_uplift=pl.max_horizontal(pl.col("credit_change"), zero),
+            price_erosion=pl.min_horizontal(pl.col("credit_change"), zero),
+        )
     )
-    first = monthly.group_by("customer_id").agg(first_month=pl.col("month").min())
+    per_customer = pl.concat([per_product, credit_change], how="vertical").group_by("customer_id", "month").agg(
+        pl.col("upsell", "contraction", "expansion", "price_uplift", "price_erosion").sum()
+    )
+    levels = _pairs(customer_mrr, ["customer_id"], {"c": pl.col("mrr")}, first, as_of).select(
+        "customer_id", "month", mrr_start=pl.col("c0").fill_null(0), mrr_end=pl.col("c1").fill_null(0)
+    )
+    first_month = customer_mrr.group_by("customer_id").agg(first_month=pl.col("month").min())
     c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")
     retained = (c0 > 0) & (c1 > 0)
     arriving = (c0 == 0) & (c1 > 0)
     return (
-        per_customer.join(first, on="customer_id", how="left")
+        levels.join(per_customer, on=["customer_id", "month"], how="left")
+        .join(first_month, on="customer_id", how="left")
         .with_columns(
             new=pl.when(arriving & (pl.col("first_month") == pl.col("month"))).then(c1).otherwise(zero),
             reactivation=pl.when(arriving & (pl.col("first_month") < pl.col("month"))).then(c1).otherwise(zero),
             churn=pl.when((c0 > 0) & (c1 == 0)).then(-c0).otherwise(zero),
             **{
-                name: pl.when(retained).then(pl.col(name)).otherwise(zero)
+                name: pl.when(retained).then(pl.col(name).fill_null(0)).otherwise(zero)
                 for name in ("expansion", "price_uplift", "upsell", "contraction", "price_erosion")
             },
         )

@@ -20,7 +20,15 @@ def clv(gross_margin: float, arpa: float | None, churn_rate: float | None, curre
     """CLV = gross margin × ARPA / monthly churn rate; unbounded with zero churn, never a division error."""
     if arpa is None:
         return Clv(None, gross_margin, None, churn_rate, "CLV is undefined: there are no active customers")
-    if churn_rate is None or churn_rate <= 0:
+    if churn_rate is None:
+        return Clv(
+            None,
+            gross_margin,
+            arpa,
+            None,
+            "CLV is unknown: the churn rate it divides by rests on months the export does not hold complete",
+        )
+    if churn_rate <= 0:
         return Clv(
             None,
             gross_margin,

@@ -1,23 +1,92 @@
-"""Monthly MRR per customer and product (DESIGN.md §4 "Monthly MRR per customer and product").
+"""Monthly MRR per customer, product and plan: a month-end snapshot of service periods (docs/definitions.md).
 
-Money is carried in integer cents from here on, so every identity of the bridge holds exactly.
-The monthly table has one row per (customer_id, product, month) with ``mrr`` (Int64 cents, > 0) and
-``quantity`` (Float64, the summed quantity of the positive-amount lines covering that month).
+MRR is what each customer is paying for at each month's snapshot day, normalised to a month, as ChartMogul,
+Baremetrics and Stripe's dashboard define it. Rates are computed per line in currency units; from the per-plan sums
+on, money is Int64 cents, so every identity of the bridge holds exactly.
+
+``billing_snapshot`` and ``subscriptions_snapshot`` return a :class:`Snapshot`: the held plans per month, the
+customers' credits per month, the renewal months (billing), the export's latest date and month in progress, the
+longest term seen, and notes on what was set aside.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from csctl.core.months import index_of_date, month_index
+from csctl.core.months import index_of_date, label_of, last_day, month_index
 
-IGNORED_STATUSES = ("void", "draft", "deleted")
-DAYS_PER_MONTH = 30.4375
+DEFAULT_EXCLUDED = ("void", "voided", "draft", "deleted", "canceled", "cancelled")
+# statuses of lines that stood: counted without a note (refunds and bad debt do not change MRR)
+KNOWN_STATUSES = frozenset(
+    {
+        "paid",
+        "open",
+        "refunded",
+        "partially_refunded",
+        "partially refunded",
+        "uncollectible",
+        "written_off",
+        "written off",
+        "posted",
+        "pending",
+        "past_due",
+        "payment_due",
+        "not_paid",
+        "unpaid",
+        "failed",
+        "active",
+    }
+)
 NO_PRODUCT = ""
+NO_PLAN = ""
+WEEK = 0  # the interval code of a week; months are coded by their number
+WEEK_MONTHS = 12 / 52
+MONTHS_PER_DAY = 12 / 365
+PLAN_SEPARATOR = "\x1f"
 
-MONTHLY_SCHEMA = {"customer_id": pl.String, "product": pl.String, "month": pl.Int32}
+PLAN_SCHEMA = {
+    "customer_id": pl.String,
+    "product": pl.String,
+    "plan": pl.String,
+    "month": pl.Int32,
+    "mrr": pl.Int64,
+    "quantity": pl.Float64,
+}
+CREDIT_SCHEMA = {"customer_id": pl.String, "month": pl.Int32, "credit": pl.Int64}
+
+
+@dataclass(frozen=True)
+class BillingRules:
+    """How billing lines are read into MRR: csctl.yaml's ``billing:`` section."""
+
+    exclude_statuses: tuple[str, ...] = DEFAULT_EXCLUDED
+    product_lines: Mapping[str, str] = field(default_factory=dict)  # product name -> the product line it is a tier of
+    history_starts: int | None = None  # month index: the export holds the whole billing history from then
+
+
+@dataclass
+class Snapshot:
+    """MRR measured at each month's snapshot day, before any as-of month is chosen."""
+
+    plans: pl.DataFrame  # PLAN_SCHEMA: held (customer, product, plan, month), mrr > 0 cents
+    credits: pl.DataFrame  # CREDIT_SCHEMA: credits on lines of their own, credit < 0 cents
+    due: pl.DataFrame | None  # (customer_id, month): a term's day after falls in month (billing); None: subscriptions
+    latest: dt.date  # the export's latest date
+    in_progress: int | None  # the month of ``latest`` when it is not that month's last day
+    longest_term: int  # months (a week counts as 1)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def last_month(self) -> int:
+        return index_of_date(self.latest)
+
+    @property
+    def last_complete(self) -> int:
+        return self.last_month if self.in_progress is None else self.last_month - 1
 
 
 def to_cents(value: pl.Expr) -> pl.Expr:
@@ -28,107 +97,416 @@ def to_cents(value: pl.Expr) -> pl.Expr:
     return value.round(6).round(0, mode="half_away_from_zero").cast(pl.Int64)
 
 
-def active_lines(lines: pl.LazyFrame) -> pl.LazyFrame:
-    """Billing lines that count: status void, draft or deleted are ignored."""
-    status = pl.col("status").str.strip_chars().str.to_lowercase()
-    return lines.filter(status.is_null() | ~status.is_in(IGNORED_STATUSES))
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
 
 
-def line_terms(lines: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``start_month`` and ``n`` (months covered) to active billing lines."""
-    days = (pl.col("period_end") - pl.col("period_start")).dt.total_days() + 1
-    n = (
-        pl.when(pl.col("period_end").is_null())
-        .then(1)
-        .otherwise(pl.max_horizontal(pl.lit(1), (days / DAYS_PER_MONTH).round(0)))
-        .cast(pl.Int32)
-    )
-    return active_lines(lines).with_columns(start_month=month_index(pl.col("period_start")), n=n)
+def _snapshot_bounds(latest: dt.date) -> tuple[int, int | None]:
+    month = index_of_date(latest)
+    return month, (None if latest == last_day(month) else month)
 
 
-def _aggregate(spread: pl.LazyFrame) -> pl.LazyFrame:
-    """Sum fractional cents per (customer, product, month); a negative sum counts as zero."""
-    return (
-        spread.with_columns(quantity=pl.when(pl.col("cents") > 0).then(pl.col("quantity")).otherwise(0.0))
-        .group_by("customer_id", "product", "month")
-        .agg(pl.col("cents").sum(), pl.col("quantity").sum().cast(pl.Float64))
-        .with_columns(mrr=to_cents(pl.col("cents")))
-        .filter(pl.col("mrr") > 0)
-        .select("customer_id", "product", "month", "mrr", "quantity")
-    )
+def _snap_day(month: pl.Expr, last_month: int, latest: dt.date) -> pl.Expr:
+    """The snapshot day of a month-index expression: its last day, or the latest date in the month in progress."""
+    year = (month // 12).cast(pl.Int32)
+    first = pl.date(year, (month % 12 + 1).cast(pl.Int8), 1)
+    return pl.when(month == last_month).then(pl.lit(latest)).otherwise(first.dt.month_end())
 
 
-def billing_monthly(lines: pl.LazyFrame, as_of: int | None = None) -> pl.LazyFrame:
-    """Spread every active billing line over the months it covers and sum per customer and product."""
-    terms = line_terms(lines).select(
-        "customer_id",
-        pl.col("product").fill_null(NO_PRODUCT),
-        pl.col("quantity").cast(pl.Float64),
-        (pl.col("amount") * 100 / pl.col("n")).alias("cents"),
-        "start_month",
-        "n",
-    )
-    # Most lines cover one month: only the others need exploding into one row per month.
-    single = terms.filter(pl.col("n") == 1).select(
-        "customer_id", "product", "quantity", "cents", pl.col("start_month").alias("month")
-    )
-    multi = (
-        terms.filter(pl.col("n") > 1)
-        .with_columns(offset=pl.int_ranges(0, pl.col("n"), dtype=pl.Int32))
-        .explode("offset")
+def _offset(day: pl.Expr, months: pl.Expr) -> pl.Expr:
+    """day + months (calendar arithmetic, clamped to the month's last day)."""
+    return day.dt.offset_by(pl.format("{}mo", months))
+
+
+def _status_filter(frame: pl.DataFrame, excluded: tuple[str, ...], notes: list[str]) -> pl.DataFrame:
+    if frame.get_column("status").null_count() == frame.height:
+        return frame
+    counts = frame.group_by("status").len().sort("status").rows()
+    dropped = sum(n for status, n in counts if status is not None and status in excluded)
+    if dropped:
+        notes.append(f"{dropped:,} lines with status {', '.join(sorted(excluded))} never stood: left out")
+    for status, n in counts:
+        if status is not None and status not in excluded and status not in KNOWN_STATUSES:
+            notes.append(
+                f"{n:,} lines with status '{status}', a status csctl does not know: counted as MRR "
+                "(add it to billing.exclude_statuses in csctl.yaml if such lines never stood)"
+            )
+    return frame.filter(pl.col("status").is_null() | ~pl.col("status").is_in(list(excluded)))
+
+
+def _exclusive_ends(frame: pl.DataFrame, start: str, end: str) -> tuple[int, int]:
+    """(pairs where the next line starts on this one's last day, pairs where it starts the day after)."""
+    pairs = (
+        frame.lazy()
+        .filter(pl.col(end).is_not_null() & (pl.col("amount") > 0))
+        .select("customer_id", "product", start, end)
+        .sort("customer_id", "product", start)
+        .with_columns(next_start=pl.col(start).shift(-1).over("customer_id", "product"))
         .select(
-            "customer_id",
-            "product",
-            "quantity",
-            "cents",
-            (pl.col("start_month") + pl.col("offset")).cast(pl.Int32).alias("month"),
+            shared=(pl.col("next_start") == pl.col(end)).sum(),
+            adjacent=(pl.col("next_start") == pl.col(end) + pl.duration(days=1)).sum(),
         )
+        .collect()
+        .row(0)
     )
-    spread = pl.concat([single, multi], how="vertical")
-    if as_of is not None:
-        spread = spread.filter(pl.col("month") <= as_of)
-    return _aggregate(spread)
+    return int(pairs[0] or 0), int(pairs[1] or 0)
 
 
-def billing_as_of(lines: pl.LazyFrame) -> pl.LazyFrame:
-    """One row, ``as_of``: the month of the latest period_start of an active line."""
-    return active_lines(lines).select(as_of=month_index(pl.col("period_start").max()))
+def _products(frame: pl.DataFrame, product_lines: Mapping[str, str]) -> pl.DataFrame:
+    """Products and plans: a product named in ``billing.product_lines`` becomes its line and its name the plan."""
+    if not product_lines:
+        return frame
+    tier = pl.col("product").is_in(list(product_lines))
+    return frame.with_columns(
+        plan=pl.when(tier & (pl.col("plan") == NO_PLAN)).then(pl.col("product")).otherwise(pl.col("plan")),
+        product=pl.col("product").replace(dict(product_lines)),
+    )
 
 
-def billing_due(lines: pl.LazyFrame) -> pl.LazyFrame:
-    """(customer_id, month) pairs where a customer is due for renewal: a term of theirs ended in month - 1."""
-    # pairs may repeat (several lines end in the same month): the semi join that uses them does not mind
-    return line_terms(lines).select("customer_id", month=(pl.col("start_month") + pl.col("n")).cast(pl.Int32))
+def _aggregate(covered: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Sum covered (customer, product, plan, month, rate, quantity) rows into held plans and credits."""
+    rate, q = pl.col("rate"), pl.col("quantity")
+    positive = rate > 0
+    sums = (
+        covered.group_by("customer_id", "product", "plan", "month")
+        .agg(
+            net=rate.sum(),
+            gross=rate.filter(positive).sum(),
+            has_positive=positive.any(),
+            quantity_in=q.filter(positive & q.is_not_null()).sum(),
+            quantity_out=q.filter(~positive & q.is_not_null()).abs().sum(),
+            counted=(positive & q.is_not_null()).sum(),
+        )
+        .with_columns(mrr=to_cents(pl.col("net") * 100))
+        .collect()
+    )
+    held = sums.filter(
+        pl.col("has_positive") & (pl.col("mrr") > 0) & (pl.col("net") >= 0.01 * pl.col("gross") - 1e-9)
+    ).select(
+        "customer_id",
+        "product",
+        "plan",
+        pl.col("month").cast(pl.Int32),
+        "mrr",
+        quantity=pl.when(pl.col("counted") > 0)
+        .then(pl.col("quantity_in") - pl.col("quantity_out"))
+        .otherwise(None)
+        .cast(pl.Float64),
+    )
+    credits = (
+        sums.filter(~pl.col("has_positive") & (pl.col("mrr") < 0))
+        .group_by("customer_id", "month")
+        .agg(credit=pl.col("mrr").sum())
+        .select("customer_id", pl.col("month").cast(pl.Int32), "credit")
+    )
+    return held, credits
 
 
-def subscriptions_as_of(subs: pl.LazyFrame, today: dt.date) -> pl.LazyFrame:
-    """The month of the latest start_date or end_date, capped at the current month."""
-    latest = pl.max_horizontal(pl.col("start_date").max(), pl.col("end_date").max())
-    return subs.select(as_of=pl.min_horizontal(month_index(latest), pl.lit(index_of_date(today))))
+def _empty_snapshot(latest: dt.date, notes: list[str], due: pl.DataFrame | None) -> Snapshot:
+    _, in_progress = _snapshot_bounds(latest)
+    return Snapshot(pl.DataFrame(schema=PLAN_SCHEMA), pl.DataFrame(schema=CREDIT_SCHEMA), due, latest, in_progress, 1, notes)
 
 
-def subscriptions_monthly(subs: pl.LazyFrame, as_of: int) -> pl.LazyFrame:
-    """A subscription row counts its mrr in every month M with month(start) <= M < month(end), up to as-of."""
-    first = month_index(pl.col("start_date"))
-    stop = pl.when(pl.col("end_date").is_null()).then(as_of + 1).otherwise(month_index(pl.col("end_date")))
-    stop = pl.min_horizontal(stop, pl.lit(as_of + 1))
+def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> Snapshot | None:
+    """Measure billing lines (canonical columns) at every month's snapshot day. None when no line counts."""
+    rules = rules or BillingRules()
+    schema = lines.collect_schema()
+
+    def optional(name: str, dtype: pl.DataType, fill: object = None) -> pl.Expr:
+        if name in schema:
+            expr = pl.col(name).cast(dtype)
+            return (expr.fill_null(fill) if fill is not None else expr).alias(name)
+        return pl.lit(fill, dtype).alias(name)
+
+    status = (
+        pl.col("status").cast(pl.String).str.strip_chars().str.to_lowercase().alias("status")
+        if "status" in schema
+        else pl.lit(None, pl.String).alias("status")
+    )
+    frame = lines.select(
+        pl.col("customer_id").cast(pl.String),
+        optional("product", pl.String(), NO_PRODUCT),
+        optional("plan", pl.String(), NO_PLAN),
+        optional("quantity", pl.Float64()),
+        pl.col("amount").cast(pl.Float64),
+        pl.col("period_start").alias("start"),
+        optional("period_end", pl.Date()).alias("end"),
+        status,
+    ).collect()
+    notes: list[str] = []
+    frame = _status_filter(frame, tuple(rules.exclude_statuses), notes)
+    if frame.height == 0:
+        return None
+    frame = _products(frame, rules.product_lines)
+    latest: dt.date = frame["start"].max()  # type: ignore[assignment]
+    last_month, _ = _snapshot_bounds(latest)
+
+    # exclusive ends: consecutive lines of a customer and product share a day
+    shared, adjacent = _exclusive_ends(frame, "start", "end")
+    if shared > adjacent:
+        frame = frame.with_columns(pl.col("end") - pl.duration(days=1))
+        notes.append(
+            f"period_end is exclusive in this export ({shared:,} consecutive lines start on the previous line's end "
+            f"day, {adjacent:,} the day after): each line taken to end the day before"
+        )
+
+    # not MRR: one-off charges (a period of one day at most) and refunds or credit notes without a period
+    one_off = pl.col("end").is_not_null() & (pl.col("end") <= pl.col("start"))
+    refund = pl.col("end").is_null() & (pl.col("amount") < 0)
+    set_aside = frame.select(
+        one_off_n=one_off.sum(),
+        one_off_amount=pl.col("amount").filter(one_off).sum(),
+        refund_n=refund.sum(),
+        refund_amount=pl.col("amount").filter(refund).sum(),
+    ).row(0, named=True)
+    if set_aside["one_off_n"]:
+        notes.append(
+            f"{set_aside['one_off_n']:,} one-off lines (a service period of one day: set-up fees, overage; "
+            f"{_money(set_aside['one_off_amount'])} in all) are not MRR"
+        )
+    if set_aside["refund_n"]:
+        notes.append(
+            f"{set_aside['refund_n']:,} negative lines without a service period (refunds, credit notes; "
+            f"{_money(set_aside['refund_amount'])} in all) are not MRR: refunds do not change MRR"
+        )
+    frame = frame.filter(~one_off & ~refund)
+
+    # service periods, whole lines and their intervals
+    frame = frame.with_columns(
+        whole_monthly=pl.col("end").is_null(),
+        end=pl.coalesce(pl.col("end"), pl.col("start").dt.offset_by("1mo") - pl.duration(days=1)),
+    )
+    days = (pl.col("end") - pl.col("start")).dt.total_days() + 1
+    guess = (pl.col("days") / 30.4375).round(0).cast(pl.Int32)
+    standard = pl.col("guess").is_in([1, 3, 6, 12]) | ((pl.col("guess") % 12 == 0) & (pl.col("guess") > 0))
+    after = pl.col("end") + pl.duration(days=1)
+    fills = (_offset(pl.col("start"), pl.col("guess")) == after) | (_offset(after, -pl.col("guess")) == pl.col("start"))
+    frame = (
+        frame.with_columns(days=days.cast(pl.Int32))
+        .with_columns(guess=guess)
+        .with_columns(
+            interval=pl.when(pl.col("whole_monthly"))
+            .then(1)
+            .when(pl.col("days") == 7)
+            .then(WEEK)
+            .when(standard & fills.fill_null(False))
+            .then(pl.col("guess"))
+            .otherwise(None)
+            .cast(pl.Int32)
+        )
+        .drop("guess", "whole_monthly")
+        .with_row_index("line")
+    )
+    whole = frame.filter(pl.col("interval").is_not_null())
+    partial = frame.filter(pl.col("interval").is_null())
+    interval_months = pl.when(pl.col("interval") == WEEK).then(WEEK_MONTHS).otherwise(pl.col("interval"))
+    whole = whole.with_columns(rate=pl.col("amount") / interval_months)
+    if partial.height:
+        partial = _rate_partial(partial, whole)
+    covered = pl.concat([whole.select(partial.columns) if partial.height else whole, partial], how="diagonal_relaxed")
+    longest = whole.select(pl.col("interval").max()).item() if whole.height else None
+    longest_term = max(1, int(longest or 1))
+
+    # the months whose snapshot day each line holds
+    in_month = _snap_day(month_index(pl.col("end")), last_month, latest)
+    end_month = month_index(pl.col("end"))
+    first = month_index(pl.col("start"))
+    stop = (
+        pl.when(end_month > last_month)
+        .then(last_month)
+        .when(pl.col("end") >= in_month)
+        .then(end_month)
+        .otherwise(end_month - 1)
+    )
     spread = (
-        subs.select(
-            "customer_id",
-            pl.col("product").fill_null(NO_PRODUCT),
-            pl.col("quantity").cast(pl.Float64),
-            (pl.col("mrr") * 100).alias("cents"),
-            first.alias("first"),
-            stop.cast(pl.Int32).alias("stop"),
-        )
-        .filter(pl.col("stop") > pl.col("first"))
-        .with_columns(month=pl.int_ranges(pl.col("first"), pl.col("stop"), dtype=pl.Int32))
+        covered.lazy()
+        .with_columns(first=first, stop=stop.cast(pl.Int32))
+        .filter(pl.col("stop") >= pl.col("first"))
+        .with_columns(month=pl.int_ranges(pl.col("first"), pl.col("stop") + 1, dtype=pl.Int32))
         .explode("month")
-        .drop("first", "stop")
+        .select("customer_id", "product", "plan", "month", "rate", "quantity")
     )
-    return _aggregate(spread)
+    held, credits = _aggregate(spread)
+    due = (
+        whole.filter(pl.col("amount") > 0)
+        .select("customer_id", month=month_index(pl.col("end") + pl.duration(days=1)))
+        .unique()
+    )
+    _, in_progress = _snapshot_bounds(latest)
+    return Snapshot(held, credits, due, latest, in_progress, longest_term, notes)
 
 
-def customer_monthly(monthly: pl.LazyFrame) -> pl.LazyFrame:
-    """Customer MRR c(m) in cents: one row per (customer_id, month) with mrr > 0."""
-    return monthly.group_by("customer_id", "month").agg(pl.col("mrr").sum())
+def _rate_partial(partial: pl.DataFrame, whole: pl.DataFrame) -> pl.DataFrame:
+    """The monthly rate of partial lines (prorations), scaled to a whole cycle of their interval."""
+    # the interval of the nearest whole line in time of the same customer and product
+    nearest = (
+        partial.sort("start")
+        .join_asof(
+            whole.select("customer_id", "product", "start", near_interval="interval").sort("start"),
+            on="start",
+            by=["customer_id", "product"],
+            strategy="nearest",
+        )
+        .with_columns(interval=pl.col("near_interval"))
+        .drop("near_interval")
+    )
+    # else the shortest standard interval whose cycle ending on the line's last day holds it
+    after = pl.col("end") + pl.duration(days=1)
+
+    def cycle(months: int) -> pl.Expr:
+        return (after - _offset(after, pl.lit(-months))).dt.total_days()
+
+    years = (pl.col("days") / 366).ceil().cast(pl.Int32)
+    fallback = (
+        pl.when(pl.col("days") <= 7)
+        .then(WEEK)
+        .when(pl.col("days") <= cycle(1))
+        .then(1)
+        .when(pl.col("days") <= cycle(3))
+        .then(3)
+        .when(pl.col("days") <= cycle(6))
+        .then(6)
+        .when(pl.col("days") <= (after - _offset(after, -years * 12)).dt.total_days())
+        .then(years * 12)
+        .otherwise((years + 1) * 12)
+    )
+    nearest = nearest.with_columns(interval=pl.coalesce(pl.col("interval"), fallback).cast(pl.Int32))
+    interval_months = pl.when(pl.col("interval") == WEEK).then(WEEK_MONTHS).otherwise(pl.col("interval"))
+    cycle_days = (
+        pl.when(pl.col("interval") == WEEK).then(7).otherwise((after - _offset(after, -pl.col("interval"))).dt.total_days())
+    )
+    scale = interval_months * pl.col("days") / cycle_days  # the share of a month the line's days stand for
+    rated = nearest.with_columns(scale=scale).with_columns(rate=pl.col("amount") / pl.col("scale"))
+    # cent snapping: the whole-cycle price of the same plan when the rate agrees with it within its amount's rounding
+    priced = rated.sort("start").join_asof(
+        whole.select(
+            "customer_id", "product", "plan", "start", whole_rate=pl.col("rate").abs(), whole_quantity="quantity"
+        ).sort("start"),
+        on="start",
+        by=["customer_id", "product", "plan"],
+        strategy="nearest",
+    )
+    tolerance = 0.005 / pl.col("scale") + 1e-9
+    q, wq = pl.col("quantity").abs(), pl.col("whole_quantity")
+    per_unit = (q > 0) & (wq > 0)
+    unit = pl.col("whole_rate") / wq
+    sign = pl.when(pl.col("amount") < 0).then(-1.0).otherwise(1.0)
+    snapped = (
+        pl.when(per_unit.fill_null(False) & ((pl.col("rate").abs() / q - unit).abs() <= tolerance / q))
+        .then(sign * unit * q)
+        .when(~per_unit.fill_null(False) & ((pl.col("rate").abs() - pl.col("whole_rate")).abs() <= tolerance))
+        .then(sign * pl.col("whole_rate"))
+        .otherwise(pl.col("rate"))
+    )
+    return priced.with_columns(rate=snapped).drop("scale", "whole_rate", "whole_quantity").sort("line")
+
+
+INTERVALS = {
+    "day": "day",
+    "days": "day",
+    "daily": "day",
+    "week": "week",
+    "weeks": "week",
+    "weekly": "week",
+    "month": "month",
+    "months": "month",
+    "monthly": "month",
+    "year": "year",
+    "years": "year",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+}
+
+
+def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date) -> Snapshot | None:
+    """Measure subscription periods ([start_date, end_date), no end = ongoing) at every month's snapshot day."""
+    schema = subs.collect_schema()
+
+    def optional(name: str, dtype: pl.DataType, fill: object = None) -> pl.Expr:
+        if name in schema:
+            expr = pl.col(name).cast(dtype)
+            return (expr.fill_null(fill) if fill is not None else expr).alias(name)
+        return pl.lit(fill, dtype).alias(name)
+
+    frame = subs.select(
+        pl.col("customer_id").cast(pl.String),
+        optional("product", pl.String(), NO_PRODUCT),
+        optional("plan", pl.String(), NO_PLAN),
+        optional("quantity", pl.Float64()),
+        optional("mrr", pl.Float64()),
+        optional("amount", pl.Float64()),
+        optional("interval", pl.String()),
+        optional("interval_count", pl.Int64()),
+        pl.col("start_date").alias("start"),
+        optional("end_date", pl.Date()).alias("end"),
+    ).collect()
+    if frame.height == 0:
+        return None
+    notes: list[str] = []
+    unit = pl.col("interval").str.strip_chars().str.to_lowercase().replace_strict(INTERVALS, default=None)
+    count = pl.col("interval_count").fill_null(1)
+    months = (
+        pl.when(unit == "day")
+        .then(count * MONTHS_PER_DAY)
+        .when(unit == "week")
+        .then(count * WEEK_MONTHS)
+        .when(unit == "month")
+        .then(count.cast(pl.Float64))
+        .when(unit == "year")
+        .then(count * 12.0)
+    )
+    frame = frame.with_columns(
+        rate=pl.coalesce(pl.col("mrr"), pl.col("amount") * pl.col("quantity").fill_null(1) / months)
+    )
+    # inclusive ends: a customer's next period starts the day after this one's end
+    shared, adjacent = _exclusive_ends(frame.with_columns(amount=pl.col("rate")), "start", "end")
+    if adjacent > shared:
+        frame = frame.with_columns(pl.col("end") + pl.duration(days=1))
+        notes.append(
+            f"end_date is inclusive in this export ({adjacent:,} consecutive periods start the day after the "
+            f"previous one ends, {shared:,} on its end day): each period taken to end the day after"
+        )
+    dates = frame.select(pl.max_horizontal(pl.col("start").max(), pl.col("end").max())).item()
+    latest: dt.date = min(dates, today)
+    last_month, _ = _snapshot_bounds(latest)
+    start_month, end_month = month_index(pl.col("start")), month_index(pl.col("end"))
+    first = (
+        pl.when(pl.col("start") <= _snap_day(start_month, last_month, latest)).then(start_month).otherwise(start_month + 1)
+    )
+    stop = (
+        pl.when(pl.col("end").is_null() | (end_month > last_month))
+        .then(last_month)
+        .when(pl.col("end") > _snap_day(end_month, last_month, latest))
+        .then(end_month)
+        .otherwise(end_month - 1)
+    )
+    frame = frame.with_columns(first=first.cast(pl.Int32), stop=pl.min_horizontal(stop, last_month).cast(pl.Int32))
+    between = frame.filter((pl.col("stop") < pl.col("first")) & (pl.col("start") <= pl.lit(latest)))
+    if between.height:
+        notes.append(
+            f"{between.height:,} subscription periods start and end between two month-end snapshots "
+            f"({_money(between['rate'].sum() or 0.0)} of monthly value in all): they never hold MRR"
+        )
+    spread = (
+        frame.lazy()
+        .filter(pl.col("stop") >= pl.col("first"))
+        .with_columns(month=pl.int_ranges(pl.col("first"), pl.col("stop") + 1, dtype=pl.Int32))
+        .explode("month")
+        .select("customer_id", "product", "plan", "month", "rate", "quantity")
+    )
+    held, credits = _aggregate(spread)
+    _, in_progress = _snapshot_bounds(latest)
+    return Snapshot(held, credits, None, latest, in_progress, 1, notes)
+
+
+def month_in_progress_note(snapshot: Snapshot) -> str | None:
+    """The note that names the month in progress, when the default as-of month leaves it out."""
+    if snapshot.in_progress is None:
+        return None
+    month = label_of(snapshot.in_progress)
+    return (
+        f"The export's latest date is {snapshot.latest.isoformat()}: {month} is in progress, so the figures are "
+        f"for {label_of(snapshot.in_progress - 1)}, the last complete month (--as-of {month} measures the month in "
+        f"progress at {snapshot.latest.isoformat()})."
+    )

@@ -18,7 +18,7 @@ from csctl.core import mrr as mr
 from csctl.core.ltv import clv as compute_clv
 from csctl.core.months import label_of, month_index, month_label, period_expr, period_label_expr
 from csctl.core.retention import cohorts, eligible_by_month, window_retention
-from csctl.errors import InputError
+from csctl.errors import InputError, UsageError
 from csctl.metrics import REGISTRY
 from csctl.result import Kind, Result, Table
 from csctl.units import money, percent
@@ -72,6 +72,7 @@ class NumbersSettings:
     gross_margin: float = 0.75
     churn_basis: str = "gross_revenue_churn_12m"
     currency: str = "USD"
+    billing: mr.BillingRules = field(default_factory=mr.BillingRules)
 
 
 @dataclass
@@ -79,12 +80,35 @@ class Measured:
     """Everything the views are built from, in cents."""
 
     as_of: int
-    first_month: int
-    monthly: pl.DataFrame  # (customer_id, product, month, mrr, quantity)
-    customer_mrr: pl.DataFrame  # (customer_id, month, mrr)
+    first_month: int  # the first month with movements (the bridge's first row)
+    monthly: pl.DataFrame  # (customer_id, product, month, mrr, quantity, plans): held products
+    customer_mrr: pl.DataFrame  # (customer_id, month, mrr): c(m) > 0 from the opening month on
     movements: pl.DataFrame  # (customer_id, month, mrr_start, mrr_end, MOVEMENTS)
     bridge: pl.DataFrame  # monthly totals with rates (cents)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # warnings
+    opening_month: int | None = None  # the export's first month with MRR
+    complete_from: int | None = None  # the first month whose MRR is complete (None: every month)
+    info: list[str] = field(default_factory=list)  # notes on how the export was read
+
+    def complete(self, month: int) -> bool:
+        """Whether month's MRR is complete (a term invoiced before the export began cannot be missing)."""
+        return self.complete_from is None or month >= self.complete_from
+
+    def window_ok(self, start: int) -> bool:
+        """Whether a window from ``start`` rests on complete months (its base month start - 1 included)."""
+        return self.complete(start - 1)
+
+    def incomplete_note(self) -> str | None:
+        if self.complete_from is None or self.opening_month is None:
+            return None
+        return (
+            f"The export starts in {label_of(self.opening_month)}: customers billed then are its opening balance, "
+            f"not new business, and terms invoiced before it may be missing from the months before "
+            f"{label_of(self.complete_from)}, the first complete month. Figures that rest on earlier months are "
+            "left out (null); the bridge starts "
+            f"{label_of(self.first_month)}. If the export holds the whole billing history, say when it starts with "
+            "--history-starts YYYY-MM (billing.history_starts in csctl.yaml)."
+        )
 
 
 def _money_units(columns: tuple[str, ...] | list[str]) -> list[pl.Expr]:
@@ -92,48 +116,64 @@ def _money_units(columns: tuple[str, ...] | list[str]) -> list[pl.Expr]:
 
 
 def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, settings: NumbersSettings) -> Measured:
-    """Compute MRR, movements and the monthly bridge for billing lines or subscriptions.
-
-    Customer ids and products become Categorical first: every group-by and join below runs on their integer
-    codes instead of strings (the bridge's main cost on large exports).
-    """
-    late: list[str] = []
-    table = table.with_columns(pl.col("customer_id", "product").cast(pl.Categorical))
-    if customers is not None:
-        customers = customers.with_columns(pl.col("customer_id").cast(pl.Categorical))
+    """Measure MRR (a month-end snapshot), movements and the monthly bridge for billing lines or subscriptions."""
+    rules = settings.billing
     if kind == "billing":
-        # one run for the three: Polars computes the lines' terms once for all of them
-        latest, monthly, due_frame = pl.collect_all(
-            [mr.billing_as_of(table), mr.billing_monthly(table), mr.billing_due(table)]
-        )
-        as_of = settings.as_of if settings.as_of is not None else latest.item()
-        if as_of is None:
-            raise InputError("no billing line counts: every line is void, draft or deleted")
-        if latest.item() is not None and as_of > latest.item():
-            late = [
-                f"as-of {label_of(as_of)} is after the latest billing month {label_of(latest.item())}: "
-                "lines that end before it count as churn"
-            ]
-        monthly = monthly.filter(pl.col("month") <= as_of)
-        due = due_frame.lazy()
+        snapshot = mr.billing_snapshot(table, rules)
+        if snapshot is None:
+            raise InputError(f"no billing line counts: every line's status is one of {', '.join(rules.exclude_statuses)}")
+    else:
+        snapshot = mr.subscriptions_snapshot(table, settings.today)
+        if snapshot is None:
+            raise InputError("the subscriptions table has no rows")
+    info = list(snapshot.notes)
+    if settings.as_of is None:
+        as_of = snapshot.last_complete
+        note = mr.month_in_progress_note(snapshot)
+        if note:
+            info.append(note)
     else:
         as_of = settings.as_of
-        if as_of is None:
-            as_of = mr.subscriptions_as_of(table, settings.today).collect().item()
-        if as_of is None:
-            raise InputError("the subscriptions table has no rows")
-        monthly = mr.subscriptions_monthly(table, as_of).collect()
-        due = None
-    if monthly.height == 0:
+        if as_of > snapshot.last_month:
+            raise UsageError(
+                f"--as-of {label_of(as_of)} is after the export's latest date {snapshot.latest.isoformat()}",
+                hint=f"the latest month it can measure is {label_of(snapshot.last_month)}",
+            )
+    plans = snapshot.plans.filter(pl.col("month") <= as_of)
+    credits = snapshot.credits.filter(pl.col("month") <= as_of)
+    if plans.height == 0:
         raise InputError(f"no MRR in or before the as-of month {label_of(as_of)}")
+    opening = int(plans["month"].min())  # type: ignore[arg-type]
+    history = rules.history_starts
+    complete_from: int | None
+    if history is not None and kind == "billing":
+        if opening < history:
+            raise InputError(
+                f"billing holds MRR in {label_of(opening)}, before --history-starts {label_of(history)}",
+                hint="--history-starts is the month the business's billing began: no line can be earlier",
+            )
+        first_month, complete_from = opening, None
+    elif kind == "billing":
+        complete_from = opening + snapshot.longest_term - 1
+        first_month = complete_from + 1
+    else:
+        first_month, complete_from = opening, None
+    if as_of < first_month:
+        raise InputError(
+            f"the billing export starts in {label_of(opening)} with terms of up to {snapshot.longest_term} months: "
+            f"its first complete month is {label_of(complete_from or opening)}, so no month up to the as-of month "
+            f"{label_of(as_of)} has movements that can be measured",
+            hint="if the export holds the whole billing history, say when it starts with --history-starts YYYY-MM",
+        )
+    customer_mrr = br.customer_monthly(plans.lazy(), credits.lazy()).collect()
+    movements = br.customer_movements(plans.lazy(), credits.lazy(), customer_mrr.lazy(), first_month, as_of).collect()
+    bridge = br.monthly_bridge(movements.lazy(), first_month, as_of)
+    due: pl.LazyFrame | None = snapshot.due.lazy() if snapshot.due is not None else None
     if customers is not None and "renewal_date" in customers.collect_schema():
         renewals = customers.filter(pl.col("renewal_date").is_not_null()).select(
-            "customer_id", month=month_index(pl.col("renewal_date"))
+            pl.col("customer_id").cast(pl.String), month=month_index(pl.col("renewal_date"))
         )
         due = renewals if due is None else pl.concat([due, renewals], how="vertical")
-    first_month = int(monthly["month"].min())  # type: ignore[arg-type]
-    movements = br.customer_movements(monthly.lazy(), as_of).collect()
-    bridge = br.monthly_bridge(movements.lazy(), first_month, as_of)
     if due is None:  # subscription export without renewal dates: every customer is due every month
         eligible = (
             movements.lazy()
@@ -154,9 +194,19 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
         .sort("month")
         .collect()
     )
-    # c(m) > 0 for every customer and month: the movements already hold it as mrr_end
-    customer_mrr = movements.filter(pl.col("mrr_end") > 0).select("customer_id", "month", mrr="mrr_end")
-    return Measured(as_of, first_month, monthly, customer_mrr, movements, bridge_frame, late)
+    monthly = br.product_monthly(plans.lazy()).sort("customer_id", "product", "month").collect()
+    return Measured(
+        as_of,
+        first_month,
+        monthly,
+        customer_mrr.sort("customer_id", "month"),
+        movements,
+        bridge_frame,
+        [],
+        opening_month=opening if complete_from is not None else None,
+        complete_from=complete_from,
+        info=info,
+    )
 
 
 def _sum_ratio(frame: pl.DataFrame, numerator: pl.Expr, denominator: pl.Expr) -> float | None:
@@ -165,28 +215,36 @@ def _sum_ratio(frame: pl.DataFrame, numerator: pl.Expr, denominator: pl.Expr) ->
 
 
 def headline_metrics(m: Measured, settings: NumbersSettings) -> tuple[dict[str, float | int | None], str]:
-    """The registry's numbers metrics for the as-of month, and the CLV formula with the actual numbers."""
+    """The registry's numbers metrics for the as-of month, and the CLV formula with the actual numbers.
+
+    A window or trailing figure whose months reach before the first complete month is None (see Measured)."""
     row = m.bridge.filter(pl.col("month") == m.as_of).row(0, named=True)
     trailing = m.bridge.filter(pl.col("month") > m.as_of - 12)
+    ok3, ok12 = m.window_ok(m.as_of - 2), m.window_ok(m.as_of - 11)
     headwind = sum(row[c] for c in br.HEADWIND)
     tailwind = sum(row[c] for c in br.TAILWIND)
     mrr = row["mrr_end"] / 100
     customers = row["customers_end"]
     arpa = mrr / customers if customers else None
-    w3 = window_retention(m.customer_mrr, m.as_of - 2, m.as_of)
-    w12 = window_retention(m.customer_mrr, m.as_of - 11, m.as_of)
+    w3 = window_retention(m.customer_mrr, m.as_of - 2, m.as_of) if ok3 else None
+    w12 = window_retention(m.customer_mrr, m.as_of - 11, m.as_of) if ok12 else None
     headwind_expr = -pl.sum_horizontal(*br.HEADWIND)
     bases: dict[str, float | None] = {
-        "gross_revenue_churn_12m": _sum_ratio(trailing, headwind_expr, pl.col("mrr_start")),
+        "gross_revenue_churn_12m": _sum_ratio(trailing, headwind_expr, pl.col("mrr_start")) if ok12 else None,
         "gross_revenue_churn": row["gross_revenue_churn"],
-        "eligible_churn_12m": _sum_ratio(trailing, pl.col("eligible_lost"), pl.col("eligible_mrr")),
-        "logo_churn_12m": _sum_ratio(trailing, pl.col("customers_churned"), pl.col("customers_start")),
+        "eligible_churn_12m": _sum_ratio(trailing, pl.col("eligible_lost"), pl.col("eligible_mrr")) if ok12 else None,
+        "logo_churn_12m": _sum_ratio(trailing, pl.col("customers_churned"), pl.col("customers_start"))
+        if ok12
+        else None,
     }
     churn_rate = bases[settings.churn_basis]
     value = compute_clv(settings.gross_margin, arpa, churn_rate, settings.currency)
+    net_new = row["mrr_end"] - row["mrr_start"]
     metrics: dict[str, float | int | None] = {
         "mrr": mrr,
         "arr": mrr * 12,
+        "net_new_mrr": net_new / 100,
+        "mrr_growth": None if not row["mrr_start"] else net_new / row["mrr_start"],
         "customers": customers,
         "arpa": None if arpa is None else round(arpa, 2),
         **{f"{name}_mrr": row[name] / 100 for name in br.MOVEMENTS},
@@ -203,11 +261,11 @@ def headline_metrics(m: Measured, settings: NumbersSettings) -> tuple[dict[str, 
         "reactivated_customers": row["customers_reactivated"],
         "grr_1m": row["grr"],
         "nrr_1m": row["nrr"],
-        "grr_3m": w3.grr,
-        "nrr_3m": w3.nrr,
-        "grr_12m": w12.grr,
-        "nrr_12m": w12.nrr,
-        "logo_churn_12m": w12.logo_churn,
+        "grr_3m": None if w3 is None else w3.grr,
+        "nrr_3m": None if w3 is None else w3.nrr,
+        "grr_12m": None if w12 is None else w12.grr,
+        "nrr_12m": None if w12 is None else w12.nrr,
+        "logo_churn_12m": None if w12 is None else w12.logo_churn,
         "eligible_churn": row["eligible_churn"],
         "quick_ratio": row["quick_ratio"],
         "gross_margin": settings.gross_margin,
@@ -247,20 +305,24 @@ def _bridge_table(m: Measured, period: str) -> pl.DataFrame:
         .sort("p")
         .collect()
     )
-    windows = [window_retention(m.customer_mrr, first, last) for first, last in grouped.select("first", "last").rows()]
+    windows = [
+        window_retention(m.customer_mrr, first, last) if m.window_ok(first) else None
+        for first, last in grouped.select("first", "last").rows()
+    ]
     headwind = pl.sum_horizontal(*br.HEADWIND)
-    tailwind = pl.sum_horizontal(*br.TAILWIND)
     gains = pl.sum_horizontal("new", "reactivation", *br.TAILWIND)
+    # a period's churn rates are 1 - its retention, so the two agree (movement sums would count customers who
+    # joined during the period, which retention leaves out)
     return grouped.with_columns(
-        grr=pl.Series([w.grr for w in windows], dtype=pl.Float64),
-        nrr=pl.Series([w.nrr for w in windows], dtype=pl.Float64),
+        grr=pl.Series([None if w is None else w.grr for w in windows], dtype=pl.Float64),
+        nrr=pl.Series([None if w is None else w.nrr for w in windows], dtype=pl.Float64),
     ).select(
         period_label_expr(pl.col("p"), period).alias(period),
         "months",
         *_money_units(BRIDGE_MONEY),
         *br.COUNTS,
-        gross_revenue_churn=br.ratio(-headwind, pl.col("mrr_start")),
-        net_revenue_churn=br.ratio(-(headwind + tailwind), pl.col("mrr_start")),
+        gross_revenue_churn=1 - pl.col("grr"),
+        net_revenue_churn=1 - pl.col("nrr"),
         logo_churn_rate=br.ratio(pl.col("customers_churned"), pl.col("customers_start")),
         grr=pl.col("grr"),
         nrr=pl.col("nrr"),
@@ -380,10 +442,14 @@ def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers:
     cur = settings.currency
     meta = {"as_of": label_of(m.as_of), "currency": cur, "view": settings.view, "input": kind}
     notes: list[str] = []
-    if m.first_month > m.as_of - 12:
+    notes.extend(m.info)
+    incomplete = m.incomplete_note()
+    if incomplete and not m.window_ok(m.as_of - 11):
+        notes.append(incomplete)
+    elif m.complete_from is None and m.first_month > m.as_of - 11:
         notes.append(
-            f"History starts {label_of(m.first_month)}: windows reaching before it (12-month GRR/NRR, trailing "
-            "churn) rest on fewer months."
+            f"History starts {label_of(m.first_month)}: trailing 12-month figures rest on "
+            f"{m.as_of - m.first_month + 1} months."
         )
     definitions = {name: REGISTRY[name].definition for name in metrics}
     view = settings.view
@@ -469,13 +535,17 @@ def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers:
         primary = "customers"
         definitions = {c: COLUMN_DEFINITIONS[c] for c in ("mrr_start", *br.MOVEMENTS, "mrr_end")}
     elif view == "cohorts":
-        frame = cohorts(m.customer_mrr, m.as_of, settings.period).with_columns(_money_units(["mrr"]))
+        first = m.first_month if m.complete_from is not None else None
+        frame = cohorts(m.customer_mrr, m.as_of, settings.period, first).with_columns(
+            _money_units(["mrr", "start_mrr"])
+        )
         tables = {
             "cohorts": Table(
                 frame,
                 f"Retention by start cohort ({settings.period})",
                 {
                     "mrr": "money",
+                    "start_mrr": "money",
                     "revenue_retention": "rate",
                     "logo_retention": "rate",
                     "customers": "count",
@@ -490,7 +560,8 @@ def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers:
             "age": f"{settings.period.capitalize()}s since the cohort's {settings.period}.",
             "active": "Cohort customers with MRR in the period's last month (or the as-of month).",
             "logo_retention": "active / customers.",
-            "revenue_retention": "The cohort's MRR / its MRR at age 0 (expansion can take it above 100%).",
+            "start_mrr": "Σ the cohort's customers' MRR in their first month.",
+            "revenue_retention": "mrr / start_mrr: the same base as logo retention (expansion can take it above 100%).",
         }
     else:
         raise ValueError(f"unknown view {view}")

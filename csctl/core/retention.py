@@ -72,24 +72,32 @@ def eligible_by_month(movements: pl.LazyFrame, due: pl.LazyFrame) -> pl.LazyFram
     )
 
 
-def cohorts(customer_mrr: pl.DataFrame, as_of: int, period: str = "month") -> pl.DataFrame:
-    """Revenue and logo retention by start cohort.
+def cohorts(customer_mrr: pl.DataFrame, as_of: int, period: str = "month", first: int | None = None) -> pl.DataFrame:
+    """Revenue and logo retention by start cohort, both against the cohort's customers at their start.
 
-    A customer's cohort is the period of its first month with MRR. For each cohort and age (periods since
-    the cohort's period) the MRR and active customers are measured in the last month of that period, up to
-    the as-of month; retention is against age 0.
+    A customer's cohort is the period of its first month with MRR. For each cohort and age (periods since the
+    cohort's period) the MRR and active customers are measured in the last month of that period, up to the as-of
+    month. ``start_mrr`` is the sum of the cohort's customers' MRR in their first month: revenue retention =
+    mrr / start_mrr, logo retention = active / customers, so both rest on one base. With ``first`` (the first month
+    whose arrivals are new business), cohorts whose period starts before it are left out.
     """
     cm = customer_mrr.lazy()
-    first = cm.group_by("customer_id").agg(first_month=pl.col("month").min())
-    first = first.with_columns(cohort=period_expr(pl.col("first_month"), period))
-    sizes = first.group_by("cohort").agg(customers=pl.len())
+    first_rows = (
+        cm.sort("month")
+        .group_by("customer_id")
+        .agg(first_month=pl.col("month").first(), first_mrr=pl.col("mrr").first())
+        .with_columns(cohort=period_expr(pl.col("first_month"), period))
+    )
+    if first is not None:
+        first_rows = first_rows.filter(period_end_month(pl.col("cohort"), period) - _span(period) + 1 >= first)
+    sizes = first_rows.group_by("cohort").agg(customers=pl.len(), start_mrr=pl.col("first_mrr").sum())
     # each period is measured in its last month, or in the as-of month for the period in progress
     period_now = period_expr(pl.lit(as_of), period)
     p = period_expr(pl.col("month"), period)
     closing_month = pl.min_horizontal(period_end_month(p, period), pl.lit(as_of))
     measured = cm.filter(pl.col("month") == closing_month).with_columns(p=p)
     active = (
-        measured.join(first, on="customer_id")
+        measured.join(first_rows.select("customer_id", "cohort"), on="customer_id")
         .with_columns(age=(pl.col("p") - pl.col("cohort")).cast(pl.Int32))
         .group_by("cohort", "age")
         .agg(mrr=pl.col("mrr").sum(), active=pl.len())
@@ -99,11 +107,9 @@ def cohorts(customer_mrr: pl.DataFrame, as_of: int, period: str = "month") -> pl
     grid = ages.join(active, on=["cohort", "age"], how="left").with_columns(
         pl.col("mrr").fill_null(0), pl.col("active").fill_null(0).cast(pl.Int64)
     )
-    start = grid.filter(pl.col("age") == 0).select("cohort", mrr0="mrr")
     return (
-        grid.join(start, on="cohort", how="left")
-        .with_columns(
-            revenue_retention=ratio(pl.col("mrr"), pl.col("mrr0")),
+        grid.with_columns(
+            revenue_retention=ratio(pl.col("mrr"), pl.col("start_mrr")),
             logo_retention=ratio(pl.col("active"), pl.col("customers")),
         )
         .sort("cohort", "age")
@@ -113,8 +119,13 @@ def cohorts(customer_mrr: pl.DataFrame, as_of: int, period: str = "month") -> pl
             "customers",
             "active",
             "logo_retention",
+            "start_mrr",
             "mrr",
             "revenue_retention",
         )
         .collect()
     )
+
+
+def _span(period: str) -> int:
+    return {"month": 1, "quarter": 3, "year": 12}[period]
