@@ -3,7 +3,8 @@
 Every expected number below is written out by hand from the definitions; nothing is computed by code except
 turning the written fractions (e.g. 2650 / 2700) into floats.
 
-Billing export, Jan–Apr 2024 (as-of = April, the month of the latest period_start of a line that counts):
+Billing export, Jan–Apr 2024, pulled on 2024-05-01 (as-of = April, the last complete month; F's May line only
+dates the export). The export holds the whole history (history_starts = 2024-01), so January's customers are new:
 
     A  core monthly with seats: Jan $1,000 (10 × $100), Feb $1,200 (12 × $100), Mar $1,320 (12 × $110),
        Apr $1,000 (10 × $100); addon $50 (no quantity) in March only
@@ -41,7 +42,12 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from csctl.core.mrr import BillingRules
+from csctl.errors import UsageError
 from csctl.core.numbers import NumbersSettings, compute_numbers, measure
+
+# the exports below hold the whole history: January 2024 is when billing began
+WHOLE = BillingRules(history_starts=2024 * 12)
 
 D = dt.date
 BILLING_SCHEMA = {
@@ -109,6 +115,8 @@ BILLING = [
     ("D", 400.00, D(2024, 4, 1), D(2024, 4, 30), "core", 5, "paid"),
     ("E", 900.00, D(2024, 1, 10), D(2024, 4, 9), "core", N, "paid"),
     ("E", -300.00, D(2024, 1, 10), D(2024, 4, 9), "core", N, "paid"),
+    # the export was pulled on 2024-05-01: May is the month in progress, so April is the last complete month
+    ("F", 100.00, D(2024, 5, 1), D(2024, 5, 31), "core", N, "paid"),
 ]
 
 # month, mrr_start, new, reactivation, expansion, price_uplift, upsell, contraction, price_erosion, churn,
@@ -160,20 +168,23 @@ def assert_bridge(frame: pl.DataFrame, expected: list[tuple]) -> None:
                 assert row[col] == pytest.approx(w[col], rel=1e-12, abs=1e-12), where
 
 
-def bridge_of(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None = None) -> pl.DataFrame:
-    result = compute_numbers(kind, table, customers, NumbersSettings(view="bridge"))
+def bridge_of(
+    kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None = None, as_of: int | None = None
+) -> pl.DataFrame:
+    settings = NumbersSettings(view="bridge", as_of=as_of, billing=WHOLE)
+    result = compute_numbers(kind, table, customers, settings)
     assert result.primary == "bridge"
     return result.tables["bridge"].frame
 
 
 def test_billing_bridge_by_hand() -> None:
-    result = compute_numbers("billing", billing_frame(BILLING), None, NumbersSettings(view="bridge"))
+    result = compute_numbers("billing", billing_frame(BILLING), None, NumbersSettings(view="bridge", billing=WHOLE))
     assert result.meta["as_of"] == "2024-04"
     assert_bridge(result.tables["bridge"].frame, BILLING_BRIDGE)
 
 
 def test_billing_customer_movements_by_hand() -> None:
-    m = measure("billing", billing_frame(BILLING), None, NumbersSettings())
+    m = measure("billing", billing_frame(BILLING), None, NumbersSettings(billing=WHOLE))
     rows = {(r["customer_id"], r["month"]): r for r in m.movements.to_dicts()}
     apr = 2024 * 12 + 3
     mar = apr - 1
@@ -207,7 +218,7 @@ def test_billing_customer_movements_by_hand() -> None:
 
 
 def test_billing_headline_metrics_by_hand() -> None:
-    r = compute_numbers("billing", billing_frame(BILLING), None, NumbersSettings(view="summary"))
+    r = compute_numbers("billing", billing_frame(BILLING), None, NumbersSettings(view="summary", billing=WHOLE))
     m = r.metrics
     assert m["mrr"] == 3000 and m["arr"] == 36000 and m["customers"] == 4 and m["arpa"] == 750
     gains = (m["new_mrr"], m["reactivation_mrr"], m["expansion_mrr"], m["price_uplift_mrr"], m["upsell_mrr"])
@@ -229,41 +240,44 @@ def test_billing_headline_metrics_by_hand() -> None:
 
 
 def test_billing_as_of_override_stops_the_bridge() -> None:
-    settings = NumbersSettings(view="bridge", as_of=2024 * 12 + 2)  # 2024-03
+    settings = NumbersSettings(view="bridge", as_of=2024 * 12 + 2, billing=WHOLE)  # 2024-03
     frame = compute_numbers("billing", billing_frame(BILLING), None, settings).tables["bridge"].frame
     assert_bridge(frame, BILLING_BRIDGE[:3])
 
 
 def test_rounding_by_hand() -> None:
-    """Σ amount × 100 / n per (customer, product, month), then whole cents half away from zero."""
+    """Per (customer, product, plan, month) the rates are summed, then rounded to whole cents half away from zero."""
     rows = [
-        # $1,000 a year (366 days → n = 12) → 8,333.33… cents → $83.33 a month
+        # $1,000 a year (a whole 12-month cycle) → 8,333.33… cents → $83.33 a month
         ("F", 1000.00, D(2024, 1, 1), D(2024, 12, 31), "core", N, N),
-        # $10.01 over Jan–Feb (60 days → n = 2) → 500.5 cents → $5.01 (half away from zero, not to even)
-        ("G", 10.01, D(2024, 1, 1), D(2024, 2, 29), "core", N, N),
+        # monthly $5.01 in January and February, then nothing: churn in March
+        ("G", 5.01, D(2024, 1, 1), D(2024, 1, 31), "core", N, N),
+        ("G", 5.01, D(2024, 2, 1), D(2024, 2, 29), "core", N, N),
         # two $5 annual lines on one product: 41.67 + 41.67 cents = 83.33 cents → $0.83 (sum, then round)
         ("H", 5.00, D(2024, 1, 1), D(2024, 12, 31), "core", N, N),
         ("H", 5.00, D(2024, 1, 1), D(2024, 12, 31), "core", N, N),
-        # quarterly $100 (91 days → n = 3) → $33.33 a month
+        # quarterly $100 (a whole 3-month cycle) → $33.33 a month
         ("I", 100.00, D(2024, 1, 1), D(2024, 3, 31), "core", N, N),
-        ("I", 0.00, D(2024, 3, 1), N, "zero", N, N),  # a $0 line: moves the as-of to March, adds nothing
+        # $1.50 a year → 12.5 cents → $0.13 (half away from zero, not to even)
+        ("J", 1.50, D(2024, 1, 1), D(2024, 12, 31), "core", N, N),
+        ("I", 0.00, D(2024, 4, 1), N, "zero", N, N),  # a $0 line: dates the export (April in progress), adds nothing
     ]
-    # Jan and Feb: 83.33 + 5.01 + 0.83 + 33.33 = 122.50; Mar: G's term is over → churn −5.01 → 117.49.
-    # Due in Feb: nobody (G due Mar, I due Apr, F and H due 2025-01) → eligible churn 0 / 0 = null.
+    # Jan and Feb: 83.33 + 5.01 + 0.83 + 33.33 + 0.13 = 122.63; Mar: G's term is over → churn −5.01 → 117.62.
+    # Due in Feb: G (its January term ended Jan 31), kept → eligible churn 0 / 5.01 = 0.
     # Due in Mar: G, with $5.01 at the start, all lost → 1.0.
     expected = [
-        ("2024-01", 0, 122.50, 0, 0, 0, 0, 0, 0, 0, 122.50, 0, 4, 0, 0, 4, N, N, N, N, N, N, N),
-        ("2024-02", 122.50, 0, 0, 0, 0, 0, 0, 0, 0, 122.50, 4, 0, 0, 0, 4, 0.0, 0.0, 0.0, 1.0, 1.0, N, N),
+        ("2024-01", 0, 122.63, 0, 0, 0, 0, 0, 0, 0, 122.63, 0, 5, 0, 0, 5, N, N, N, N, N, N, N),
+        ("2024-02", 122.63, 0, 0, 0, 0, 0, 0, 0, 0, 122.63, 5, 0, 0, 0, 5, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, N),
         (
-            "2024-03", 122.50, 0, 0, 0, 0, 0, 0, 0, -5.01, 117.49, 4, 0, 0, 1, 3,
-            5.01 / 122.50, 5.01 / 122.50, 1 / 4, 117.49 / 122.50, 117.49 / 122.50, 1.0, 0.0,
+            "2024-03", 122.63, 0, 0, 0, 0, 0, 0, 0, -5.01, 117.62, 5, 0, 0, 1, 4,
+            5.01 / 122.63, 5.01 / 122.63, 1 / 5, 117.62 / 122.63, 117.62 / 122.63, 1.0, 0.0,
         ),
     ]  # fmt: skip
     assert_bridge(bridge_of("billing", billing_frame(rows)), expected)
 
 
-# Subscriptions (end_date exclusive), Jan–Apr 2024; as-of = April (latest start 2024-04-10, latest end
-# 2024-04-01):
+# Subscriptions (end_date exclusive), Jan–Apr 2024. The latest date is 2024-04-10 (Y's restart), so April is the
+# month in progress: by default the as-of month is March; with --as-of April, April is measured on 2024-04-10.
 #     X  core 2024-01-15 … 2024-03-15 $100 × 1 seat (Jan, Feb); 2024-03-15 … open $240 × 2 seats (Mar, Apr)
 #     Y  core 2024-02-01 … 2024-03-01 $500 (Feb); 2024-04-10 … open $500 (Apr): churn in Mar, back in Apr
 #     Z  core 2024-01-01 … open $300 (no quantity); a −$30 discount row 2024-03-01 … 2024-04-01 (Mar);
@@ -305,9 +319,16 @@ SUBSCRIPTIONS_BRIDGE = [
 ]  # fmt: skip
 
 
+APRIL = 2024 * 12 + 3
+
+
 def test_subscriptions_bridge_by_hand() -> None:
     result = compute_numbers("subscriptions", subs_frame(SUBSCRIPTIONS), None, NumbersSettings(view="bridge"))
-    assert result.meta["as_of"] == "2024-04"
+    assert result.meta["as_of"] == "2024-03"  # April is in progress
+    assert any("2024-04 is in progress" in note for note in result.notes)
+    assert_bridge(result.tables["bridge"].frame, SUBSCRIPTIONS_BRIDGE[:3])
+    settings = NumbersSettings(view="bridge", as_of=APRIL)
+    result = compute_numbers("subscriptions", subs_frame(SUBSCRIPTIONS), None, settings)
     assert_bridge(result.tables["bridge"].frame, SUBSCRIPTIONS_BRIDGE)
 
 
@@ -320,7 +341,7 @@ def test_subscriptions_renewal_dates_decide_eligibility() -> None:
             "renewal_date": [D(2024, 3, 5), D(2024, 3, 31), D(2024, 4, 15)],
         }
     )
-    frame = bridge_of("subscriptions", subs_frame(SUBSCRIPTIONS), customers)
+    frame = bridge_of("subscriptions", subs_frame(SUBSCRIPTIONS), customers, as_of=APRIL)
     # Feb: nobody due → null; Mar: X (100, kept) and Y (500, lost) → 500 / 600; Apr: Z 320 → 300 → 20 / 320
     expected = [(*row[:21], eligible, row[22]) for row, eligible in
                 zip(SUBSCRIPTIONS_BRIDGE, [N, N, 500 / 600, 20 / 320], strict=True)]  # fmt: skip
@@ -328,7 +349,14 @@ def test_subscriptions_renewal_dates_decide_eligibility() -> None:
 
 
 def test_subscriptions_today_caps_the_as_of() -> None:
+    """Today (2024-03-20) caps the latest date: March is in progress, February the last complete month; March
+    measured at 2024-03-20 holds X's new period (from 03-15), Z's discount and addon, not Y (ended 03-01)."""
     settings = NumbersSettings(view="bridge", today=D(2024, 3, 20))
     result = compute_numbers("subscriptions", subs_frame(SUBSCRIPTIONS), None, settings)
-    assert result.meta["as_of"] == "2024-03"
+    assert result.meta["as_of"] == "2024-02"
+    assert_bridge(result.tables["bridge"].frame, SUBSCRIPTIONS_BRIDGE[:2])
+    settings = NumbersSettings(view="bridge", today=D(2024, 3, 20), as_of=APRIL - 1)
+    result = compute_numbers("subscriptions", subs_frame(SUBSCRIPTIONS), None, settings)
     assert_bridge(result.tables["bridge"].frame, SUBSCRIPTIONS_BRIDGE[:3])
+    with pytest.raises(UsageError):  # after the latest date
+        compute_numbers("subscriptions", subs_frame(SUBSCRIPTIONS), None, NumbersSettings(today=D(2024, 3, 20), as_of=APRIL))

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from csctl.core.ltv import clv
+from csctl.core.mrr import BillingRules
 from csctl.core.numbers import NumbersSettings, compute_numbers
 
 D = dt.date
@@ -57,6 +58,16 @@ def index(year: int, month: int) -> int:
 
 
 def run(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None = None, **kw: object):  # -> Result
+    """The exports below hold the whole history and were pulled at the end of their last month: billing runs
+    with history_starts = the first month and as-of = the month of the latest line unless a test says otherwise."""
+    if kind == "billing":
+        months = table.select(pl.col("period_start").min().alias("a"), pl.col("period_start").max().alias("z"))
+        first, last = months.collect().row(0)
+        kw.setdefault("billing", BillingRules(history_starts=first.year * 12 + first.month - 1))
+        kw.setdefault("as_of", last.year * 12 + last.month - 1)
+    else:  # subscriptions: the month of the latest start or end date, measured at its end (periods run on)
+        latest = table.select(pl.max_horizontal(pl.col("start_date").max(), pl.col("end_date").max())).collect().item()
+        kw.setdefault("as_of", latest.year * 12 + latest.month - 1)
     return compute_numbers(kind, table, customers, NumbersSettings(**kw))  # type: ignore[arg-type]
 
 
@@ -137,12 +148,13 @@ def eligible_export() -> list[tuple]:
     """As-of 2024-06. Annual terms 2023-06-01 … 2024-05-31 end in May, so these customers are due in June:
         R1 $1,000,000, R2 $600,000, R3 $380,000 renew flat; R4 $20,000 does not renew.
     Due MRR = 1,000,000 + 600,000 + 380,000 + 20,000 = 2,000,000; lost 20,000 → 1%.
-    N2 is on a calendar-year term (due 2025-01) and gets a −$5,000 credit in June: lost MRR, but not due.
+    N2 is on a calendar-year term (due 2025-01) and gets a −$5,000 credit on a line of its own in June (a
+    discount for June only): lost MRR (price erosion), but not due.
     """
     due = (("R1", 1_000_000), ("R2", 600_000), ("R3", 380_000), ("R4", 20_000))
     rows = [annual(c, mrr, D(2023, 6, 1)) for c, mrr in due]
     rows += [annual(c, mrr, D(2024, 6, 1)) for c, mrr in due[:3]]
-    rows += [annual("N2", 10_000, D(2024, 1, 1)), ("N2", -5_000.0, D(2024, 6, 1), N, "platform", N, "paid")]
+    rows += [annual("N2", 10_000, D(2024, 1, 1)), ("N2", -5_000.0, D(2024, 6, 1), D(2024, 6, 30), "discount", N, "paid")]
     return rows
 
 
@@ -154,7 +166,7 @@ def test_eligible_churn_seed_example() -> None:
     assert m["eligible_churn"] == pytest.approx(0.01, rel=1e-12)
     # every lost dollar counts in gross revenue churn: (20,000 + 5,000) / (2,000,000 + 10,000)
     assert m["gross_revenue_churn"] == pytest.approx(25_000 / 2_010_000, rel=1e-12)
-    assert m["churn_mrr"] == -20_000 and m["contraction_mrr"] == -5_000
+    assert m["churn_mrr"] == -20_000 and m["price_erosion_mrr"] == -5_000
     bridge = run("billing", billing(eligible_export()), view="bridge").tables["bridge"].frame
     rows = {row["month"]: row for row in bridge.to_dicts()}
     assert rows["2024-06"]["eligible_churn"] == pytest.approx(0.01, rel=1e-12)
@@ -402,6 +414,7 @@ def cohort_export() -> pl.LazyFrame:
 def test_cohorts_by_month_by_hand() -> None:
     frame = run("subscriptions", cohort_export(), view="cohorts").tables["cohorts"].frame
     columns = ("cohort", "age", "customers", "active", "logo_retention", "mrr", "revenue_retention")
+    assert frame.filter(pl.col("cohort") == "2024-01")["start_mrr"].to_list() == [300, 300, 300]
     got = [tuple(r[c] for c in columns) for r in frame.sort("cohort", "age").to_dicts()]
     assert got == [
         ("2024-01", 0, 2, 2, 1.0, 300, 1.0),
@@ -413,13 +426,15 @@ def test_cohorts_by_month_by_hand() -> None:
 
 
 def test_cohorts_by_quarter_by_hand() -> None:
-    # one cohort, 2024-Q1 (A, B, C), measured in its last month with data, March: A and C active, $180.
+    # one cohort, 2024-Q1 (A, B, C), measured in its last month with data, March: A and C active, $180; both
+    # retentions against the cohort's customers at their start: 3 customers, $100 + $200 + $50 = $350.
     frame = run("subscriptions", cohort_export(), view="cohorts", period="quarter").tables["cohorts"].frame
     assert frame.height == 1
     row = frame.row(0, named=True)
     got = (row["cohort"], row["age"], row["customers"], row["active"], row["mrr"])
     assert got == ("2024-Q1", 0, 3, 2, 180)
-    assert row["logo_retention"] == pytest.approx(2 / 3) and row["revenue_retention"] == 1
+    assert row["start_mrr"] == 350
+    assert row["logo_retention"] == pytest.approx(2 / 3) and row["revenue_retention"] == pytest.approx(180 / 350)
 
 
 def test_summary_has_every_registry_name() -> None:

@@ -346,6 +346,7 @@ def _rate_partial(partial: pl.DataFrame, whole: pl.DataFrame) -> pl.DataFrame:
             on="start",
             by=["customer_id", "product"],
             strategy="nearest",
+            check_sortedness=False,
         )
         .with_columns(interval=pl.col("near_interval"))
         .drop("near_interval")
@@ -385,6 +386,7 @@ def _rate_partial(partial: pl.DataFrame, whole: pl.DataFrame) -> pl.DataFrame:
         on="start",
         by=["customer_id", "product", "plan"],
         strategy="nearest",
+        check_sortedness=False,
     )
     tolerance = 0.005 / pl.col("scale") + 1e-9
     q, wq = pl.col("quantity").abs(), pl.col("whole_quantity")
@@ -419,8 +421,11 @@ INTERVALS = {
 }
 
 
-def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date) -> Snapshot | None:
-    """Measure subscription periods ([start_date, end_date), no end = ongoing) at every month's snapshot day."""
+def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None = None) -> Snapshot | None:
+    """Measure subscription periods ([start_date, end_date), no end = ongoing) at every month's snapshot day.
+
+    The latest date is the latest start or end date, capped at today; an ``as_of`` month after it is measured
+    (at its last day, capped at today) when some period is ongoing: ongoing periods hold every later snapshot."""
     schema = subs.collect_schema()
 
     def optional(name: str, dtype: pl.DataType, fill: object = None) -> pl.Expr:
@@ -469,6 +474,9 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date) -> Snapshot | Non
         )
     dates = frame.select(pl.max_horizontal(pl.col("start").max(), pl.col("end").max())).item()
     latest: dt.date = min(dates, today)
+    ongoing = frame.get_column("end").null_count() > 0
+    if as_of is not None and as_of > index_of_date(latest) and ongoing:
+        latest = min(last_day(as_of), today)
     last_month, _ = _snapshot_bounds(latest)
     start_month, end_month = month_index(pl.col("start")), month_index(pl.col("end"))
     first = (

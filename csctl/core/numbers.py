@@ -123,7 +123,7 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
         if snapshot is None:
             raise InputError(f"no billing line counts: every line's status is one of {', '.join(rules.exclude_statuses)}")
     else:
-        snapshot = mr.subscriptions_snapshot(table, settings.today)
+        snapshot = mr.subscriptions_snapshot(table, settings.today, settings.as_of)
         if snapshot is None:
             raise InputError("the subscriptions table has no rows")
     info = list(snapshot.notes)

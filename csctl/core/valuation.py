@@ -63,7 +63,8 @@ def windows(measured: Measured, costs: pl.DataFrame) -> list[tuple[str, int, int
         out.append((f"{q // 4}-Q{q % 4 + 1}", q * 3, q * 3 + 2))
         q += 1
     out = out[-8:]
-    out.append((f"12 months to {label_of(measured.as_of)}", measured.as_of - 11, measured.as_of))
+    if measured.window_ok(measured.as_of - 11) and measured.as_of - 11 >= measured.first_month:
+        out.append((f"12 months to {label_of(measured.as_of)}", measured.as_of - 11, measured.as_of))
     return out
 
 
@@ -82,6 +83,8 @@ def ratio_rows(measured: Measured, costs: pl.DataFrame, currency: str) -> pl.Dat
             return 12 * float(frame.select(pl.sum_horizontal(cols).sum()).item() or 0) / 100
 
         lost = -arr("churn", "contraction", "price_erosion") + 0.0  # + 0.0: no -0.0
+        # the ARR kept month by month, averaged over the window: one basis for a quarter and for 12 months
+        kept = w.select((pl.col("mrr_start") + pl.sum_horizontal("churn", "contraction", "price_erosion")).mean()).item()
         row: dict[str, object] = {
             "window": label,
             "months": z - a + 1,
@@ -89,18 +92,23 @@ def ratio_rows(measured: Measured, costs: pl.DataFrame, currency: str) -> pl.Dat
             "start_arr": round(start_arr, 2),
             "new_arr": round(arr("new", "reactivation"), 2),
             "churned_contracted_arr": round(lost, 2),
-            "retained_arr": round(start_arr - lost, 2),
+            "retained_arr": round(12 * float(kept or 0) / 100, 2),
             "expansion_arr": round(arr("expansion", "price_uplift"), 2),
             "upsell_arr": round(arr("upsell"), 2),
         }
         for name, category, base, verb in RATIOS:
             denominator = float(row[base])  # type: ignore[arg-type]
-            if name == "crc":  # ARR is a year's revenue: a quarter's spend keeps it for a quarter of a year
+            if name == "crc":  # the average ARR kept is a year's revenue: a quarter's spend keeps it for a quarter
                 denominator *= (z - a + 1) / 12
             value = float(row[f"{category}_spend"]) / denominator if denominator > 0 else None  # type: ignore[arg-type]
             row[name] = value
             row[f"{name}_phrase"] = phrase(value, verb, currency)
         rows.append(row)
+    if not rows:
+        raise InputError(
+            "no complete quarter with both costs and complete billing months to measure cost ratios on"
+            + (f" ({measured.incomplete_note()})" if measured.incomplete_note() else "")
+        )
     return pl.DataFrame(rows)
 
 
@@ -214,8 +222,18 @@ def compute_valuation(
     """``costs``: month (index), category, amount."""
     cur = settings.currency
     ratios = ratio_rows(measured, costs, cur)
-    trailing = ratios.row(ratios.height - 1, named=True)
+    twelve = ratios.filter(pl.col("window").str.starts_with("12 months")) if ratios.height else ratios
     notes: list[str] = []
+    if twelve.height:
+        trailing = twelve.row(0, named=True)
+    else:
+        trailing = {f"{name}{suffix}": None for name, *_ in RATIOS for suffix in ("", "_phrase")}
+        trailing |= {f"{name}_phrase": "unknown" for name, *_ in RATIOS}
+        incomplete = measured.incomplete_note()
+        notes.append(
+            "no trailing 12-month ratios: "
+            + (incomplete if incomplete else f"the history starts {label_of(measured.first_month)}")
+        )
     for name, _, base, _ in RATIOS:
         undefined = ratios.filter(pl.col(name).is_null())["window"].to_list()
         if undefined:
@@ -279,8 +297,10 @@ def compute_valuation(
         )
     definitions = {
         "cac_ratio": "acquisition spend / new ARR (new + reactivation MRR × 12); phrased as $1.00 to get $X.",
-        "crc": "retention spend / (ARR retained × months / 12); ARR retained = ARR at the window's start − churned "
-        "and contracted ARR. A quarter's spend keeps ARR for a quarter of a year.",
+        "crc": "retention spend / (ARR retained × months / 12); ARR retained = the ARR kept month by month (MRR at "
+        "each month's start less its churn, contraction and price erosion, × 12), averaged over the window. One "
+        "basis for a quarter and for 12 months: a year's ratio is the spend-weighted blend of its quarters', not a "
+        "ratio against the ARR of twelve months ago.",
         "cec": "expansion spend / (expansion + price uplift) ARR.",
         "cuc": "upsell spend / upsell ARR.",
         "budget": "target CRC × the ARR to retain (ARR now), shared by segment in proportion to ARR.",
