@@ -69,7 +69,10 @@ _numbers(
     "MRR",
     "money",
     "up",
-    "Monthly recurring revenue in the as-of month: Σ customer MRR c(m).",
+    "Monthly recurring revenue in the as-of month: Σ customer MRR c(m), a snapshot at the month's last day (the "
+    "export's latest date for the month in progress) of the service periods that hold it, each line normalised to "
+    "a month (a proration scaled to its whole cycle, a week × 52/12); one-off charges and refunds are not MRR, as "
+    "ChartMogul, Baremetrics and Stripe's dashboard count it.",
     "revenue",
 )
 _numbers("arr", "ARR", "money", "up", "Annual recurring revenue: 12 × MRR.", "revenue")
@@ -132,7 +135,12 @@ _numbers(
     "revenue churn",
 )
 for _name, _label, _def in (
-    ("new_mrr", "New", "MRR of customers with no MRR in any earlier month."),
+    (
+        "new_mrr",
+        "New",
+        "MRR of customers with no MRR in any earlier month; an export's opening month (its customers billed before "
+        "it began) has no movements unless --history-starts says the business began then.",
+    ),
     ("reactivation_mrr", "Reactivation", "MRR of returning customers (no MRR last month, some before)."),
     ("expansion_mrr", "Expansion", "Volume growth on products a retained customer had last month."),
     ("price_uplift_mrr", "Price uplift", "Price growth: (p1/q1 − p0/q0) × q0 where positive."),
@@ -251,7 +259,15 @@ _register_all(
             "Acquisition spend / new ARR, trailing 12 months.",
         ),
         ("new_arr_per_dollar_12m", "New ARR per $1 (12 months)", "multiple", "up", "New ARR / acquisition spend."),
-        ("crc_12m", "CRC (12 months)", "multiple", "down", "Retention spend / ARR retained, trailing 12 months."),
+        (
+            "crc_12m",
+            "CRC (12 months)",
+            "multiple",
+            "down",
+            "Retention spend / ARR retained over the trailing 12 months, ARR retained being the ARR kept month by "
+            "month (start MRR less churn, contraction and price erosion, × 12), averaged: the basis of each quarter's "
+            "CRC too.",
+        ),
         ("cec_12m", "CEC (12 months)", "multiple", "down", "Expansion spend / expansion + price uplift ARR."),
         ("cuc_12m", "CUC (12 months)", "multiple", "down", "Upsell spend / upsell ARR, trailing 12 months."),
         ("retention_budget", "Retention budget", "money", None, "Target CRC × ARR now."),

@@ -148,7 +148,12 @@ def _summary(
     total_arr = 0.0
     if measured is not None:
         total_arr = float(frame["arr"].sum()) + (float(orphans["mrr"].sum()) * 12 if orphans is not None else 0.0)
-    cohorts = _cohort_segments(customers, rules, measured) if measured is not None else None
+    # 12-month retention rests on c(as-of − 12): left out (null) when that month is not complete in the export
+    cohorts = (
+        _cohort_segments(customers, rules, measured)
+        if measured is not None and measured.window_ok(measured.as_of - 11)
+        else None
+    )
     for rule in rules.rules:
         part = frame.filter(pl.col("segment") == rule.name)
         live = part.filter(active)
