@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from csctl.core.mrr import PLAN_SEPARATOR, to_cents
+from csctl.core.mrr import to_cents
 
 MOVEMENTS = (
     "new",
@@ -26,63 +26,74 @@ COUNTS = ("customers_start", "customers_new", "customers_reactivated", "customer
 
 
 def product_monthly(plans: pl.LazyFrame) -> pl.LazyFrame:
-    """Held plans summed per (customer, product, month): mrr (cents), quantity, and the product's plan set."""
+    """Held plans summed per (customer, product, month): mrr (cents), quantity, and ``plans``, a key of the
+    product's set of held plans (a sum of the plans' hashes: equal sets give equal keys)."""
     return plans.group_by("customer_id", "product", "month").agg(
         pl.col("mrr").sum(),
         pl.col("quantity").sum().cast(pl.Float64),
-        plans=pl.col("plan").sort().str.join(PLAN_SEPARATOR),
+        plans=pl.col("plan").cast(pl.String).hash(7).sum(),
     )
 
 
 def customer_monthly(plans: pl.LazyFrame, credits: pl.LazyFrame) -> pl.LazyFrame:
     """c(m) = max(0, Σ held + Σ credits) per (customer_id, month), only where it is > 0."""
-    held = plans.group_by("customer_id", "month").agg(held=pl.col("mrr").sum())
+    held = plans.select("customer_id", "month", total="mrr")
+    credit = credits.select("customer_id", "month", total="credit")
     return (
-        held.join(credits, on=["customer_id", "month"], how="full", coalesce=True)
-        .select(
-            "customer_id",
-            "month",
-            mrr=pl.max_horizontal(pl.col("held").fill_null(0) + pl.col("credit").fill_null(0), pl.lit(0, pl.Int64)),
-        )
-        .filter(pl.col("mrr") > 0)
+        pl.concat([held, credit], how="vertical")
+        .group_by("customer_id", "month")
+        .agg(pl.col("total").sum())
+        .filter(pl.col("total") > 0)
+        .select("customer_id", "month", mrr="total")
     )
 
 
 def _pairs(frame: pl.LazyFrame, keys: list[str], values: dict[str, pl.Expr], first: int, last: int) -> pl.LazyFrame:
-    """Rows of month m-1 and m side by side per key: each value as ``<name>0`` (m-1) and ``<name>1`` (m)."""
+    """Rows of month m-1 and m side by side per key: each value as ``<name>0`` (m-1) and ``<name>1`` (m), 0 where
+    the key has no row that month. One concatenation and a group-by that only sums (Polars' fast path)."""
     current = frame.select(
-        *keys, "month", **{f"{k}1": v for k, v in values.items()}, **{f"{k}0": pl.lit(None) for k in values}
+        *keys,
+        "month",
+        **{f"{k}1": v for k, v in values.items()},
+        **{f"{k}0": pl.lit(0).cast(frame.select(v).collect_schema().dtypes()[0]) for k, v in values.items()},
     )
     previous = frame.select(
         *keys,
         (pl.col("month") + 1).cast(pl.Int32).alias("month"),
-        **{f"{k}1": pl.lit(None) for k in values},
+        **{f"{k}1": pl.lit(0).cast(frame.select(v).collect_schema().dtypes()[0]) for k, v in values.items()},
         **{f"{k}0": v for k, v in values.items()},
     )
     names = [f"{k}{side}" for side in (0, 1) for k in values]
     return (
-        pl.concat([current, previous], how="vertical_relaxed")
+        pl.concat([current, previous], how="vertical")
         .filter(pl.col("month").is_between(first, last))
         .group_by(*keys, "month")
-        .agg(pl.col(names).drop_nulls().first())
+        .agg(pl.col(names).sum())
     )
 
 
 def customer_movements(
-    plans: pl.LazyFrame, credits: pl.LazyFrame, customer_mrr: pl.LazyFrame, first: int, as_of: int
+    plans: pl.LazyFrame,
+    credits: pl.LazyFrame,
+    customer_mrr: pl.LazyFrame,
+    first: int,
+    as_of: int,
+    *,
+    has_plans: bool = True,
 ) -> pl.LazyFrame:
     """One row per (customer_id, month) from ``first`` to ``as_of`` where the customer had MRR in m-1 or m.
 
+    ``has_plans=False`` says every plan is the same (no plan column): products are then taken as they are.
     Columns: customer_id, month, mrr_start (c(m-1)), mrr_end (c(m)), the eight MOVEMENTS (signed cents).
     """
     zero = pl.lit(0, pl.Int64)
     products = _pairs(
-        product_monthly(plans),
+        product_monthly(plans) if has_plans else plans.select(pl.exclude("plan"), plans=pl.lit(0, pl.UInt64)),
         ["customer_id", "product"],
         {"v": pl.col("mrr"), "q": pl.col("quantity"), "p": pl.col("plans")},
         first,
         as_of,
-    ).with_columns(pl.col("v0", "v1").fill_null(0), pl.col("q0", "q1").fill_null(0.0))
+    )
     v0, v1, q0, q1 = pl.col("v0"), pl.col("v1"), pl.col("q0"), pl.col("q1")
     both = (v0 > 0) & (v1 > 0)
     same_plan = both & (pl.col("p0") == pl.col("p1"))
@@ -99,6 +110,10 @@ def customer_movements(
         .select(
             "customer_id",
             "month",
+            held0=v0,
+            held1=v1,
+            cr0=zero,
+            cr1=zero,
             upsell=pl.when((v0 == 0) & (v1 > 0)).then(v1).otherwise(zero),
             contraction=pl.when((v0 > 0) & (v1 == 0)).then(-v0).otherwise(zero)
             + pl.min_horizontal(pl.col("volume"), zero),
@@ -109,12 +124,14 @@ def customer_movements(
     )
     credit_change = (
         _pairs(credits, ["customer_id"], {"cr": pl.col("credit")}, first, as_of)
-        .select(
-            "customer_id", "month", credit_change=pl.col("cr1").fill_null(0) - pl.col("cr0").fill_null(0)
-        )
+        .with_columns(credit_change=pl.col("cr1") - pl.col("cr0"))
         .select(
             "customer_id",
             "month",
+            held0=zero,
+            held1=zero,
+            cr0="cr0",
+            cr1="cr1",
             upsell=zero,
             contraction=zero,
             expansion=zero,
@@ -122,25 +139,28 @@ def customer_movements(
             price_erosion=pl.min_horizontal(pl.col("credit_change"), zero),
         )
     )
-    per_customer = pl.concat([per_product, credit_change], how="vertical").group_by("customer_id", "month").agg(
-        pl.col("upsell", "contraction", "expansion", "price_uplift", "price_erosion").sum()
-    )
-    levels = _pairs(customer_mrr, ["customer_id"], {"c": pl.col("mrr")}, first, as_of).select(
-        "customer_id", "month", mrr_start=pl.col("c0").fill_null(0), mrr_end=pl.col("c1").fill_null(0)
+    per_customer = (
+        pl.concat([per_product, credit_change], how="vertical")
+        .group_by("customer_id", "month")
+        .agg(pl.all().sum())
+        .with_columns(
+            mrr_start=pl.max_horizontal(pl.col("held0") + pl.col("cr0"), zero),
+            mrr_end=pl.max_horizontal(pl.col("held1") + pl.col("cr1"), zero),
+        )
+        .filter((pl.col("mrr_start") > 0) | (pl.col("mrr_end") > 0))
     )
     first_month = customer_mrr.group_by("customer_id").agg(first_month=pl.col("month").min())
     c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")
     retained = (c0 > 0) & (c1 > 0)
     arriving = (c0 == 0) & (c1 > 0)
     return (
-        levels.join(per_customer, on=["customer_id", "month"], how="left")
-        .join(first_month, on="customer_id", how="left")
+        per_customer.join(first_month, on="customer_id", how="left")
         .with_columns(
             new=pl.when(arriving & (pl.col("first_month") == pl.col("month"))).then(c1).otherwise(zero),
             reactivation=pl.when(arriving & (pl.col("first_month") < pl.col("month"))).then(c1).otherwise(zero),
             churn=pl.when((c0 > 0) & (c1 == 0)).then(-c0).otherwise(zero),
             **{
-                name: pl.when(retained).then(pl.col(name).fill_null(0)).otherwise(zero)
+                name: pl.when(retained).then(pl.col(name)).otherwise(zero)
                 for name in ("expansion", "price_uplift", "upsell", "contraction", "price_erosion")
             },
         )

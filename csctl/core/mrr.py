@@ -46,17 +46,17 @@ NO_PLAN = ""
 WEEK = 0  # the interval code of a week; months are coded by their number
 WEEK_MONTHS = 12 / 52
 MONTHS_PER_DAY = 12 / 365
-PLAN_SEPARATOR = "\x1f"
 
+CATEGORICAL = ("customer_id", "product", "plan")
 PLAN_SCHEMA = {
-    "customer_id": pl.String,
-    "product": pl.String,
-    "plan": pl.String,
+    "customer_id": pl.Categorical,
+    "product": pl.Categorical,
+    "plan": pl.Categorical,
     "month": pl.Int32,
     "mrr": pl.Int64,
     "quantity": pl.Float64,
 }
-CREDIT_SCHEMA = {"customer_id": pl.String, "month": pl.Int32, "credit": pl.Int64}
+CREDIT_SCHEMA = {"customer_id": pl.Categorical, "month": pl.Int32, "credit": pl.Int64}
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class Snapshot:
     in_progress: int | None  # the month of ``latest`` when it is not that month's last day
     longest_term: int  # months (a week counts as 1)
     notes: list[str] = field(default_factory=list)
+    has_plans: bool = True  # False: every line's plan is empty (no plan column, no product lines)
 
     @property
     def last_month(self) -> int:
@@ -114,8 +115,20 @@ def _snap_day(month: pl.Expr, last_month: int, latest: dt.date) -> pl.Expr:
 
 
 def _offset(day: pl.Expr, months: pl.Expr) -> pl.Expr:
-    """day + months (calendar arithmetic, clamped to the month's last day)."""
-    return day.dt.offset_by(pl.format("{}mo", months))
+    """day + months (calendar arithmetic, clamped to the month's last day), on integers: no string parsing."""
+    target = day.dt.year().cast(pl.Int32) * 12 + day.dt.month().cast(pl.Int32) - 1 + months.cast(pl.Int32)
+    year, month = target // 12, target % 12 + 1
+    first = pl.date(year, month, 1)
+    return first + pl.duration(days=pl.min_horizontal(day.dt.day().cast(pl.Int32), first.dt.month_end().dt.day()) - 1)
+
+
+def _fills(start: pl.Expr, after: pl.Expr, months: pl.Expr) -> pl.Expr:
+    """Whether [start, after − 1 day] is exactly ``months`` calendar months: start + months = after, or
+    after − months = start (each clamped to the month's last day). Integer arithmetic only."""
+    apart = (month_index(after) - month_index(start)) == months
+    forward = after.dt.day() == pl.min_horizontal(start.dt.day(), after.dt.days_in_month())
+    backward = start.dt.day() == pl.min_horizontal(after.dt.day(), start.dt.days_in_month())
+    return apart & (forward | backward)
 
 
 def _status_filter(frame: pl.DataFrame, excluded: tuple[str, ...], notes: list[str]) -> pl.DataFrame:
@@ -134,12 +147,18 @@ def _status_filter(frame: pl.DataFrame, excluded: tuple[str, ...], notes: list[s
     return frame.filter(pl.col("status").is_null() | ~pl.col("status").is_in(list(excluded)))
 
 
-def _exclusive_ends(frame: pl.DataFrame, start: str, end: str) -> tuple[int, int]:
-    """(pairs where the next line starts on this one's last day, pairs where it starts the day after)."""
+def _exclusive_ends(frame: pl.DataFrame, start: str, end: str, sample: int = 20_000) -> tuple[int, int]:
+    """(pairs where the next line starts on this one's last day, pairs where it starts the day after).
+
+    Decided on the lines of at most ``sample`` customers (chosen by a hash of the id, so the same export always
+    gives the same answer): enough pairs to tell an export's convention, without sorting a large export whole."""
+    lines = frame.lazy().filter(pl.col(end).is_not_null() & (pl.col("amount") > 0))
+    customers = frame.get_column("customer_id").n_unique()
+    if customers > sample:
+        every = customers // sample + 1
+        lines = lines.filter(pl.col("customer_id").cast(pl.String).hash(11) % every == 0)
     pairs = (
-        frame.lazy()
-        .filter(pl.col(end).is_not_null() & (pl.col("amount") > 0))
-        .select("customer_id", "product", start, end)
+        lines.select("customer_id", "product", start, end)
         .sort("customer_id", "product", start)
         .with_columns(next_start=pl.col(start).shift(-1).over("customer_id", "product"))
         .select(
@@ -163,26 +182,52 @@ def _products(frame: pl.DataFrame, product_lines: Mapping[str, str]) -> pl.DataF
     )
 
 
-def _aggregate(covered: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Sum covered (customer, product, plan, month, rate, quantity) rows into held plans and credits."""
+def _spread(lines: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (line, month) for the months ``first`` … ``stop`` whose snapshot day a line holds; most lines
+    hold one month, so only the others are exploded."""
+    held = lines.filter(pl.col("stop") >= pl.col("first"))
+    columns = ("customer_id", "product", "plan", "month", "rate", "quantity")
+    single = held.filter(pl.col("stop") == pl.col("first")).with_columns(month=pl.col("first")).select(columns)
+    multi = (
+        held.filter(pl.col("stop") > pl.col("first"))
+        .with_columns(month=pl.int_ranges(pl.col("first"), pl.col("stop") + 1, dtype=pl.Int32))
+        .explode("month")
+        .select(columns)
+    )
+    return pl.concat([single, multi], how="vertical")
+
+
+def _aggregate(covered: pl.LazyFrame, has_plans: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Sum covered (customer, product, plan, month, rate, quantity) rows into held plans and credits.
+
+    Without plans (every plan empty) the plan is left out of the group-by key and put back after it."""
     rate, q = pl.col("rate"), pl.col("quantity")
     positive = rate > 0
+    counted = positive & q.is_not_null()
+    zero = pl.lit(0.0)
+    # plain columns first, so the group-by only sums (its fast path)
     sums = (
-        covered.group_by("customer_id", "product", "plan", "month")
-        .agg(
-            net=rate.sum(),
-            gross=rate.filter(positive).sum(),
-            has_positive=positive.any(),
-            quantity_in=q.filter(positive & q.is_not_null()).sum(),
-            quantity_out=q.filter(~positive & q.is_not_null()).abs().sum(),
-            counted=(positive & q.is_not_null()).sum(),
+        covered.select(
+            "customer_id",
+            "product",
+            "plan",
+            "month",
+            net=rate,
+            gross=pl.when(positive).then(rate).otherwise(zero),
+            positives=positive.cast(pl.UInt32),
+            quantity_in=pl.when(counted).then(q).otherwise(zero),
+            quantity_out=pl.when(~positive & q.is_not_null()).then(q.abs()).otherwise(zero),
+            counted=counted.cast(pl.UInt32),
         )
+        .group_by("customer_id", "product", *(["plan"] if has_plans else []), "month")
+        .agg(pl.exclude("plan").sum())
         .with_columns(mrr=to_cents(pl.col("net") * 100))
         .collect()
     )
-    held = sums.filter(
-        pl.col("has_positive") & (pl.col("mrr") > 0) & (pl.col("net") >= 0.01 * pl.col("gross") - 1e-9)
-    ).select(
+    if not has_plans:
+        sums = sums.with_columns(plan=pl.lit(NO_PLAN).cast(pl.Categorical))
+    has_positive = pl.col("positives") > 0
+    held = sums.filter(has_positive & (pl.col("mrr") > 0) & (pl.col("net") >= 0.01 * pl.col("gross") - 1e-9)).select(
         "customer_id",
         "product",
         "plan",
@@ -194,7 +239,7 @@ def _aggregate(covered: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .cast(pl.Float64),
     )
     credits = (
-        sums.filter(~pl.col("has_positive") & (pl.col("mrr") < 0))
+        sums.filter(~has_positive & (pl.col("mrr") < 0))
         .group_by("customer_id", "month")
         .agg(credit=pl.col("mrr").sum())
         .select("customer_id", pl.col("month").cast(pl.Int32), "credit")
@@ -237,7 +282,8 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
     frame = _status_filter(frame, tuple(rules.exclude_statuses), notes)
     if frame.height == 0:
         return None
-    frame = _products(frame, rules.product_lines)
+    # ids, products and plans as Categorical: every group-by and join below runs on integer codes
+    frame = _products(frame, rules.product_lines).with_columns(pl.col(CATEGORICAL).cast(pl.Categorical))
     latest: dt.date = frame["start"].max()  # type: ignore[assignment]
     last_month, _ = _snapshot_bounds(latest)
 
@@ -279,8 +325,7 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
     days = (pl.col("end") - pl.col("start")).dt.total_days() + 1
     guess = (pl.col("days") / 30.4375).round(0).cast(pl.Int32)
     standard = pl.col("guess").is_in([1, 3, 6, 12]) | ((pl.col("guess") % 12 == 0) & (pl.col("guess") > 0))
-    after = pl.col("end") + pl.duration(days=1)
-    fills = (_offset(pl.col("start"), pl.col("guess")) == after) | (_offset(after, -pl.col("guess")) == pl.col("start"))
+    fills = _fills(pl.col("start"), pl.col("end") + pl.duration(days=1), pl.col("guess"))
     frame = (
         frame.with_columns(days=days.cast(pl.Int32))
         .with_columns(guess=guess)
@@ -318,22 +363,15 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
         .then(end_month)
         .otherwise(end_month - 1)
     )
-    spread = (
-        covered.lazy()
-        .with_columns(first=first, stop=stop.cast(pl.Int32))
-        .filter(pl.col("stop") >= pl.col("first"))
-        .with_columns(month=pl.int_ranges(pl.col("first"), pl.col("stop") + 1, dtype=pl.Int32))
-        .explode("month")
-        .select("customer_id", "product", "plan", "month", "rate", "quantity")
-    )
-    held, credits = _aggregate(spread)
+    has_plans = bool(covered.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
+    spread = _spread(covered.lazy().with_columns(first=first, stop=stop.cast(pl.Int32)))
+    held, credits = _aggregate(spread, has_plans)
     due = (
         whole.filter(pl.col("amount") > 0)
         .select("customer_id", month=month_index(pl.col("end") + pl.duration(days=1)))
-        .unique()
-    )
+    )  # repeats allowed: the semi join that uses them counts each pair once
     _, in_progress = _snapshot_bounds(latest)
-    return Snapshot(held, credits, due, latest, in_progress, longest_term, notes)
+    return Snapshot(held, credits, due, latest, in_progress, longest_term, notes, has_plans)
 
 
 def _rate_partial(partial: pl.DataFrame, whole: pl.DataFrame) -> pl.DataFrame:
@@ -435,9 +473,9 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
         return pl.lit(fill, dtype).alias(name)
 
     frame = subs.select(
-        pl.col("customer_id").cast(pl.String),
-        optional("product", pl.String(), NO_PRODUCT),
-        optional("plan", pl.String(), NO_PLAN),
+        pl.col("customer_id").cast(pl.String).cast(pl.Categorical),
+        optional("product", pl.String(), NO_PRODUCT).cast(pl.Categorical),
+        optional("plan", pl.String(), NO_PLAN).cast(pl.Categorical),
         optional("quantity", pl.Float64()),
         optional("mrr", pl.Float64()),
         optional("amount", pl.Float64()),
@@ -496,16 +534,10 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
             f"{between.height:,} subscription periods start and end between two month-end snapshots "
             f"({_money(between['rate'].sum() or 0.0)} of monthly value in all): they never hold MRR"
         )
-    spread = (
-        frame.lazy()
-        .filter(pl.col("stop") >= pl.col("first"))
-        .with_columns(month=pl.int_ranges(pl.col("first"), pl.col("stop") + 1, dtype=pl.Int32))
-        .explode("month")
-        .select("customer_id", "product", "plan", "month", "rate", "quantity")
-    )
-    held, credits = _aggregate(spread)
+    has_plans = bool(frame.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
+    held, credits = _aggregate(_spread(frame.lazy()), has_plans)
     _, in_progress = _snapshot_bounds(latest)
-    return Snapshot(held, credits, None, latest, in_progress, 1, notes)
+    return Snapshot(held, credits, None, latest, in_progress, 1, notes, has_plans)
 
 
 def month_in_progress_note(snapshot: Snapshot) -> str | None:

@@ -166,12 +166,14 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
             hint="if the export holds the whole billing history, say when it starts with --history-starts YYYY-MM",
         )
     customer_mrr = br.customer_monthly(plans.lazy(), credits.lazy()).collect()
-    movements = br.customer_movements(plans.lazy(), credits.lazy(), customer_mrr.lazy(), first_month, as_of).collect()
+    movements = br.customer_movements(
+        plans.lazy(), credits.lazy(), customer_mrr.lazy(), first_month, as_of, has_plans=snapshot.has_plans
+    ).collect()
     bridge = br.monthly_bridge(movements.lazy(), first_month, as_of)
     due: pl.LazyFrame | None = snapshot.due.lazy() if snapshot.due is not None else None
     if customers is not None and "renewal_date" in customers.collect_schema():
         renewals = customers.filter(pl.col("renewal_date").is_not_null()).select(
-            pl.col("customer_id").cast(pl.String), month=month_index(pl.col("renewal_date"))
+            pl.col("customer_id").cast(pl.String).cast(pl.Categorical), month=month_index(pl.col("renewal_date"))
         )
         due = renewals if due is None else pl.concat([due, renewals], how="vertical")
     if due is None:  # subscription export without renewal dates: every customer is due every month
