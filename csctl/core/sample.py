@@ -5,24 +5,47 @@ consistent with each other.
 
 The company model
 -----------------
-The company sells one core plan per account, priced per seat per month in three editions
-("Platform Starter", "Platform Growth", "Platform Enterprise"), plus add-ons: "Analytics" (per seat),
+The company sells one core product per account, "Platform", priced per seat per month in three plans (the
+billing's plan column: "Starter", "Growth", "Enterprise"), plus add-ons (plan empty): "Analytics" (per seat),
 "API access" and "Premium support" (flat, quantity 1). List prices rise by ``PRICE_RISE`` (5%) every
 1 January; an account keeps the price it signed at until its yearly price review (the first renewal at least
 12 months after the previous one), when it moves to the current list price: a price rise applied at renewal.
 About a fifth of the accounts have a negotiated discount (10%, 15% or 20% off list: a lower unit price, for
-the life of the contract).
+the life of the contract; for half of those lives, list prices and a discount line of its own instead).
 
 An account bills monthly, quarterly or annually, in advance, from its anchor day, the day it started (most
 anchors are mid-month, about a third on the 1st; day 29-31 anchors fall on the last day of shorter months).
 A line's period_end is inclusive: a monthly term from 2024-01-15 ends 2024-02-14. Each term is one invoice
 with one line per product, amount = quantity x unit price x months in the term. At each renewal boundary the
-account may churn (stop renewing; the monthly hazard falls with the edition and applies to the whole term),
-change seats up or down, buy a missing add-on (upsell), drop one, or move up an edition. A churned account
+account may churn (stop renewing; the monthly hazard falls with the plan and applies to the whole term),
+change seats up or down, buy a missing add-on (upsell), drop one, or move up a plan. A churned account
 comes back with probability ``REACTIVATION_SHARE`` 2-12 months later on a fresh contract (new anchor, term,
-edition, seats). Some invoices carry a service credit (a negative line on the core plan covering one month);
-some are duplicated, or cancelled and reissued, the wrong copy marked "void" (void lines must be ignored:
-counting them would inflate MRR); a few invoices stay "open" (unpaid). All money is whole cents.
+plan, seats). Some invoices carry a service credit (a negative line without a quantity on the core plan
+covering one month); a few invoices stay "open" (unpaid). All money is whole cents.
+
+What real billing exports have (from a stream of its own per account, ``f"{seed}:{account}:billing"``, so the
+accounts and their contracts are the same with or without them):
+
+- weekly billing: a quarter of the monthly Starter lives are billed every week (7-day lines at the monthly
+  price x 12/52, at the contract of the term each week starts in);
+- mid-term changes: most seat increases and upgrades of the next renewal are made during the term (when its
+  price level stays): an invoice on the change day with a credit for the unused time of the old plan or seats
+  and a charge for the new, over [change day, term end], each = price of the term x days / term days rounded
+  to the cent (a per-seat add-on follows the seats); the next term is invoiced at the new plan, seats, price;
+- prorated first invoices: ~30% of lives signed up earlier in their anchor's month, a partial line from the
+  signup to the day before the anchor day (the price of a cycle x days / days of the cycle ending then);
+- one-off fees: a set-up fee on ~30% of first invoices, an "API overage" now and then; one-day lines;
+- refunds: a refunded invoice is refunded in full, and ~1% of terms partly, by a negative line without a
+  period_end on a credit note of its own (status refunded or paid); some invoices are uncollectible or
+  written_off: they all still count;
+- copies that never stood: some invoices are duplicated, or cancelled and reissued, the copy marked void,
+  voided, draft, deleted or canceled (counting them would inflate MRR);
+- the export is pulled on ``EXPORT_DAY`` (the 17th) of the history's last month (``export_day``): the lines
+  issued after it are not in it, so that month is in progress.
+
+The simulation runs 13 months past the history so that a mid-term change is known when its term is invoiced;
+an account's lives, state and renewal are those at the end of the history. ``Account.service`` records what
+each account is contracted for, day by day (the truth the revised MRR of its lines must give).
 
 The default company (300 accounts, 36 months from 2023-11, seed 7) has an average MRR near $575 per active
 account in its last month and a gross revenue churn near 1.1% a month; ``GROSS_MARGIN`` (75%) is its cost
@@ -32,10 +55,10 @@ Randomness and prefix stability
 -------------------------------
 Every account has its own random stream, seeded from the text ``f"{seed}:{account number}"`` (SHA-512
 based, stable across runs and platforms). The stream is consumed in time order (profile, then each renewal
-boundary) and an account's simulation simply stops at the end of the history, so the lines of the first N
-months are the same whatever ``months`` is: ``generate_billing(months=N + k)`` restricted to period_start in
-the first N months equals ``generate_billing(months=N)``, row for row. Invoice numbers are assigned in
-(period_start, account, invoice) order and rows are sorted that way, so they are stable too.
+boundary) and an account's simulation simply stops at a fixed distance past the end of the history, so the
+lines of the first N months are the same whatever ``months`` is: ``generate_billing(months=N + k)`` restricted
+to period_start up to ``export_day(N)`` equals ``generate_billing(months=N)``, row for row. Invoice numbers are
+assigned in (first day, account, invoice) order and rows are sorted that way, so they are stable too.
 
 Arrivals: account k (C00001 is the first) arrives in a month of a fixed arrival schedule over the first
 ``ARRIVAL_MONTHS`` (36) months of the timeline: a base of existing customers in month 0
@@ -79,9 +102,10 @@ Team, costs, milestones and the as-is inventory
   of the history, as customers.csv says) plus a new hire without accounts, around them a VP, managers,
   onboarding, support and solutions engineers, more of them for more accounts (13 people by default).
 - ``generate_costs``: the cost ledger (acquisition, retention, expansion, upsell), calibrated to the seed deck
-  against the company's own revenue bridge (``_bridge``, DESIGN.md §4 in plain Python from the billing lines):
+  against the company's own revenue bridge (``_bridge``, DESIGN.md §4 in plain Python from what the accounts
+  are contracted for, month-end snapshots):
   CAC ratio ~0.87 ("$1.00 to get $1.15"), CRC ~0.12, expansion and upsell at 2x and 4x the CRC rate. Over the
-  default company's trailing 12 months: CAC ratio 0.85, CRC 0.12, CEC 0.24, CUC 0.48.
+  default company's trailing 12 months they are within a few points of those (tests/test_sample.py checks them).
 - ``generate_milestones``: the value path of each contract (kickoff, technical setup wk 1, oriented wk 2,
   active wk 4, progress wk 6, initial value wk 8, full speed wk 10, achievement wk 12-52, renewal wk 52) at a
   pace that follows the adoption tier, with stalls and about 4% "onboarding failed".
