@@ -49,7 +49,7 @@ each account is contracted for, day by day (the truth the revised MRR of its lin
 
 The default company (300 accounts, 36 months from 2023-11, seed 7) has an average MRR near $575 per active
 account in its last month and a gross revenue churn near 1.1% a month; ``GROSS_MARGIN`` (75%) is its cost
-fact. About 1,000,000 lines: ``generate_billing(customers=40_000, months=48)``.
+fact. About 1,500,000 lines: ``generate_billing(customers=40_000, months=48)``.
 
 Randomness and prefix stability
 -------------------------------
