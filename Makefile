@@ -27,8 +27,9 @@ demo: $(STAMP)
 	  | $(BIN)/csctl health - --usage sample_data/usage.csv --tickets sample_data/tickets.csv \
 	      --surveys sample_data/surveys.csv --format markdown -o health-report.md
 	head -40 health-report.md
-	rm -rf demo-client && mkdir demo-client && cp sample_data/* demo-client/
+	rm -rf demo-client && mkdir demo-client && cp sample_data/*.csv sample_data/asis.yaml demo-client/
 	$(BIN)/csctl init demo-client
+	grep -n "history_starts" sample_data/csctl.yaml
 	$(BIN)/csctl report -c demo-client/csctl.yaml -o demo-client/report
 	head -16 demo-client/report/assessment.md
 

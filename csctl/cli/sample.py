@@ -17,21 +17,25 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 @app.command(
     "sample",
     help=(
-        "Write a synthetic SaaS company's exports into a folder: billing.csv (invoice lines with monthly, "
-        "quarterly and annual terms, several products, upsells, drops, seat and price changes, discounts, "
-        "credits, void lines, churn and reactivation), customers.csv (its CRM accounts), usage.csv (weekly "
-        "active users, seats, logins, reports and API calls per account), tickets.csv (support tickets with "
-        "priority, escalation, resolution and CSAT), surveys.csv (NPS and CSAT answers), team.csv (the CS team "
-        "roster: roles, levels, FTE, loaded cost, expertise, passion, accounts per CSM as in the CRM), costs.csv "
-        "(the monthly acquisition, retention, expansion and upsell cost ledger, calibrated to a CAC ratio near "
-        "0.87 and a CRC near 0.12), milestones.csv (value-path milestones per contract, from kickoff to renewal, "
-        "with stalls and failed onboardings), contacts.csv (CRM contacts with titles for every persona, buying "
-        "roles, last activity and a primary contact; some accounts single-threaded, some renewals without a "
-        "decision maker or an engaged champion, a few duplicate records), outcomes.csv (the customers' success "
-        "outcomes: KPI, baseline, target, last measurement, recognised by the customer or not), actions.csv (the CS "
-        "activity log: renewal and rescue plays, done or open) and asis.yaml (an "
-        "as-is inventory of processes, metrics in place and tools). Usage falls, tickets rise and scores drop in "
-        "the months before an account churns. The same seed gives the same company; a larger --months extends its "
+        "Write a synthetic SaaS company's exports into a folder: billing.csv (invoice lines as billing systems "
+        "export them: weekly, monthly, quarterly and annual terms, a product with plan tiers and add-ons, upsells, "
+        "drops, seat and price changes, mid-term upgrades with proration pairs, prorated first invoices, one-off "
+        "fees, refunds, discount lines, service credits, every invoice status from paid to void and written_off, "
+        "churn and reactivation; exported on the 17th of the last month, which is in progress), customers.csv "
+        "(its CRM accounts), usage.csv (weekly active users, seats, logins, reports and API calls per account), "
+        "tickets.csv (support tickets with priority, escalation, resolution and CSAT), surveys.csv (NPS and CSAT "
+        "answers), team.csv (the CS team roster: roles, levels, FTE, loaded cost, expertise, passion, accounts per "
+        "CSM as in the CRM), costs.csv (the monthly acquisition, retention, expansion and upsell cost ledger, "
+        "calibrated to a CAC ratio near 0.87 and a CRC near 0.12), milestones.csv (value-path milestones per "
+        "contract, from kickoff to renewal, with stalls and failed onboardings), contacts.csv (CRM contacts with "
+        "titles for every persona, buying roles, last activity and a primary contact; some accounts "
+        "single-threaded, some renewals without a decision maker or an engaged champion, a few duplicate records), "
+        "outcomes.csv (the customers' success outcomes: KPI, baseline, target, last measurement, recognised by the "
+        "customer or not), actions.csv (the CS activity log: renewal and rescue plays, done or open), asis.yaml (an "
+        "as-is inventory of processes, metrics in place and tools) and csctl.yaml (the workspace naming them, with "
+        "billing.history_starts at the first month: the billing history is whole). Usage falls, tickets rise and "
+        "scores drop in the months before an account churns. The same seed gives the same company; a larger "
+        "--months extends its "
         "history without changing the past."
     ),
 )
@@ -98,3 +102,13 @@ def sample(
         info(f"wrote {output / name} ({frame.height:,} rows)")
     write_atomic(output / "asis.yaml", inventory.encode("utf-8"))
     info(f"wrote {output / 'asis.yaml'} (as-is inventory)")
+    exported = generator.export_day(months, first)
+    workspace = generator.workspace_yaml(
+        customers=customers, months=months, seed=seed, start=first, files=[name for name, _ in tables], style=style
+    )
+    write_atomic(output / "csctl.yaml", workspace.encode("utf-8"))
+    info(f"wrote {output / 'csctl.yaml'} (the workspace: csctl report -c {output / 'csctl.yaml'})")
+    info(
+        f"the sample's billing history begins in {first} (billing.history_starts in csctl.yaml); billing.csv was "
+        f"exported on {exported.isoformat()}, so {exported.strftime('%Y-%m')} is a month in progress"
+    )

@@ -5,37 +5,60 @@ consistent with each other.
 
 The company model
 -----------------
-The company sells one core plan per account, priced per seat per month in three editions
-("Platform Starter", "Platform Growth", "Platform Enterprise"), plus add-ons: "Analytics" (per seat),
+The company sells one core product per account, "Platform", priced per seat per month in three plans (the
+billing's plan column: "Starter", "Growth", "Enterprise"), plus add-ons (plan empty): "Analytics" (per seat),
 "API access" and "Premium support" (flat, quantity 1). List prices rise by ``PRICE_RISE`` (5%) every
 1 January; an account keeps the price it signed at until its yearly price review (the first renewal at least
 12 months after the previous one), when it moves to the current list price: a price rise applied at renewal.
 About a fifth of the accounts have a negotiated discount (10%, 15% or 20% off list: a lower unit price, for
-the life of the contract).
+the life of the contract; for half of those lives, list prices and a discount line of its own instead).
 
 An account bills monthly, quarterly or annually, in advance, from its anchor day, the day it started (most
 anchors are mid-month, about a third on the 1st; day 29-31 anchors fall on the last day of shorter months).
 A line's period_end is inclusive: a monthly term from 2024-01-15 ends 2024-02-14. Each term is one invoice
 with one line per product, amount = quantity x unit price x months in the term. At each renewal boundary the
-account may churn (stop renewing; the monthly hazard falls with the edition and applies to the whole term),
-change seats up or down, buy a missing add-on (upsell), drop one, or move up an edition. A churned account
+account may churn (stop renewing; the monthly hazard falls with the plan and applies to the whole term),
+change seats up or down, buy a missing add-on (upsell), drop one, or move up a plan. A churned account
 comes back with probability ``REACTIVATION_SHARE`` 2-12 months later on a fresh contract (new anchor, term,
-edition, seats). Some invoices carry a service credit (a negative line on the core plan covering one month);
-some are duplicated, or cancelled and reissued, the wrong copy marked "void" (void lines must be ignored:
-counting them would inflate MRR); a few invoices stay "open" (unpaid). All money is whole cents.
+plan, seats). Some invoices carry a service credit (a negative line without a quantity on the core plan
+covering one month); a few invoices stay "open" (unpaid). All money is whole cents.
+
+What real billing exports have (from a stream of its own per account, ``f"{seed}:{account}:billing"``, so the
+accounts and their contracts are the same with or without them):
+
+- weekly billing: a quarter of the monthly Starter lives are billed every week (7-day lines at the monthly
+  price x 12/52, at the contract of the term each week starts in);
+- mid-term changes: most seat increases and upgrades of the next renewal are made during the term (when its
+  price level stays): an invoice on the change day with a credit for the unused time of the old plan or seats
+  and a charge for the new, over [change day, term end], each = price of the term x days / term days rounded
+  to the cent (a per-seat add-on follows the seats); the next term is invoiced at the new plan, seats, price;
+- prorated first invoices: ~30% of lives signed up earlier in their anchor's month, a partial line from the
+  signup to the day before the anchor day (the price of a cycle x days / days of the cycle ending then);
+- one-off fees: a set-up fee on ~30% of first invoices, an "API overage" now and then; one-day lines;
+- refunds: a refunded invoice is refunded in full, and ~1% of terms partly, by a negative line without a
+  period_end on a credit note of its own (status refunded or paid); some invoices are uncollectible or
+  written_off: they all still count;
+- copies that never stood: some invoices are duplicated, or cancelled and reissued, the copy marked void,
+  voided, draft, deleted or canceled (counting them would inflate MRR);
+- the export is pulled on ``EXPORT_DAY`` (the 17th) of the history's last month (``export_day``): the lines
+  issued after it are not in it, so that month is in progress.
+
+The simulation runs 13 months past the history so that a mid-term change is known when its term is invoiced;
+an account's lives, state and renewal are those at the end of the history. ``Account.service`` records what
+each account is contracted for, day by day (the truth the revised MRR of its lines must give).
 
 The default company (300 accounts, 36 months from 2023-11, seed 7) has an average MRR near $575 per active
 account in its last month and a gross revenue churn near 1.1% a month; ``GROSS_MARGIN`` (75%) is its cost
-fact. About 1,000,000 lines: ``generate_billing(customers=40_000, months=48)``.
+fact. About 1,500,000 lines: ``generate_billing(customers=40_000, months=48)``.
 
 Randomness and prefix stability
 -------------------------------
 Every account has its own random stream, seeded from the text ``f"{seed}:{account number}"`` (SHA-512
 based, stable across runs and platforms). The stream is consumed in time order (profile, then each renewal
-boundary) and an account's simulation simply stops at the end of the history, so the lines of the first N
-months are the same whatever ``months`` is: ``generate_billing(months=N + k)`` restricted to period_start in
-the first N months equals ``generate_billing(months=N)``, row for row. Invoice numbers are assigned in
-(period_start, account, invoice) order and rows are sorted that way, so they are stable too.
+boundary) and an account's simulation simply stops at a fixed distance past the end of the history, so the
+lines of the first N months are the same whatever ``months`` is: ``generate_billing(months=N + k)`` restricted
+to period_start up to ``export_day(N)`` equals ``generate_billing(months=N)``, row for row. Invoice numbers are
+assigned in (first day, account, invoice) order and rows are sorted that way, so they are stable too.
 
 Arrivals: account k (C00001 is the first) arrives in a month of a fixed arrival schedule over the first
 ``ARRIVAL_MONTHS`` (36) months of the timeline: a base of existing customers in month 0
@@ -79,9 +102,10 @@ Team, costs, milestones and the as-is inventory
   of the history, as customers.csv says) plus a new hire without accounts, around them a VP, managers,
   onboarding, support and solutions engineers, more of them for more accounts (13 people by default).
 - ``generate_costs``: the cost ledger (acquisition, retention, expansion, upsell), calibrated to the seed deck
-  against the company's own revenue bridge (``_bridge``, DESIGN.md §4 in plain Python from the billing lines):
+  against the company's own revenue bridge (``_bridge``, DESIGN.md §4 in plain Python from what the accounts
+  are contracted for, month-end snapshots):
   CAC ratio ~0.87 ("$1.00 to get $1.15"), CRC ~0.12, expansion and upsell at 2x and 4x the CRC rate. Over the
-  default company's trailing 12 months: CAC ratio 0.85, CRC 0.12, CEC 0.24, CUC 0.48.
+  default company's trailing 12 months they are within a few points of those (tests/test_sample.py checks them).
 - ``generate_milestones``: the value path of each contract (kickoff, technical setup wk 1, oriented wk 2,
   active wk 4, progress wk 6, initial value wk 8, full speed wk 10, achievement wk 12-52, renewal wk 52) at a
   pace that follows the adoption tier, with stalls and about 4% "onboarding failed".
@@ -121,7 +145,7 @@ import datetime as dt
 import functools
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -143,6 +167,7 @@ BILLING_COLUMNS = (
     "customer_id",
     "customer_name",
     "product",
+    "plan",
     "quantity",
     "unit_price",
     "amount",
@@ -170,6 +195,7 @@ STRIPE_COLUMNS = {
     "customer_id": "Customer ID",
     "customer_name": "Customer Name",
     "product": "Description",
+    "plan": "Plan",
     "quantity": "Quantity",
     "unit_price": "Unit Amount",
     "amount": "Amount",
@@ -186,13 +212,14 @@ class Product:
     name: str
     list_cents: int  # list price per unit per month at the first price level, in cents
     per_seat: bool  # quantity = the account's seats; otherwise quantity 1
-    core: bool  # a core plan edition (one per account)
+    core: bool  # a plan (tier) of the core product (one per account)
+    plan: str | None = None  # the tier within the product (the billing's plan column); None for add-ons
 
 
 PRODUCTS: tuple[Product, ...] = (
-    Product("Platform Starter", 1000, True, True),
-    Product("Platform Growth", 2000, True, True),
-    Product("Platform Enterprise", 3600, True, True),
+    Product("Platform", 1000, True, True, "Starter"),
+    Product("Platform", 2000, True, True, "Growth"),
+    Product("Platform", 3600, True, True, "Enterprise"),
     Product("Analytics", 400, True, False),
     Product("API access", 9900, False, False),
     Product("Premium support", 19900, False, False),
@@ -268,9 +295,9 @@ def parse_start(start: str) -> tuple[int, int]:
     return year, month
 
 
-def list_price(product: str, on: dt.date, start: str = DEFAULT_START) -> float:
-    """The list price per unit per month of a product on a date (the price book rises every 1 January)."""
-    code = next(i for i, p in enumerate(PRODUCTS) if p.name == product)
+def list_price(product: str, on: dt.date, start: str = DEFAULT_START, plan: str | None = None) -> float:
+    """The list price per unit per month of a product (and plan) on a date (the price book rises every 1 January)."""
+    code = next(i for i, p in enumerate(PRODUCTS) if p.name == product and (p.plan is None or p.plan == plan))
     return _list_cents(code, on.year - parse_start(start)[0]) / 100
 
 
@@ -417,16 +444,16 @@ def _company_name(index: int, seed: int) -> str:
 
 @dataclass
 class _Lines:
-    key: list[int] = field(default_factory=list)  # invoice sort key: period_start, account, invoice
+    key: list[int] = field(default_factory=list)  # invoice sort key: (day << 32) | (account << 8) | sub
     line: list[int] = field(default_factory=list)
     cust: list[int] = field(default_factory=list)
-    product: list[int] = field(default_factory=list)
-    quantity: list[int] = field(default_factory=list)
+    item: list[int] = field(default_factory=list)  # an index into _ITEMS: (product, plan)
+    quantity: list[int | None] = field(default_factory=list)
     unit: list[int] = field(default_factory=list)  # cents
     amount: list[int] = field(default_factory=list)  # cents
     start: list[int] = field(default_factory=list)  # days since 1970-01-01
-    end: list[int] = field(default_factory=list)
-    status: list[int] = field(default_factory=list)  # 0 paid, 1 open, 2 void
+    end: list[int | None] = field(default_factory=list)  # inclusive; None for a refund
+    status: list[int] = field(default_factory=list)  # an index into _STATUSES
 
 
 @dataclass
@@ -443,25 +470,112 @@ class _Account:
     industry: str
     region: str
     employees: int
-    first_day: int
+    first_day: int  # the first day of its first service period (a prorated signup, or its first term)
     edition: str
     contract_cents: int  # MRR of the last term, list of its lines (before credits)
     active: bool
     renewal_day: int | None
     churn_reason: str | None
     lives: list[_Life] = field(default_factory=list)
+    # what the account is contracted for, day by day, over the simulated horizon: (first day, last day, item,
+    # quantity, monthly rate in cents); credits (a service credit, a discount line) have a negative rate
+    service: list[tuple[int, int, int, int, float]] = field(default_factory=list)
 
 
-_STATUSES = ("paid", "open", "void")
+# statuses: the first two are the usual ones; 2-6 never stood (ignored), 7-9 still count
+_STATUSES = (
+    "paid",
+    "open",
+    "void",
+    "voided",
+    "draft",
+    "deleted",
+    "canceled",
+    "refunded",
+    "uncollectible",
+    "written_off",
+)
+_EXCLUDED = ("void", "voided", "draft", "deleted", "canceled")
+_PAID, _OPEN, _REFUNDED, _UNCOLLECTIBLE, _WRITTEN_OFF = 0, 1, 7, 8, 9
+
+# line items: (product, plan); the codes below 6 are PRODUCTS
+_ITEMS: tuple[tuple[str | None, str | None], ...] = (
+    *((p.name, p.plan) for p in PRODUCTS),
+    ("Discount", None),
+    (None, None),  # a discount line without a product
+    ("Set-up fee", None),
+    ("API overage", None),
+)
+_DISCOUNT, _NO_PRODUCT, _SETUP, _OVERAGE = 6, 7, 8, 9
+
+EXPORT_DAY = 17  # the billing export is pulled on this day of the history's last month
+_WEEKLY_SHARE = 0.25  # of the lives of monthly Starter accounts: billed every week
+_DISCOUNT_LINE_SHARE = 0.5  # of discounted (non-weekly) lives: list prices and a discount line of its own
+_PRORATED_START_SHARE = 0.3  # of (non-weekly) lives: a prorated first invoice from signup to the anchor day
+_SETUP_SHARE = 0.3  # of lives: a one-off set-up fee on the first invoice
+_SETUP_CENTS = (25_000, 75_000, 250_000)  # by core plan
+_MIDTERM_SHARE = 0.6  # of seat increases and upgrades: made mid-term, with a proration pair
+_OVERAGE_SHARE = 0.08  # of terms with API access: a one-off overage charge
+_REFUND_SHARE = 0.012  # of terms: a partial refund (a negative line without period_end)
+_BAD_DEBT = (0.006, 0.012, 0.016)  # cumulative shares of paid invoices refunded, uncollectible, written off
+
+
+_Line = tuple[int, int | None, int, int, int, int | None]  # item, quantity, unit, amount, start, end (cents, days)
+
+
+def _whole(day0: int, day1: int) -> bool:
+    """Whether [day0, day1] fills a cycle of 1 week or 1, 3, 6 or 12 months ending on day1 (DESIGN.md §4)."""
+    if day1 - day0 == 6:
+        return True
+    return any(day0 == _minus_months(day1 + 1, n) for n in (1, 3, 6, 12))
+
+
+def _minus_months(day: int, n: int) -> int:
+    """The day n calendar months before a day (clamped to the end of a shorter month)."""
+    date = dt.date.fromordinal(day + _EPOCH)
+    y, mo = divmod(date.year * 12 + date.month - 1 - n, 12)
+    return dt.date(y, mo + 1, min(date.day, calendar.monthrange(y, mo + 1)[1])).toordinal() - _EPOCH
+
+
+class _Term:
+    """A term of a contract as the simulation drew it, and what its invoice carries."""
+
+    __slots__ = (
+        "addons",
+        "copy",
+        "credit",
+        "credit_end",
+        "day0",
+        "day1",
+        "disc",
+        "life",
+        "plan",
+        "plevel",
+        "seats",
+        "status",
+        "term",
+        "wrong",
+    )
+
+    def __init__(self, life: int, term: int, day0: int, day1: int, plan: int, seats: int, addons: int) -> None:
+        self.life, self.term, self.day0, self.day1 = life, term, day0, day1
+        self.plan, self.seats, self.addons = plan, seats, addons
+        self.plevel = self.disc = self.status = self.copy = self.wrong = self.credit = self.credit_end = 0
 
 
 def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Lines, list[_Account]]:
+    """The billing lines (period_start up to the export day) and the accounts of the company.
+
+    The contracts are simulated 13 months past the history (the longest term and one more renewal), so that an
+    upgrade made mid-term is known when its term is invoiced; only the lines up to the export day are kept, and
+    an account's lives, state and renewal are those at the end of the history."""
     if customers < 0 or customers >= _MAX_ACCOUNTS:
         raise ValueError(f"customers must be between 0 and {_MAX_ACCOUNTS - 1}, got {customers}")
     if months < 1:
         raise ValueError(f"months must be at least 1, got {months}")
     y0, mo0 = parse_start(start)
-    span = months + 14
+    horizon = months + 13
+    span = horizon + 14
     first: list[int] = []  # day number of the 1st of each month
     dim: list[int] = []  # days in each month
     level: list[int] = []  # price-book level of each month
@@ -470,6 +584,7 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
         first.append(dt.date(y, mo, 1).toordinal() - _EPOCH)
         dim.append(calendar.monthrange(y, mo)[1])
         level.append(y - y0)
+    cutoff = first[months - 1] + EXPORT_DAY - 1
     # unit price in cents by [product][level][discount]
     unit_tab = [
         [[round(_list_cents(code, lv) * (1 - d)) for d in DISCOUNTS] for lv in range(level[-1] + 1)]
@@ -478,13 +593,11 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
     churn_p = {(p, t): 1 - (1 - _CHURN[p]) ** t for p in range(3) for t in (1, 3, 12)}
 
     out = _Lines()
-    k_app, l_app, c_app, p_app = out.key.append, out.line.append, out.cust.append, out.product.append
-    q_app, u_app, a_app = out.quantity.append, out.unit.append, out.amount.append
-    s_app, e_app, st_app = out.start.append, out.end.append, out.status.append
     accounts: list[_Account] = []
     arrivals = arrival_months(customers, seed)
     rng = random.Random()
     rand, randint, choices = rng.random, rng.randint, rng.choices
+    quirks = random.Random()
 
     for c, arrival in enumerate(arrivals):
         if arrival >= months:
@@ -495,7 +608,6 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
         region = choices(REGIONS, _REGION_WEIGHTS)[0]
         employee_factor = rng.uniform(1.3, 6.0)
         max_seats = 0
-        first_day = -1
         churn_reason: str | None = None
         # contract state
         plan = seats = term = disc = plevel = review = anchor = 0
@@ -504,10 +616,30 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
         new_life = True
         last_start = -1
         lives: list[_Life] = []
-        while m < months:
+        terms: list[_Term] = []
+        life_no = -1
+        frozen: tuple[int, int, bool, int, int, int, int, list[bool], int, str | None, int, int] | None = None
+        while m < horizon:
+            if frozen is None and m >= months:  # the end of the history: the account as the CRM sees it
+                frozen = (
+                    last_start,
+                    term,
+                    new_life,
+                    plan,
+                    seats,
+                    plevel,
+                    disc,
+                    addons[:],
+                    m,
+                    churn_reason,
+                    max_seats,
+                    anchor,
+                )
             if new_life:
                 new_life = False
-                lives.append(_Life())
+                life_no += 1
+                if frozen is None:
+                    lives.append(_Life())
                 anchor = 1 if rand() < 0.3 else randint(2, 31)
                 u = rand()
                 plan = 0 if u < _PLAN_MIX[0] else (1 if u < _PLAN_MIX[0] + _PLAN_MIX[1] else 2)
@@ -521,7 +653,8 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
                 # renewal boundary: churn, or reprice and change the contract
                 if rand() < churn_p[(plan, term)]:
                     churn_reason = CHURN_REASONS[randint(0, len(CHURN_REASONS) - 1)]
-                    lives[-1].churn_reason = churn_reason
+                    if frozen is None:
+                        lives[-1].churn_reason = churn_reason
                     if rand() < REACTIVATION_SHARE:
                         m += randint(2, 12)
                         new_life = True
@@ -545,47 +678,35 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
                 if plan < 2 and rand() < _UPGRADE[plan] * term:
                     plan += 1
                     seats = max(seats, _MIN_SEATS[plan])
-            # the invoice for the term starting in month m
+            # the term starting in month m and its invoice
             day0 = first[m] + min(anchor, dim[m]) - 1
             day1 = first[m + term] + min(anchor, dim[m + term]) - 2  # inclusive last day
-            if first_day < 0:
-                first_day = day0
-            last_start = m
-            max_seats = max(max_seats, seats)
-            lives[-1].terms.append((day0, day1, plan, seats, addons[0] | addons[1] << 1 | addons[2] << 2))
-            lines = [(plan, seats)]
-            for i, code in enumerate(_ADDONS):
-                if addons[i]:
-                    lines.append((code, seats if PRODUCTS[code].per_seat else 1))
-            status = 1 if rand() < _OPEN_SHARE else 0
+            mask = addons[0] | addons[1] << 1 | addons[2] << 2
+            if frozen is None:
+                last_start = m
+                max_seats = max(max_seats, seats)
+                lives[-1].terms.append((day0, day1, plan, seats, mask))
+            t = _Term(life_no, term, day0, day1, plan, seats, mask)
+            t.plevel, t.disc = plevel, disc
+            t.status = _OPEN if rand() < _OPEN_SHARE else _PAID
             u = rand()
-            credit = 0
             if rand() < _CREDIT_SHARE:
                 core_dollars = seats * unit_tab[plan][plevel][disc] / 100
-                credit = max(5, round(core_dollars * rng.uniform(0.05, 0.25))) * 100  # whole dollars
+                t.credit = max(5, round(core_dollars * rng.uniform(0.05, 0.25))) * 100  # whole dollars
+                t.credit_end = first[m + 1] + min(anchor, dim[m + 1]) - 2
             if u < _DUPLICATE_SHARE + _CANCELLED_SHARE:
-                # a void copy: an exact duplicate after the real invoice, or a wrong one cancelled before it
-                duplicate = u < _DUPLICATE_SHARE
-                wrong = seats if duplicate else seats + randint(1, 5) * 10
-                real_sub, void_sub = (0, 1) if duplicate else (1, 0)
-                key = (day0 << 32) | (c << 8) | void_sub
-                for ln, (code, qty) in enumerate(lines):
-                    bad = wrong if PRODUCTS[code].per_seat else qty
-                    price = unit_tab[code][plevel][disc]
-                    k_app(key), l_app(ln), c_app(c), p_app(code), q_app(bad), u_app(price)
-                    a_app(bad * price * term), s_app(day0), e_app(day1), st_app(2)
-            else:
-                real_sub = 0
-            key = (day0 << 32) | (c << 8) | real_sub
-            for ln, (code, qty) in enumerate(lines):
-                price = unit_tab[code][plevel][disc]
-                k_app(key), l_app(ln), c_app(c), p_app(code), q_app(qty), u_app(price)
-                a_app(qty * price * term), s_app(day0), e_app(day1), st_app(status)
-            if credit:
-                k_app(key), l_app(len(lines)), c_app(c), p_app(plan), q_app(1), u_app(-credit)
-                a_app(-credit), s_app(day0), e_app(first[m + 1] + min(anchor, dim[m + 1]) - 2), st_app(status)
+                # a copy that never stood: an exact duplicate after the real invoice, or a wrong one before it
+                t.copy = 1 if u < _DUPLICATE_SHARE else 2
+                t.wrong = seats if t.copy == 1 else seats + randint(1, 5) * 10
+            terms.append(t)
             m += term
+        if frozen is None:
+            frozen = (last_start, term, new_life, plan, seats, plevel, disc, addons, m, churn_reason, max_seats, anchor)
+        last_start, term, new_life, plan, seats, plevel, disc, addons, m, churn_reason, max_seats, anchor = frozen
 
+        quirks.seed(f"{seed}:{c + 1}:billing")
+        service: list[tuple[int, int, int, int, float]] = []
+        first_day = _bill(c, terms, quirks, unit_tab, cutoff, out, service)
         active = last_start >= 0 and last_start + term >= months and not new_life
         contract = sum(
             (seats if PRODUCTS[code].per_seat else 1) * unit_tab[code][plevel][disc]
@@ -605,13 +726,233 @@ def _simulate(customers: int, months: int, seed: int, start: str) -> tuple[_Line
                 renewal_day=renewal,
                 churn_reason=None if active else churn_reason,
                 lives=lives,
+                service=service,
             )
         )
     return out, accounts
 
 
+def _bill(
+    c: int,
+    terms: list[_Term],
+    rng: random.Random,
+    unit_tab: list[list[list[int]]],
+    cutoff: int,
+    out: _Lines,
+    service: list[tuple[int, int, int, int, float]],
+) -> int:
+    """Write the invoice lines of one account's terms (those starting on or before cutoff) into out, and what
+    it is contracted for into service; return its first service day. Every draw comes from rng, the account's
+    own billing stream, in time order, so billing stays prefix-stable and the contracts are unchanged."""
+    rand, randint = rng.random, rng.randint
+
+    def emit(key: int, lines: Sequence[_Line], status: int) -> None:
+        """Lines (item, quantity, unit, amount, start, end) of one invoice, when issued by the export day."""
+        if (key >> 32) > cutoff:
+            return
+        for n, (item, qty, unit, amount, day0, day1) in enumerate(lines):
+            out.key.append(key)
+            out.line.append(n)
+            out.cust.append(c)
+            out.item.append(item)
+            out.quantity.append(qty)
+            out.unit.append(unit)
+            out.amount.append(amount)
+            out.start.append(day0)
+            out.end.append(day1)
+            out.status.append(status)
+
+    def holdings(t: _Term, plan: int, seats: int) -> list[tuple[int, int]]:
+        held = [(plan, seats)]
+        for i, code in enumerate(_ADDONS):
+            if t.addons >> i & 1:
+                held.append((code, seats if PRODUCTS[code].per_seat else 1))
+        return held
+
+    def account_status(status: int) -> int:
+        if status != _PAID:
+            return status
+        u = rand()
+        if u < _BAD_DEBT[0]:
+            return _REFUNDED
+        if u < _BAD_DEBT[1]:
+            return _UNCOLLECTIBLE
+        return _WRITTEN_OFF if u < _BAD_DEBT[2] else _PAID
+
+    first_day = -1
+    k = 0
+    while k < len(terms):
+        life = [terms[k]]
+        while k + len(life) < len(terms) and terms[k + len(life)].life == life[0].life:
+            life.append(terms[k + len(life)])
+        k += len(life)
+        t0 = life[0]
+        weekly = t0.term == 1 and t0.plan == _STARTER and rand() < _WEEKLY_SHARE
+        discount_item = _NO_PRODUCT if rand() < 0.3 else _DISCOUNT
+        discount_line = not weekly and t0.disc > 0 and rand() < _DISCOUNT_LINE_SHARE
+        signup = t0.day0
+        if not weekly and rand() < _PRORATED_START_SHARE:
+            # signed up earlier in the month of its anchor day (not before: the account arrived that month)
+            month_start = t0.day0 - dt.date.fromordinal(t0.day0 + _EPOCH).day + 1
+            days = min(randint(2, 27), t0.day0 - month_start)
+            if days >= 2:
+                signup = t0.day0 - (8 if days == 7 else days)
+        setup = rand() < _SETUP_SHARE
+        if first_day < 0:
+            first_day = signup
+        if weekly:  # a week at a time from the first term's day, each at the price of the term it starts in
+            j, day, last = -1, t0.day0, life[-1].day1
+            while day <= last:
+                fresh = False
+                while j < 0 or life[j].day1 < day:
+                    j, fresh = j + 1, True
+                t = life[j]
+                held = holdings(t, t.plan, t.seats)
+                unit = {code: round(unit_tab[code][t.plevel][t.disc] * 12 / 52) for code, _ in held}
+                lines: list[_Line] = [(code, q, unit[code], q * unit[code], day, day + 6) for code, q in held]
+                if setup and day == t0.day0:
+                    lines.append((_SETUP, 1, _SETUP_CENTS[t.plan], _SETUP_CENTS[t.plan], day, day))
+                status, real_sub = _PAID, 0
+                if fresh:  # the term's draws go to its first week
+                    status = account_status(t.status)
+                    if t.copy:
+                        real_sub, copy_sub = (0, 1) if t.copy == 1 else (1, 0)
+                        wrong: list[_Line] = [
+                            (code, w, unit[code], w * unit[code], day, day + 6)
+                            for code, q in held
+                            for w in (t.wrong if PRODUCTS[code].per_seat else q,)
+                        ]
+                        emit(
+                            (day << 32) | (c << 8) | copy_sub,
+                            wrong,
+                            2 + randint(0, len(_EXCLUDED) - 1),
+                        )
+                emit((day << 32) | (c << 8) | real_sub, lines, status)
+                if status == _REFUNDED:
+                    refund, refund_day = sum(line[3] for line in lines), day + randint(1, 6)
+                    emit(
+                        (refund_day << 32) | (c << 8) | 3, [(t.plan, None, -refund, -refund, refund_day, None)], status
+                    )
+                for code, q in held:
+                    service.append((day, day + 6, code, q, q * unit[code] * 52 / 12))
+                day += 7
+            continue
+        price_disc = 0 if discount_line else t0.disc
+        for i, t in enumerate(life):
+            held = holdings(t, t.plan, t.seats)
+            unit = {code: unit_tab[code][t.plevel][price_disc] for code, _ in held}
+            # a discount line of its own: the difference between list and the account's prices
+            off = sum(q * (unit[code] - unit_tab[code][t.plevel][t.disc]) for code, q in held) if discount_line else 0
+            # a prorated first invoice: from the signup to the day before the anchor
+            if i == 0 and signup < t.day0:
+                cycle0 = _minus_months(t.day0, t.term)
+                days, cycle = t.day0 - signup, t.day0 - cycle0
+                lines = [
+                    (code, q, unit[code], round(q * unit[code] * t.term * days / cycle), signup, t.day0 - 1)
+                    for code, q in held
+                ]
+                if discount_line and off:
+                    amount = -round(off * t.term * days / cycle)
+                    lines.append((discount_item, None, amount, amount, signup, t.day0 - 1))
+                if setup:
+                    lines.append((_SETUP, 1, _SETUP_CENTS[t.plan], _SETUP_CENTS[t.plan], signup, signup))
+                emit((signup << 32) | (c << 8), lines, account_status(t.status))
+                for code, q in held:
+                    service.append((signup, t.day0 - 1, code, q, float(q * unit[code])))
+                if discount_line and off:
+                    service.append((signup, t.day0 - 1, discount_item, 0, float(-off)))
+            # a seat increase or an upgrade at the next renewal may have been made mid-term
+            change = -1
+            nxt = life[i + 1] if i + 1 < len(life) else None
+            if (
+                nxt is not None
+                and not discount_line
+                and nxt.plevel == t.plevel
+                and nxt.plan >= t.plan
+                and nxt.seats >= t.seats
+                and (nxt.plan > t.plan or nxt.seats > t.seats)
+                and t.day1 - t.day0 >= 3
+                and rand() < _MIDTERM_SHARE
+            ):
+                change = t.day0 + randint(1, t.day1 - t.day0 - 1)
+                if _whole(change, t.day1):  # a proration that looks like a whole cycle: a day later or earlier
+                    change = change + 1 if change + 1 < t.day1 else change - 1
+            # the term's invoice
+            lines = [(code, q, unit[code], q * unit[code] * t.term, t.day0, t.day1) for code, q in held]
+            if discount_line and off:
+                lines.append((discount_item, None, -off * t.term, -off * t.term, t.day0, t.day1))
+            if t.credit:
+                lines.append((t.plan, None, -t.credit, -t.credit, t.day0, t.credit_end))
+            if t.addons & 2 and rand() < _OVERAGE_SHARE:
+                amount = randint(2, 40) * 1000
+                lines.append((_OVERAGE, 1, amount, amount, t.day0, t.day0))
+            if i == 0 and setup and signup == t.day0:
+                lines.append((_SETUP, 1, _SETUP_CENTS[t.plan], _SETUP_CENTS[t.plan], t.day0, t.day0))
+            status = account_status(t.status)
+            real_sub = 0
+            if t.copy:
+                copy_status = 2 + randint(0, len(_EXCLUDED) - 1)
+                real_sub, copy_sub = (0, 1) if t.copy == 1 else (1, 0)
+                copies: list[_Line] = [
+                    (code, w, unit[code], w * unit[code] * t.term, t.day0, t.day1)
+                    for code, q in held
+                    for w in (t.wrong if PRODUCTS[code].per_seat else q,)
+                ]
+                emit(
+                    (t.day0 << 32) | (c << 8) | copy_sub,
+                    copies,
+                    copy_status,
+                )
+            emit((t.day0 << 32) | (c << 8) | real_sub, lines, status)
+            # a refund: of the whole invoice when it was refunded, else now and then a part of it
+            refund = 0
+            if status == _REFUNDED:
+                refund = sum(line[3] for line in lines)
+                refund_status = _REFUNDED
+                refund_day = t.day0 + randint(1, 10)
+            elif rand() < _REFUND_SHARE:
+                refund = round(held[0][1] * unit[t.plan] * t.term * rng.uniform(0.1, 0.5) / 100) * 100
+                refund_status = _REFUNDED if rand() < 0.5 else _PAID
+                refund_day = t.day0 + randint(2, 20)
+            if refund > 0:
+                emit(
+                    (refund_day << 32) | (c << 8) | 3,
+                    [(t.plan, None, -refund, -refund, refund_day, None)],
+                    refund_status,
+                )
+            # what the term holds, and the proration pair of a mid-term change
+            until = t.day1 if change < 0 else change - 1
+            for code, q in held:
+                service.append((t.day0, until, code, q, float(q * unit[code])))
+            if discount_line and off:
+                service.append((t.day0, t.day1, discount_item, 0, float(-off)))
+            if t.credit:
+                service.append((t.day0, t.credit_end, t.plan, 0, float(-t.credit)))
+            if change >= 0 and nxt is not None:
+                days, cycle = t.day1 - change + 1, t.day1 - t.day0 + 1
+                after = holdings(t, nxt.plan, nxt.seats)
+                pair: list[_Line] = []
+                for (code, q), (code1, q1) in zip(held, after, strict=True):
+                    new_unit = unit_tab[code1][t.plevel][price_disc]
+                    if (code, q) != (code1, q1):
+                        credit = round(q * unit[code] * t.term * days / cycle)
+                        charge = round(q1 * new_unit * t.term * days / cycle)
+                        pair.append((code, q, -unit[code], -credit, change, t.day1))
+                        pair.append((code1, q1, new_unit, charge, change, t.day1))
+                    service.append((change, t.day1, code1, q1, float(q1 * new_unit)))
+                emit((change << 32) | (c << 8) | 2, pair, _PAID)
+    return first_day
+
+
 def _customer_ids(index: pl.Expr) -> pl.Expr:
     return pl.lit("C") + (index + 1).cast(pl.String).str.zfill(5)
+
+
+def export_day(months: int = DEFAULT_MONTHS, start: str = DEFAULT_START) -> dt.date:
+    """The day the billing export was pulled: EXPORT_DAY of the history's last month (the month in progress)."""
+    y0, mo0 = parse_start(start)
+    y, mo = divmod(y0 * 12 + mo0 - 1 + months - 1, 12)
+    return dt.date(y, mo + 1, EXPORT_DAY)
 
 
 def generate_billing(
@@ -620,7 +961,8 @@ def generate_billing(
     seed: int = DEFAULT_SEED,
     start: str = DEFAULT_START,
 ) -> pl.DataFrame:
-    """Invoice lines of the sample company in the canonical billing layout (BILLING_COLUMNS order)."""
+    """Invoice lines of the sample company in the canonical billing layout (BILLING_COLUMNS order), as exported
+    on export_day(months, start): invoices issued up to that day of the history's last month."""
     lines, accounts = _simulate(customers, months, seed, start)
     names = pl.Series("customer_name", [a.name for a in accounts], dtype=pl.String)
     frame = pl.DataFrame(
@@ -628,7 +970,7 @@ def generate_billing(
             "key": pl.Series(lines.key, dtype=pl.Int64),
             "line": pl.Series(lines.line, dtype=pl.Int16),
             "cust": pl.Series(lines.cust, dtype=pl.Int32),
-            "product": pl.Series(lines.product, dtype=pl.Int8),
+            "item": pl.Series(lines.item, dtype=pl.Int8),
             "quantity": pl.Series(lines.quantity, dtype=pl.Int64),
             # cents / 100 in Python is the nearest double to the decimal; Polars' division may be 1 ulp off
             "unit_price": pl.Series([v / 100 for v in lines.unit], dtype=pl.Float64),
@@ -638,13 +980,15 @@ def generate_billing(
             "status": pl.Series(lines.status, dtype=pl.Int8),
         }
     ).sort("key", "line")
-    product_names = {i: p.name for i, p in enumerate(PRODUCTS)}
+    products = {i: product for i, (product, _) in enumerate(_ITEMS)}
+    plans = {i: plan for i, (_, plan) in enumerate(_ITEMS)}
     statuses = dict(enumerate(_STATUSES))
     return frame.select(
         invoice_id=pl.lit("INV-") + pl.col("key").rank("dense").cast(pl.String).str.zfill(7),
         customer_id=_customer_ids(pl.col("cust")),
         customer_name=names.gather(frame["cust"]),
-        product=pl.col("product").replace_strict(product_names, return_dtype=pl.String),
+        product=pl.col("item").replace_strict(products, return_dtype=pl.String),
+        plan=pl.col("item").replace_strict(plans, return_dtype=pl.String),
         quantity=pl.col("quantity"),
         unit_price=pl.col("unit_price"),
         amount=pl.col("amount"),
@@ -1243,35 +1587,51 @@ class _Bridge:
 
 @functools.lru_cache(maxsize=1)
 def _bridge(customers: int, months: int, seed: int, start: str) -> _Bridge:
-    """Monthly MRR and bridge movements from the billing lines, computed as DESIGN.md §4 says, in plain Python.
+    """Monthly MRR and bridge movements (DESIGN.md §4) from what the accounts are contracted for, in plain Python.
 
-    The lines come from a simulation _LOOKAHEAD months longer than the history. Billing is prefix-stable and the
-    MRR of a month only depends on lines starting in or before it, so month m's figures are the same for every
-    history long enough to simulate it (m < months + _LOOKAHEAD): a cost ledger built on them is prefix-stable.
+    Each month's MRR is a snapshot on its last day of every account's service (its whole terms, weeks at 52/12,
+    the prorated signups and mid-term changes, service credits and discount lines); per (product, plan) the
+    rates are netted, a plan held when its net is positive and at least 1% of its gross, a credit of its own
+    (a discount line) reducing the account's total; a plan change of the product kept is expansion or
+    contraction. The simulation runs _LOOKAHEAD months longer than the history and is prefix-stable, so month
+    m's figures are the same for every history long enough to hold it: a cost ledger built on them is too.
     """
     if months < 1:
         raise ValueError(f"months must be at least 1, got {months}")
     span = months + _LOOKAHEAD
-    lines, _ = _simulate(customers, span, seed, start)
+    _, accounts = _simulate(customers, span, seed, start)
     y0, mo0 = parse_start(start)
-    firsts = [dt.date(y0 + (mo0 - 1 + m) // 12, (mo0 - 1 + m) % 12 + 1, 1).toordinal() - _EPOCH for m in range(span)]
+    ends = [dt.date(y0 + (mo0 + m) // 12, (mo0 + m) % 12 + 1, 1).toordinal() - _EPOCH - 1 for m in range(span)]
     mrr = [0.0] * span
     moves = {name: [0.0] * span for name in MOVEMENTS}
     new, react, churn = moves["new"], moves["reactivation"], moves["churn"]
     expansion, uplift, upsell = moves["expansion"], moves["price_uplift"], moves["upsell"]
     contraction, erosion = moves["contraction"], moves["price_erosion"]
-    products = range(len(PRODUCTS))
+    line = {code: (0 if PRODUCTS[code].core else code) if code < len(PRODUCTS) else -1 for code in range(len(_ITEMS))}
 
-    def account(value: dict[int, list[float]], quantity: dict[int, list[int]]) -> None:
-        """Add one account's MRR and movements: value[month][product] in cents, negative sums counting as 0."""
+    for account in accounts:
+        # per month: item -> [gross of positive rates, sum of rates, quantity]
+        at: dict[int, dict[int, list[float]]] = {}
+        for day0, day1, item, qty, rate in account.service:
+            for m in range(bisect.bisect_left(ends, day0), bisect.bisect_right(ends, day1)):
+                cell = at.setdefault(m, {}).setdefault(item, [0.0, 0.0, 0])
+                cell[0] += max(rate, 0.0)
+                cell[1] += rate
+                cell[2] += qty if rate > 0 else -qty
         seen = False
-        c0 = 0.0
-        v0: list[float] = []
-        q0: list[int] = []
-        for m in range(min(value), min(max(value) + 2, span)):
-            v1 = [max(v, 0.0) / 100 for v in value[m]] if m in value else [0.0] * len(PRODUCTS)
-            q1 = quantity[m] if m in value else [0] * len(PRODUCTS)
-            c1 = sum(v1)
+        c0, credit0 = 0.0, 0.0
+        held0: dict[int, tuple[float, float, int]] = {}  # product line -> (MRR, quantity, plan)
+        for m in range(min(at, default=span), span):
+            held1: dict[int, tuple[float, float, int]] = {}
+            credit1 = 0.0
+            for item, (gross, rates, seats) in at.get(m, {}).items():
+                net = round(rates) / 100
+                if gross <= 0:
+                    credit1 += net
+                elif net > 0 and net >= 0.01 * gross / 100:
+                    value, quantity, _ = held1.get(line[item], (0.0, 0.0, item))
+                    held1[line[item]] = (value + net, quantity + seats, item)
+            c1 = max(0.0, sum(v for v, _, _ in held1.values()) + credit1)
             mrr[m] += c1
             if c0 <= 0 < c1:
                 if seen:
@@ -1280,15 +1640,21 @@ def _bridge(customers: int, months: int, seed: int, start: str) -> _Bridge:
                     new[m] += c1
             elif c1 <= 0 < c0:
                 churn[m] -= c0
-            elif c0 > 0 and (v1 != v0 or q1 != q0):
-                for p in products:
-                    a, b = v0[p], v1[p]
+            elif c0 > 0:
+                for product in held0.keys() | held1.keys():
+                    a, q0, plan0 = held0.get(product, (0.0, 0.0, -1))
+                    b, q1, plan1 = held1.get(product, (0.0, 0.0, -1))
                     if a <= 0 < b:
                         upsell[m] += b
                     elif b <= 0 < a:
                         contraction[m] -= a
-                    elif a > 0:
-                        price = (b / q1[p] - a / q0[p]) * q0[p] if q0[p] and q1[p] else 0.0
+                    elif plan0 != plan1:
+                        if b > a:
+                            expansion[m] += b - a
+                        else:
+                            contraction[m] += b - a
+                    else:
+                        price = (b / q1 - a / q0) * q0 if q0 > 0 and q1 > 0 else 0.0
                         volume = (b - a) - price
                         if volume > 0:
                             expansion[m] += volume
@@ -1298,34 +1664,12 @@ def _bridge(customers: int, months: int, seed: int, start: str) -> _Bridge:
                             uplift[m] += price
                         else:
                             erosion[m] += price
+                if credit1 > credit0:
+                    uplift[m] += credit1 - credit0
+                else:
+                    erosion[m] += credit1 - credit0
             seen = seen or c1 > 0
-            c0, v0, q0 = c1, v1, q1
-
-    # the simulation writes the lines account by account: gather one account's months, then add them up
-    current = -1
-    value: dict[int, list[float]] = {}
-    quantity: dict[int, list[int]] = {}
-    for cust, product, qty, amount, day0, day1, status in zip(
-        lines.cust, lines.product, lines.quantity, lines.amount, lines.start, lines.end, lines.status, strict=True
-    ):
-        if cust != current:
-            if value:
-                account(value, quantity)
-            current, value, quantity = cust, {}, {}
-        if status == 2:  # void
-            continue
-        n = max(1, round((day1 - day0 + 1) / 30.4375))
-        first = bisect.bisect_right(firsts, day0) - 1
-        share = amount / n
-        for m in range(first, min(first + n, span)):
-            if m not in value:
-                value[m] = [0.0] * len(PRODUCTS)
-                quantity[m] = [0] * len(PRODUCTS)
-            value[m][product] += share
-            if amount > 0:
-                quantity[m][product] += qty
-    if value:
-        account(value, quantity)
+            c0, credit0, held0 = c1, credit1, held1
     return _Bridge(mrr, moves)
 
 
@@ -2047,6 +2391,61 @@ def inventory_yaml(
         survey_cost=f"{2_988:.2f}",
         billing_cost=f"{round(arr * 0.005, 2):.2f}",  # 0.5% of billed volume
     )
+
+
+def workspace_yaml(
+    customers: int = DEFAULT_CUSTOMERS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+    files: list[str] | None = None,
+    style: str = "canonical",
+) -> str:
+    """csctl.yaml for the sample's folder: its exports (``files``, e.g. "billing.csv"; every table by default),
+    the as-is inventory, and ``billing.history_starts``: the sample's billing history begins in its first month,
+    so the export is whole (customers first billed then are new; no month is incomplete)."""
+    parse_start(start)
+    names = files if files is not None else [f"{table}.csv" for table in _WORKSPACE_TABLES]
+    exported = export_day(months, start)
+    lines = [
+        "# csctl workspace of a synthetic company, written by csctl sample",
+        f"# (seed {seed}, {customers:,} accounts, {months} months from {start}). Paths are relative to this file:",
+        "#   csctl report -c csctl.yaml -o report/",
+        f"# The sample's billing history begins in {start}: billing.csv holds the whole history from then, so",
+        "# billing.history_starts says so (customers first billed then are new, and no month is incomplete).",
+        f"# billing.csv was exported on {exported.isoformat()}: {exported.strftime('%Y-%m')} is a month in progress.",
+        f'company: "Sample SaaS company (synthetic, seed {seed})"',
+        "currency: USD",
+        f"gross_margin: {GROSS_MARGIN}",
+        "",
+        "billing:",
+        f'  history_starts: "{start}"   # the sample\'s billing history begins then',
+        "",
+        "exports:",
+    ]
+    for name in names:
+        table = name.rsplit(".", 1)[0]
+        if table == "billing" and style == "stripe":
+            lines.append(f"  {table}: {{path: {name}, preset: stripe}}")
+        else:
+            lines.append(f"  {table}: {name}")
+    lines += ["", "rules:", "  inventory: asis.yaml"]
+    return "\n".join(lines) + "\n"
+
+
+_WORKSPACE_TABLES = (
+    "billing",
+    "customers",
+    "usage",
+    "tickets",
+    "surveys",
+    "team",
+    "costs",
+    "milestones",
+    "contacts",
+    "outcomes",
+    "actions",
+)
 
 
 # --- the CRM contacts and the customers' success outcomes of the same company ------------------------------
