@@ -12,17 +12,20 @@ from csctl.core.months import label_of, quarter_label
 CASES = (("low", 0.25), ("base", None), ("high", 0.75))
 
 
-def quarters(bridge: pl.DataFrame, as_of: int, count: int = 8) -> pl.DataFrame:
+def quarters(bridge: pl.DataFrame, as_of: int, count: int = 8, first: int | None = None) -> pl.DataFrame:
     """Revenue by quarter = Σ monthly MRR in the quarter, for the last ``count`` complete quarters with data.
 
     ``bridge`` is the monthly bridge in cents (month, mrr_end, customers_end, movements ...).
-    A quarter is complete when its last month is on or before the as-of month.
+    A quarter is complete when its last month is on or before the as-of month and, with ``first`` (the first
+    month of an export whose earlier months are incomplete), its first month is not before ``first``. Growth
+    against a quarter left out is null.
     """
     last_complete = (as_of + 1) // 3 - 1  # quarter number (month index // 3) of the last complete quarter
+    first_quarter = -(10**9) if first is None else (first + 2) // 3
     return (
         bridge.lazy()
         .with_columns(q=pl.col("month") // 3)
-        .filter(pl.col("q") <= last_complete)
+        .filter(pl.col("q").is_between(first_quarter, last_complete))
         .group_by("q")
         .agg(
             revenue=pl.col("mrr_end").sum(),
@@ -32,7 +35,11 @@ def quarters(bridge: pl.DataFrame, as_of: int, count: int = 8) -> pl.DataFrame:
             net_new_mrr=(pl.col("mrr_end") - pl.col("mrr_start")).sum(),
         )
         .sort("q")
-        .with_columns(revenue_growth=ratio(pl.col("revenue") - pl.col("revenue").shift(1), pl.col("revenue").shift(1)))
+        .with_columns(
+            revenue_growth=pl.when(pl.col("q").shift(1) == pl.col("q") - 1).then(
+                ratio(pl.col("revenue") - pl.col("revenue").shift(1), pl.col("revenue").shift(1))
+            )
+        )
         .tail(count)
         .select(
             quarter_label(pl.col("q") * 3).alias("quarter"),

@@ -106,7 +106,9 @@ class Measured:
             f"not new business, and terms invoiced before it may be missing from the months before "
             f"{label_of(self.complete_from)}, the first complete month. Figures that rest on earlier months are "
             "left out (null); the bridge starts "
-            f"{label_of(self.first_month)}. If the export holds the whole billing history, say when it starts with "
+            f"{label_of(self.first_month)}. A customer first billed after the export began may be returning from "
+            "before it: the export cannot tell, so such a customer counts as new (new + reactivation is exact). "
+            "If the export holds the whole billing history, say when it starts with "
             "--history-starts YYYY-MM (billing.history_starts in csctl.yaml)."
         )
 
@@ -445,8 +447,9 @@ def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers:
     meta = {"as_of": label_of(m.as_of), "currency": cur, "view": settings.view, "input": kind}
     notes: list[str] = []
     notes.extend(m.info)
+    meta["first_complete_month"] = label_of(m.complete_from) if m.complete_from is not None else None
     incomplete = m.incomplete_note()
-    if incomplete and not m.window_ok(m.as_of - 11):
+    if incomplete:
         notes.append(incomplete)
     elif m.complete_from is None and m.first_month > m.as_of - 11:
         notes.append(
@@ -473,7 +476,8 @@ def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers:
         primary = "bridge"
         definitions = {c: COLUMN_DEFINITIONS[c] for c in COLUMN_DEFINITIONS}
     elif view == "quarters":
-        frame = fc.quarters(m.bridge, m.as_of).with_columns(_money_units(["revenue", "mrr_end", "net_new_mrr"]))
+        first = m.first_month if m.complete_from is not None else None
+        frame = fc.quarters(m.bridge, m.as_of, first=first).with_columns(_money_units(["revenue", "mrr_end", "net_new_mrr"]))
         tables = {
             "quarters": Table(
                 frame,
