@@ -161,10 +161,14 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     else:
         first_month, complete_from = opening, None
     if as_of < first_month:
+        opening_mrr = int(plans.filter(pl.col("month") == opening)["mrr"].sum())
+        opening_customers = plans.filter(pl.col("month") == opening)["customer_id"].n_unique()
+        terms = "month" if snapshot.longest_term == 1 else f"{snapshot.longest_term} months"
         raise InputError(
-            f"the billing export starts in {label_of(opening)} with terms of up to {snapshot.longest_term} months: "
-            f"its first complete month is {label_of(complete_from or opening)}, so no month up to the as-of month "
-            f"{label_of(as_of)} has movements that can be measured",
+            f"no month with movements to measure: the billing export starts in {label_of(opening)} (MRR "
+            f"{opening_mrr / 100:,.2f} from {opening_customers:,} customers, its opening balance) with terms of up "
+            f"to {terms}, so its first complete month is {label_of(complete_from or opening)} and the as-of month is "
+            f"{label_of(as_of)}",
             hint="if the export holds the whole billing history, say when it starts with --history-starts YYYY-MM",
         )
     customer_mrr = br.customer_monthly(plans.lazy(), credits.lazy()).collect()
