@@ -174,8 +174,8 @@ def _figures(book: openpyxl.Workbook) -> dict[tuple[int, str], float | None]:
     return figures
 
 
-def _metrics(cli: Invoke, *args: object) -> dict[str, float | None]:
-    result = ok(cli(*args, "-f", "json", "-q"))
+def _metrics(cli: Invoke, *args: object, as_of: str | None = None) -> dict[str, float | None]:
+    result = ok(cli(*args, *(("--as-of", as_of) if as_of else ()), "-f", "json", "-q"))
     return json.loads(result.stdout)["metrics"]  # type: ignore[no-any-return]
 
 
@@ -185,9 +185,14 @@ def test_report_figures_equal_the_commands_figures(cli: Invoke, engagement: Path
     figures = _figures(book)
     seg = tmp_path / "segmented.csv"
     ok(cli("segment", d / "customers.csv", "--billing", d / "billing.csv", "-o", seg, "-q"))
+    # the report measures every step at one as-of month, the billing's last complete one: so do the commands
+    month = json.loads(ok(cli("numbers", d / "billing.csv", "-f", "json", "-q")).stdout)["as_of"]
+    def _metrics_at(cli: Invoke, *args: object) -> dict[str, float | None]:
+        return _metrics(cli, *args, as_of=month)
+
     expected: dict[int, dict[str, float | None]] = {
         1: _metrics(cli, "numbers", d / "billing.csv", "--customers", d / "customers.csv"),
-        2: _metrics(
+        2: _metrics_at(
             cli, "asis", "--inventory", d / "asis.yaml", "--team", d / "team.csv", "--customers", seg,
             "--tickets", d / "tickets.csv", "--surveys", d / "surveys.csv", "--milestones", d / "milestones.csv",
         ),
@@ -195,11 +200,11 @@ def test_report_figures_equal_the_commands_figures(cli: Invoke, engagement: Path
                     "--customers", seg),
         4: {
             **_metrics(cli, "segment", d / "customers.csv", "--billing", d / "billing.csv"),
-            **_metrics(cli, "health", seg, "--usage", d / "usage.csv", "--tickets", d / "tickets.csv",
+            **_metrics_at(cli, "health", seg, "--usage", d / "usage.csv", "--tickets", d / "tickets.csv",
                        "--surveys", d / "surveys.csv"),
         },
-        6: _metrics(cli, "personas", d / "contacts.csv", "--customers", seg, "--outcomes", d / "outcomes.csv"),
-        7: _metrics(cli, "value-path", d / "milestones.csv", "--customers", seg, "-c", d / "csctl.yaml"),
+        6: _metrics_at(cli, "personas", d / "contacts.csv", "--customers", seg, "--outcomes", d / "outcomes.csv"),
+        7: _metrics_at(cli, "value-path", d / "milestones.csv", "--customers", seg, "-c", d / "csctl.yaml"),
         8: _metrics(cli, "opportunity", d / "billing.csv", "--customers", seg, "--costs", d / "costs.csv"),
     }  # fmt: skip
     expected[5] = {k: v for k, v in expected[6].items() if k.startswith("outcomes_")}
@@ -331,7 +336,8 @@ def test_templates_override_renders_in_the_sandbox(invoke: Invoke, engagement: P
     ok(invoke("report", "-c", engagement / "csctl.yaml", "-o", out, "--templates", mine, "-q"))
     lines = (out / "assessment.md").read_text(encoding="utf-8").splitlines()
     assert lines[0] == f"# {engagement.name}"
-    assert lines[1].startswith("1 MRR $148,921.06")
+    mrr = json.loads(ok(invoke("numbers", engagement / "billing.csv", "-f", "json", "-q")).stdout)["metrics"]["mrr"]
+    assert lines[1].startswith(f"1 MRR ${mrr:,.2f}")
     assert "<svg" in (out / "assessment.html").read_text(encoding="utf-8")  # the HTML template was not overridden
 
 
@@ -364,7 +370,8 @@ def test_numbers_chart_goes_to_stderr_and_leaves_the_csv_alone(cli: Invoke, bill
     plain = ok(cli("numbers", billing_csv, "-f", "csv"))
     charted = ok(cli("numbers", billing_csv, "-f", "csv", "--chart"))
     assert charted.stdout == plain.stdout
-    assert "MRR by month (last 24 months)" in charted.stderr
+    # the sample (30 months from 2023-11, annual terms, no --history-starts): the bridge runs 2024-11 … 2026-03
+    assert "MRR by month (last 17 months)" in charted.stderr
     assert "MRR bridge by month" in charted.stderr
 
 
