@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from csctl.core.mrr import BillingRules
 from csctl.core.numbers import NumbersSettings, compute_numbers
 from csctl.render import render
 from csctl.result import Result
@@ -62,7 +63,9 @@ SCHEMA = {
 
 def result_for(view: str) -> Result:
     frame = pl.LazyFrame(LINES, schema=SCHEMA, orient="row")
-    settings = NumbersSettings(view=view, today=D(2024, 12, 31), currency="USD")
+    # the export holds the whole history from 2024-01 and is measured at its last month, April
+    whole = BillingRules(history_starts=2024 * 12)
+    settings = NumbersSettings(view=view, today=D(2024, 12, 31), currency="USD", as_of=2024 * 12 + 3, billing=whole)
     return compute_numbers("billing", frame, None, settings)
 
 
