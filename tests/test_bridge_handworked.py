@@ -43,8 +43,8 @@ import polars as pl
 import pytest
 
 from csctl.core.mrr import BillingRules
-from csctl.errors import UsageError
 from csctl.core.numbers import NumbersSettings, compute_numbers, measure
+from csctl.errors import UsageError
 
 # the exports below hold the whole history: January 2024 is when billing began
 WHOLE = BillingRules(history_starts=2024 * 12)
@@ -359,4 +359,6 @@ def test_subscriptions_today_caps_the_as_of() -> None:
     result = compute_numbers("subscriptions", subs_frame(SUBSCRIPTIONS), None, settings)
     assert_bridge(result.tables["bridge"].frame, SUBSCRIPTIONS_BRIDGE[:3])
     with pytest.raises(UsageError):  # after the latest date
-        compute_numbers("subscriptions", subs_frame(SUBSCRIPTIONS), None, NumbersSettings(today=D(2024, 3, 20), as_of=APRIL))
+        compute_numbers(
+            "subscriptions", subs_frame(SUBSCRIPTIONS), None, NumbersSettings(today=D(2024, 3, 20), as_of=APRIL)
+        )

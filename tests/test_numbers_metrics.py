@@ -154,7 +154,10 @@ def eligible_export() -> list[tuple]:
     due = (("R1", 1_000_000), ("R2", 600_000), ("R3", 380_000), ("R4", 20_000))
     rows = [annual(c, mrr, D(2023, 6, 1)) for c, mrr in due]
     rows += [annual(c, mrr, D(2024, 6, 1)) for c, mrr in due[:3]]
-    rows += [annual("N2", 10_000, D(2024, 1, 1)), ("N2", -5_000.0, D(2024, 6, 1), D(2024, 6, 30), "discount", N, "paid")]
+    rows += [
+        annual("N2", 10_000, D(2024, 1, 1)),
+        ("N2", -5_000.0, D(2024, 6, 1), D(2024, 6, 30), "discount", N, "paid"),
+    ]
     return rows
 
 

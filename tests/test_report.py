@@ -187,6 +187,7 @@ def test_report_figures_equal_the_commands_figures(cli: Invoke, engagement: Path
     ok(cli("segment", d / "customers.csv", "--billing", d / "billing.csv", "-o", seg, "-q"))
     # the report measures every step at one as-of month, the billing's last complete one: so do the commands
     month = json.loads(ok(cli("numbers", d / "billing.csv", "-f", "json", "-q")).stdout)["as_of"]
+
     def _metrics_at(cli: Invoke, *args: object) -> dict[str, float | None]:
         return _metrics(cli, *args, as_of=month)
 

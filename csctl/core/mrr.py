@@ -249,7 +249,9 @@ def _aggregate(covered: pl.LazyFrame, has_plans: bool = True) -> tuple[pl.DataFr
 
 def _empty_snapshot(latest: dt.date, notes: list[str], due: pl.DataFrame | None) -> Snapshot:
     _, in_progress = _snapshot_bounds(latest)
-    return Snapshot(pl.DataFrame(schema=PLAN_SCHEMA), pl.DataFrame(schema=CREDIT_SCHEMA), due, latest, in_progress, 1, notes)
+    return Snapshot(
+        pl.DataFrame(schema=PLAN_SCHEMA), pl.DataFrame(schema=CREDIT_SCHEMA), due, latest, in_progress, 1, notes
+    )
 
 
 def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> Snapshot | None:
@@ -366,9 +368,8 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
     has_plans = bool(covered.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
     spread = _spread(covered.lazy().with_columns(first=first, stop=stop.cast(pl.Int32)))
     held, credits = _aggregate(spread, has_plans)
-    due = (
-        whole.filter(pl.col("amount") > 0)
-        .select("customer_id", month=month_index(pl.col("end") + pl.duration(days=1)))
+    due = whole.filter(pl.col("amount") > 0).select(
+        "customer_id", month=month_index(pl.col("end") + pl.duration(days=1))
     )  # repeats allowed: the semi join that uses them counts each pair once
     _, in_progress = _snapshot_bounds(latest)
     return Snapshot(held, credits, due, latest, in_progress, longest_term, notes, has_plans)
@@ -412,7 +413,9 @@ def _rate_partial(partial: pl.DataFrame, whole: pl.DataFrame) -> pl.DataFrame:
     nearest = nearest.with_columns(interval=pl.coalesce(pl.col("interval"), fallback).cast(pl.Int32))
     interval_months = pl.when(pl.col("interval") == WEEK).then(WEEK_MONTHS).otherwise(pl.col("interval"))
     cycle_days = (
-        pl.when(pl.col("interval") == WEEK).then(7).otherwise((after - _offset(after, -pl.col("interval"))).dt.total_days())
+        pl.when(pl.col("interval") == WEEK)
+        .then(7)
+        .otherwise((after - _offset(after, -pl.col("interval"))).dt.total_days())
     )
     scale = interval_months * pl.col("days") / cycle_days  # the share of a month the line's days stand for
     rated = nearest.with_columns(scale=scale).with_columns(rate=pl.col("amount") / pl.col("scale"))
@@ -518,7 +521,9 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
     last_month, _ = _snapshot_bounds(latest)
     start_month, end_month = month_index(pl.col("start")), month_index(pl.col("end"))
     first = (
-        pl.when(pl.col("start") <= _snap_day(start_month, last_month, latest)).then(start_month).otherwise(start_month + 1)
+        pl.when(pl.col("start") <= _snap_day(start_month, last_month, latest))
+        .then(start_month)
+        .otherwise(start_month + 1)
     )
     stop = (
         pl.when(pl.col("end").is_null() | (end_month > last_month))
@@ -532,7 +537,7 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
     if between.height:
         notes.append(
             f"{between.height:,} subscription periods start and end between two month-end snapshots "
-            f"({_money(between['rate'].sum() or 0.0)} of monthly value in all): they never hold MRR"
+            f"({_money(float(between['rate'].sum() or 0.0))} of monthly value in all): they never hold MRR"
         )
     has_plans = bool(frame.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
     held, credits = _aggregate(_spread(frame.lazy()), has_plans)

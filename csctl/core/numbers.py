@@ -123,7 +123,9 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     if kind == "billing":
         snapshot = mr.billing_snapshot(table, rules)
         if snapshot is None:
-            raise InputError(f"no billing line counts: every line's status is one of {', '.join(rules.exclude_statuses)}")
+            raise InputError(
+                f"no billing line counts: every line's status is one of {', '.join(rules.exclude_statuses)}"
+            )
     else:
         snapshot = mr.subscriptions_snapshot(table, settings.today, settings.as_of)
         if snapshot is None:
@@ -448,7 +450,7 @@ def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers:
     """The Result of the requested view from measured billing."""
     metrics, formula = headline_metrics(m, settings)
     cur = settings.currency
-    meta = {"as_of": label_of(m.as_of), "currency": cur, "view": settings.view, "input": kind}
+    meta: dict[str, str | None] = {"as_of": label_of(m.as_of), "currency": cur, "view": settings.view, "input": kind}
     notes: list[str] = []
     notes.extend(m.info)
     meta["first_complete_month"] = label_of(m.complete_from) if m.complete_from is not None else None
@@ -481,7 +483,9 @@ def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers:
         definitions = {c: COLUMN_DEFINITIONS[c] for c in COLUMN_DEFINITIONS}
     elif view == "quarters":
         first = m.first_month if m.complete_from is not None else None
-        frame = fc.quarters(m.bridge, m.as_of, first=first).with_columns(_money_units(["revenue", "mrr_end", "net_new_mrr"]))
+        frame = fc.quarters(m.bridge, m.as_of, first=first).with_columns(
+            _money_units(["revenue", "mrr_end", "net_new_mrr"])
+        )
         tables = {
             "quarters": Table(
                 frame,

@@ -84,7 +84,9 @@ def ratio_rows(measured: Measured, costs: pl.DataFrame, currency: str) -> pl.Dat
 
         lost = -arr("churn", "contraction", "price_erosion") + 0.0  # + 0.0: no -0.0
         # the ARR kept month by month, averaged over the window: one basis for a quarter and for 12 months
-        kept = w.select((pl.col("mrr_start") + pl.sum_horizontal("churn", "contraction", "price_erosion")).mean()).item()
+        kept = w.select(
+            (pl.col("mrr_start") + pl.sum_horizontal("churn", "contraction", "price_erosion")).mean()
+        ).item()
         row: dict[str, object] = {
             "window": label,
             "months": z - a + 1,
