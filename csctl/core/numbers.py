@@ -102,14 +102,11 @@ class Measured:
         if self.complete_from is None or self.opening_month is None:
             return None
         return (
-            f"The export starts in {label_of(self.opening_month)}: customers billed then are its opening balance, "
-            f"not new business, and terms invoiced before it may be missing from the months before "
-            f"{label_of(self.complete_from)}, the first complete month. Figures that rest on earlier months are "
-            "left out (null); the bridge starts "
-            f"{label_of(self.first_month)}. A customer first billed after the export began may be returning from "
-            "before it: the export cannot tell, so such a customer counts as new (new + reactivation is exact). "
-            "If the export holds the whole billing history, say when it starts with "
-            "--history-starts YYYY-MM (billing.history_starts in csctl.yaml)."
+            f"The export starts in {label_of(self.opening_month)}: that month is its opening balance (no movements), "
+            f"and terms billed before it may be missing until {label_of(self.complete_from)}, the first complete "
+            f"month. Figures resting on earlier months are null; the bridge starts {label_of(self.first_month)}; a "
+            "customer first billed later may be returning from before the export (counted as new). If the export "
+            "holds the whole history, give --history-starts YYYY-MM (billing.history_starts in csctl.yaml)."
         )
 
 
