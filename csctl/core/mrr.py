@@ -152,7 +152,7 @@ def _exclusive_ends(frame: pl.DataFrame, start: str, end: str, sample: int = 20_
 
     Decided on the lines of at most ``sample`` customers (chosen by a hash of the id, so the same export always
     gives the same answer): enough pairs to tell an export's convention, without sorting a large export whole."""
-    lines = frame.lazy().filter(pl.col(end).is_not_null() & (pl.col("amount") > 0))
+    lines = frame.lazy().filter(pl.col("amount") > 0)  # an ongoing line's start still follows the line before it
     customers = frame.get_column("customer_id").n_unique()
     if customers > sample:
         every = customers // sample + 1

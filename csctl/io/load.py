@@ -18,8 +18,30 @@ def load_table(spec: str, table: str, opts: ReadOptions, stdin: BinaryIO | None 
 
 
 REVENUE_COLUMNS = {
-    "billing": ("customer_id", "amount", "period_start", "period_end", "product", "quantity", "status", "currency"),
-    "subscriptions": ("customer_id", "start_date", "end_date", "mrr", "product", "quantity", "currency"),
+    "billing": (
+        "customer_id",
+        "amount",
+        "period_start",
+        "period_end",
+        "product",
+        "plan",
+        "quantity",
+        "status",
+        "currency",
+    ),
+    "subscriptions": (
+        "customer_id",
+        "start_date",
+        "end_date",
+        "mrr",
+        "amount",
+        "interval",
+        "interval_count",
+        "product",
+        "plan",
+        "quantity",
+        "currency",
+    ),
 }
 
 
@@ -44,8 +66,11 @@ def load_revenue(
     if not found:
         billing = map_columns(raw.columns, TABLES["billing"], generic)
         error = missing_columns_error(raw.columns, TABLES["billing"], billing, raw.source.label)
-        error.message += "\n(nor does it have the subscriptions columns customer_id, start_date, mrr; --kind picks one)"
+        error.message += (
+            "\n(nor does it have the subscriptions columns customer_id, start_date and mrr or amount; --kind picks one)"
+        )
         error.args = (error.message,)
         raise error
-    kind, mapping = found[0]
+    # both fit (a subscription export's dates read as billing periods, say): the one that maps more columns
+    kind, mapping = max(found, key=lambda pair: len(pair[1].columns))  # ties: billing, the first
     return kind, to_canonical(raw, TABLES[kind], mapping, opts, REVENUE_COLUMNS[kind])
