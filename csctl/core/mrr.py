@@ -98,6 +98,11 @@ def to_cents(value: pl.Expr) -> pl.Expr:
     return value.round(6).round(0, mode="half_away_from_zero").cast(pl.Int64)
 
 
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 line', '2 lines'."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _money(value: float) -> str:
     return f"{value:,.2f}"
 
@@ -137,11 +142,11 @@ def _status_filter(frame: pl.DataFrame, excluded: tuple[str, ...], notes: list[s
     counts = frame.group_by("status").len().sort("status").rows()
     dropped = sum(n for status, n in counts if status is not None and status in excluded)
     if dropped:
-        notes.append(f"{dropped:,} lines with status {', '.join(sorted(excluded))} never stood: left out")
+        notes.append(f"{_count(dropped, 'line')} with status {', '.join(sorted(excluded))} never stood: left out")
     for status, n in counts:
         if status is not None and status not in excluded and status not in KNOWN_STATUSES:
             notes.append(
-                f"{n:,} lines with status '{status}', a status csctl does not know: counted as MRR "
+                f"{_count(n, 'line')} with status '{status}', a status csctl does not know: counted as MRR "
                 "(add it to billing.exclude_statuses in csctl.yaml if such lines never stood)"
             )
     return frame.filter(pl.col("status").is_null() | ~pl.col("status").is_in(list(excluded)))
@@ -309,12 +314,12 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
     ).row(0, named=True)
     if set_aside["one_off_n"]:
         notes.append(
-            f"{set_aside['one_off_n']:,} one-off lines (a service period of one day: set-up fees, overage; "
+            f"{_count(set_aside['one_off_n'], 'one-off line')} (a service period of one day: set-up fees, overage; "
             f"{_money(set_aside['one_off_amount'])} in all) are not MRR"
         )
     if set_aside["refund_n"]:
         notes.append(
-            f"{set_aside['refund_n']:,} negative lines without a service period (refunds, credit notes; "
+            f"{_count(set_aside['refund_n'], 'negative line')} without a service period (refunds, credit notes; "
             f"{_money(set_aside['refund_amount'])} in all) are not MRR: refunds do not change MRR"
         )
     frame = frame.filter(~one_off & ~refund)
@@ -536,7 +541,8 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
     between = frame.filter((pl.col("stop") < pl.col("first")) & (pl.col("start") <= pl.lit(latest)))
     if between.height:
         notes.append(
-            f"{between.height:,} subscription periods start and end between two month-end snapshots "
+            f"{_count(between.height, 'subscription period')} "
+            f"{'starts and ends' if between.height == 1 else 'start and end'} between two month-end snapshots "
             f"({_money(float(between['rate'].sum() or 0.0))} of monthly value in all): they never hold MRR"
         )
     has_plans = bool(frame.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
