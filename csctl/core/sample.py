@@ -1931,10 +1931,9 @@ def generate_costs(
     (DESIGN.md §4, computed from its billing by _bridge): per month m, in ARR (12 x MRR movements),
 
     - acquisition = (new + reactivation ARR) / 1.15, so the CAC ratio is about 0.87 ("$1.00 to get $1.15");
-    - retention = 0.12 x (the book seven months back, MRR(m - 7), minus the ARR lost in m to churn, contraction
-      and price erosion, smoothed over nine months): summed over 12 months, about 0.12 x (ARR at the window's
-      start - ARR lost in it), the ARR retained, so CRC is about 0.12 (for growth like the sample's; the lag
-      stands in for the start of a window that a month cannot know);
+    - retention = 0.12 x the MRR kept in m (the book at its start, MRR(m - 1), less the MRR lost in m to churn,
+      contraction and price erosion, smoothed over nine months): summed over a window, 0.12 x the ARR kept month
+      by month × months / 12, so CRC is about 0.12 for any window;
     - expansion = 2 x 0.12 x (expansion + price uplift ARR); upsell = 4 x 0.12 x upsell ARR.
 
     Budget lines (marketing, salaries, tooling) follow the movements smoothed over three months (1/4, 1/2, 1/4);
@@ -1973,8 +1972,9 @@ def generate_costs(
     rng = random.Random()
     for m in range(months):
         rng.seed(f"{seed}:costs:{m}")
-        book = at(mrr, m - 7)  # the book seven months back: twelve of them make about the ARR at a window's start
-        level = {"retention": CRC * COST_MULTIPLIERS["retention"] * max(0.0, book + smooth(lost, m, 4))}
+        # the MRR kept this month (the book at its start less what it lost): CRC's basis, month by month
+        kept = at(mrr, m - 1) + smooth(lost, m, 4) / 12
+        level = {"retention": CRC * COST_MULTIPLIERS["retention"] * max(0.0, kept)}
         for category, series in bookings.items():
             level[category] = smooth(series, m)
         month = _month_text(start, m)
