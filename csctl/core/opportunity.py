@@ -92,6 +92,14 @@ def compute_opportunity(measured: Measured, segments: pl.DataFrame | None, setti
         net_retention=1 - pl.col("churn") + pl.col("expansion") + pl.col("upsell"),
     )
     notes: list[str] = []
+    months = measured.as_of - max(measured.first_month, measured.as_of - 11) + 1
+    if months < 12:
+        incomplete = measured.incomplete_note()
+        notes.append(
+            f"the segments' churn, expansion and upsell rates rest on the {months} months with movements "
+            f"({label_of(measured.as_of - months + 1)} … {label_of(measured.as_of)}), not 12"
+            + (f": {incomplete}" if incomplete else "")
+        )
     unbounded = ltv.filter(pl.col("churn") == 0)["segment"].to_list()
     if unbounded:
         notes.append(f"LTV unbounded (no churn in the last 12 months): {', '.join(unbounded)}")
