@@ -142,9 +142,10 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
             )
     plans = snapshot.plans.filter(pl.col("month") <= as_of)
     credits = snapshot.credits.filter(pl.col("month") <= as_of)
-    if plans.height == 0:
+    customer_mrr = br.customer_monthly(plans.lazy(), credits.lazy()).collect()
+    if customer_mrr.height == 0:
         raise InputError(f"no MRR in or before the as-of month {label_of(as_of)}")
-    opening = int(plans["month"].min())  # type: ignore[arg-type]
+    opening = int(customer_mrr["month"].min())  # type: ignore[arg-type]  # the first month with MRR: c(m) > 0
     history = rules.history_starts
     complete_from: int | None
     if history is not None and kind == "billing":
@@ -160,8 +161,8 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     else:
         first_month, complete_from = opening, None
     if as_of < first_month:
-        opening_mrr = int(plans.filter(pl.col("month") == opening)["mrr"].sum())
-        opening_customers = plans.filter(pl.col("month") == opening)["customer_id"].n_unique()
+        opening_mrr = int(customer_mrr.filter(pl.col("month") == opening)["mrr"].sum())
+        opening_customers = customer_mrr.filter(pl.col("month") == opening).height
         terms = "month" if snapshot.longest_term == 1 else f"{snapshot.longest_term} months"
         raise InputError(
             f"no month with movements to measure: the billing export starts in {label_of(opening)} (MRR "
@@ -170,7 +171,6 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
             f"{label_of(as_of)}",
             hint="if the export holds the whole billing history, say when it starts with --history-starts YYYY-MM",
         )
-    customer_mrr = br.customer_monthly(plans.lazy(), credits.lazy()).collect()
     movements = br.customer_movements(
         plans.lazy(), credits.lazy(), customer_mrr.lazy(), first_month, as_of, has_plans=snapshot.has_plans
     ).collect()
