@@ -45,9 +45,9 @@ def test_init_writes_column_names_as_data_never_as_yaml_structure(invoke: Invoke
 def test_init_quotes_file_names_of_exports_and_inventory(invoke: Invoke, tmp_path: Path) -> None:
     folder = client_folder(tmp_path / "client")
     (folder / "billing.csv").rename(folder / 'bill": x\nfoo: [1.csv')
-    (folder / "asis\ninventory: /etc/passwd\n#.yaml").write_text("{}\n", encoding="utf-8")
+    (folder / "asis\ninventory: passwd\n#.yaml").write_text("{}\n", encoding="utf-8")
     ok(invoke("init", folder))
     data = yaml.safe_load((folder / "csctl.yaml").read_text(encoding="utf-8"))
     assert set(data) >= {"exports", "rules"} and "foo" not in data
-    assert data["rules"]["inventory"] == "asis\ninventory: /etc/passwd\n#.yaml"
+    assert data["rules"]["inventory"] == "asis\ninventory: passwd\n#.yaml"
     assert data["exports"]["customers"] == "customers.csv"
