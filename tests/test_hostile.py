@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import random
+import stat
+import subprocess
+import sys
+import threading
+import time
+import zipfile
 from pathlib import Path
 
-import pytest
 import yaml
 
 from csctl.resources import config_path
@@ -15,7 +22,15 @@ BILLING = [
     ["customer_id", "amount", "period_start", "period_end"],
     *[[f"C{i}", 100 * i, f"2024-{m:02d}-01", f"2024-{m:02d}-28"] for i in (1, 2, 3) for m in range(1, 7)],
 ]
-CUSTOMERS = [["customer_id", "name", "employees"], ["C1", "Alpha", 10], ["C2", "Beta", 200], ["C3", "Gamma", 3000]]
+CUSTOMERS = [
+    ["customer_id", "name", "employees", "renewal_date"],
+    ["C1", "Alpha", 10, "2024-09-01"],
+    ["C2", "Beta", 200, "2024-12-01"],
+    ["C3", "Gamma", 3000, "2025-03-01"],
+]
+
+
+CSCTL = [sys.executable, "-c", "import sys; from csctl.cli.app import main; sys.argv[0] = 'csctl'; main()"]
 
 
 def client_folder(folder: Path) -> Path:
@@ -51,3 +66,138 @@ def test_init_quotes_file_names_of_exports_and_inventory(invoke: Invoke, tmp_pat
     assert set(data) >= {"exports", "rules"} and "foo" not in data
     assert data["rules"]["inventory"] == "asis\ninventory: passwd\n#.yaml"
     assert data["exports"]["customers"] == "customers.csv"
+
+
+# --- finding 2: -o writes only regular files ------------------------------------------------------------------------
+def test_output_to_a_device_is_written_through_never_replaced(invoke: Invoke, tmp_path: Path) -> None:
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    ok(invoke("numbers", billing, "-f", "csv", "-o", "/dev/null"))
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # still the device, also when run as root
+
+
+def test_output_to_a_fifo_is_written_through(invoke: Invoke, tmp_path: Path) -> None:
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = invoke("numbers", billing, "-f", "csv", "-o", fifo)
+    reader.join(timeout=30)
+    ok(result)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert got == [ok(invoke("numbers", billing, "-f", "csv")).stdout_bytes]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_output_through_a_link_replaces_the_file_it_points_at(invoke: Invoke, tmp_path: Path) -> None:
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    real = tmp_path / "real.csv"
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    ok(invoke("numbers", billing, "-f", "csv", "-o", link))
+    assert link.is_symlink() and real.read_text(encoding="utf-8") != "old\n"
+
+
+def test_stale_temporary_files_of_dead_writers_are_removed_by_the_next_write(tmp_path: Path) -> None:
+    from csctl.io.write import write_atomic
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".out.csv.{dead.pid}.abcd1234.tmp"
+    stale.write_bytes(b"half")
+    other = tmp_path / f".other.csv.{dead.pid}.abcd1234.tmp"  # another target's: not this write's to remove
+    other.write_bytes(b"half")
+    live = tmp_path / f".out.csv.{os.getppid()}.abcd1234.tmp"  # a running writer's: kept
+    live.write_bytes(b"half")
+    write_atomic(tmp_path / "out.csv", b"new")
+    assert not stale.exists() and other.exists() and live.exists()
+    assert (tmp_path / "out.csv").read_bytes() == b"new"
+
+
+# --- finding 9: report -o replaces its folder's files as one set ----------------------------------------------------
+def report_set(folder: Path) -> dict[str, bytes]:
+    """The report's files, the workbook by its parts less its timestamps (docProps/core.xml)."""
+    files: dict[str, bytes] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                files[path.name] = b"".join(book.read(n) for n in sorted(book.namelist()) if n != "docProps/core.xml")
+        elif path.is_file():
+            files[path.name] = path.read_bytes()
+    return files
+
+
+def workspace(invoke: Invoke, folder: Path, scale: int = 1) -> Path:
+    client_folder(folder)
+    rows = [BILLING[0], *[[c, a * scale, s, e] for c, a, s, e in BILLING[1:]]]
+    write_csv(folder / "billing.csv", rows)
+    if not (folder / "csctl.yaml").exists():
+        ok(invoke("init", "-q", folder))
+    return folder
+
+
+def test_report_replaces_its_files_as_one_set(invoke: Invoke, tmp_path: Path) -> None:
+    ws = workspace(invoke, tmp_path / "ws")
+    out = tmp_path / "out"
+    ok(invoke("report", "-c", ws, "-o", out))
+    assert (out / "plan.yaml").is_file()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")  # the user's own file is kept
+    old = report_set(out)
+    # a failed run (a rule file broken) leaves the old set, whole
+    plays = (ws / "plays.yaml").read_text(encoding="utf-8")
+    (ws / "plays.yaml").write_text("options: [\n", encoding="utf-8")
+    assert invoke("report", "-c", ws, "-o", out).exit_code == 3
+    assert report_set(out) == old
+    (ws / "plays.yaml").write_text(plays, encoding="utf-8")
+    # a run that picks no plan: the old plan.yaml does not survive beside the new assessment
+    config = (ws / "csctl.yaml").read_text(encoding="utf-8")
+    (ws / "csctl.yaml").write_text(config.replace("  plays: ", "  # plays: "), encoding="utf-8")
+    workspace(invoke, ws, scale=2)
+    result = invoke("report", "-c", ws, "-o", out)
+    if result.exit_code == 0 and "plan.yaml" not in result.stderr:
+        assert not (out / "plan.yaml").exists()
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _report_process(ws: Path, out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*CSCTL, "report", "-q", "-c", str(ws), "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "CSCTL_CONFIG": "", "NO_COLOR": "1"},
+    )
+
+
+def kill_test(invoke: Invoke, tmp_path: Path, kills: int, seed: int = 16) -> None:
+    """``kill -9`` at random moments of ``report -o``: the folder holds the old set or the new one, never a mix,
+    and the next run leaves no temporary file."""
+    ws_a, ws_b = workspace(invoke, tmp_path / "a"), workspace(invoke, tmp_path / "b", scale=3)
+    ok(invoke("report", "-c", ws_a, "-o", tmp_path / "ref_a"))
+    ok(invoke("report", "-c", ws_b, "-o", tmp_path / "ref_b"))
+    sets = [report_set(tmp_path / "ref_a"), report_set(tmp_path / "ref_b")]
+    assert sets[0] != sets[1]
+    out = tmp_path / "out"
+    started = time.monotonic()
+    process = _report_process(ws_a, out)
+    process.wait()
+    took = time.monotonic() - started
+    rng = random.Random(seed)
+    seen = set()
+    for i in range(kills):
+        process = _report_process(ws_b if i % 2 == 0 else ws_a, out)
+        time.sleep(rng.uniform(0, took * 1.1))
+        process.kill()
+        process.wait()
+        now = report_set(out)
+        assert now in sets, f"kill {i}: a mix of two sets: {sorted(now)}"
+        seen.add(sets.index(now))
+    assert subprocess.run(_report_process(ws_b, out).args, check=False).returncode == 0
+    assert report_set(out) == sets[1]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_kill_9_at_random_moments_of_report_leaves_one_whole_set(invoke: Invoke, tmp_path: Path) -> None:
+    kill_test(invoke, tmp_path, kills=int(os.environ.get("CSCTL_KILLS", "5")))

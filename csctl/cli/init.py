@@ -112,7 +112,8 @@ def _workspace_text(
         lines.append(f"  # not recognised: {_quote(item)}")
     lines += ["", "# The rule files (csctl init copied the defaults here; edit them for this client)", "rules:"]
     lines += [f"  {key}: {file}" for key, file in RULES.items()]
-    lines.append(f"  inventory: {_quote(inventory)}" if inventory else "  # inventory: asis.yaml     (the as-is inventory)")
+    default = "  # inventory: asis.yaml     (the as-is inventory)"
+    lines.append(f"  inventory: {_quote(inventory)}" if inventory else default)
     return "\n".join(lines) + "\n"
 
 

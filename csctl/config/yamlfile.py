@@ -68,7 +68,9 @@ def _printable(char: str) -> bool:
     code = ord(char)
     if char in '"\\\u2028\u2029':
         return False
-    return 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD and code != 0xFEFF or code > 0xFFFF
+    if code == 0xFEFF:
+        return False
+    return 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or code > 0xFFFF
 
 
 def yaml_quote(text: str) -> str:
