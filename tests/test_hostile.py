@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import random
+import re
 import stat
 import subprocess
 import sys
@@ -12,8 +15,10 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 
+from csctl.config.yamlfile import yaml_quote
 from csctl.resources import config_path
 from tests.conftest import Invoke
 from tests.helpers import ok, write_csv
@@ -201,3 +206,107 @@ def kill_test(invoke: Invoke, tmp_path: Path, kills: int, seed: int = 16) -> Non
 
 def test_kill_9_at_random_moments_of_report_leaves_one_whole_set(invoke: Invoke, tmp_path: Path) -> None:
     kill_test(invoke, tmp_path, kills=int(os.environ.get("CSCTL_KILLS", "5")))
+
+
+# --- findings 3 and 4: names from the data never drive the terminal or the Markdown --------------------------------
+HOSTILE_NAME = (
+    "[/] [bold]x <script>alert(1)</script> <img src=x onerror=alert(2)> <!-- "
+    "\x1b]8;;http://evil.example\x07link\x1b]8;;\x07 \x1b[2J\x1b]0;title\x07 ![i](http://evil.example/p.png) "
+    "[label](http://evil.example) a|b\rc\nd \u202etxt.exe"
+)
+
+
+def hostile_customers(folder: Path) -> Path:
+    rows = [list(r) for r in CUSTOMERS]
+    rows[1][1] = HOSTILE_NAME
+    return write_csv(folder / "customers.csv", rows)
+
+
+def test_table_shows_markup_and_escape_sequences_from_the_data_as_text(invoke: Invoke, tmp_path: Path) -> None:
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    customers = hostile_customers(tmp_path)
+    result = ok(invoke("segment", customers, "--billing", billing, "-f", "table"))
+    out = result.stdout
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out and "\u202e" not in out
+    assert "[/] [bold]x" in out  # markup shown as it is written, not read
+    assert "\\x1b]8;;http://evil.example\\x07link" in out  # the escape sequence, visible and inert
+    assert "[label](http://evil.example)" in out  # the bracketed part is kept
+
+
+def test_messages_and_progress_escape_paths_and_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from csctl.cli import console
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.setattr(console.state, "quiet", False)
+    console.warn(f"unknown id {HOSTILE_NAME!s}")
+    console.info("wrote [/]\x1b[2J.csv")
+    with console.progress("reading /tmp/[/]\x1b]0;x\x07.csv", size=1 << 30):
+        pass
+    text = stream.getvalue()
+    assert "[/] [bold]x" in text and "wrote [/]\\x1b[2J.csv" in text
+    printed = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)  # Rich's own styling and cursor codes aside
+    assert "\x1b]" not in printed and "\x07" not in printed and "\x1b[2J" not in text
+
+
+def test_markdown_output_escapes_html_links_pipes_and_line_breaks(invoke: Invoke, tmp_path: Path) -> None:
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    customers = hostile_customers(tmp_path)
+    text = ok(invoke("segment", customers, "--billing", billing, "-f", "markdown")).stdout
+    _assert_inert_markdown(text)
+    (row,) = [line for line in text.splitlines() if line.startswith("| C1 |")]
+    header = next(line for line in text.splitlines() if line.startswith("| customer_id |"))
+    assert _cells(row) == _cells(header)  # a pipe, CR or LF in the name neither adds a cell nor splits the row
+
+
+def _cells(line: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", line))
+
+
+def _assert_inert_markdown(text: str) -> None:
+    for live in ("<script", "<img", "<!--", "\x1b", "\r"):
+        assert live not in text, live
+    assert not re.search(r"(?<!\\)\]\((?!#step-)", text)  # no link or image but the document's own
+    assert "&lt;script>" in text and "\\[label\\](http://evil.example)" in text
+
+
+def test_assessment_md_escapes_names_from_the_data(invoke: Invoke, tmp_path: Path) -> None:
+    ws = workspace(invoke, tmp_path / "ws")
+    hostile_customers(ws)
+    config = (ws / "csctl.yaml").read_text(encoding="utf-8")
+    config = re.sub(r"^company: .*$", lambda _: f"company: {yaml_quote(HOSTILE_NAME)}", config, flags=re.M)
+    (ws / "csctl.yaml").write_text(config, encoding="utf-8")
+    ok(invoke("report", "-c", ws, "-o", tmp_path / "out"))
+    text = (tmp_path / "out" / "assessment.md").read_text(encoding="utf-8")
+    assert "# Customer Success assessment: \\[/\\] \\[bold\\]x &lt;script>" in text
+    _assert_inert_markdown(text)
+    html = (tmp_path / "out" / "assessment.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<img src=x" not in html
+
+
+# --- finding 5: CSV -o neutralises header cells too; the reader keeps a leading ' ---------------------------------
+def test_csv_output_neutralises_header_cells_and_keeps_an_inert_value_inert(invoke: Invoke, tmp_path: Path) -> None:
+    contacts = write_csv(
+        tmp_path / "contacts.csv",
+        [
+            ["customer_id", "name", "employees", "=2+5", "+cmd|' /C calc'!A0"],
+            ["C1", "=1+1", 10, "x", "y"],
+            ["C2", "'=3+3", 200, "z", "w"],
+        ],
+    )
+    out = tmp_path / "out.csv"
+    ok(invoke("personas", contacts, "-q", "-o", out))
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    live = re.compile(r"^[=+\-@\t\r]")
+    assert [cell for row in rows for cell in row if live.match(cell)] == []
+    assert "'=2+5" in rows[0] and "'+cmd|' /C calc'!A0" in rows[0]
+    names = {row[0]: row[1] for row in rows[1:]}
+    assert names == {"C1": "'=1+1", "C2": "'=3+3"}  # the client's own ' kept as it was, not doubled
+    # read back, an escaped value stays inert: the reader keeps a leading ' (stdout CSV is not escaped)
+    again = ok(invoke("personas", out, "-q", "-f", "csv")).stdout
+    assert [cell for row in csv.reader(io.StringIO(again)) for cell in row if live.match(cell)] == []

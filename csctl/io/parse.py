@@ -33,7 +33,6 @@ ISO_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 DMY_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y")
 MDY_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
 MONEY_SHAPE = r"^\(?[-+]?(?:[A-Za-z]{3} ?)?[$€£¥]?\s?[-+]?\d[\d,.' ]*(?: ?[A-Za-z]{3})?\)?$"
-FORMULA_ESCAPE = r"^'('*[=+\-@\t\r])"  # csctl's writer adds one ' (also before text that starts with ')
 
 
 @dataclass
@@ -165,18 +164,6 @@ def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
         pl.col(c).str.strip_chars().cast(pl.Int64 if is_whole else pl.Float64)
         for c, is_whole in zip(numeric, whole, strict=True)
     )
-
-
-def _unescape_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Undo csctl's own formula-injection escape (a leading ' before = + - @ tab CR) in text columns."""
-    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    if not text:
-        return frame
-    flagged = frame.select(pl.col(text).str.starts_with("'").any()).row(0)
-    escaped = [name for name, hit in zip(text, flagged, strict=True) if hit]
-    if not escaped:
-        return frame
-    return frame.with_columns(pl.col(escaped).str.replace(FORMULA_ESCAPE, "${1}"))
 
 
 @dataclass
@@ -394,7 +381,6 @@ def _to_canonical(
             raise InputError(f"{raw.source.label}: every row is bad; nothing left to read")
     if raw.format == "csv":
         frame = frame.drop([c for c in extras if c not in keep_extras])
-        frame = _unescape_text(frame)
         frame = _number_extras(frame, keep_extras)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
     return Canonical(frame, mapping, raw.source.label, notes, skipped)

@@ -60,7 +60,9 @@ def _render(report: Report, fmt: str, templates: Path | None) -> str:
 
         data = view(report, chart=chart)
     else:
-        data = view(report, escape=lambda text: text.replace("|", "\\|").replace("\n", " "))
+        from csctl.render.safe import markdown
+
+        data = view(report, escape=markdown)
     try:
         template = env.get_template(name)
         return template.render(**data)
