@@ -18,7 +18,9 @@ from csctl.result import Result, Table
 
 
 def _block(title: str, headers: list[str], rows: list[list[str]], right: list[bool]) -> RichTable:
-    rich = RichTable(title=Text(terminal(title)), box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", show_edge=False)
+    rich = RichTable(
+        title=Text(terminal(title)), box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", show_edge=False
+    )
     for header, align_right in zip(headers, right, strict=True):
         rich.add_column(Text(terminal(header)), justify="right" if align_right else "left", overflow="fold")
     for row in rows:

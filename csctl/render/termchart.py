@@ -33,8 +33,8 @@ def _fit(segments: Sequence[Segment], width: int, color: bool) -> str:
     """One line of segments cut to ``width`` columns, trailing spaces dropped, styled when ``color``."""
     kept: list[Segment] = []
     used = 0
-    for chunk, style in segments:
-        chunk = terminal(chunk)  # names from the data: no escape sequence reaches the terminal
+    for raw, style in segments:
+        chunk = terminal(raw)  # names from the data: no escape sequence reaches the terminal
         out = []
         for char in chunk:
             w = _cell_width(char)
