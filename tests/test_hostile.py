@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import random
 import re
@@ -310,3 +311,74 @@ def test_csv_output_neutralises_header_cells_and_keeps_an_inert_value_inert(invo
     # read back, an escaped value stays inert: the reader keeps a leading ' (stdout CSV is not escaped)
     again = ok(invoke("personas", out, "-q", "-f", "csv")).stdout
     assert [cell for row in csv.reader(io.StringIO(again)) for cell in row if live.match(cell)] == []
+
+
+# --- finding 6: NaN, inf and 1e309 are refused, naming file, row and column ----------------------------------------
+@pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-Infinity", "1e309", "1e15", "-2e15"])
+def test_billing_amounts_outside_sane_ranges_exit_3(invoke: Invoke, tmp_path: Path, value: str) -> None:
+    rows = [list(r) for r in BILLING]
+    rows[4][1] = value
+    billing = write_csv(tmp_path / "billing.csv", rows)
+    result = invoke("numbers", billing, "-f", "csv")
+    assert result.exit_code == 3, result.stderr
+    assert "billing.csv: row 5, column 'amount'" in result.stderr and value in result.stderr
+
+
+@pytest.mark.parametrize("value", ["NaN", "inf", "1e309"])
+def test_customer_numbers_outside_sane_ranges_exit_3(invoke: Invoke, tmp_path: Path, value: str) -> None:
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    rows = [list(r) for r in CUSTOMERS]
+    rows[2][2] = value  # employees = NaN once matched employees > 1000 and landed in the top segment
+    customers = write_csv(tmp_path / "customers.csv", rows)
+    result = invoke("segment", customers, "--billing", billing, "-f", "csv")
+    assert result.exit_code == 3, result.stderr
+    assert "customers.csv: row 3, column 'employees'" in result.stderr
+
+
+def test_nan_in_a_config_or_a_plan_is_refused(invoke: Invoke, tmp_path: Path) -> None:
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    config = tmp_path / "csctl.yaml"
+    config.write_text("gross_margin: .nan\n", encoding="utf-8")
+    result = invoke("numbers", billing, "-c", config, "-f", "csv")
+    assert result.exit_code == 3 and "gross_margin" in result.stderr
+
+
+# --- finding 7: years outside 1900-2200, but a far-future end date is "no end" ---------------------------------------
+@pytest.mark.parametrize(("column", "value"), [(2, "0001-01-01"), (2, "9999-01-01"), (3, "1899-12-31")])
+def test_billing_years_outside_range_exit_3(invoke: Invoke, tmp_path: Path, column: int, value: str) -> None:
+    rows = [list(r) for r in BILLING]
+    rows[3][column] = value
+    billing = write_csv(tmp_path / "billing.csv", rows)
+    result = invoke("numbers", billing, "-f", "csv")
+    assert result.exit_code == 3, result.stderr
+    assert f"row 4, column '{BILLING[0][column]}'" in result.stderr and "1900-2200" in result.stderr
+
+
+def test_year_zero_in_customer_dates_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    rows = [list(r) for r in CUSTOMERS]
+    rows[1][3] = "0000-01-01"
+    customers = write_csv(tmp_path / "customers.csv", rows)
+    result = invoke("segment", customers, "--billing", billing, "-f", "csv")
+    assert result.exit_code == 3, result.stderr
+    assert "row 2, column 'renewal_date'" in result.stderr
+
+
+@pytest.mark.parametrize("no_end", ["9999-12-31", "9999-12-30", "2999-12-31"])
+def test_far_future_period_end_means_ongoing(invoke: Invoke, tmp_path: Path, no_end: str) -> None:
+    rows = [list(r) for r in BILLING]
+    empty = [list(r) for r in BILLING]
+    for i in range(1, len(rows), 3):
+        rows[i][3], empty[i][3] = no_end, None
+    far = invoke("numbers", write_csv(tmp_path / "far.csv", rows), "-f", "json")
+    same = ok(invoke("numbers", write_csv(tmp_path / "empty.csv", empty), "-f", "json"))
+    ok(far)
+    assert _figures(far.stdout) == _figures(same.stdout)  # read exactly as an empty period_end (ongoing)
+    assert f"{len(range(1, len(rows), 3))} rows with a far-future period_end" in far.stderr
+
+
+def _figures(text: str) -> object:
+    data = json.loads(text)
+    data.pop("meta", None)
+    data.pop("inputs", None)
+    return data
