@@ -472,11 +472,11 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
         values.append(value)
         ranged = p.column.type in RANGE_NOTE
         if (p.check or ranged) and p.source is not None:
-            bad = pl.col(p.source).is_not_null() & value.is_null()
+            unread = pl.col(p.source).is_not_null() & value.is_null()
             if no_end is not None:
-                bad = bad & ~no_end
+                unread = unread & ~no_end
                 flags.append(no_end.alias(f"__noend_{p.column.name}"))
-            flags.append(bad.alias(f"__bad_{p.column.name}"))
+            flags.append(unread.alias(f"__bad_{p.column.name}"))
         if p.column.required and p.source is not None:
             present = value.is_not_null() if p.check else value.is_not_null() & (value != "")
             flags.append((~present).alias(f"__missing_{p.column.name}"))
@@ -486,15 +486,13 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
     if order is not None:
         frame = frame.with_columns(order.alias("__order"))
     full = _collect(raw, frame)
-    flag_names = [c for c in full.columns if c.startswith(("__bad_", "__missing_", "__noend_")) or c == "__order"]
-    if not flag_names:
-        return full, full.clear().select(ROW)
-    flag_names = [c for c in flag_names if not c.startswith("__noend_")]  # kept for _no_end_notes
+    # the __noend_ flags stay in the frame for _no_end_notes
+    flag_names = [c for c in full.columns if c.startswith(("__bad_", "__missing_")) or c == "__order"]
     if not flag_names:
         return full, full.clear().select(ROW)
     any_bad = pl.any_horizontal([pl.col(c).fill_null(False) for c in flag_names])
-    bad = full.filter(any_bad)
-    return full.drop(flag_names), bad
+    failed = full.filter(any_bad)
+    return full.drop(flag_names), failed
 
 
 def _no_end_notes(frame: pl.DataFrame, label: str, notes: list[str]) -> pl.DataFrame:
