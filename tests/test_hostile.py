@@ -382,3 +382,34 @@ def _figures(text: str) -> object:
     data.pop("meta", None)
     data.pop("inputs", None)
     return data
+
+
+# --- findings 12 and 13: one canonical column twice; headers and workbooks bounded ---------------------------------
+@pytest.mark.parametrize("second", ["customer_id", "CUSTOMER_ID", "Customer ID"])
+def test_two_columns_for_one_canonical_column_exit_3_naming_both(invoke: Invoke, tmp_path: Path, second: str) -> None:
+    rows = [[*BILLING[0], second], *[[*r, "X9"] for r in BILLING[1:]]]
+    result = invoke("numbers", write_csv(tmp_path / "billing.csv", rows), "-f", "csv")
+    assert result.exit_code == 3, result.stderr
+    assert f"columns 'customer_id' and {second!r} both stand for billing column 'customer_id'" in result.stderr
+
+
+def test_a_header_of_a_million_columns_exits_3_at_once(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "billing.csv"
+    path.write_text(",".join(f"c{i}" for i in range(1_000_000)) + "\n1\n", encoding="utf-8")
+    started = time.monotonic()
+    result = invoke("numbers", path, "-f", "csv")
+    assert result.exit_code == 3 and "header" in result.stderr
+    assert time.monotonic() - started < 10
+
+
+def test_an_xlsx_zip_bomb_exits_3_before_it_is_unpacked(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "billing.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            block = b"\0" * (1 << 20)
+            for _ in range(80):
+                sheet.write(block)
+    assert path.stat().st_size < 1 << 20
+    result = invoke("numbers", path, "-f", "csv")
+    assert result.exit_code == 3 and "unpacks to 80 MiB" in result.stderr, result.stderr
