@@ -413,3 +413,29 @@ def test_an_xlsx_zip_bomb_exits_3_before_it_is_unpacked(invoke: Invoke, tmp_path
     assert path.stat().st_size < 1 << 20
     result = invoke("numbers", path, "-f", "csv")
     assert result.exit_code == 3 and "unpacks to 80 MiB" in result.stderr, result.stderr
+
+
+# --- finding 14: templates stay in their folder, errors name file:line, * is bounded -------------------------------
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ('{% include "outside.j2" %}', "not found in the templates folder"),
+        ("line one\n{{ 1 / 0 }}\n", "assessment.md.j2:2: template error: ZeroDivisionError"),
+        ("{{ ([0] * 10**9) | length }}", "not allowed in a template"),
+        ("{{ 'x' * 10**8 }}", "not allowed in a template"),
+        ("{{ 2 ** 100000000 }}", "not allowed in a template"),
+    ],
+)
+def test_hostile_templates_exit_3(invoke: Invoke, tmp_path: Path, template: str, expected: str) -> None:
+    ws = workspace(invoke, tmp_path / "ws")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:secret\n", encoding="utf-8")
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "outside.j2").symlink_to(secret)
+    (folder / "assessment.md.j2").write_text(template, encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("report", "-c", ws, "-o", out, "--templates", folder)
+    assert result.exit_code == 3, (result.exit_code, result.stderr)
+    assert expected in result.stderr and "secret" not in result.stderr
+    assert not out.exists()
