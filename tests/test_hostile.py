@@ -439,3 +439,15 @@ def test_hostile_templates_exit_3(invoke: Invoke, tmp_path: Path, template: str,
     assert result.exit_code == 3, (result.exit_code, result.stderr)
     assert expected in result.stderr and "secret" not in result.stderr
     assert not out.exists()
+
+
+# --- finding 15: the report run twice gives the same files ----------------------------------------------------------
+def test_report_twice_on_one_workspace_gives_byte_identical_files(invoke: Invoke, tmp_path: Path) -> None:
+    ws = workspace(invoke, tmp_path / "ws")
+    hostile_customers(ws)
+    ok(invoke("report", "-c", ws, "-o", tmp_path / "one"))
+    ok(invoke("report", "-c", ws, "-o", tmp_path / "two"))
+    one, two = report_set(tmp_path / "one"), report_set(tmp_path / "two")  # the workbook less its timestamps
+    assert sorted(one) == ["assessment.html", "assessment.md", "assessment.xlsx", "plan.yaml"]
+    for name in one:
+        assert one[name] == two[name], name
