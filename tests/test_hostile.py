@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import json
@@ -26,7 +27,11 @@ from tests.helpers import ok, write_csv
 
 BILLING = [
     ["customer_id", "amount", "period_start", "period_end"],
-    *[[f"C{i}", 100 * i, f"2024-{m:02d}-01", f"2024-{m:02d}-28"] for i in (1, 2, 3) for m in range(1, 7)],
+    *[
+        [f"C{i}", 100 * i, f"2024-{m:02d}-01", f"2024-{m:02d}-{calendar.monthrange(2024, m)[1]}"]
+        for i in (1, 2, 3)
+        for m in range(1, 7)
+    ],
 ]
 CUSTOMERS = [
     ["customer_id", "name", "employees", "renewal_date"],

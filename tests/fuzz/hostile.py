@@ -11,6 +11,7 @@ finding; tests/test_fuzz.py runs a fast slice of it.
 from __future__ import annotations
 
 import argparse
+import calendar
 import csv
 import io
 import json
@@ -37,7 +38,14 @@ Rows = list[list[str]]
 BILLING: Rows = [
     ["customer_id", "amount", "period_start", "period_end", "product", "quantity"],
     *[
-        [f"C{c}", f"{50 * c + 10 * (m % 3)}.00", f"2024-{m:02d}-01", f"2024-{m:02d}-28", "Core", str(c)]
+        [
+            f"C{c}",
+            f"{50 * c + 10 * (m % 3)}.00",
+            f"2024-{m:02d}-01",
+            f"2024-{m:02d}-{calendar.monthrange(2024, m)[1]}",
+            "Core",
+            str(c),
+        ]
         for c in range(1, 7)
         for m in range(1, 10)
         if not (c == 6 and m > 5)
