@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check format bench golden sample lock clean
+.PHONY: demo test check format bench golden sample lock clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ check: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# the hostile-input suite: 10,000 mutated runs (each bounded to 60 s and 2 GiB), then 50 kill -9 of report -o
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.hostile --cases $${FUZZ_CASES:-10000} --jobs $${FUZZ_JOBS:-2}
+	CSCTL_KILLS=50 $(BIN)/python -m pytest tests/test_hostile.py -k kill_9
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -567,22 +567,24 @@ def test_csv_file_output_escapes_formulas(invoke: Invoke, tmp_path: Path, inject
     assert gone["change"] == "-20.00"
 
 
-def test_escaped_csv_round_trips(invoke: Invoke, tmp_path: Path, injection_billing: Path) -> None:
+def test_escaped_csv_reads_back_inert(invoke: Invoke, tmp_path: Path, injection_billing: Path) -> None:
+    """The reader keeps a leading ' (issue 16): csctl's escaped -o output, read back, stays inert: the ids keep the
+    ' csctl wrote, and an export escaped by the client is never turned live on stdout."""
     from csctl.io.load import load_table
     from csctl.io.parse import ReadOptions
 
     out = tmp_path / "out.csv"
     ok(invoke("numbers", injection_billing, *WHOLE_TO_FEB, "--view", "customers", "-o", out))
     table = load_table(str(out), "customers", ReadOptions())
-    assert set(table.frame["customer_id"]) == {*DANGEROUS, "plain", "gone"}
-    # the same through the command line: an export escaped the way csctl escapes reads as the original ids
+    assert set(table.frame["customer_id"]) == {*("'" + d for d in DANGEROUS), "plain", "gone"}
     header, rows = read_rows(injection_billing)
     for row in rows:
         if row[0] in DANGEROUS:
             row[0] = "'" + row[0]
     escaped = write_rows(tmp_path / "escaped.csv", header, rows)
-    direct = ok(invoke("numbers", injection_billing, *WHOLE_TO_FEB, "--view", "customers", "-f", "csv")).stdout
-    assert ok(invoke("numbers", escaped, *WHOLE_TO_FEB, "--view", "customers", "-f", "csv")).stdout == direct
+    text = ok(invoke("numbers", escaped, *WHOLE_TO_FEB, "--view", "customers", "-f", "csv")).stdout
+    ids = [row[0] for row in csv.reader(io.StringIO(text))][1:]
+    assert {*("'" + d for d in DANGEROUS), "plain", "gone"} == set(ids)
 
 
 def test_xlsx_output_has_no_formulas(invoke: Invoke, tmp_path: Path, injection_billing: Path) -> None:

@@ -26,7 +26,9 @@ TEXT = st.text(alphabet=st.sampled_from(list("abcXYZ 019=+-@'\t,;\"éü")), min_
 @FAST
 @given(names=st.lists(TEXT, min_size=1, max_size=8))
 def test_csv_written_with_o_reads_back_unchanged(tmp_path: Path, names: list[str]) -> None:
-    """-o escapes formula-like text with a leading ', csctl's reader removes it: the values round-trip."""
+    """-o escapes formula-like text with a leading '; csctl's reader keeps a leading ' (it cannot tell csctl's from
+    a client's, and an inert value must not come back live): the values read back as written, escaped ones with
+    their '."""
     ids = [f"C{i:03d}" for i in range(len(names))]
     frame = pl.DataFrame({"customer_id": ids, "name": names})
     result = Result("test", "t", {"t": Table(frame)}, "t")
@@ -38,7 +40,7 @@ def test_csv_written_with_o_reads_back_unchanged(tmp_path: Path, names: list[str
     path.write_bytes(data)
     back = load_table(str(path), "customers", ReadOptions()).frame
     assert back["customer_id"].to_list() == ids
-    assert back["name"].to_list() == names
+    assert back["name"].to_list() == ["'" + n if n[:1] in ("=", "+", "-", "@", "\t", "\r") else n for n in names]
 
 
 def _money(cents: int, style: str) -> str:

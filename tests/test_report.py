@@ -59,7 +59,7 @@ def test_init_detects_every_sample_export_and_copies_the_rule_files(engagement: 
     text = (engagement / "csctl.yaml").read_text(encoding="utf-8")
     for table in EXPORTS:
         assert re.search(rf'^  {table}: "{table}\.csv"$', text, re.M), table
-    assert re.search(r"^  inventory: asis\.yaml$", text, re.M)
+    assert re.search(r"^  inventory: \"asis\.yaml\"$", text, re.M)
     for rules in ("segments", "health", "personas", "plays", "value_path"):
         assert (engagement / f"{rules}.yaml").is_file()
     assert "# not recognised" not in text  # every sample export was recognised

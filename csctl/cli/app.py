@@ -129,8 +129,18 @@ def root(
     """The root: options that come before the command."""
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM and SIGHUP end the run as an exit does: temporary files are removed on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    import signal
+
     state.debug = "--debug" in sys.argv[1:]
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminate)
     try:
         app()
     except KeyboardInterrupt:

@@ -46,7 +46,9 @@ def say(label: str, message: str, style: str = "bold red") -> None:
     """``label: message`` on stderr; the message is never read as markup."""
     from rich.text import Text
 
-    err_console().print(Text.assemble((f"{label}: ", style), message))
+    from csctl.render.safe import terminal
+
+    err_console().print(Text.assemble((f"{label}: ", style), terminal(message, lines=True)))
 
 
 def warn(message: str) -> None:
@@ -61,12 +63,16 @@ def warn_notes(notes: list[str]) -> None:
 
 def info(message: str) -> None:
     if not state.quiet:
-        err_console().print(message, highlight=False, markup=False)
+        from csctl.render.safe import terminal
+
+        err_console().print(terminal(message, lines=True), highlight=False, markup=False)
 
 
 def detail(message: str) -> None:
     if state.verbose and not state.quiet:
-        err_console().print(message, style="dim", highlight=False, markup=False)
+        from csctl.render.safe import terminal
+
+        err_console().print(terminal(message, lines=True), style="dim", highlight=False, markup=False)
 
 
 @contextlib.contextmanager
@@ -75,7 +81,11 @@ def progress(message: str, *, size: int = 0, threshold: int = 20 << 20) -> Itera
     if state.quiet or not sys.stderr.isatty() or size < threshold:
         yield
         return
-    with err_console().status(f"{message} ({size / (1 << 20):,.0f} MiB)…"):
+    from rich.text import Text
+
+    from csctl.render.safe import terminal
+
+    with err_console().status(Text(terminal(f"{message} ({size / (1 << 20):,.0f} MiB)…"))):
         yield
 
 
@@ -88,7 +98,7 @@ def steps_progress(total: int) -> Iterator[Callable[[str], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -103,20 +103,22 @@ def _workspace_text(
         if table in found:
             export = found[table]
             extra = [f"sheet: {_quote(export.sheet)}"] if export.sheet else []
-            extra += [f"preset: {export.preset}"] if export.preset != "generic" else []
+            extra += [f"preset: {_quote(export.preset)}"] if export.preset != "generic" else []
             value = f"{{path: {_quote(export.path)}, {', '.join(extra)}}}" if extra else _quote(export.path)
             lines.append(f"  {table}: {value}")
         else:
             lines.append(f"  # {table}:               (not found in this folder)")
     for item in unknown:
-        lines.append(f"  # not recognised: {item}")
+        lines.append(f"  # not recognised: {_quote(item)}")
     lines += ["", "# The rule files (csctl init copied the defaults here; edit them for this client)", "rules:"]
     lines += [f"  {key}: {file}" for key, file in RULES.items()]
-    lines.append(f"  inventory: {inventory}" if inventory else "  # inventory: asis.yaml     (the as-is inventory)")
+    default = "  # inventory: asis.yaml     (the as-is inventory)"
+    lines.append(f"  inventory: {_quote(inventory)}" if inventory else default)
     return "\n".join(lines) + "\n"
 
 
 def _quote(text: str) -> str:
-    import json
+    """A name from the folder (a file, a sheet, a column) as a quoted YAML scalar: data, never structure."""
+    from csctl.config.yamlfile import yaml_quote
 
-    return json.dumps(text, ensure_ascii=False)
+    return yaml_quote(text)

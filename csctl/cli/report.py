@@ -51,7 +51,7 @@ def report(
 ) -> None:
     from csctl import report as assessment
     from csctl.cli.console import info, steps_progress
-    from csctl.cli.options import refuse_overwriting_inputs, write_output
+    from csctl.cli.options import refuse_overwriting_inputs
     from csctl.errors import UsageError
 
     common = Common(
@@ -106,9 +106,17 @@ def report(
             from csctl.config.plays import dump_plan
 
             files["plan"] = dump_plan(built.plan)
-        output.mkdir(parents=True, exist_ok=True)
-        for key, data in files.items():
-            write_output(outputs[key], data)
+        # the folder's files replaced as one set: never a new assessment beside an old plan.yaml
+        from csctl.errors import InputError
+        from csctl.io.write import replace_folder
+
+        try:
+            output.resolve().parent.mkdir(parents=True, exist_ok=True)
+            replace_folder(
+                output, {outputs[key].name: data for key, data in files.items()}, {p.name for p in outputs.values()}
+            )
+        except OSError as exc:
+            raise InputError(f"-o {output}: cannot write: {exc.strerror or exc}") from None
     opened = len(built.open_questions)
     info(
         f"wrote {outputs['md']}, {outputs['xlsx'].name}, {outputs['html'].name}"

@@ -62,6 +62,33 @@ class YamlDoc:
         return node
 
 
+def _printable(char: str) -> bool:
+    """A character YAML lets stand as it is inside a double-quoted scalar on one line (YAML 1.1 printable, and
+    neither a line break nor a quote or backslash)."""
+    code = ord(char)
+    if char in '"\\\u2028\u2029':
+        return False
+    if code == 0xFEFF:
+        return False
+    return 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or code > 0xFFFF
+
+
+def yaml_quote(text: str) -> str:
+    """``text`` as one double-quoted YAML scalar on one line: data, never structure. Line breaks (also NEL, LS,
+    PS), control characters, quotes and backslashes are escaped, so no value can end the scalar or the line."""
+    out = []
+    for char in text:
+        if _printable(char):
+            out.append(char)
+        elif char in '"\\':
+            out.append("\\" + char)
+        elif ord(char) <= 0xFF:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(f"\\u{ord(char):04x}")
+    return '"' + "".join(out) + '"'
+
+
 def load_yaml(path: str | Path, text: str | None = None) -> YamlDoc:
     """Read a YAML file; a syntax error becomes a ConfigError naming file and line."""
     name = str(path)

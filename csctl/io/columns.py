@@ -78,7 +78,26 @@ def resolve(headers: list[str], spec: TableSpec, preset_name: str | None, label:
                     return candidate
     if not mapping.complete:
         raise missing_columns_error(headers, spec, mapping, label)
+    _refuse_duplicates(headers, mapping, label)
     return mapping
+
+
+def _refuse_duplicates(headers: list[str], mapping: Mapping, label: str) -> None:
+    """Two columns that stand for one canonical column (``customer_id`` twice, or ``CUSTOMER_ID`` beside
+    ``customer_id``) are an error: which one holds the data is not csctl's guess (exit 3)."""
+    present = set(headers)
+    groups: dict[str, list[str]] = {}
+    for header in headers:
+        base = re.sub(r"_duplicated_\d+$", "", header)  # the CSV reader's name for a repeated header
+        shown = base if base != header and base in present else header
+        groups.setdefault(normalise(shown), []).append(shown)
+    for mapped in mapping.columns.values():
+        same = groups.get(normalise(re.sub(r"_duplicated_\d+$", "", mapped.source)), [])
+        if len(same) > 1:
+            raise InputError(
+                f"{label}: columns {same[0]!r} and {same[1]!r} both stand for {mapping.table} column "
+                f"{mapped.canonical!r}; keep one of them (rename or delete the other)"
+            )
 
 
 class MissingColumns(InputError):

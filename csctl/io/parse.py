@@ -33,7 +33,6 @@ ISO_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 DMY_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y")
 MDY_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
 MONEY_SHAPE = r"^\(?[-+]?(?:[A-Za-z]{3} ?)?[$€£¥]?\s?[-+]?\d[\d,.' ]*(?: ?[A-Za-z]{3})?\)?$"
-FORMULA_ESCAPE = r"^'('*[=+\-@\t\r])"  # csctl's writer adds one ' (also before text that starts with ')
 
 
 @dataclass
@@ -165,18 +164,6 @@ def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
         pl.col(c).str.strip_chars().cast(pl.Int64 if is_whole else pl.Float64)
         for c, is_whole in zip(numeric, whole, strict=True)
     )
-
-
-def _unescape_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Undo csctl's own formula-injection escape (a leading ' before = + - @ tab CR) in text columns."""
-    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    if not text:
-        return frame
-    flagged = frame.select(pl.col(text).str.starts_with("'").any()).row(0)
-    escaped = [name for name, hit in zip(text, flagged, strict=True) if hit]
-    if not escaped:
-        return frame
-    return frame.with_columns(pl.col(escaped).str.replace(FORMULA_ESCAPE, "${1}"))
 
 
 @dataclass
@@ -374,6 +361,7 @@ def _to_canonical(
     if bad.height and any(p.check and p.column.type in ("money", "number") for p in current):
         current = plans(clean=True)  # a value the sample did not show (e.g. "$1,200.00" after plain numbers)
         frame, bad = _evaluate(raw, current, extras, spec)
+    frame = _no_end_notes(frame, raw.source.label, notes)
     if raw.format == "csv":  # a short row reads as empty trailing values: say ragged, not "empty" or "bad"
         last = raw.columns[-1]
         output = next((p.column.name for p in current if p.source == last), last)
@@ -394,7 +382,6 @@ def _to_canonical(
             raise InputError(f"{raw.source.label}: every row is bad; nothing left to read")
     if raw.format == "csv":
         frame = frame.drop([c for c in extras if c not in keep_extras])
-        frame = _unescape_text(frame)
         frame = _number_extras(frame, keep_extras)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
     return Canonical(frame, mapping, raw.source.label, notes, skipped)
@@ -442,27 +429,84 @@ def _evaluate_fast(
         return None
 
 
+# Sane ranges (issue 16): a number is finite and below 1e15 in size; a date's year is in 1900-2200. In an end-date
+# column a far-future date (9999-12-31, 2999-12-31: the "no end" conventions) means ongoing: read as empty.
+MAX_NUMBER = 1e15
+YEARS = (1900, 2200)
+NO_END = {"billing": "period_end", "subscriptions": "end_date"}
+RANGE_NOTE = {
+    "money": f"; finite and below {MAX_NUMBER:.0e} in size",
+    "number": f"; finite and below {MAX_NUMBER:.0e} in size",
+    "integer": f"; finite and below {MAX_NUMBER:.0e} in size",
+    "date": f"; years {YEARS[0]}-{YEARS[1]}",
+    "month": f"; years {YEARS[0]}-{YEARS[1]}",
+    "datetime": f"; years {YEARS[0]}-{YEARS[1]}",
+}
+
+
+def _guarded(p: _Plan, spec: TableSpec) -> tuple[pl.Expr, pl.Expr | None]:
+    """The plan's value within its sane range (else null: a bad value), and for an end-date column the flag of a
+    far-future date read as empty (ongoing)."""
+    name, kind = p.column.name, p.column.type
+    if p.source is None:
+        return p.expr, None
+    value = p.expr
+    if kind in ("money", "number", "integer"):
+        return pl.when(value.is_finite() & (value.abs() < MAX_NUMBER)).then(value).alias(name), None
+    if kind in ("date", "month", "datetime"):
+        year = value.dt.year()
+        inside = pl.when(year.is_between(*YEARS)).then(value).alias(name)
+        if NO_END.get(spec.name) == name:
+            future = year > YEARS[1]
+            return pl.when(future).then(None).otherwise(inside).alias(name), future.fill_null(False)
+        return inside, None
+    return value, None
+
+
 def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Collect the typed table once, with one flag per row and column that did not parse."""
+    """Collect the typed table once, with one flag per row and column that did not parse (or is out of range)."""
     flags = []
+    values = []
     for p in plans:
-        if p.check and p.source is not None:
-            flags.append((pl.col(p.source).is_not_null() & p.expr.is_null()).alias(f"__bad_{p.column.name}"))
+        value, no_end = _guarded(p, spec)
+        values.append(value)
+        ranged = p.column.type in RANGE_NOTE
+        if (p.check or ranged) and p.source is not None:
+            unread = pl.col(p.source).is_not_null() & value.is_null()
+            if no_end is not None:
+                unread = unread & ~no_end
+                flags.append(no_end.alias(f"__noend_{p.column.name}"))
+            flags.append(unread.alias(f"__bad_{p.column.name}"))
         if p.column.required and p.source is not None:
-            present = p.expr.is_not_null() if p.check else p.expr.is_not_null() & (p.expr != "")
+            present = value.is_not_null() if p.check else value.is_not_null() & (value != "")
             flags.append((~present).alias(f"__missing_{p.column.name}"))
     columns = [pl.col(c.removeprefix(HIDDEN)).alias(c) if c.startswith(HIDDEN) else pl.col(c) for c in extras]
-    frame = raw.frame.select(ROW, *[p.expr for p in plans], *columns, *flags)
+    frame = raw.frame.select(ROW, *values, *columns, *flags)
     order = _order_rule(spec, {p.column.name for p in plans})
     if order is not None:
         frame = frame.with_columns(order.alias("__order"))
     full = _collect(raw, frame)
-    flag_names = [c for c in full.columns if c.startswith("__bad_") or c.startswith("__missing_") or c == "__order"]
+    # the __noend_ flags stay in the frame for _no_end_notes
+    flag_names = [c for c in full.columns if c.startswith(("__bad_", "__missing_")) or c == "__order"]
     if not flag_names:
         return full, full.clear().select(ROW)
     any_bad = pl.any_horizontal([pl.col(c).fill_null(False) for c in flag_names])
-    bad = full.filter(any_bad)
-    return full.drop(flag_names), bad
+    failed = full.filter(any_bad)
+    return full.drop(flag_names), failed
+
+
+def _no_end_notes(frame: pl.DataFrame, label: str, notes: list[str]) -> pl.DataFrame:
+    """Count the far-future end dates read as empty (ongoing) in a note, and drop their flags."""
+    flags = [c for c in frame.columns if c.startswith("__noend_")]
+    for name in flags:
+        ongoing = int(frame[name].sum())
+        if ongoing:
+            column = name.removeprefix("__noend_")
+            notes.append(
+                f"{label}: {ongoing:,} row{'s' if ongoing != 1 else ''} with a far-future {column} (after "
+                f"{YEARS[1]}, e.g. 9999-12-31) read as empty: no end, ongoing"
+            )
+    return frame.drop(flags)
 
 
 ORDERED = {"billing": ("period_start", "period_end"), "subscriptions": ("start_date", "end_date")}
@@ -487,7 +531,8 @@ def _describe(raw: Raw, row: dict[str, object], plans: list[_Plan], spec: TableS
         if row.get(f"__bad_{p.column.name}"):
             assert p.source is not None
             original = _original_value(raw, int(row[ROW]), p.source)  # type: ignore[call-overload]
-            err = _bad_value_error(label, int(row[ROW]), p.source, p.column.name, original, p.expected)  # type: ignore[call-overload]
+            expected = (p.expected or f"a {p.column.type}") + RANGE_NOTE.get(p.column.type, "")
+            err = _bad_value_error(label, int(row[ROW]), p.source, p.column.name, original, expected)  # type: ignore[call-overload]
             err.message += more
             err.args = (err.message,)
             return err

@@ -182,6 +182,7 @@ def read_raw(source: Source, stdin: BinaryIO | None = None) -> Raw:
     fmt = _format_of(source, head)
     if fmt != "csv":
         return _read_typed(source, fmt, data)
+    _check_header(source, data)
     encoding, text = _decode_head(head)
     notes: list[str] = []
     keep: list[object] = []
@@ -229,10 +230,58 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+# Bounds on what one export may ask of memory (issue 16): a header of a million columns or a zip bomb is refused
+# (exit 3) before any reader sizes its buffers by it.
+MAX_HEADER_BYTES = 1 << 20
+MAX_COLUMNS = 5_000
+MAX_XLSX_BYTES = 1 << 30  # uncompressed
+MAX_XLSX_RATIO = 200
+
+
+def _check_header(source: Source, data: bytes | None) -> None:
+    """The header (first line) of a CSV: at most MAX_HEADER_BYTES long and MAX_COLUMNS columns."""
+    if data is not None:
+        first = data[: MAX_HEADER_BYTES + 1]
+    else:
+        with source.path.open("rb") as handle:  # type: ignore[union-attr]
+            first = handle.read(MAX_HEADER_BYTES + 1)
+    end = first.find(b"\n")
+    if end < 0 and len(first) > MAX_HEADER_BYTES:
+        raise InputError(f"{source.label}: the header (first line) is longer than {MAX_HEADER_BYTES >> 20} MiB")
+    line = first if end < 0 else first[:end]
+    columns = max(line.count(sep.encode()) for sep in SEPARATORS) + 1
+    if columns > MAX_COLUMNS:
+        raise InputError(
+            f"{source.label}: the header has about {columns:,} columns; csctl reads at most {MAX_COLUMNS:,}"
+        )
+
+
+def _check_zip(source: Source, target: Path | io.BytesIO) -> None:
+    """An XLSX is a zip: its uncompressed size is bounded (absolute and against its size), before it is opened."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(target) as book:
+            infos = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: the Excel reader says what is wrong with it
+    finally:
+        if isinstance(target, io.BytesIO):
+            target.seek(0)
+    unpacked = sum(info.file_size for info in infos)
+    packed = max(1, sum(info.compress_size for info in infos))
+    if unpacked > MAX_XLSX_BYTES or (unpacked > (64 << 20) and unpacked / packed > MAX_XLSX_RATIO):
+        raise InputError(
+            f"{source.label}: the workbook unpacks to {unpacked / (1 << 20):,.0f} MiB from {packed / (1 << 20):,.1f} "
+            f"MiB; csctl reads workbooks up to {MAX_XLSX_BYTES >> 20:,} MiB unpacked (save it as CSV)"
+        )
+
+
 def _read_typed(source: Source, fmt: str, data: bytes | None) -> Raw:
     target: Path | io.BytesIO = io.BytesIO(data) if data is not None else source.path  # type: ignore[assignment]
     try:
         if fmt == "excel":
+            _check_zip(source, target)
             frame = _read_excel(source, target)
         elif fmt == "parquet":
             frame = pl.read_parquet(target, glob=False)
@@ -251,6 +300,7 @@ def excel_sheets(path: Path) -> list[str]:
     """The sheet names of a workbook (exit 3 when it cannot be opened)."""
     import fastexcel
 
+    _check_zip(Source(str(path), path), path)
     try:
         return list(fastexcel.read_excel(str(path)).sheet_names)
     except Exception as exc:  # fastexcel raises several types for a corrupt file

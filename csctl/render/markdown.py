@@ -6,13 +6,15 @@ import functools
 
 import jinja2
 
+from csctl.render.safe import markdown
 from csctl.render.values import display_rows, numeric
 from csctl.resources import resource_dir
 from csctl.result import Result, Table
 
 
 def _escape(cell: str) -> str:
-    return cell.replace("|", "\\|").replace("\n", " ")
+    """Every text from the data or a message, as Markdown that shows the text (csctl.render.safe)."""
+    return markdown(cell)
 
 
 @functools.cache
@@ -31,7 +33,7 @@ def _table(table: Table, name: str, currency: str) -> tuple[str, list[str], list
     headers, rows = display_rows(table, currency)
     right = [numeric(table, h) for h in headers]
     return (
-        table.title or name,
+        _escape(table.title or name),
         [_escape(h) for h in headers],
         ["---:" if n else "---" for n in right],
         [[_escape(c) for c in row] for row in rows],
@@ -45,7 +47,8 @@ def render(result: Result, **_: object) -> bytes:
         .get_template("result.md.j2")
         .render(
             result=result,
-            meta=", ".join(f"{k.replace('_', '-')}: {v}" for k, v in result.meta.items() if v is not None),
+            title=_escape(result.title),
+            meta=_escape(", ".join(f"{k.replace('_', '-')}: {v}" for k, v in result.meta.items() if v is not None)),
             notes=[_escape(n) for n in [*result.warnings, *result.notes]],
             tables=[_table(result.tables[name], name, result.currency) for name in order],
             definitions=[(name, _escape(text)) for name, text in result.definitions.items()],

@@ -7,8 +7,10 @@ file of the same name; every template renders in Jinja2's sandbox with StrictUnd
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -24,13 +26,44 @@ if TYPE_CHECKING:
 NAMES = {"markdown": "assessment.md.j2", "html": "assessment.html.j2"}
 
 
+MAX_SEQUENCE = 100_000  # the longest list or text a template may make by * (the sandbox's own range() limit)
+MAX_POWER = 1_000
+
+
+class InsideLoader(jinja2.FileSystemLoader):
+    """Templates from one folder only: a name (``{% include %}``, ``{% extends %}``) or a symbolic link that leads
+    out of the folder is not found."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(os.path.realpath(filename))
+        if not any(real.is_relative_to(Path(os.path.realpath(root))) for root in self.searchpath):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """The sandbox, with * and ** bounded: ``[0] * 10**9`` is refused, not allocated."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
+            raise jinja2.exceptions.SecurityError(f"exponent {right} is over {MAX_POWER}")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(count, int) and len(seq) * count > MAX_SEQUENCE:
+                    raise jinja2.exceptions.SecurityError(f"a sequence of over {MAX_SEQUENCE:,} items")
+        return super().call_binop(context, operator, left, right)
+
+
 def environment(templates: Path | None, html: bool) -> SandboxedEnvironment:
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(resource_dir("templates") / "report")]
+    loaders: list[jinja2.BaseLoader] = [InsideLoader(resource_dir("templates") / "report")]
     if templates is not None:
         if not templates.is_dir():
             raise ConfigError(f"--templates {templates}: not a folder")
-        loaders.insert(0, jinja2.FileSystemLoader(templates))
-    return SandboxedEnvironment(
+        loaders.insert(0, InsideLoader(templates))
+    return BoundedSandbox(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=html,
@@ -60,7 +93,9 @@ def _render(report: Report, fmt: str, templates: Path | None) -> str:
 
         data = view(report, chart=chart)
     else:
-        data = view(report, escape=lambda text: text.replace("|", "\\|").replace("\n", " "))
+        from csctl.render.safe import markdown
+
+        data = view(report, escape=markdown)
     try:
         template = env.get_template(name)
         return template.render(**data)
@@ -70,7 +105,13 @@ def _render(report: Report, fmt: str, templates: Path | None) -> str:
         where = _template_line(exc, name)
         raise ConfigError(f"{where}: {exc.message}", hint=f"variables: {', '.join(sorted(data))}") from None
     except jinja2.exceptions.SecurityError as exc:
-        raise ConfigError(f"{name}: not allowed in a template: {exc}") from None
+        raise ConfigError(f"{_template_line(exc, name)}: not allowed in a template: {exc}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise ConfigError(
+            f"{_template_line(exc, name)}: template {exc.name!r} not found in the templates folder"
+        ) from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, RecursionError, MemoryError) as exc:
+        raise ConfigError(f"{_template_line(exc, name)}: template error: {type(exc).__name__}: {exc}") from None
 
 
 def _template_line(exc: BaseException, name: str) -> str:

@@ -12,16 +12,19 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from csctl.render.safe import terminal
 from csctl.render.values import display_rows, numeric
 from csctl.result import Result, Table
 
 
 def _block(title: str, headers: list[str], rows: list[list[str]], right: list[bool]) -> RichTable:
-    rich = RichTable(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", show_edge=False)
+    rich = RichTable(
+        title=Text(terminal(title)), box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", show_edge=False
+    )
     for header, align_right in zip(headers, right, strict=True):
-        rich.add_column(header, justify="right" if align_right else "left", overflow="fold")
+        rich.add_column(Text(terminal(header)), justify="right" if align_right else "left", overflow="fold")
     for row in rows:
-        rich.add_row(*row)
+        rich.add_row(*(Text(terminal(cell)) for cell in row))  # data is never read as Rich markup
     return rich
 
 
@@ -33,7 +36,7 @@ def _fits(headers: list[str], rows: list[list[str]], width: int) -> bool:
 def _render_table(console: Console, table: Table, currency: str, width: int) -> None:
     headers, rows = display_rows(table, currency)
     if not rows:
-        console.print(Text(f"{table.title}: no rows", style="dim"))
+        console.print(Text(terminal(f"{table.title}: no rows"), style="dim"))
         return
     if _fits(headers, rows, width) or len(headers) <= 6:
         right = [numeric(table, h) for h in headers]
@@ -55,20 +58,20 @@ def render(result: Result, *, width: int | None = None, color: bool = False, **_
     buffer = io.StringIO()
     width = width or 120
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False)
-    console.print(Text(result.title, style="bold"))
+    console.print(Text(terminal(result.title), style="bold"))
     meta = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in result.meta.items() if v is not None)
     if meta:
-        console.print(Text(meta, style="dim"))
+        console.print(Text(terminal(meta), style="dim"))
     console.print()
     order = result.display_order()
     for name in order:
         _render_table(console, result.tables[name], result.currency, width)
         console.print()
     for note in [*result.warnings, *result.notes]:
-        console.print(Text(f"• {note}"))
+        console.print(Text(terminal(f"• {note}")))
     if result.explain and result.definitions:
         console.print()
         console.print(Text("How each figure is measured", style="bold"))
         for name, definition in result.definitions.items():
-            console.print(Text.assemble((f"{name}: ", "bold"), definition))
+            console.print(Text.assemble((f"{terminal(name)}: ", "bold"), terminal(definition)))
     return buffer.getvalue().encode("utf-8")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
+from csctl.render.safe import terminal
 from csctl.render.svg import categories, chart_series, shorten, text, value_label
 from csctl.result import Chart
 
@@ -32,7 +33,8 @@ def _fit(segments: Sequence[Segment], width: int, color: bool) -> str:
     """One line of segments cut to ``width`` columns, trailing spaces dropped, styled when ``color``."""
     kept: list[Segment] = []
     used = 0
-    for chunk, style in segments:
+    for raw, style in segments:
+        chunk = terminal(raw)  # names from the data: no escape sequence reaches the terminal
         out = []
         for char in chunk:
             w = _cell_width(char)

@@ -90,10 +90,17 @@ def file_frame(table: Table, *, decimal_money: bool = True) -> pl.DataFrame:
     return table.frame.select(exprs)
 
 
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
 def escape_formulas(frame: pl.DataFrame, skip: set[str] | None = None) -> pl.DataFrame:
-    """A text value starting with = + - @ tab or CR gets a leading ' (DESIGN.md §6); numbers are untouched."""
+    """A text value starting with = + - @ tab or CR gets a leading ' (DESIGN.md §6), and so does a header cell
+    (a column named from the data); numbers are untouched. One way only: csctl's reader keeps a leading ' as the
+    value's own text (it cannot tell csctl's ' from a client's), so an inert '=1+1 is never read back live."""
+    import re
+
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String and name not in (skip or set())]
-    if not text:
-        return frame
-    # also before ' + formula character, so that the reader's removal of one ' gives the value back exactly
-    return frame.with_columns(pl.col(text).str.replace(r"^('*[=+\-@\t\r])", "'${1}"))
+    if text:
+        frame = frame.with_columns(pl.col(text).str.replace(FORMULA_START, "'${0}"))
+    renames = {name: "'" + name for name in frame.columns if re.match(FORMULA_START, name)}
+    return frame.rename(renames) if renames else frame
