@@ -96,7 +96,7 @@ def sweep(directory: Path, name: str) -> None:
         return
     for entry in entries:
         match = _TEMP.match(entry.name)
-        if match is None or match["name"] != name or _alive(int(match["pid"])):
+        if match is None or match["name"] != name or _alive(int(match["pid"]), entry):
             continue
         if entry.is_dir() and not entry.is_symlink():
             if match["tag"] == _OLD and not os.path.lexists(directory / name):
@@ -109,7 +109,9 @@ def sweep(directory: Path, name: str) -> None:
                 os.unlink(entry)
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, entry: Path | None = None) -> bool:
+    """Whether the writer of a temporary file may still be running: its process exists and (where the system says
+    when a process started, as Linux does) started before the file was made, so a reused process id is no writer."""
     if pid == os.getpid():
         return True
     try:
@@ -118,7 +120,30 @@ def _alive(pid: int) -> bool:
         return False
     except OSError:
         return True  # exists, but another user's
+    if entry is not None:
+        started = _started(pid)
+        with contextlib.suppress(OSError):
+            if started is not None and started > entry.lstat().st_mtime + 1:
+                return False  # the id was reused by a process that started after the file was written
     return True
+
+
+def _started(pid: int) -> float | None:
+    """When a process started (seconds since the epoch), from /proc; None where there is no /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text(encoding="ascii").splitlines()
+            if line.startswith("btime ")
+        )
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
+    try:
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (IndexError, ValueError, OSError):
+        return None
 
 
 def _mode(path: Path) -> int | None:
