@@ -176,26 +176,10 @@ class Common:
         )
 
     def month(self, config: Config) -> int | None:
-        from csctl.core.months import parse_month
-
-        text = self.as_of or config.as_of
-        if text is None:
-            return None
-        try:
-            return parse_month(text)
-        except ValueError as exc:
-            raise UsageError(f"--as-of: {exc}") from None
+        return _month_option("--as-of", self.as_of or config.as_of)
 
     def history_month(self, config: Config) -> int | None:
-        from csctl.core.months import parse_month
-
-        text = self.history_starts or config.billing.history_starts
-        if text is None:
-            return None
-        try:
-            return parse_month(text)
-        except ValueError as exc:
-            raise UsageError(f"--history-starts: {exc}") from None
+        return _month_option("--history-starts", self.history_starts or config.billing.history_starts)
 
     def conditions(self, command: str) -> list[Condition]:
         from csctl.metrics import parse_condition
@@ -216,6 +200,18 @@ class Common:
                 )
             return fmt
         return "table" if sys.stdout.isatty() else "csv"
+
+
+def _month_option(flag: str, text: str | None) -> int | None:
+    """A YYYY-MM option (or its csctl.yaml key) as a month index; a usage error naming the flag when it is not one."""
+    from csctl.core.months import parse_month
+
+    if text is None:
+        return None
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def emit(result: Result, common: Common, inputs: list[str] | None = None) -> None:

@@ -107,6 +107,14 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _optional(schema: pl.Schema, name: str, dtype: pl.DataType, fill: object = None) -> pl.Expr:
+    """An optional canonical column cast to ``dtype`` (its nulls filled with ``fill``), or ``fill`` without one."""
+    if name in schema:
+        expr = pl.col(name).cast(dtype)
+        return (expr.fill_null(fill) if fill is not None else expr).alias(name)
+    return pl.lit(fill, dtype).alias(name)
+
+
 def _snapshot_bounds(latest: dt.date) -> tuple[int, int | None]:
     month = index_of_date(latest)
     return month, (None if latest == last_day(month) else month)
@@ -265,10 +273,7 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
     schema = lines.collect_schema()
 
     def optional(name: str, dtype: pl.DataType, fill: object = None) -> pl.Expr:
-        if name in schema:
-            expr = pl.col(name).cast(dtype)
-            return (expr.fill_null(fill) if fill is not None else expr).alias(name)
-        return pl.lit(fill, dtype).alias(name)
+        return _optional(schema, name, dtype, fill)
 
     status = (
         pl.col("status").cast(pl.String).str.strip_chars().str.to_lowercase().alias("status")
@@ -475,10 +480,7 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
     schema = subs.collect_schema()
 
     def optional(name: str, dtype: pl.DataType, fill: object = None) -> pl.Expr:
-        if name in schema:
-            expr = pl.col(name).cast(dtype)
-            return (expr.fill_null(fill) if fill is not None else expr).alias(name)
-        return pl.lit(fill, dtype).alias(name)
+        return _optional(schema, name, dtype, fill)
 
     frame = subs.select(
         pl.col("customer_id").cast(pl.String).cast(pl.Categorical),
