@@ -72,6 +72,8 @@ def shuffled(rows: Rows, seed: int) -> list[Sequence[object]]:
 # --- the hand-worked company ------------------------------------------------------------------------------------------
 # Monthly billing lines 2024-01 .. 2025-01 (13 months; the as-of month is 2025-01, so the trailing 12 months of
 # movements, 2024-02 .. 2025-01, all have a full month before them). Two segments from a --customers CSV.
+# The export holds the whole history from 2024-01 and is measured at 2025-01, the month its latest line starts in
+# (by default that month would be in progress and the figures December's): WHOLE, passed on every run.
 #   Mid  A  core: 10 seats $1,000 to 2024-06, 12 seats $1,200 from 2024-07  -> expansion (volume) +200 in 2024-07
 #        B  core: 5 seats $500 to 2024-10, nothing after                     -> churn −500 in 2024-11
 #        C  core: 5 seats $500, $550 for the same 5 seats from 2024-09       -> price uplift +50 in 2024-09
@@ -88,6 +90,7 @@ def shuffled(rows: Rows, seed: int) -> list[Sequence[object]]:
 #   u = 50 / 4900 = 0.010204; r = 1 − 350 / 4900 = 0.928571. ARPA = 400 / 2 = 200; LTV = 0.75 × 200 × 4900 / 400
 #   = 1837.50.
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)] + ["2025-01"]
+WHOLE = ("--history-starts", "2024-01", "--as-of", "2025-01")
 
 
 def company_billing() -> list[list[object]]:
@@ -120,10 +123,16 @@ SEGMENTED = [
     ["F", "SMB"],
 ]
 
-# CRC over the trailing 12 months (2024-02 .. 2025-01), as csctl valuation measures it:
-#   start ARR = 12 × MRR(2024-01) = 12 × 2500 = 30000; lost ARR = 12 × (500 + 100 + 300) = 10800; retained 19200.
+# CRC over the trailing 12 months (2024-02 .. 2025-01), as csctl valuation measures it: retention spend over the
+# ARR kept month by month (each month's MRR at its start less its churn, contraction and price erosion; new and grown
+# MRR is not kept), averaged over the window, × 12. Company MRR (Mid + SMB) at each month's end:
+#   2024-01..03 2500, 04..05 2600, 06 2500, 07..08 2700, 09 2450, 10 2700, 11 2200, 2024-12 .. 2025-01 2250.
+#   Kept: 2024-02 2500, 03 2500, 04 2500 (C's upsell is not kept), 05 2600, 06 2600 − 100 (D) = 2500, 07 2500 (A's
+#   expansion is not kept), 08 2700, 09 2700 − 300 (E) = 2400, 10 2450 (F is new), 11 2700 − 500 (B) = 2200,
+#   12 2200, 2025-01 2250: Σ 29300, retained ARR = 12 × 29300 / 12 = 29300.
 #   retention spend in the window: 1200 (2024-03) + 1200 (2024-10) = 2400 (the 5000 of 2024-01 is outside it).
-#   CRC = 2400 / 19200 = 0.125.
+#   CRC = 2400 / (29300 × 12/12) = 24/293 = 0.081911 (against the ARR at the start less the ARR lost,
+#   30000 − 10800 = 19200, it would be 0.125).
 COSTS = [
     ["period", "category", "amount"],
     ["2024-01", "retention", "5000"],
@@ -131,7 +140,7 @@ COSTS = [
     ["2024-05", "acquisition", "3000"],
     ["2024-10", "retention", "1200"],
 ]
-CRC = 0.125
+CRC = 24 / 293
 
 # (MRR, r) per segment, exact.
 SEGMENTS = {"Mid": (1850.0, 25150 / 25300), "SMB": (400.0, 4550 / 4900)}
@@ -139,19 +148,19 @@ SEGMENTS = {"Mid": (1850.0, 25150 / 25300), "SMB": (400.0, 4550 / 4900)}
 # The default step 0.0025 over 36 months, by hand (S(x) = x(1 − x^36)/(1 − x)):
 #   Mid: S(0.996542) − S(0.994071) = 1.493865 -> gain = 0.75 × 1850 × 1.493865 = 2072.74;
 #        step revenue = 1850 × 1.493865 = 2763.65;
-#        cost = 2763.65 × 0.125 × (1, 2, 4) = 345.46, 690.91, 1381.83; net = 1727.28, 1381.83, 690.91
+#        cost = 2763.65 × 24/293 × (1, 2, 4) = 226.37, 452.75, 905.50; net = 1846.36, 1619.99, 1167.24
 #   SMB: S(0.931071) − S(0.928571) = 0.377261 -> gain = 0.75 × 400 × 0.377261 = 113.18; step revenue 150.90;
-#        cost = 18.86, 37.73, 75.45; net = 94.32, 75.45, 37.73
-#   ROI = (gm − CRC × mult) / (CRC × mult): retention 0.625 / 0.125 = 5; expansion 0.5 / 0.25 = 2;
-#        upsell 0.25 / 0.5 = 0.5
+#        cost = 150.90 × 24/293 × (1, 2, 4) = 12.36, 24.72, 49.44; net = 100.82, 88.46, 63.74
+#   ROI = (gm − CRC × mult) / (CRC × mult) = 0.75 × 293 / (24 × mult) − 1: retention 219.75 / 24 − 1 = 8.15625;
+#        expansion 219.75 / 48 − 1 = 3.578125; upsell 219.75 / 96 − 1 = 1.2890625
 EXPECTED_LEVERS = {
     # (segment, lever): (gain, step_revenue, cost, net_value, roi)
-    ("Mid", "retention"): (2072.74, 2763.65, 345.46, 1727.28, 5.0),
-    ("Mid", "expansion"): (2072.74, 2763.65, 690.91, 1381.83, 2.0),
-    ("Mid", "upsell"): (2072.74, 2763.65, 1381.83, 690.91, 0.5),
-    ("SMB", "retention"): (113.18, 150.90, 18.86, 94.32, 5.0),
-    ("SMB", "expansion"): (113.18, 150.90, 37.73, 75.45, 2.0),
-    ("SMB", "upsell"): (113.18, 150.90, 75.45, 37.73, 0.5),
+    ("Mid", "retention"): (2072.74, 2763.65, 226.37, 1846.36, 8.15625),
+    ("Mid", "expansion"): (2072.74, 2763.65, 452.75, 1619.99, 3.578125),
+    ("Mid", "upsell"): (2072.74, 2763.65, 905.50, 1167.24, 1.2890625),
+    ("SMB", "retention"): (113.18, 150.90, 12.36, 100.82, 8.15625),
+    ("SMB", "expansion"): (113.18, 150.90, 24.72, 88.46, 3.578125),
+    ("SMB", "upsell"): (113.18, 150.90, 49.44, 63.74, 1.2890625),
 }
 MULTIPLIERS = {"retention": 1.0, "expansion": 2.0, "upsell": 4.0}
 CENT = 0.0051  # to the cent (the tool rounds money to 2 decimals)
@@ -168,7 +177,7 @@ def company(tmp_path: Path) -> dict[str, Path]:
 
 
 def run(invoke: Invoke, company: dict[str, Path], *args: object) -> Result:
-    return invoke("opportunity", company["billing"], "--customers", company["segmented"], *args)
+    return invoke("opportunity", company["billing"], "--customers", company["segmented"], *WHOLE, *args)
 
 
 def company_doc(invoke: Invoke, company: dict[str, Path], *args: object) -> dict:
@@ -197,16 +206,17 @@ def test_ltv_per_segment_with_its_inputs(invoke: Invoke, company: dict[str, Path
 def test_crc_is_measured_from_the_costs(invoke: Invoke, company: dict[str, Path]) -> None:
     doc = company_doc(invoke, company)
     assert (
-        "CRC 0.125 (measured over 12 months to 2025-01); multipliers retention ×1, expansion ×2, upsell ×4"
+        "CRC 0.082 (measured over 12 months to 2025-01); multipliers retention ×1, expansion ×2, upsell ×4"
         in doc["notes"]
     )
-    # the same CRC as csctl valuation's trailing 12 months (retention spend / ARR retained)
-    valuation = as_json(invoke("valuation", company["billing"], "--costs", company["costs"], "-f", "json"))
+    # the same CRC as csctl valuation's trailing 12 months (retention spend / ARR retained): 2400 / 29300
+    valuation = as_json(invoke("valuation", company["billing"], "--costs", company["costs"], *WHOLE, "-f", "json"))
     assert valuation["metrics"]["crc_12m"] == pytest.approx(CRC, abs=1e-12)
+    assert valuation["tables"]["ratios"][-1]["retained_arr"] == pytest.approx(29300)
     # the measured CRC wins over targets.crc in the config
     config = write_text(company["costs"].parent / "crc.yaml", "targets:\n  crc: 0.3\n")
     doc = company_doc(invoke, company, "-c", config)
-    assert levers_of(doc)[("Mid", "retention")]["cost"] == pytest.approx(345.46, abs=CENT)
+    assert levers_of(doc)[("Mid", "retention")]["cost"] == pytest.approx(226.37, abs=CENT)
 
 
 def test_closed_form_matches_a_plain_sum() -> None:
@@ -239,7 +249,7 @@ def test_levers_hand_worked_to_the_cent(invoke: Invoke, company: dict[str, Path]
         ), key
         assert row["roi"] == pytest.approx(roi, abs=1e-6), key
         assert row["roi"] == pytest.approx(row["net_value"] / row["cost"], rel=1e-3), key
-    # ranked by net value: 1727.28, 1381.83, 690.91, 94.32, 75.45, 37.73
+    # ranked by net value: 1846.36, 1619.99, 1167.24, 100.82, 88.46, 63.74
     assert ranking(doc) == [("Mid", lever) for lever in LEVERS] + [("SMB", lever) for lever in LEVERS]
     assert [row["rank"] for row in doc["tables"]["levers"]] == [1, 2, 3, 4, 5, 6]
     assert (doc["step"], doc["horizon_months"]) == (0.0025, 36)
@@ -250,9 +260,9 @@ def test_top_opportunity_sentence_and_metrics(invoke: Invoke, company: dict[str,
     sentence = doc["notes"][0]
     assert sentence == (
         "The greatest opportunity: retention in Mid — 0.25% lower monthly churn is worth $2,072.74 of gross margin "
-        "over 36 months for $345.46: net $1,727.28, ROI 5.0×."
+        "over 36 months for $226.37: net $1,846.36, ROI 8.2×."
     )
-    assert doc["metrics"]["top_opportunity_net_value"] == pytest.approx(1727.28, abs=CENT)
+    assert doc["metrics"]["top_opportunity_net_value"] == pytest.approx(1846.36, abs=CENT)
     assert doc["metrics"]["top_opportunity_gain"] == pytest.approx(2072.74, abs=CENT)
     table = ok(run(invoke, company, "--costs", company["costs"], "-f", "table")).stdout
     assert "The greatest opportunity: retention in Mid" in " ".join(table.split())
@@ -303,7 +313,7 @@ def test_ties_by_segment_name_and_a_stable_ranking(invoke: Invoke, tmp_path: Pat
         b = write_csv(tmp_path / f"twin-{seed}.csv", billing)
         s = write_csv(tmp_path / f"twin-seg-{seed}.csv", segments)
         for _ in range(2):  # the same inputs, twice
-            docs.append(as_json(invoke("opportunity", b, "--customers", s, "-c", config, "-f", "json")))
+            docs.append(as_json(invoke("opportunity", b, "--customers", s, "-c", config, *WHOLE, "-f", "json")))
     first = docs[0]
     # equal net values per lever across the twins: the segment's name breaks the tie
     assert ranking(first) == [(seg, lever) for lever in LEVERS for seg in ("Alpha", "Beta")]
@@ -320,7 +330,7 @@ def test_no_crc_ranks_by_gain_with_ties_retention_expansion_upsell(invoke: Invok
     b = write_csv(tmp_path / "twin.csv", TWIN_BILLING)
     s = write_csv(tmp_path / "twin-seg.csv", TWIN_SEGMENTS)
     config = write_text(tmp_path / "none.yaml", "currency: USD\n")
-    doc = as_json(invoke("opportunity", b, "--customers", s, "-c", config, "-f", "json"))
+    doc = as_json(invoke("opportunity", b, "--customers", s, "-c", config, *WHOLE, "-f", "json"))
     # every net value is the same gain: lever first, then the segment's name
     assert ranking(doc) == [(seg, lever) for lever in LEVERS for seg in ("Alpha", "Beta")]
 
@@ -390,7 +400,9 @@ def test_sensitivity_one_row_per_step_and_lever(invoke: Invoke, company: dict[st
         total = sum(loop_gain(mrr, r, row["step"]) for mrr, r in SEGMENTS.values())
         assert row["gain"] == pytest.approx(total, abs=2 * CENT)  # the sum of two amounts rounded to the cent
         assert row["cost"] == pytest.approx(total / GM * CRC * MULTIPLIERS[row["lever"]], abs=2 * CENT)
-        assert row["net_value"] == pytest.approx(row["gain"] - row["cost"], abs=2 * CENT)
+        # gain − cost of the plain loop (the table's net is the sum of the segments' nets, each rounded to the cent)
+        cost = total / GM * CRC * MULTIPLIERS[row["lever"]]
+        assert row["net_value"] == pytest.approx(total - cost, abs=2 * CENT)
     # the 0.25% rows are the levers table's sums
     levers = levers_of(doc)
     for row in rows:
@@ -445,15 +457,23 @@ def test_shipped_config_targets_crc_is_used_without_costs(invoke: Invoke, compan
 
 
 def test_costs_with_an_undefined_crc_are_not_reported_as_missing(invoke: Invoke, tmp_path: Path) -> None:
-    # N1 $300 from 2024-06, N2 $100 2024-06 .. 2024-10: nothing at the start of 2024-02 .. 2025-01, so no ARR retained
-    rows: list[list[object]] = [["customer_id", "amount", "period_start"]]
-    for m in MONTHS[5:]:
-        rows.append(["N1", "300", f"{m}-01"])
-        if m <= "2024-10":
-            rows.append(["N2", "100", f"{m}-01"])
-    billing = write_csv(tmp_path / "young.csv", rows)
+    # A relaunch: Z pays $200 in 2024-01 only (a pilot; the history starts then), N1 $300 and N2 $100 are new in the
+    # as-of month 2025-01. Kept MRR over 2024-02 .. 2025-01 (MRR at each month's start less churn, contraction and
+    # price erosion): 2024-02: 200 − 200 (Z churns) = 0; 2024-03 .. 2024-12: 0; 2025-01: 0 (N1 and N2 are new).
+    # No ARR retained: the CRC over 12 months to 2025-01 is undefined ($2,400 of retention spend over nothing kept).
+    rows: list[list[object]] = [["customer_id", "amount", "period_start"], ["Z", "200", "2024-01-01"]]
+    rows += [["N1", "300", "2025-01-01"], ["N2", "100", "2025-01-01"]]
+    billing = write_csv(tmp_path / "relaunch.csv", rows)
     costs = write_csv(tmp_path / "costs.csv", COSTS)
-    doc = as_json(invoke("opportunity", billing, "--costs", costs, "-f", "json"))
+    valuation = as_json(invoke("valuation", billing, "--costs", costs, *WHOLE, "-f", "json"))
+    trailing = valuation["tables"]["ratios"][-1]
+    assert (trailing["window"], trailing["retention_spend"], trailing["retained_arr"]) == (
+        "12 months to 2025-01",
+        2400,
+        0,
+    )
+    assert valuation["metrics"]["crc_12m"] is None
+    doc = as_json(invoke("opportunity", billing, "--costs", costs, *WHOLE, "-f", "json"))
     # the measured CRC is undefined: the config's targets.crc (0.12) is used instead, and the note says why
     assert all(row["cost"] is not None for row in doc["tables"]["levers"])
     notes = " ".join(doc["notes"])
@@ -487,7 +507,7 @@ def calm_inputs(tmp_path: Path) -> tuple[Path, Path]:
 def test_no_churn_ltv_unbounded_never_inf(invoke: Invoke, tmp_path: Path) -> None:
     billing, segments = calm_inputs(tmp_path)
     config = write_text(tmp_path / "crc.yaml", "targets:\n  crc: 0.12\n")
-    args = ("opportunity", billing, "--customers", segments, "-c", config)
+    args = ("opportunity", billing, "--customers", segments, "-c", config, *WHOLE)
     doc = as_json(invoke(*args, "-f", "json"))
     rows = ltv_of(doc)
     assert rows["Ent"]["ltv"] is None and rows["Flat"]["ltv"] is None
@@ -516,9 +536,9 @@ def test_ltv_uses_unrounded_arpa_like_numbers_clv(invoke: Invoke, tmp_path: Path
             rows.append(["S", "500", f"{m}-01"])
     billing = write_csv(tmp_path / "odd.csv", rows)
     config = write_text(tmp_path / "none.yaml", "currency: USD\n")
-    numbers = as_json(invoke("numbers", billing, "-c", config, "-f", "json"))
+    numbers = as_json(invoke("numbers", billing, "-c", config, *WHOLE, "-f", "json"))
     assert numbers["metrics"]["clv"] == pytest.approx(7250.0, abs=CENT)
-    doc = as_json(invoke("opportunity", billing, "-c", config, "-f", "json"))
+    doc = as_json(invoke("opportunity", billing, "-c", config, *WHOLE, "-f", "json"))
     (row,) = doc["tables"]["ltv"]
     assert row["segment"] == "all customers"
     assert row["ltv"] == pytest.approx(7250.0, abs=CENT)
@@ -527,7 +547,7 @@ def test_ltv_uses_unrounded_arpa_like_numbers_clv(invoke: Invoke, tmp_path: Path
 def test_without_customers_one_segment_and_missing_ones_not_in_crm(
     invoke: Invoke, company: dict[str, Path], tmp_path: Path
 ) -> None:
-    doc = as_json(invoke("opportunity", company["billing"], "--costs", company["costs"], "-f", "json"))
+    doc = as_json(invoke("opportunity", company["billing"], "--costs", company["costs"], *WHOLE, "-f", "json"))
     (row,) = doc["tables"]["ltv"]
     # all six customers: Σ mrr_start = 25300 + 4900 = 30200; MRR 2250 over 4 customers
     assert (row["segment"], row["customers"], row["mrr"]) == ("all customers", 4, pytest.approx(2250.0))
@@ -539,7 +559,7 @@ def test_without_customers_one_segment_and_missing_ones_not_in_crm(
     )
     # D, E, F missing from the segmented CSV: "not in CRM", with SMB's numbers
     partial = write_csv(tmp_path / "partial.csv", SEGMENTED[:4])
-    doc = as_json(invoke("opportunity", company["billing"], "--customers", partial, "-f", "json"))
+    doc = as_json(invoke("opportunity", company["billing"], "--customers", partial, *WHOLE, "-f", "json"))
     rows = ltv_of(doc)
     assert list(rows) == ["Mid", "not in CRM"]
     assert rows["not in CRM"]["ltv"] == pytest.approx(1837.50, abs=CENT)
@@ -547,7 +567,7 @@ def test_without_customers_one_segment_and_missing_ones_not_in_crm(
 
 def test_segmented_csv_without_a_segment_column_exits_3(invoke: Invoke, company: dict[str, Path]) -> None:
     plain = write_csv(company["costs"].parent / "crm.csv", [["customer_id", "name"], ["A", "Acme"]])
-    result = invoke("opportunity", company["billing"], "--customers", plain)
+    result = invoke("opportunity", company["billing"], "--customers", plain, *WHOLE)
     assert result.exit_code == 3
     assert result.stdout == ""
     assert "no segment column" in result.stderr
@@ -558,9 +578,9 @@ def test_segmented_csv_without_a_segment_column_exits_3(invoke: Invoke, company:
 @pytest.mark.parametrize(
     ("condition", "code"),
     [
-        ("top_opportunity_net_value<2000", 1),  # 1727.28
+        ("top_opportunity_net_value<2000", 1),  # 1846.36
         ("top_opportunity_net_value>2000", 0),
-        ("top_opportunity_net_value>=1727.28", 1),
+        ("top_opportunity_net_value>=1846.36", 1),
         ("top_opportunity_gain>2000", 1),  # 2072.74
         ("top_opportunity_gain<2000", 0),
         ("top_opportunity_gain<=2072", 0),
@@ -592,7 +612,7 @@ def test_markdown_and_xlsx(invoke: Invoke, company: dict[str, Path], tmp_path: P
     ):
         assert heading in text
     assert "| 1 | Mid | retention |" in text
-    assert "$1,727.28" in text and "$35,103.75" in text
+    assert "$1,846.36" in text and "$35,103.75" in text
     assert "The greatest opportunity: retention in Mid" in text
     no_infinity(text)
     xlsx = tmp_path / "opportunity.xlsx"
@@ -602,12 +622,12 @@ def test_markdown_and_xlsx(invoke: Invoke, company: dict[str, Path], tmp_path: P
     header = [cell.value for cell in levers[1]]
     net = header.index("net_value") + 1
     assert [levers.cell(r, net).value for r in range(2, 8)] == pytest.approx(
-        [1727.28, 1381.83, 690.91, 94.32, 75.45, 37.73], abs=CENT
+        [1846.36, 1619.99, 1167.24, 100.82, 88.46, 63.74], abs=CENT
     )
     # an unbounded LTV is a blank cell in Excel
     billing, segments = calm_inputs(tmp_path)
     calm = tmp_path / "calm.xlsx"
-    ok(invoke("opportunity", billing, "--customers", segments, "-o", calm))
+    ok(invoke("opportunity", billing, "--customers", segments, *WHOLE, "-o", calm))
     sheet = openpyxl.load_workbook(calm)["ltv"]
     header = [cell.value for cell in sheet[1]]
     values = {sheet.cell(r, 1).value: sheet.cell(r, header.index("ltv") + 1).value for r in range(2, sheet.max_row + 1)}
@@ -616,17 +636,22 @@ def test_markdown_and_xlsx(invoke: Invoke, company: dict[str, Path], tmp_path: P
 
 
 def test_sample_company(invoke: Invoke, sample_dir: Path, tmp_path: Path) -> None:
+    # the sample's csctl.yaml: its billing holds the whole history (billing.history_starts)
+    billing, costs, config = sample_dir / "billing.csv", sample_dir / "costs.csv", sample_dir / "csctl.yaml"
     segmented = tmp_path / "segmented.csv"
-    ok(invoke("segment", sample_dir / "customers.csv", "--billing", sample_dir / "billing.csv", "-o", segmented))
-    billing, costs = sample_dir / "billing.csv", sample_dir / "costs.csv"
+    ok(invoke("segment", sample_dir / "customers.csv", "--billing", billing, "-c", config, "-o", segmented))
     assert costs.is_file()
-    doc = as_json(invoke("opportunity", billing, "--customers", segmented, "--costs", costs, "-f", "json"))
-    crc = as_json(invoke("valuation", billing, "--costs", costs, "-f", "json"))["metrics"]["crc_12m"]
+    doc = as_json(
+        invoke("opportunity", billing, "--customers", segmented, "--costs", costs, "-c", config, "-f", "json")
+    )
+    crc = as_json(invoke("valuation", billing, "--costs", costs, "-c", config, "-f", "json"))["metrics"]["crc_12m"]
     assert crc and crc > 0
     assert any(n.startswith(f"CRC {crc:.3f} (measured over 12 months to {doc['as_of']})") for n in doc["notes"])
     ltv = doc["tables"]["ltv"]
     assert len(ltv) >= 2
-    mrr = as_json(invoke("numbers", billing, "-f", "json"))["metrics"]["mrr"]
+    numbers = as_json(invoke("numbers", billing, "-c", config, "-f", "json"))
+    assert numbers["as_of"] == doc["as_of"]
+    mrr = numbers["metrics"]["mrr"]
     assert sum(row["mrr"] for row in ltv) == pytest.approx(mrr, abs=0.01 * len(ltv))
     levers = doc["tables"]["levers"]
     assert len(levers) == 3 * len(ltv)
@@ -644,4 +669,5 @@ def test_sample_company(invoke: Invoke, sample_dir: Path, tmp_path: Path) -> Non
         total = sum(row["gain"] for row in levers if row["lever"] == lever)
         assert by_lever[(0.0025, lever)]["gain"] == pytest.approx(total, abs=0.01)
     for fmt in ("table", "markdown", "csv"):
-        no_infinity(ok(invoke("opportunity", billing, "--customers", segmented, "--costs", costs, "-f", fmt)).stdout)
+        out = ok(invoke("opportunity", billing, "--customers", segmented, "--costs", costs, "-c", config, "-f", fmt))
+        no_infinity(out.stdout)

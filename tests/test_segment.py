@@ -51,6 +51,8 @@ CUSTOMERS = [
 ]
 
 # Monthly MRR per customer (months 2024-06 .. 2025-06; as-of 2025-06). C9 is billed but not in the CRM file.
+# The export holds the whole history from 2024-06 (--history-starts) and is measured at its last month: its latest
+# line starts on 2025-06-01, so June is the month in progress and the default as-of would be 2025-05 (--as-of).
 MONTHS = [f"2024-{m:02d}" for m in range(6, 13)] + [f"2025-{m:02d}" for m in range(1, 7)]
 MRR = {
     "C1": {m: (2000 if m < "2025-01" else 2500) for m in MONTHS},  # 2024-06: 2000, now 2500 (ARR 30000)
@@ -62,6 +64,9 @@ MRR = {
     "C7": {m: 2000 for m in MONTHS if m >= "2025-03"},  # ARR exactly 24000
     "C9": {"2025-06": 1000},  # not in the CRM: ARR 12000
 }
+
+
+WHOLE = ("--history-starts", "2024-06", "--as-of", "2025-06")
 
 
 def billing_rows(mrr: dict[str, dict[str, int]]) -> list[list[str]]:
@@ -101,13 +106,18 @@ def _text(path: Path, text: str) -> Path:
     return path
 
 
+def company_args(company: dict[str, Path]) -> tuple[object, ...]:
+    """The company's CRM file, billing and rules, measured at 2025-06 over the whole history."""
+    return (company["customers"], "--billing", company["billing"], "--rules", company["rules"], *WHOLE)
+
+
 def segment_json(invoke: Invoke, *args: object) -> dict:
     return json.loads(ok(invoke("segment", *args, "-f", "json")).stdout)
 
 
 # --- the primary table ------------------------------------------------------------------------------------------
 def test_segment_per_customer_first_match_wins(invoke: Invoke, company: dict[str, Path]) -> None:
-    out = ok(invoke("segment", company["customers"], "--billing", company["billing"], "--rules", company["rules"]))
+    out = ok(invoke("segment", *company_args(company)))
     rows = {r["customer_id"]: r for r in rows_of(out.stdout)}
     assert list(rows) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]  # input order, no orphan rows
     expected = {
@@ -127,7 +137,7 @@ def test_segment_per_customer_first_match_wins(invoke: Invoke, company: dict[str
 
 
 def test_added_columns_and_crm_renaming(invoke: Invoke, company: dict[str, Path]) -> None:
-    result = ok(invoke("segment", company["customers"], "--billing", company["billing"], "--rules", company["rules"]))
+    result = ok(invoke("segment", *company_args(company)))
     header = next(csv.reader(io.StringIO(result.stdout)))
     # the input's columns (order aside), those that clash renamed, then csctl's own columns last
     assert sorted(header[:-5]) == sorted(
@@ -138,13 +148,13 @@ def test_added_columns_and_crm_renaming(invoke: Invoke, company: dict[str, Path]
     assert rows["C3"]["crm_segment"] == "Enterprise"
     assert rows["C3"]["crm_touch"] == "x"
     assert float(rows["C3"]["crm_arr"]) == 99999
-    doc = segment_json(invoke, company["customers"], "--billing", company["billing"], "--rules", company["rules"])
+    doc = segment_json(invoke, *company_args(company))
     for name in ("segment", "arr", "touch"):
         assert any(f"crm_{name}" in note for note in doc["warnings"])  # said so
 
 
 def test_summary_by_segment_hand_worked(invoke: Invoke, company: dict[str, Path]) -> None:
-    doc = segment_json(invoke, company["customers"], "--billing", company["billing"], "--rules", company["rules"])
+    doc = segment_json(invoke, *company_args(company))
     assert doc["as_of"] == "2025-06"
     summary = {r["segment"]: r for r in doc["tables"]["segments"]}
     assert list(summary) == ["Big", "Mid", "Small", "not in CRM"]
@@ -175,7 +185,7 @@ def test_summary_by_segment_hand_worked(invoke: Invoke, company: dict[str, Path]
 
 
 def test_summary_retention_by_segment_hand_worked(invoke: Invoke, company: dict[str, Path]) -> None:
-    doc = segment_json(invoke, company["customers"], "--billing", company["billing"], "--rules", company["rules"])
+    doc = segment_json(invoke, *company_args(company))
     summary = {r["segment"]: r for r in doc["tables"]["segments"]}
     # The cohort billed in 2024-06, grouped by the segment its ARR then gave:
     # Big: C1 (ARR 24000): 2000 -> 2500. GRR = min(2500, 2000)/2000 = 1; NRR = 2500/2000 = 1.25; no logo lost.
@@ -194,28 +204,37 @@ def test_summary_retention_by_segment_hand_worked(invoke: Invoke, company: dict[
 
 
 def test_billed_customers_missing_from_crm_are_reported(invoke: Invoke, company: dict[str, Path]) -> None:
-    result = ok(invoke("segment", company["customers"], "--billing", company["billing"], "--rules", company["rules"]))
+    result = ok(invoke("segment", *company_args(company)))
     assert "C9" not in result.stdout  # the primary table is the CRM's customers
-    doc = segment_json(invoke, company["customers"], "--billing", company["billing"], "--rules", company["rules"])
+    doc = segment_json(invoke, *company_args(company))
     assert [r["customer_id"] for r in doc["tables"]["customers"]] == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
     (note,) = [n for n in doc["warnings"] if "not in the customer file" in n]
     assert note.startswith("1 billed customers")
     assert "12,000" not in note and "1,000.00" in note  # its MRR
     assert "not in CRM" in note
-    markdown = ok(
-        invoke(
-            "segment",
-            company["customers"],
-            "--billing",
-            company["billing"],
-            "--rules",
-            company["rules"],
-            "-f",
-            "markdown",
-        )
-    ).stdout
+    markdown = ok(invoke("segment", *company_args(company), "-f", "markdown")).stdout
     assert "not in the customer file" in markdown
     assert "not in CRM" in markdown
+
+
+def test_default_as_of_is_the_last_complete_month(invoke: Invoke, company: dict[str, Path]) -> None:
+    # Without --as-of: the latest line starts on 2025-06-01, not June's last day, so June is in progress and the
+    # segments are measured at 2025-05. C2 and C9 are first billed in June: no ARR yet (C2 Small, C9 not reported);
+    # C1 2500 → ARR 30000 (Big), C7 2000 → 24000 (Big), C4 100 → 1200 (Mid by its 800 employees), C5 300 → 3600.
+    customers, billing, rules = company["customers"], company["billing"], company["rules"]
+    doc = segment_json(invoke, customers, "--billing", billing, "--rules", rules, "--history-starts", "2024-06")
+    assert doc["as_of"] == "2025-05"
+    rows = {r["customer_id"]: r for r in doc["tables"]["customers"]}
+    assert {k: (r["segment"], r["arr"]) for k, r in rows.items()} == {
+        "C1": ("Big", 30000.0),
+        "C2": ("Small", 0.0),
+        "C3": ("Small", 0.0),
+        "C4": ("Mid", 1200.0),
+        "C5": ("Small", 3600.0),
+        "C6": ("Small", 0.0),
+        "C7": ("Big", 24000.0),
+    }
+    assert not [n for n in doc["warnings"] if "not in the customer file" in n]
 
 
 def test_without_billing_when_rules_do_not_use_arr(invoke: Invoke, tmp_path: Path) -> None:
@@ -280,7 +299,10 @@ def test_seed_example_segments_by_edition(invoke: Invoke, tmp_path: Path) -> Non
             ["E2", "2500", "2025-05-01"],
         ],
     )
-    out = ok(invoke("segment", customers, "--billing", billing, "--rules", SEED_RULES, "-f", "csv")).stdout
+    # one month of lines starting 2025-05-01: May is the month in progress, measured at its first day (--as-of),
+    # and the export's first month holds new customers, not an opening balance (--history-starts)
+    whole = ("--history-starts", "2025-05", "--as-of", "2025-05")
+    out = ok(invoke("segment", customers, "--billing", billing, "--rules", SEED_RULES, *whole, "-f", "csv")).stdout
     rows = {r["customer_id"]: r for r in rows_of(out)}
     assert {k: (r["segment"], r["touch"]) for k, r in rows.items()} == {
         "E1": ("Enterprise Edition", "high"),
@@ -288,7 +310,7 @@ def test_seed_example_segments_by_edition(invoke: Invoke, tmp_path: Path) -> Non
         "E2": ("Enterprise Edition", "high"),
         "X1": ("Professional Edition", "tech"),  # a null edition matches no rule but the catch-all
     }
-    doc = segment_json(invoke, customers, "--billing", billing, "--rules", SEED_RULES)
+    doc = segment_json(invoke, customers, "--billing", billing, "--rules", SEED_RULES, *whole)
     summary = {r["segment"]: r for r in doc["tables"]["segments"]}
     assert summary["Enterprise Edition"]["arr"] == pytest.approx(12 * 5500)
     assert summary["Enterprise Edition"]["csms_needed"] == 1  # ceil(2/25)
