@@ -66,7 +66,12 @@ OutputOpt = Annotated[
 ]
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="The month to report (default: the latest in the data).", metavar="YYYY-MM"),
+    typer.Option(
+        "--as-of",
+        help="The month to report (default: the last complete month in the data; the month in progress only when "
+        "asked for).",
+        metavar="YYYY-MM",
+    ),
 ]
 HistoryStartsOpt = Annotated[
     str | None,

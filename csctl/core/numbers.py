@@ -89,6 +89,7 @@ class Measured:
     opening_month: int | None = None  # the export's first month with MRR
     complete_from: int | None = None  # the first month whose MRR is complete (None: every month)
     info: list[str] = field(default_factory=list)  # notes on how the export was read
+    progress_note: str | None = None  # names the month in progress when the default as-of month leaves it out
 
     def complete(self, month: int) -> bool:
         """Whether month's MRR is complete (a term invoiced before the export began cannot be missing)."""
@@ -130,11 +131,11 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     info = list(snapshot.notes)
     if settings.as_of is None:
         as_of = snapshot.last_complete
-        note = mr.month_in_progress_note(snapshot)
-        if note:
-            info.append(note)
+        progress_note = mr.month_in_progress_note(snapshot)
+        if progress_note:
+            info.append(progress_note)
     else:
-        as_of = settings.as_of
+        as_of, progress_note = settings.as_of, None
         if as_of > snapshot.last_month:
             raise UsageError(
                 f"--as-of {label_of(as_of)} is after the export's latest date {snapshot.latest.isoformat()}",
@@ -144,7 +145,13 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     credits = snapshot.credits.filter(pl.col("month") <= as_of)
     customer_mrr = br.customer_monthly(plans.lazy(), credits.lazy()).collect()
     if customer_mrr.height == 0:
-        raise InputError(f"no MRR in or before the as-of month {label_of(as_of)}")
+        raise InputError(
+            f"no MRR in or before the as-of month {label_of(as_of)}",
+            hint=None
+            if snapshot.in_progress is None
+            else f"the export's latest date is {snapshot.latest.isoformat()}: --as-of {label_of(snapshot.in_progress)} "
+            "measures the month in progress",
+        )
     opening = int(customer_mrr["month"].min())  # type: ignore[arg-type]  # the first month with MRR: c(m) > 0
     history = rules.history_starts
     complete_from: int | None
@@ -213,6 +220,7 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
         opening_month=opening if complete_from is not None else None,
         complete_from=complete_from,
         info=info,
+        progress_note=progress_note,
     )
 
 

@@ -195,7 +195,7 @@ def compute_opportunity(measured: Measured, segments: pl.DataFrame | None, setti
             "step": settings.step,
             "horizon_months": settings.horizon_months,
         },
-        notes=[sentence, *notes],
+        notes=[sentence, *notes, *([measured.progress_note] if measured.progress_note else [])],
         definitions={
             "ltv": "gross margin × ARPA / monthly churn (unbounded: empty, when there is no churn).",
             "gain": "gross margin × MRR × (Σ (r + step)^t − Σ r^t), t = 1..horizon; "

@@ -76,6 +76,10 @@ def segment_customers(
                 f"{orphans.height:,} billed customers are not in the customer file "
                 f"(MRR {money(float(orphans['mrr'].sum()), currency)}); they are listed in the summary as 'not in CRM'"
             )
+        if measured.progress_note:
+            notes.append(measured.progress_note)
+        if not measured.window_ok(measured.as_of - 11):
+            notes.append(f"12-month retention by segment is null: {measured.incomplete_note()}")
     touch = {r.name: r.touch for r in rules.rules}
     target = {r.name: r.accounts_per_csm for r in rules.rules}
     chosen = frame.select(assignment(rules).alias("segment")).to_series()

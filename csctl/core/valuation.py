@@ -317,6 +317,6 @@ def compute_valuation(
         primary="ratios",
         metrics=metrics,
         meta={"as_of": label_of(measured.as_of), "currency": cur, "target_crc": settings.target_crc},
-        notes=[*headline, *notes],
+        notes=[*headline, *notes, *([measured.progress_note] if measured.progress_note else [])],
         definitions=definitions,
     )
