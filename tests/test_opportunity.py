@@ -148,14 +148,14 @@ SEGMENTS = {"Mid": (1850.0, 25150 / 25300), "SMB": (400.0, 4550 / 4900)}
 # The default step 0.0025 over 36 months, by hand (S(x) = x(1 − x^36)/(1 − x)):
 #   Mid: S(0.996542) − S(0.994071) = 1.493865 -> gain = 0.75 × 1850 × 1.493865 = 2072.74;
 #        step revenue = 1850 × 1.493865 = 2763.65;
-#        cost = 2763.65 × 24/293 × (1, 2, 4) = 226.37, 452.75, 905.50; net = 1846.36, 1619.99, 1167.24
+#        cost = 2763.65 × 24/293 × (1, 2, 4) = 226.37, 452.75, 905.50; net = 1846.37, 1619.99, 1167.24 (net = the rounded gain − the rounded cost)
 #   SMB: S(0.931071) − S(0.928571) = 0.377261 -> gain = 0.75 × 400 × 0.377261 = 113.18; step revenue 150.90;
 #        cost = 150.90 × 24/293 × (1, 2, 4) = 12.36, 24.72, 49.44; net = 100.82, 88.46, 63.74
 #   ROI = (gm − CRC × mult) / (CRC × mult) = 0.75 × 293 / (24 × mult) − 1: retention 219.75 / 24 − 1 = 8.15625;
 #        expansion 219.75 / 48 − 1 = 3.578125; upsell 219.75 / 96 − 1 = 1.2890625
 EXPECTED_LEVERS = {
     # (segment, lever): (gain, step_revenue, cost, net_value, roi)
-    ("Mid", "retention"): (2072.74, 2763.65, 226.37, 1846.36, 8.15625),
+    ("Mid", "retention"): (2072.74, 2763.65, 226.37, 1846.37, 8.15625),
     ("Mid", "expansion"): (2072.74, 2763.65, 452.75, 1619.99, 3.578125),
     ("Mid", "upsell"): (2072.74, 2763.65, 905.50, 1167.24, 1.2890625),
     ("SMB", "retention"): (113.18, 150.90, 12.36, 100.82, 8.15625),
@@ -238,9 +238,8 @@ def test_levers_hand_worked_to_the_cent(invoke: Invoke, company: dict[str, Path]
         # the literals agree with a plain loop over the 36 months (no closed form)
         plain_gain = loop_gain(mrr, r, 0.0025)
         plain_cost = plain_gain / GM * CRC * MULTIPLIERS[lever]
-        assert (gain, revenue, cost, net) == pytest.approx(
-            (plain_gain, plain_gain / GM, plain_cost, plain_gain - plain_cost), abs=CENT
-        ), key
+        assert (gain, revenue, cost) == pytest.approx((plain_gain, plain_gain / GM, plain_cost), abs=CENT)
+        assert net == pytest.approx(round(plain_gain, 2) - round(plain_cost, 2), abs=1e-9)  # the figures shown
         row = rows[key]
         assert row["step"] == pytest.approx(0.0025)
         assert row["multiplier"] == MULTIPLIERS[lever]
@@ -249,7 +248,7 @@ def test_levers_hand_worked_to_the_cent(invoke: Invoke, company: dict[str, Path]
         ), key
         assert row["roi"] == pytest.approx(roi, abs=1e-6), key
         assert row["roi"] == pytest.approx(row["net_value"] / row["cost"], rel=1e-3), key
-    # ranked by net value: 1846.36, 1619.99, 1167.24, 100.82, 88.46, 63.74
+    # ranked by net value: 1846.37, 1619.99, 1167.24, 100.82, 88.46, 63.74
     assert ranking(doc) == [("Mid", lever) for lever in LEVERS] + [("SMB", lever) for lever in LEVERS]
     assert [row["rank"] for row in doc["tables"]["levers"]] == [1, 2, 3, 4, 5, 6]
     assert (doc["step"], doc["horizon_months"]) == (0.0025, 36)
@@ -260,9 +259,9 @@ def test_top_opportunity_sentence_and_metrics(invoke: Invoke, company: dict[str,
     sentence = doc["notes"][0]
     assert sentence == (
         "The greatest opportunity: retention in Mid — 0.25% lower monthly churn is worth $2,072.74 of gross margin "
-        "over 36 months for $226.37: net $1,846.36, ROI 8.2×."
+        "over 36 months for $226.37: net $1,846.37, ROI 8.2×."
     )
-    assert doc["metrics"]["top_opportunity_net_value"] == pytest.approx(1846.36, abs=CENT)
+    assert doc["metrics"]["top_opportunity_net_value"] == pytest.approx(1846.37, abs=CENT)
     assert doc["metrics"]["top_opportunity_gain"] == pytest.approx(2072.74, abs=CENT)
     table = ok(run(invoke, company, "--costs", company["costs"], "-f", "table")).stdout
     assert "The greatest opportunity: retention in Mid" in " ".join(table.split())
@@ -402,7 +401,8 @@ def test_sensitivity_one_row_per_step_and_lever(invoke: Invoke, company: dict[st
         assert row["cost"] == pytest.approx(total / GM * CRC * MULTIPLIERS[row["lever"]], abs=2 * CENT)
         # gain − cost of the plain loop (the table's net is the sum of the segments' nets, each rounded to the cent)
         cost = total / GM * CRC * MULTIPLIERS[row["lever"]]
-        assert row["net_value"] == pytest.approx(total - cost, abs=2 * CENT)
+        # each segment's net is its rounded gain − its rounded cost: two half-cents per segment at most
+        assert row["net_value"] == pytest.approx(total - cost, abs=2 * CENT * 2)
     # the 0.25% rows are the levers table's sums
     levers = levers_of(doc)
     for row in rows:
@@ -578,9 +578,10 @@ def test_segmented_csv_without_a_segment_column_exits_3(invoke: Invoke, company:
 @pytest.mark.parametrize(
     ("condition", "code"),
     [
-        ("top_opportunity_net_value<2000", 1),  # 1846.36
+        ("top_opportunity_net_value<2000", 1),  # 1846.37
         ("top_opportunity_net_value>2000", 0),
-        ("top_opportunity_net_value>=1846.36", 1),
+        ("top_opportunity_net_value>=1846.37", 1),
+        ("top_opportunity_net_value>1846.37", 0),
         ("top_opportunity_gain>2000", 1),  # 2072.74
         ("top_opportunity_gain<2000", 0),
         ("top_opportunity_gain<=2072", 0),
@@ -612,7 +613,7 @@ def test_markdown_and_xlsx(invoke: Invoke, company: dict[str, Path], tmp_path: P
     ):
         assert heading in text
     assert "| 1 | Mid | retention |" in text
-    assert "$1,846.36" in text and "$35,103.75" in text
+    assert "$1,846.37" in text and "$35,103.75" in text
     assert "The greatest opportunity: retention in Mid" in text
     no_infinity(text)
     xlsx = tmp_path / "opportunity.xlsx"
@@ -622,7 +623,7 @@ def test_markdown_and_xlsx(invoke: Invoke, company: dict[str, Path], tmp_path: P
     header = [cell.value for cell in levers[1]]
     net = header.index("net_value") + 1
     assert [levers.cell(r, net).value for r in range(2, 8)] == pytest.approx(
-        [1846.36, 1619.99, 1167.24, 100.82, 88.46, 63.74], abs=CENT
+        [1846.37, 1619.99, 1167.24, 100.82, 88.46, 63.74], abs=CENT
     )
     # an unbounded LTV is a blank cell in Excel
     billing, segments = calm_inputs(tmp_path)

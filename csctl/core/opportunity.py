@@ -231,7 +231,8 @@ def _levers(ltv: pl.DataFrame, settings: OpportunitySettings, step: float) -> pl
                     "gain": round(gain, 2),
                     "step_revenue": round(revenue, 2),
                     "cost": None if cost is None else round(cost, 2),
-                    "net_value": None if net is None else round(net, 2),
+                    # the difference of the rounded figures, so a reader's gain − cost is the net shown
+                    "net_value": None if cost is None else round(round(gain, 2) - round(cost, 2), 2),
                     "roi": None if not cost or net is None else net / cost,
                 }
             )
