@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -356,7 +357,7 @@ def billing_snapshot(
     exclusive_votes = inclusive_votes = 0
     for group in groups.values():
         group.sort(key=lambda x: (x.period_start, x.period_end or dt.date.max))
-        for this, following in zip(group, group[1:], strict=False):
+        for this, following in itertools.pairwise(group):
             if this.period_end is None:
                 continue
             if following.period_start == this.period_end:
@@ -458,7 +459,7 @@ def subscription_snapshot(rows: Iterable[SubscriptionRow], today: dt.date) -> Sn
     inclusive_votes = exclusive_votes = 0
     for group in groups.values():
         group.sort(key=lambda r: (r.start_date, r.end_date or dt.date.max))
-        for this, following in zip(group, group[1:], strict=False):
+        for this, following in itertools.pairwise(group):
             if this.end_date is None:
                 continue
             if following.start_date == this.end_date + ONE_DAY:

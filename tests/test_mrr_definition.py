@@ -8,6 +8,7 @@ by hand in the comments; nothing expected is computed by code.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ def line(
 def monthly(customer: str, amount: str, first: dt.date, count: int, **kw: Any) -> list[BillingLine]:
     """``count`` whole monthly lines from ``first`` ([d, d + 1 month − 1 day])."""
     starts = [ref.add_months(first, i) for i in range(count + 1)]
-    return [line(customer, amount, s, e - ref.ONE_DAY, **kw) for s, e in zip(starts, starts[1:], strict=False)]
+    return [line(customer, amount, s, e - ref.ONE_DAY, **kw) for s, e in itertools.pairwise(starts)]
 
 
 @dataclass
@@ -329,7 +330,7 @@ def test_exclusive_ends_are_detected(measure: Measure) -> None:
     # Lines written [Jan 1, Feb 1], [Feb 1, Mar 1], …: 3 pairs where the next start is the end, none the day
     # after: every end is taken a day earlier, each line is a whole month. Flat $100; a note says so.
     starts = [D(2024, m, 1) for m in range(1, 6)]
-    lines = [line("E", "100.00", s, e) for s, e in zip(starts, starts[1:], strict=False)]
+    lines = [line("E", "100.00", s, e) for s, e in itertools.pairwise(starts)]
     got = measure(lines)
     assert got.as_of == "2024-03"
     for month in got.months():
