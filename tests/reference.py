@@ -11,9 +11,9 @@ case depends on it):
 - exclusive ends: the votes are cast by pairs of consecutive positive lines (amount > 0) of one customer and
   product that count, sorted by (period_start, period_end), where the first line of the pair has a written
   period_end; only written period_ends are taken a day earlier (a line without one covers a calendar month);
-- "whole line" in the interval, cent-snapping, longest-term T and renewal rules means a whole line that adds to
-  MRR (it counts, is neither one-off nor refund), whatever its sign; ties between equally near whole lines go to
-  the earlier one, then to the shorter, then to the smaller amount;
+- "whole line" in the interval, cent-snapping and longest-term T rules means a whole line that adds to MRR (it
+  counts, is neither one-off nor refund), whatever its sign (renewals: positive whole lines, as the definition
+  says); ties between equally near whole lines go to the earlier one, then the shorter, then the smaller amount;
 - cent snapping compares the partial line's rate in absolute value with the whole line's, and is per unit only
   when both lines carry a quantity > 0;
 - a plan's "net" is rounded to the cent before the holding test (net > 0 and 100 × net >= gross, gross exact);
@@ -83,6 +83,8 @@ class UsageProblem(Exception):
 
 class InputProblem(Exception):
     """What csctl reports as an input error (exit 3)."""
+
+    held_products = False  # no MRR, though some product is held in some month (credits cancel it)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -262,6 +264,7 @@ class Line:
 @dataclass(frozen=True)
 class PlanMonth:
     net: int  # cents, rounded half away from zero
+    exact: Fraction  # the sum before rounding
     gross: Fraction
     held: bool
     credit: bool
@@ -298,7 +301,7 @@ class Snapshot:
     latest: dt.date  # L
     notes: Notes
     longest_term: int = 1  # T
-    renewal_ends: set[tuple[str, int]] = field(default_factory=set)  # (customer, month a whole line ended in)
+    renewal_ends: set[tuple[str, int]] = field(default_factory=set)  # (customer, month a term is due in)
 
     @property
     def last_month(self) -> int:  # M*
@@ -415,8 +418,8 @@ def billing_snapshot(
     snapshot = Snapshot("billing", mrr_lines, max(counted_starts), notes)
     terms = [term_months(x.whole) for x in mrr_lines if x.whole is not None]
     snapshot.longest_term = max(terms, default=1)
-    snapshot.renewal_ends = {
-        (x.customer_id, month_of(x.end)) for x in mrr_lines if x.whole is not None and x.end is not None
+    snapshot.renewal_ends = {  # a positive whole line is due in the month of period_end + 1 day
+        (x.customer_id, month_of(x.end + ONE_DAY)) for x in mrr_lines if x.whole is not None and x.amount > 0
     }
     return snapshot
 
@@ -526,9 +529,9 @@ def measure_months(snapshot: Snapshot, last: int) -> Measured:
                 quantity = sum((x.quantity for x in positive if x.quantity is not None), Fraction(0)) - sum(
                     (abs(x.quantity) for x in group if x.rate < 0 and x.quantity is not None), Fraction(0)
                 )
-            plans[key] = PlanMonth(net, gross, held, False, quantity)
+            plans[key] = PlanMonth(net, exact, gross, held, False, quantity)
         else:
-            plans[key] = PlanMonth(net, gross, False, True, None)
+            plans[key] = PlanMonth(net, exact, gross, False, True, None)
 
     by_product: dict[tuple[str, str, int], list[tuple[str, PlanMonth]]] = defaultdict(list)
     credits: dict[tuple[str, int], int] = defaultdict(int)
@@ -662,7 +665,9 @@ def build(
     measured = measure_months(snapshot, as_of)
     months_with_mrr = sorted({m for _, m in measured.c})
     if not months_with_mrr:
-        raise InputProblem(f"no MRR in or before {label(as_of)}")
+        problem = InputProblem(f"no MRR in or before {label(as_of)}")
+        problem.held_products = bool(measured.products)
+        raise problem
     first = months_with_mrr[0]
     if snapshot.kind == "subscriptions" or history_starts is not None:
         first_complete, bridge_start = None, first
@@ -747,7 +752,7 @@ def from_billing(
     snapshot = billing_snapshot(lines, exclude_statuses, product_lines)
     if snapshot is None:
         raise InputProblem("no billing line counts")
-    due = {(customer, month + 1) for customer, month in snapshot.renewal_ends}
+    due = set(snapshot.renewal_ends)
     if accounts is not None:
         due |= {(a.customer_id, month_of(a.renewal_date)) for a in accounts if a.renewal_date is not None}
     return build(snapshot, as_of, due, history_starts)
@@ -935,5 +940,6 @@ def diff_metrics(got: dict[str, Any], ref: Reference) -> list[str]:
         else:
             ok = value != "(missing)" and same_rate(value, want)
         if not ok:
-            problems.append(f"{name}: got {value}, want {None if want is None else float(want)}")
+            shown = None if want is None else float(want) / (100 if name in MONEY_METRICS else 1)
+            problems.append(f"{name}: got {value}, want {shown}")
     return problems
