@@ -599,3 +599,64 @@ def test_first_month_is_the_first_with_customer_mrr(measure: Measure) -> None:
     assert got.as_of == "2023-11"
     assert got.months() == ["2023-11"]
     assert got.movements("2023-11") == {**ZERO_MOVEMENTS, "new": 902}
+
+
+# ----------------------------------------------------------------------------------------------------
+# The reference's building blocks, by hand
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "want"),
+    [
+        (D(2024, 1, 31), 1, D(2024, 2, 29)),  # clamped to February's last day (leap year)
+        (D(2023, 1, 31), 1, D(2023, 2, 28)),
+        (D(2024, 3, 31), -1, D(2024, 2, 29)),
+        (D(2024, 2, 29), 12, D(2025, 2, 28)),
+        (D(2024, 11, 15), 3, D(2025, 2, 15)),
+    ],
+)
+def test_calendar_months_clamp(day: dt.date, months: int, want: dt.date) -> None:
+    assert ref.add_months(day, months) == want
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "want"),
+    [
+        (D(2024, 1, 1), D(2024, 1, 31), 1),
+        (D(2024, 1, 31), D(2024, 2, 28), 1),  # Jan 31 + 1 month = Feb 29 = end + 1 day
+        (D(2024, 2, 29), D(2024, 3, 30), 1),  # Mar 31 − 1 month = Feb 29 = start
+        (D(2024, 1, 31), D(2024, 2, 29), None),  # 30 days: neither side lands on the other
+        (D(2024, 1, 20), D(2024, 1, 31), None),  # a proration
+        (D(2024, 1, 1), D(2024, 1, 7), ref.WEEK),
+        (D(2024, 1, 15), D(2024, 4, 14), 3),
+        (D(2024, 3, 1), D(2025, 2, 28), 12),
+        (D(2024, 1, 1), D(2025, 12, 31), 24),
+        (D(2024, 1, 1), D(2024, 2, 14), None),  # 45 days: nearest standard is 1 month, which it does not fill
+    ],
+)
+def test_whole_lines(start: dt.date, end: dt.date, want: int | None) -> None:
+    assert ref.whole_interval(start, end) == want
+
+
+@pytest.mark.parametrize(
+    ("days", "end", "want"),
+    [
+        (3, D(2024, 1, 31), ref.WEEK),  # 3 ≤ 7
+        (12, D(2024, 1, 31), 1),  # 12 ≤ 31
+        (45, D(2024, 3, 31), 3),  # > 31 (March), ≤ 91 (Jan 1 – Mar 31)
+        (200, D(2024, 12, 31), 12),  # > 184 (Jul 1 – Dec 31), ≤ 366
+        (500, D(2025, 5, 14), 24),  # > 365, ≤ 730 (2023-05-15 – 2025-05-14)
+    ],
+)
+def test_fallback_interval(days: int, end: dt.date, want: int) -> None:
+    assert ref.fallback_interval(days, end) == want
+
+
+def test_cycles_rates_and_rounding() -> None:
+    assert ref.cycle_days(1, D(2024, 2, 29)) == 29 and ref.cycle_days(12, D(2024, 12, 31)) == 366
+    assert ref.cycle_days(ref.WEEK, D(2024, 5, 5)) == 7
+    assert ref.nearest_standard_months(45) == 1 and ref.nearest_standard_months(61) == 3  # 1.48 → 1; 2.004 → 3
+    assert ref.nearest_standard_months(365) == 12 and ref.nearest_standard_months(730) == 24
+    assert Fraction(2500) / ref.interval_months(ref.WEEK) == Fraction(32500, 3)  # $25 a week = $108.33…
+    assert ref.round_half_away(Fraction(5, 2)) == 3 and ref.round_half_away(Fraction(-5, 2)) == -3
+    assert ref.round_half_away(Fraction(-3, 2) + Fraction(1, 100)) == -1
