@@ -22,7 +22,8 @@ case depends on it):
 - with no whole line at all, T = 1 (the first month with MRR is complete);
 - billing.product_lines is applied when the lines are read, so "the same product" of the interval and snapping
   rules is the product line (and "plan" its tier);
-- a subscription row votes for inclusive ends with every sign; every row with an end is in a pair.
+- a subscription row votes for inclusive ends with every sign; every row with an end is in a pair;
+- a subscription export's latest date L is taken over the end dates as detected (a day later when inclusive).
 
 Months are integer indexes, year × 12 + month − 1; a missing product or plan is the empty product or plan.
 """
@@ -254,6 +255,7 @@ class Line:
     interval: int = 1
     rate: Fraction = Fraction(0)  # cents a month
     snapped: bool = False
+    unsnapped_rate: Fraction | None = None  # the rate before cent snapping
 
     @property
     def days(self) -> int:
@@ -443,6 +445,7 @@ def snap_rate(line: Line, whole: Line, tolerance: Fraction) -> None:
         assert whole.quantity is not None and line.quantity is not None
         target = target / whole.quantity * line.quantity  # r / q' × |q|, compared × |q|
     if abs(mine - target) <= tolerance:
+        line.unsnapped_rate = line.rate
         line.rate = sign(line.rate) * target
         line.snapped = True
 
@@ -484,7 +487,7 @@ def subscription_snapshot(rows: Iterable[SubscriptionRow], today: dt.date) -> Sn
         )
         for r in rows
     ]
-    dates = [d for r in rows for d in (r.start_date, r.end_date) if d is not None]
+    dates = [d for x in lines for d in (x.start, x.end) if d is not None]  # ends as taken (after detection)
     snapshot = Snapshot("subscriptions", lines, min(max(dates), today), notes)
     within = [
         line

@@ -224,6 +224,25 @@ def test_seats_raised_mid_cycle_count_once(measure: Measure) -> None:
     assert got.movements("2024-03") == ZERO_MOVEMENTS
 
 
+@csctl_disagrees(
+    "csctl snaps a proration only to the nearest whole line of its product, and only when that line is of "
+    "its plan; the definition snaps to the nearest whole line of the same plan"
+)
+def test_proration_snaps_to_the_nearest_line_of_its_plan(measure: Measure) -> None:
+    # basic $1.00 for February 2023 (28 days) and a −$0.21 credit for Feb 23–28 (6 days) on basic; team $35.69
+    # from Mar 1. The credit's rate −0.21 × 28/6 = −0.98 is within 0.005 × 28/6 = 0.0233 of basic's $1.00 (the
+    # nearest whole line of its plan, Feb 1) → −$1.00: basic nets 0 at Feb 28, c(Feb) = 0 (not $0.02, which
+    # would be held: 2 cents ≥ 1% of $1.00). So March is the first month with MRR: new $35.69.
+    lines = [
+        line("B", "1.00", D(2023, 2, 1), D(2023, 2, 28), product="core", plan="basic"),
+        line("B", "-0.21", D(2023, 2, 23), D(2023, 2, 28), product="core", plan="basic"),
+        *monthly("B", "35.69", D(2023, 3, 1), 2, product="core", plan="team"),
+    ]
+    got = measure(lines, history_starts="2023-02", as_of="2023-03")
+    assert got.months() == ["2023-03"]
+    assert got.movements("2023-03") == {**ZERO_MOVEMENTS, "new": 3569}
+
+
 # ----------------------------------------------------------------------------------------------------
 # An export pulled mid-month
 
