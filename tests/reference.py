@@ -85,8 +85,6 @@ class UsageProblem(Exception):
 class InputProblem(Exception):
     """What csctl reports as an input error (exit 3)."""
 
-    held_products = False  # no MRR, though some product is held in some month (credits cancel it)
-
 
 # ----------------------------------------------------------------------------------------------------
 # calendar and arithmetic
@@ -255,7 +253,6 @@ class Line:
     interval: int = 1
     rate: Fraction = Fraction(0)  # cents a month
     snapped: bool = False
-    unsnapped_rate: Fraction | None = None  # the rate before cent snapping
 
     @property
     def days(self) -> int:
@@ -304,6 +301,7 @@ class Snapshot:
     notes: Notes
     longest_term: int = 1  # T
     renewal_ends: set[tuple[str, int]] = field(default_factory=set)  # (customer, month a term is due in)
+    today: dt.date = dt.date.max
 
     @property
     def last_month(self) -> int:  # M*
@@ -312,7 +310,14 @@ class Snapshot:
     def snapshot_day(self, month: int) -> dt.date:
         if month == self.last_month and self.latest != last_day(month):
             return self.latest
+        if month > self.last_month:  # a subscription export with ongoing periods, measured after L
+            return min(last_day(month), self.today)
         return last_day(month)
+
+    @property
+    def runs_on(self) -> bool:
+        """A subscription export with an ongoing period (no end date): it may be measured after L."""
+        return self.kind == "subscriptions" and any(x.end is None for x in self.lines)
 
     def holds(self, line: Line, month: int) -> bool:
         day = self.snapshot_day(month)
@@ -445,7 +450,6 @@ def snap_rate(line: Line, whole: Line, tolerance: Fraction) -> None:
         assert whole.quantity is not None and line.quantity is not None
         target = target / whole.quantity * line.quantity  # r / q' × |q|, compared × |q|
     if abs(mine - target) <= tolerance:
-        line.unsnapped_rate = line.rate
         line.rate = sign(line.rate) * target
         line.snapped = True
 
@@ -488,7 +492,7 @@ def subscription_snapshot(rows: Iterable[SubscriptionRow], today: dt.date) -> Sn
         for r in rows
     ]
     dates = [d for x in lines for d in (x.start, x.end) if d is not None]  # ends as taken (after detection)
-    snapshot = Snapshot("subscriptions", lines, min(max(dates), today), notes)
+    snapshot = Snapshot("subscriptions", lines, min(max(dates), today), notes, today=today)
     within = [
         line
         for line in lines
@@ -663,14 +667,12 @@ def build(
         as_of = snapshot.default_as_of()
         if as_of != snapshot.last_month:
             snapshot.notes.in_progress = snapshot.last_month
-    elif as_of > snapshot.last_month:
+    elif as_of > snapshot.last_month and not snapshot.runs_on:
         raise UsageProblem(f"--as-of {label(as_of)} is after the export's last month {label(snapshot.last_month)}")
     measured = measure_months(snapshot, as_of)
     months_with_mrr = sorted({m for _, m in measured.c})
     if not months_with_mrr:
-        problem = InputProblem(f"no MRR in or before {label(as_of)}")
-        problem.held_products = bool(measured.products)
-        raise problem
+        raise InputProblem(f"no MRR in or before {label(as_of)}")
     first = months_with_mrr[0]
     if snapshot.kind == "subscriptions" or history_starts is not None:
         first_complete, bridge_start = None, first

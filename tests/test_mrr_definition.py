@@ -76,12 +76,6 @@ class Outcome:
 Measure = Callable[..., Outcome]
 
 
-def csctl_disagrees(reason: str) -> pytest.MarkDecorator:
-    """The reference passes; csctl departs from docs/definitions.md (xfail, strict: fixing csctl shows here)."""
-    xfail = pytest.mark.xfail(strict=True, reason=reason)
-    return pytest.mark.parametrize("measure", ["reference", pytest.param("csctl", marks=xfail)], indirect=True)
-
-
 def from_reference(reference: ref.Reference) -> Outcome:
     rows = {ref.label(r["month"]): {k: v for k, v in r.items() if k != "month"} for r in reference.bridge}
     wanted = ref.metrics(reference) if reference.row(reference.as_of) else {}
@@ -224,10 +218,6 @@ def test_seats_raised_mid_cycle_count_once(measure: Measure) -> None:
     assert got.movements("2024-03") == ZERO_MOVEMENTS
 
 
-@csctl_disagrees(
-    "csctl snaps a proration only to the nearest whole line of its product, and only when that line is of "
-    "its plan; the definition snaps to the nearest whole line of the same plan"
-)
 def test_proration_snaps_to_the_nearest_line_of_its_plan(measure: Measure) -> None:
     # basic $1.00 for February 2023 (28 days) and a −$0.21 credit for Feb 23–28 (6 days) on basic; team $35.69
     # from Mar 1. The credit's rate −0.21 × 28/6 = −0.98 is within 0.005 × 28/6 = 0.0233 of basic's $1.00 (the
@@ -384,10 +374,6 @@ def test_plan_upgrade_is_expansion(measure: Measure) -> None:
     assert got.movements("2024-03") == {**ZERO_MOVEMENTS, "expansion": 5000}
 
 
-@csctl_disagrees(
-    "csctl books a plan change with quantities as a price effect ((150/5 − 100/5) × 5 = +50 price_uplift); "
-    "the definition measures price effects only within an unchanged plan set: +50 expansion"
-)
 def test_plan_upgrade_with_seats_is_expansion(measure: Measure) -> None:
     # The same with 5 seats on both plans: the plan set changes (basic → pro), so p1 − p0 = +$50 is expansion;
     # no price uplift even though the price per seat rose from $20 to $30.
@@ -395,7 +381,6 @@ def test_plan_upgrade_with_seats_is_expansion(measure: Measure) -> None:
     assert got.movements("2024-03") == {**ZERO_MOVEMENTS, "expansion": 5000}
 
 
-@csctl_disagrees("csctl sums, rounds and holds a product's lines together, not each plan's (definition, billing 8)")
 def test_each_plan_is_held_on_its_own(measure: Measure) -> None:
     # January, product core: basic $100.00 (held); pro $25.30 and a −$25.25 credit on the same plan: net $0.05,
     # under 1% of its gross $25.30, so pro is not held: c(Jan) = $100.00 (not $100.05), flat into Feb–Mar.
@@ -409,7 +394,6 @@ def test_each_plan_is_held_on_its_own(measure: Measure) -> None:
     assert got.movements("2024-02") == ZERO_MOVEMENTS
 
 
-@csctl_disagrees("csctl rounds a product's sum of plans (16.67 → 17 cents), not each plan's net (8 + 8 cents)")
 def test_each_plan_is_rounded_on_its_own(measure: Measure) -> None:
     # Two annual $1.00 lines of one product on plans basic and pro: each plan 100/12 = 8.33 cents → 8 cents;
     # the product is 8 + 8 = 16 cents (rounding the product's 16.67 would give 17).
@@ -422,10 +406,6 @@ def test_each_plan_is_rounded_on_its_own(measure: Measure) -> None:
     assert got.movements("2024-01") == {**ZERO_MOVEMENTS, "new": 16}
 
 
-@csctl_disagrees(
-    "csctl lumps a plan with only negative lines into its product (contraction / expansion); "
-    "the definition makes it a credit whose change is a price effect"
-)
 def test_a_plan_with_only_negative_lines_is_a_credit(measure: Measure) -> None:
     # basic $100 Jan–Mar; in February a −$10 line of its own plan "promo" in the same product: a credit.
     # Feb: credits 0 → −10: price_erosion −$10 (not contraction); Mar: −10 → 0: price_uplift +$10.
@@ -562,10 +542,6 @@ def test_subscription_within_one_month_is_counted_in_a_note(measure: Measure) ->
         assert got.said("1", "75"), got.text
 
 
-@csctl_disagrees(
-    "a subscription export with amount + interval and no mrr column is read as billing lines (as-of 2023-12, "
-    "exit 3); with --kind subscriptions it has no MRR: amount × quantity / interval months is not measured"
-)
 def test_subscription_amount_and_interval(measure: Measure) -> None:
     # No mrr column: $1,200 a year → $100; $25 a week × 2 → 25 × 2 / (12/52) = 216.666… → $216.67;
     # $300 every 3 months → $100. Total $416.67 from January (as-of May: the latest date Jun 1 is in progress).
@@ -580,10 +556,6 @@ def test_subscription_amount_and_interval(measure: Measure) -> None:
     assert got.bridge["2024-05"]["mrr_end"] == 41667
 
 
-@csctl_disagrees(
-    "csctl does not count a pair whose next period is ongoing (no end_date) when it detects inclusive ends: "
-    "[Jan 1, Mar 31] then [Apr 1, –) churns in March and reactivates in April"
-)
 def test_inclusive_end_before_an_ongoing_period(measure: Measure) -> None:
     # The issue's case: 03-31, then 04-01 (ongoing). One pair, next start = end + 1 day, none on the end day:
     # the export's ends are inclusive, [Jan 1, Apr 1) holds Mar 31: $1.00 flat, no churn, no reactivation.
@@ -596,16 +568,22 @@ def test_inclusive_end_before_an_ongoing_period(measure: Measure) -> None:
     assert got.bridge["2023-03"]["mrr_end"] == 100
 
 
-@csctl_disagrees("csctl measures an --as-of month after the subscription export's latest date (exit 0)")
-def test_subscription_as_of_after_the_latest_date_is_a_usage_error(measure: Measure) -> None:
-    # The latest date is 2023-07-29 (M* = July): --as-of 2023-09 is after M*, a usage error (exit 2).
-    measure([SubscriptionRow("S0", D(2023, 7, 29), None, mrr_cents=100)], as_of="2023-09", expect_exit=2)
+def test_subscription_with_an_ongoing_period_is_measured_after_its_latest_date(measure: Measure) -> None:
+    # S0 runs from 2023-07-29 with no end: the latest date is Jul 29 (M* = July), and an ongoing period holds
+    # every later snapshot: --as-of 2023-09 measures August and September at their last days. F = July
+    # (Jul 29 holds it): new $1.00 in July, then flat.
+    got = measure([SubscriptionRow("S0", D(2023, 7, 29), None, mrr_cents=100)], as_of="2023-09")
+    assert got.months() == ["2023-07", "2023-08", "2023-09"]
+    assert got.movements("2023-07") == {**ZERO_MOVEMENTS, "new": 100}
+    assert got.movements("2023-09") == ZERO_MOVEMENTS and got.bridge["2023-09"]["mrr_end"] == 100
 
 
-@csctl_disagrees(
-    "csctl starts the bridge at the first month with a held product although credits take c(m) to 0 "
-    "(an empty first row)"
-)
+def test_subscription_as_of_after_the_latest_date_without_ongoing_periods_is_a_usage_error(measure: Measure) -> None:
+    # Every period ends: the latest date Aug 15 makes M* = August, and September is after it (exit 2).
+    rows = [SubscriptionRow("S0", D(2023, 7, 1), D(2023, 8, 15), mrr_cents=100)]
+    measure(rows, as_of="2023-09", expect_exit=2)
+
+
 def test_first_month_is_the_first_with_customer_mrr(measure: Measure) -> None:
     # S0 core $9.02 from Oct 28; a −$1,238.67 discount row [Oct 31, Nov 30): c(Oct) = max(0, 9.02 − 1,238.67) = 0,
     # c(Nov) = $9.02 (the discount's end is excluded). The latest date Nov 30 is November's last day: as-of
