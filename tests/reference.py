@@ -16,8 +16,10 @@ case depends on it):
   says); ties between equally near whole lines go to the earlier one, then the shorter, then the smaller amount;
 - cent snapping compares the partial line's rate in absolute value with the whole line's, and is per unit only
   when both lines carry a quantity > 0;
-- a plan's "net" is rounded to the cent before the holding test (net > 0 and 100 × net >= gross, gross exact);
-  a plan with no positive line (only negative or zero lines) is a credit of its net;
+- a plan is held when its net rounded to the cent is > 0 and its exact net (before rounding) is >= 1% of its
+  gross, as csctl reads it (the definition rounds `net` before stating the test; the two readings differ only
+  within half a cent of 1% of gross); a plan with no positive line (only negative or zero lines) is a credit
+  of its net;
 - a product's quantity is the sum of its held plans' quantities that are not null (null when all are);
 - with no whole line at all, T = 1 (the first month with MRR is complete);
 - billing.product_lines is applied when the lines are read, so "the same product" of the interval and snapping
@@ -530,7 +532,7 @@ def measure_months(snapshot: Snapshot, last: int) -> Measured:
         net = round_half_away(exact)
         positive = [x for x in group if x.rate > 0]
         if positive:
-            held = net > 0 and 100 * net >= gross
+            held = net > 0 and 100 * exact >= gross  # the 1% test on the exact sum (see the module's notes)
             quantity = None
             if any(x.quantity is not None for x in positive):
                 quantity = sum((x.quantity for x in positive if x.quantity is not None), Fraction(0)) - sum(

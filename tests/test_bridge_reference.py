@@ -8,7 +8,8 @@ Random small exports carrying the quirks of real ones are written as CSV files a
   plan upgrades with a plan column, seat changes, price changes), amounts a few cents off the exact proration,
   one-off fees, refunds, discount lines of their own, odd periods (prorations with no whole line near), lines
   without period_end, every status (excluded, counted, unknown), exclusive-end exports, gaps (reactivations),
-  an export date anywhere in its last month, --as-of and --history-starts, renewal dates;
+  an export date anywhere in its last month, --as-of and --history-starts, renewal dates, a csctl.yaml that
+  replaces the excluded statuses or makes products tiers of a product line;
 - subscriptions: mrr or amount + interval (+ interval_count), inclusive-end exports, rows within one month,
   discount rows, plans and quantities, gaps.
 
@@ -18,6 +19,7 @@ summary metric (rates to 1e-9) equals the reference's, and mrr_end = mrr_start +
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import tempfile
@@ -26,13 +28,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests import reference as ref
 from tests.conftest import run_cli
-from tests.helpers import write_csv
+from tests.helpers import write_csv, write_text
 from tests.reference import WEEK, Account, BillingLine, SubscriptionRow
 
 SETTINGS = settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -64,11 +66,28 @@ class Case:
     as_of: int | None = None
     history_starts: int | None = None
     tags: list[str] = field(default_factory=list)
+    exclude_statuses: list[str] | None = None  # billing.exclude_statuses in csctl.yaml
+    product_lines: dict[str, list[str]] | None = None  # billing.product_lines in csctl.yaml
 
     def reference(self) -> ref.Reference:
         if self.kind == "billing":
-            return ref.from_billing(self.rows, self.accounts, self.as_of, self.history_starts)
+            excluded = ref.EXCLUDED_STATUSES if self.exclude_statuses is None else self.exclude_statuses
+            return ref.from_billing(
+                self.rows, self.accounts, self.as_of, self.history_starts, excluded, self.product_lines
+            )
         return ref.from_subscriptions(self.rows, self.accounts, self.as_of)
+
+    def config(self) -> str | None:
+        if self.exclude_statuses is None and self.product_lines is None:
+            return None
+        text = "billing:\n"
+        if self.exclude_statuses is not None:
+            text += f"  exclude_statuses: [{', '.join(self.exclude_statuses)}]\n"
+        if self.product_lines is not None:
+            text += "  product_lines:\n" + "".join(
+                f"    {k}: [{', '.join(v)}]\n" for k, v in self.product_lines.items()
+            )
+        return text
 
     def table(self) -> list[list[object]]:
         return ref.billing_rows(self.rows) if self.kind == "billing" else ref.subscription_rows(self.rows)
@@ -85,6 +104,9 @@ class Case:
                 args += ["--as-of", ref.label(self.as_of)]
             if self.history_starts is not None:
                 args += ["--history-starts", ref.label(self.history_starts)]
+            config = self.config()
+            if config is not None:
+                args += ["--config", write_text(Path(folder) / "csctl.yaml", config)]
             result = run_cli(RUNNER, *args)
             return result.exit_code, result.stdout, result.stderr
 
@@ -92,7 +114,9 @@ class Case:
         lines = [",".join("" if c is None else str(c) for c in row) for row in self.table()]
         options = f"as_of={self.as_of and ref.label(self.as_of)} history_starts="
         options += f"{self.history_starts and ref.label(self.history_starts)} tags={self.tags}"
-        return "\n".join([options, *lines])
+        accounts = [] if self.accounts is None else ref.account_rows(self.accounts)
+        customers = ["customers.csv:", *(",".join("" if c is None else str(c) for c in row) for row in accounts)]
+        return "\n".join([options, *(self.config() or "").splitlines(), *lines, *customers])
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -230,6 +254,14 @@ def billing_cases(draw: st.DrawFn) -> Case:
         renewals = st.one_of(st.none(), st.integers(0, 30).map(lambda k: month_start(k, 20)))
         accounts = [Account(c, draw(renewals)) for c in customers]
     case = Case("billing", lines, accounts, tags=tags)
+    if draw(st.integers(0, 3)) == 0:  # the config replaces the excluded statuses
+        case.exclude_statuses = draw(st.sampled_from([["void", "draft"], ["void", "voided", "on_hold"], []]))
+    # Products that are tiers of one product line; not with a plan column, where csctl keeps the column's plan
+    # rather than the old product name (test_product_lines_with_a_plan_column, a strict xfail).
+    if not plans and draw(st.integers(0, 2)) == 0:
+        case.product_lines = draw(
+            st.sampled_from([{"suite": ["core", "seats"]}, {"suite": ["core", "seats", "addon"]}])
+        )
     if draw(st.integers(0, 3)) == 0:
         case.history_starts = min(ref.month_of(x.period_start) for x in lines) - draw(st.integers(0, 1))
     if draw(st.integers(0, 3)) == 0:
@@ -323,6 +355,56 @@ def subscription_cases(draw: st.DrawFn, amounts: bool = False) -> Case:
 # the comparison
 
 
+# A disagreement found by these tests where csctl departs from docs/definitions.md, pinned by a hand-worked
+# strict xfail (tests/test_mrr_definition.py::test_snapping_ties_go_to_the_earlier_line); the property tests
+# set aside (assume) the random exports that trigger it, so they keep checking everything else.
+SNAP_TIE = "csctl breaks a tie between two whole lines equally near a proration towards the later one when snapping"
+
+
+def snap_tie_matters(want: ref.Reference) -> bool:
+    """A proration whose plan has two whole lines equally near, where snapping to the later changes its rate."""
+    if want.snapshot.kind != "billing":
+        return False
+    whole = [x for x in want.snapshot.lines if x.whole is not None]
+    for line in want.snapshot.lines:
+        if line.whole is not None or line.end is None:
+            continue
+        plan = [w for w in whole if (w.customer_id, w.product, w.plan) == (line.customer_id, line.product, line.plan)]
+        if not plan:
+            continue
+        distance = min(abs((w.start - line.start).days) for w in plan)
+        tied = sorted({w.start for w in plan if abs((w.start - line.start).days) == distance})
+        if len(tied) < 2:
+            continue
+        later = ref.nearest(dataclasses.replace(line, start=tied[-1]), plan)
+        assert later is not None
+        months, cycle = ref.interval_months(line.interval), ref.cycle_days(line.interval, line.end)
+        other = dataclasses.replace(line, rate=Fraction(line.amount) * cycle / (months * line.days), snapped=False)
+        ref.snap_rate(other, later, Fraction(cycle, 2) / (months * line.days))
+        if other.rate != line.rate:
+            return True
+    return False
+
+
+def interval_tie(want: ref.Reference) -> bool:
+    """A proration whose nearest whole lines of its product start on the same day with different intervals.
+
+    The definition takes ties in time to the earlier line and says no more: this case is left open (in the case
+    found, csctl took a quarterly line where this reference takes the first by end date, a monthly one), so the
+    property tests set it aside."""
+    whole = [x for x in want.snapshot.lines if x.whole is not None]
+    for line in want.snapshot.lines:
+        if line.whole is not None or want.snapshot.kind != "billing":
+            continue
+        product = [w for w in whole if (w.customer_id, w.product) == (line.customer_id, line.product)]
+        if product:
+            near = ref.nearest(line, product)
+            assert near is not None
+            if len({w.whole for w in product if w.start == near.start}) > 1:
+                return True
+    return False
+
+
 def compare(case: Case) -> None:
     note(case.describe())
     try:
@@ -335,6 +417,8 @@ def compare(case: Case) -> None:
         code, _, stderr = case.run()
         assert code == 3, f"reference: input error ({problem}); csctl exit {code}\n{stderr}"
         return
+    assume(not snap_tie_matters(want))  # SNAP_TIE
+    assume(not interval_tie(want))
     code, stdout, stderr = case.run()
     if not want.bridge:  # as-of before C + 1: no month with movements; csctl says so (exit 3, with a hint)
         assert code == 3, f"no bridge month; csctl exit {code}\n{stderr}"

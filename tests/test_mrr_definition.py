@@ -233,6 +233,50 @@ def test_proration_snaps_to_the_nearest_line_of_its_plan(measure: Measure) -> No
     assert got.movements("2023-03") == {**ZERO_MOVEMENTS, "new": 3569}
 
 
+@pytest.mark.parametrize(("charge", "credit", "held"), [("3.00", "-2.98", 0), ("3.90", "-3.86", 1)])
+def test_one_percent_of_gross_on_the_exact_net(measure: Measure, charge: str, credit: str, held: int) -> None:
+    # A quarterly charge and a quarterly credit on one plan (rates amount / 3). 3.00 − 2.98: net 0.667 cent
+    # (1 cent rounded) under 1% of 100 cents: not held. 3.90 − 3.86: net 1.333 cents (1 rounded) at least 1%
+    # of 130 cents (1.3): held, 1 cent. (Reading taken: the 1% test is on the exact net.) B pays $100 a month.
+    lines = [
+        *monthly("B", "100.00", D(2024, 1, 1), 3, product="core"),
+        line("A", charge, D(2024, 1, 1), D(2024, 3, 31), product="core", plan="basic"),
+        line("A", credit, D(2024, 1, 1), D(2024, 3, 31), product="core", plan="basic"),
+    ]
+    got = measure(lines, history_starts="2024-01", as_of="2024-02")
+    assert got.movements("2024-01") == {**ZERO_MOVEMENTS, "new": 10000 + held}
+    assert got.bridge["2024-01"]["customers_new"] == 1 + held
+
+
+@pytest.mark.parametrize(
+    "measure",
+    [
+        "reference",
+        pytest.param(
+            "csctl",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="csctl breaks the tie between two equally near whole lines towards the later one when it "
+                "snaps a proration ($113.27); the nearest whole line in time takes ties to the earlier ($113.26)",
+            ),
+        ),
+    ],
+    indirect=True,
+)
+def test_snapping_ties_go_to_the_earlier_line(measure: Measure) -> None:
+    # Whole monthly lines Apr 15 – May 14 ($56.63) and May 15 – Jun 14 ($212.21); a proration Apr 30 – May 14
+    # of $28.32 (15 of the cycle's 30 days): rate 28.32 × 30 / 15 = 56.64. Both whole lines start 15 days
+    # from Apr 30: the tie goes to the earlier one, $56.63, within 0.005 × 30 / 15 = 0.01: snapped to 56.63.
+    # April (snapshot Apr 30) = 56.63 + 56.63 = $113.26.
+    lines = [
+        line("A", "56.63", D(2023, 4, 15), D(2023, 5, 14)),
+        line("A", "28.32", D(2023, 4, 30), D(2023, 5, 14)),
+        line("A", "212.21", D(2023, 5, 15), D(2023, 6, 14)),
+    ]
+    got = measure(lines, history_starts="2023-04", as_of="2023-04")
+    assert got.movements("2023-04") == {**ZERO_MOVEMENTS, "new": 11326}
+
+
 # ----------------------------------------------------------------------------------------------------
 # An export pulled mid-month
 
@@ -438,6 +482,34 @@ def test_product_lines_make_products_tiers(measure: Measure) -> None:
     assert got.movements("2024-03") == {**ZERO_MOVEMENTS, "expansion": 5000}
     plain = measure(lines)
     assert plain.movements("2024-03") == {**ZERO_MOVEMENTS, "upsell": 15000, "contraction": -10000}
+
+
+@pytest.mark.parametrize(
+    "measure",
+    [
+        "reference",
+        pytest.param(
+            "csctl",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="with a plan column, csctl keeps the column's plan for a product named in billing.product_lines "
+                "(both tiers on plan 'monthly': +50 price_uplift), where the definition makes the old product "
+                "name the plan (core → seats: a plan change, +50 expansion)",
+            ),
+        ),
+    ],
+    indirect=True,
+)
+def test_product_lines_with_a_plan_column(measure: Measure) -> None:
+    # {suite: [core, seats]} and a plan column holding "monthly" on every line; 5 seats throughout. core $100
+    # Jan–Feb, seats $150 Mar–Apr: the product becomes the line (suite) and its old name the plan, so March
+    # changes plan (core → seats): p1 − p0 = +$50 expansion, no price effect.
+    lines = [
+        *monthly("A", "100.00", D(2024, 1, 1), 2, product="core", plan="monthly", quantity=5),
+        *monthly("A", "150.00", D(2024, 3, 1), 2, product="seats", plan="monthly", quantity=5),
+    ]
+    got = measure(lines, history_starts="2024-01", product_lines={"suite": ["core", "seats"]})
+    assert got.movements("2024-03") == {**ZERO_MOVEMENTS, "expansion": 5000}
 
 
 # ----------------------------------------------------------------------------------------------------
