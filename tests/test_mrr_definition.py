@@ -277,6 +277,36 @@ def test_snapping_ties_go_to_the_earlier_line(measure: Measure) -> None:
     assert got.movements("2023-04") == {**ZERO_MOVEMENTS, "new": 11326}
 
 
+@pytest.mark.parametrize(
+    "measure",
+    [
+        "reference",
+        pytest.param(
+            "csctl",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="csctl subtracts the 3 seats of a $0.00 line as if it were negative (8 seats, a price "
+                "uplift of $11.25); a $0.00 line is neither positive nor negative: 11 seats, expansion $80",
+            ),
+        ),
+    ],
+    indirect=True,
+)
+def test_a_zero_line_gives_no_seats_back(measure: Measure) -> None:
+    # 3 seats at $10 in May and June; on Jun 25 a proration credit that came to $0.00 (3 seats) and a charge of
+    # $16.00 for 8 seats over Jun 25–30 (6 of 30 days: 16 × 30 / 6 = $80, the July line's rate). June: pro =
+    # 30 + 0 + 80 = $110 with 3 + 8 = 11 seats (only negative lines give seats back); price effect
+    # (110/11 − 30/3) × 3 = 0, volume +$80: expansion.
+    lines = [
+        *monthly("A", "30.00", D(2023, 5, 1), 2, product="seats", plan="pro", quantity=3),
+        line("A", "0.00", D(2023, 6, 25), D(2023, 6, 30), product="seats", plan="pro", quantity=3),
+        line("A", "16.00", D(2023, 6, 25), D(2023, 6, 30), product="seats", plan="pro", quantity=8),
+        *monthly("A", "80.00", D(2023, 7, 1), 1, product="seats", plan="pro", quantity=8),
+    ]
+    got = measure(lines, history_starts="2023-05", as_of="2023-06")
+    assert got.movements("2023-06") == {**ZERO_MOVEMENTS, "expansion": 8000}
+
+
 # ----------------------------------------------------------------------------------------------------
 # An export pulled mid-month
 
