@@ -1,399 +1,478 @@
-"""Property tests: csctl's bridge against the plain-Python reference of DESIGN.md §4 (tests/reference.py).
+"""Property tests: csctl against the plain-Python reference of docs/definitions.md (tests/reference.py).
 
-Random small billing exports (a few customers, 2–3 products, monthly/quarterly/annual terms, mid-month starts,
-quantities sometimes missing, price and seat changes, credits, void/draft lines, gaps that make reactivations)
-and random subscription tables. For each: the bridge identities hold for every month and every customer-month,
-csctl's bridge and headline metrics equal the reference's (money to the cent, counts exactly, rates within
-1e-12), shuffling the input rows changes nothing, and headwind ≤ 0 ≤ tailwind, GRR ≤ 1, GRR ≤ NRR.
+Random small exports carrying the quirks of real ones are written as CSV files and measured by
+``csctl numbers FILE --view bridge -f json`` and by the reference:
+
+- billing: monthly, quarterly, annual and weekly terms on anchor days 1, 5, 15, 28 and 31 (clamped months),
+  prorated first invoices, Stripe-style mid-cycle changes (a credit for the unused time, a charge for the rest:
+  plan upgrades with a plan column, seat changes, price changes), amounts a few cents off the exact proration,
+  one-off fees, refunds, discount lines of their own, odd periods (prorations with no whole line near), lines
+  without period_end, every status (excluded, counted, unknown), exclusive-end exports, gaps (reactivations),
+  an export date anywhere in its last month, --as-of and --history-starts, renewal dates, a csctl.yaml that
+  replaces the excluded statuses or makes products tiers of a product line;
+- subscriptions: mrr or amount + interval (+ interval_count), inclusive-end exports, rows within one month,
+  discount rows, plans and quantities, gaps.
+
+Every bridge column (money to the cent, counts exactly, rates to the bridge table's 6 decimals) and every
+summary metric (rates to 1e-9) equals the reference's, and mrr_end = mrr_start + movements on every row.
 """
 
 from __future__ import annotations
 
-import calendar
+import dataclasses
 import datetime as dt
-import random
-from dataclasses import dataclass
+import json
+import tempfile
+from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
-import polars as pl
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
-from polars.testing import assert_frame_equal
+from typer.testing import CliRunner
 
-from csctl.core.numbers import NumbersSettings, compute_numbers, measure
-from csctl.errors import InputError
 from tests import reference as ref
-from tests.reference import Account, BillingLine, SubscriptionRow
+from tests.conftest import run_cli
+from tests.helpers import write_csv, write_text
+from tests.reference import WEEK, Account, BillingLine, SubscriptionRow
 
-QUIET = [HealthCheck.too_slow]
-SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=QUIET)
-FIRST_YEAR = 2023
+SETTINGS = settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+FIRST = dt.date(2023, 1, 1)
+RUNNER = CliRunner()
 
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+STATUSES = st.sampled_from(
+    [None] * 8
+    + ["paid"] * 8
+    + ["Paid ", "open", "refunded", "uncollectible", "written_off", "past_due", "on_hold", "Collected"]
+    + ["void", "Voided", "draft", "deleted", "Canceled", "cancelled"]
+)
+QUANTITIES = st.sampled_from([None, None, 1, 2, 3, 5, 10, Fraction(5, 2)])
 
 
 def month_start(offset: int, day: int = 1) -> dt.date:
-    return add_months(dt.date(FIRST_YEAR, 1, day), offset)
+    return ref.add_months(dt.date(FIRST.year, FIRST.month, day), offset)
+
+
+def proration(amount: int, days: int, cycle: int) -> int:
+    return ref.round_half_away(Fraction(amount * days, cycle))
 
 
 @dataclass
 class Case:
     kind: str  # "billing" or "subscriptions"
-    rows: list[BillingLine] | list[SubscriptionRow]
-    accounts: list[Account] | None
-    as_of: int | None
-    today: dt.date = dt.date(2100, 1, 1)
+    rows: list[Any]
+    accounts: list[Account] | None = None
+    as_of: int | None = None
+    history_starts: int | None = None
+    tags: list[str] = field(default_factory=list)
+    exclude_statuses: list[str] | None = None  # billing.exclude_statuses in csctl.yaml
+    product_lines: dict[str, list[str]] | None = None  # billing.product_lines in csctl.yaml
 
-    def reference(self) -> ref.Reference | None:
+    def reference(self) -> ref.Reference:
         if self.kind == "billing":
-            return ref.from_billing(self.rows, self.accounts, self.as_of)  # type: ignore[arg-type]
-        return ref.from_subscriptions(self.rows, self.accounts, self.as_of, self.today)  # type: ignore[arg-type]
+            excluded = ref.EXCLUDED_STATUSES if self.exclude_statuses is None else self.exclude_statuses
+            return ref.from_billing(
+                self.rows, self.accounts, self.as_of, self.history_starts, excluded, self.product_lines
+            )
+        return ref.from_subscriptions(self.rows, self.accounts, self.as_of)
 
-    def frames(self, rows: list | None = None) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
-        chosen: list[Any] = self.rows if rows is None else rows
-        table = ref.billing_frame(chosen) if self.kind == "billing" else ref.subscriptions_frame(chosen)
-        return table, None if self.accounts is None else ref.customers_frame(self.accounts)
+    def config(self) -> str | None:
+        if self.exclude_statuses is None and self.product_lines is None:
+            return None
+        text = "billing:\n"
+        if self.exclude_statuses is not None:
+            text += f"  exclude_statuses: [{', '.join(self.exclude_statuses)}]\n"
+        if self.product_lines is not None:
+            text += "  product_lines:\n" + "".join(
+                f"    {k}: [{', '.join(v)}]\n" for k, v in self.product_lines.items()
+            )
+        return text
 
-    def settings(self, view: str = "bridge") -> NumbersSettings:
-        return NumbersSettings(view=view, as_of=self.as_of, today=self.today)
+    def table(self) -> list[list[object]]:
+        return ref.billing_rows(self.rows) if self.kind == "billing" else ref.subscription_rows(self.rows)
+
+    def run(self) -> tuple[int, str, str]:
+        """csctl numbers on the case's files: (exit code, stdout, stderr)."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_csv(Path(folder) / "export.csv", self.table())
+            args: list[object] = ["numbers", path, "--view", "bridge", "-f", "json"]
+            if self.accounts is not None:
+                accounts = write_csv(Path(folder) / "customers.csv", ref.account_rows(self.accounts))
+                args += ["--customers", accounts]
+            if self.as_of is not None:
+                args += ["--as-of", ref.label(self.as_of)]
+            if self.history_starts is not None:
+                args += ["--history-starts", ref.label(self.history_starts)]
+            config = self.config()
+            if config is not None:
+                args += ["--config", write_text(Path(folder) / "csctl.yaml", config)]
+            result = run_cli(RUNNER, *args)
+            return result.exit_code, result.stdout, result.stderr
+
+    def describe(self) -> str:
+        lines = [",".join("" if c is None else str(c) for c in row) for row in self.table()]
+        options = f"as_of={self.as_of and ref.label(self.as_of)} history_starts="
+        options += f"{self.history_starts and ref.label(self.history_starts)} tags={self.tags}"
+        accounts = [] if self.accounts is None else ref.account_rows(self.accounts)
+        customers = ["customers.csv:", *(",".join("" if c is None else str(c) for c in row) for row in accounts)]
+        return "\n".join([options, *(self.config() or "").splitlines(), *lines, *customers])
 
 
-QUANTITIES = st.sampled_from([None, None, 1.0, 2.0, 3.0, 5.0, 10.0, 2.5])
-STATUSES = st.sampled_from([None, None, "paid", "paid", "open", "void", "Draft", " deleted "])
-TERMS = st.sampled_from([1, 1, 1, 1, 3, 12])
+# ----------------------------------------------------------------------------------------------------
+# billing exports
+
+
+@st.composite
+def subscription_lines(draw: st.DrawFn, customer: str, product: str, plans: bool, stop: dt.date) -> list[BillingLine]:
+    """One customer's subscription to one product: terms, with the events real exports have between them."""
+    interval = draw(st.sampled_from([1, 1, 1, 1, 3, 12, WEEK]))
+    day = draw(st.sampled_from([1, 1, 1, 5, 15, 28, 31]))
+    anchor = month_start(draw(st.integers(0, 8)), day)
+    if interval == WEEK:
+        anchor += dt.timedelta(days=draw(st.integers(0, 6)))
+    tiers = ["basic", "pro", "team"]
+    plan = draw(st.sampled_from(tiers)) if plans else None
+    quantity = draw(QUANTITIES)
+    unit = draw(st.integers(100, 30_000))  # cents per unit per interval
+    lines: list[BillingLine] = []
+
+    def term(i: int) -> tuple[dt.date, dt.date]:
+        if interval == WEEK:
+            start = anchor + dt.timedelta(weeks=i)
+            return start, start + dt.timedelta(days=6)
+        start = ref.add_months(anchor, i * interval)
+        return start, ref.add_months(anchor, (i + 1) * interval) - ref.ONE_DAY
+
+    def amount() -> int:
+        return ref.round_half_away(unit * (Fraction(1) if quantity is None else Fraction(quantity)))
+
+    def noise() -> int:
+        return draw(st.sampled_from([0, 0, 0, 0, 1, -1, 3, -7, 250]))
+
+    if interval != WEEK and draw(st.integers(0, 3)) == 0:  # a prorated first invoice
+        first_start, _ = term(0)
+        cycle_end = first_start - ref.ONE_DAY
+        cycle = ref.cycle_days(interval, cycle_end)
+        days = draw(st.integers(1, cycle - 1))
+        share = proration(amount(), days, cycle) + noise()
+        lines.append(BillingLine(customer, share, first_start - dt.timedelta(days=days), cycle_end, product, plan,
+                                 None if quantity is None else Fraction(quantity), draw(STATUSES)))  # fmt: skip
+    i = 0
+    while True:
+        start, end = term(i)
+        if start > stop:
+            break
+        q = None if quantity is None else Fraction(quantity)
+        lines.append(BillingLine(customer, amount(), start, end, product, plan, q, draw(STATUSES)))
+        event = draw(st.sampled_from(["none"] * 6 + ["price", "seats", "change", "change", "gap", "stop"]))
+        if event == "price":
+            unit = draw(st.integers(100, 30_000))
+        elif event == "seats":
+            quantity = draw(QUANTITIES)
+        elif event == "change" and interval != WEEK and (end - start).days >= 2:
+            # Stripe-style: credit the unused time of the old plan / seats / price, charge the rest on the new
+            old_amount, old_plan, old_q = amount(), plan, q
+            if plans and draw(st.booleans()):
+                plan = draw(st.sampled_from([t for t in tiers if t != plan]))
+                unit = draw(st.integers(100, 30_000))
+            elif quantity is not None and draw(st.booleans()):
+                quantity = draw(st.sampled_from([1, 2, 3, 5, 8, 10]))
+            else:
+                unit = draw(st.integers(100, 30_000))
+            cycle = (end - start).days + 1
+            days = draw(st.integers(1, cycle - 1))
+            change = end - dt.timedelta(days=days - 1)
+            status = draw(STATUSES)
+            credit = -proration(old_amount, days, cycle) + noise()
+            lines.append(BillingLine(customer, credit, change, end, product, old_plan, old_q, status))
+            new_q = None if quantity is None else Fraction(quantity)
+            charge = proration(amount(), days, cycle) + noise()
+            lines.append(BillingLine(customer, charge, change, end, product, plan, new_q, draw(STATUSES)))
+        elif event == "gap":
+            i += draw(st.integers(1, 2))
+        elif event == "stop":
+            break
+        i += 1
+    return lines
 
 
 @st.composite
 def billing_cases(draw: st.DrawFn) -> Case:
+    exclusive = draw(st.integers(0, 2)) == 0
+    plans = draw(st.booleans())
+    pulled = month_start(draw(st.integers(10, 30)), draw(st.sampled_from([1, 6, 14, 28, 31])))  # export date
     customers = [f"{i:03d}" for i in range(draw(st.integers(1, 4)))]  # text ids with leading zeros
-    products: list[str | None] = draw(
-        st.lists(st.sampled_from(["core", "seats", "addon", None]), min_size=2, max_size=3, unique=True)
-    )
     lines: list[BillingLine] = []
+    tags = ["exclusive" if exclusive else "inclusive", "plans" if plans else "no plans"]
     for customer in customers:
-        owned = draw(st.lists(st.sampled_from(products), min_size=1, max_size=len(products), unique=True))
-        for product in owned:
-            month = draw(st.integers(0, 5))
-            day = draw(st.sampled_from([1, 1, 1, 10, 15, 28]))
-            unit = draw(st.integers(1, 40_000))  # cents per seat per month
-            quantity = draw(QUANTITIES)
-            for _ in range(draw(st.integers(1, 6))):
-                term = draw(TERMS)
-                start = month_start(month, day)
-                end = add_months(start, term) - dt.timedelta(days=1)
-                seats = Fraction(1) if quantity is None else Fraction(quantity)
-                amount = ref.round_half_away(unit * term * seats)
-                lines.append(BillingLine(customer, amount, start, end, product, quantity, draw(STATUSES)))
-                if draw(st.integers(0, 3)) == 0:
-                    unit = draw(st.integers(1, 40_000))  # price change
-                if draw(st.integers(0, 2)) == 0:
-                    quantity = draw(QUANTITIES)  # seat change (or quantities appear / disappear)
-                month += term + draw(st.sampled_from([0, 0, 0, 0, 1, 2]))  # sometimes a gap
-    for _ in range(draw(st.integers(0, 4))):  # credits, one-offs, odd periods, open-ended lines
-        first = month_start(draw(st.integers(0, 10)), draw(st.sampled_from([1, 5, 15, 31])))
-        days = draw(st.sampled_from([None, 0, 44, 50, 89, 364, 500]))
-        lines.append(
-            BillingLine(
-                draw(st.sampled_from(customers)),
-                draw(st.integers(-30_000, 30_000)),
-                first,
-                None if days is None else first + dt.timedelta(days=days),
-                draw(st.sampled_from(products)),
-                draw(QUANTITIES),
-                draw(STATUSES),
-            )
-        )
+        products = draw(st.lists(st.sampled_from(["core", "seats", "addon"]), min_size=1, max_size=2, unique=True))
+        mine = [x for p in products for x in draw(subscription_lines(customer, p, plans, pulled))]
+        extras = draw(st.lists(st.sampled_from(["discount", "one-off", "refund", "odd", "open"]), max_size=3))
+        for extra in extras:
+            status = draw(STATUSES)
+            if extra == "discount" and mine:  # a discount on a line of its own, over one of the customer's terms
+                over = draw(st.sampled_from(mine))
+                off = -ref.round_half_away(abs(over.amount_cents) * Fraction(draw(st.integers(5, 40)), 100))
+                lines.append(
+                    BillingLine(customer, off, over.period_start, over.period_end, "discount", None, None, status)
+                )
+            elif extra == "one-off":
+                when = month_start(draw(st.integers(0, 24)), draw(st.integers(1, 28)))
+                fee = draw(st.integers(1_000, 100_000))
+                lines.append(
+                    BillingLine(customer, fee, when, when, draw(st.sampled_from(["setup", None])), None, None, status)
+                )
+            elif extra == "refund":
+                when = month_start(draw(st.integers(0, 24)), draw(st.integers(1, 28)))
+                product = draw(st.sampled_from([*products, None]))
+                lines.append(
+                    BillingLine(customer, -draw(st.integers(100, 50_000)), when, None, product, None, None, status)
+                )
+            elif extra == "odd":  # a period no cycle fills, often with no whole line near: the fallback interval
+                when = month_start(draw(st.integers(0, 24)), draw(st.integers(1, 28)))
+                days = draw(st.sampled_from([3, 10, 20, 45, 100, 200, 500]))
+                product = draw(st.sampled_from([*products, "extra"]))
+                end = when + dt.timedelta(days=days - 1)
+                amount = draw(st.integers(-5_000, 50_000))
+                lines.append(BillingLine(customer, amount, when, end, product, None, draw(QUANTITIES), status))
+            elif extra == "open" and not exclusive:  # without period_end: one calendar month
+                when = month_start(draw(st.integers(0, 24)), draw(st.sampled_from([1, 15, 31])))
+                amount = draw(st.integers(100, 50_000))
+                lines.append(
+                    BillingLine(customer, amount, when, None, draw(st.sampled_from(products)), None, None, status)
+                )
+        lines.extend(mine)
+    lines = [x for x in lines if x.period_start <= pulled]
+    if exclusive:  # the export writes the day after the period as its end
+        lines = [x if x.period_end is None else _shift_end(x) for x in lines]
+    if not lines:
+        lines = [BillingLine("000", 10_000, FIRST, None, "core")]
+    lines = list(draw(st.permutations(lines)))  # an export's row order means nothing
     accounts = None
     if draw(st.booleans()):
-        accounts = [
-            Account(c, draw(st.one_of(st.none(), st.integers(0, 14).map(lambda k: month_start(k, 20)))))
-            for c in customers
-        ]
-    as_of = None
+        renewals = st.one_of(st.none(), st.integers(0, 30).map(lambda k: month_start(k, 20)))
+        accounts = [Account(c, draw(renewals)) for c in customers]
+    case = Case("billing", lines, accounts, tags=tags)
+    if draw(st.integers(0, 3)) == 0:  # the config replaces the excluded statuses
+        case.exclude_statuses = draw(st.sampled_from([["void", "draft"], ["void", "voided", "on_hold"], []]))
+    # Products that are tiers of one product line; not with a plan column, where csctl keeps the column's plan
+    # rather than the old product name (test_product_lines_with_a_plan_column, a strict xfail).
+    if not plans and draw(st.integers(0, 2)) == 0:
+        case.product_lines = draw(
+            st.sampled_from([{"suite": ["core", "seats"]}, {"suite": ["core", "seats", "addon"]}])
+        )
     if draw(st.integers(0, 3)) == 0:
-        latest = ref.billing_as_of(lines)
-        if latest is not None:
-            as_of = latest + draw(st.integers(-4, 2))
-    return Case("billing", lines, accounts, as_of)
+        case.history_starts = min(ref.month_of(x.period_start) for x in lines) - draw(st.integers(0, 1))
+    if draw(st.integers(0, 3)) == 0:
+        latest = max(ref.month_of(x.period_start) for x in lines)
+        case.as_of = latest - draw(st.sampled_from([0, 0, 1, 2, 5, -1]))
+    return case
+
+
+def _shift_end(line: BillingLine) -> BillingLine:
+    assert line.period_end is not None
+    return BillingLine(line.customer_id, line.amount_cents, line.period_start, line.period_end + ref.ONE_DAY,
+                       line.product, line.plan, line.quantity, line.status)  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------------
+# subscription exports
 
 
 @st.composite
-def subscription_cases(draw: st.DrawFn) -> Case:
-    customers = [f"C{i}" for i in range(draw(st.integers(1, 4)))]
-    products: list[str | None] = draw(
-        st.lists(st.sampled_from(["core", "seats", None]), min_size=2, max_size=3, unique=True)
-    )
+def subscription_cases(draw: st.DrawFn, amounts: bool = False) -> Case:
+    """``amounts``: amount + interval (+ interval_count) columns instead of an mrr column."""
+    inclusive = draw(st.integers(0, 2)) == 0
+    plans = draw(st.booleans())
+    customers = [f"S{i}" for i in range(draw(st.integers(1, 4)))]
     rows: list[SubscriptionRow] = []
+
+    def value() -> dict[str, Any]:
+        if not amounts:
+            return {"mrr_cents": draw(st.integers(100, 200_000))}
+        interval = draw(st.sampled_from(["month", "month", "year", "week", "day", "Month"]))
+        count = draw(st.sampled_from([None, None, 1, 2, 3]))
+        return {"amount_cents": draw(st.integers(100, 200_000)), "interval": interval, "interval_count": count}
+
     for customer in customers:
-        for _ in range(draw(st.integers(1, 4))):
-            start = month_start(draw(st.integers(0, 8)), draw(st.sampled_from([1, 1, 12, 28])))
-            length = draw(st.sampled_from([None, None, 0, 1, 2, 3, 5, 12]))
-            late = dt.timedelta(days=draw(st.integers(0, 3)))
-            end = None if length is None else add_months(start, length) + late
-            cents = draw(st.one_of(st.integers(1, 200_000), st.integers(1, 200_000), st.integers(-5_000, 0)))
-            product, quantity = draw(st.sampled_from(products)), draw(QUANTITIES)
-            rows.append(SubscriptionRow(customer, start, cents, end, product, quantity))
+        for product in draw(
+            st.lists(st.sampled_from(["core", "seats", "discount"]), min_size=1, max_size=2, unique=True)
+        ):
+            start = month_start(draw(st.integers(0, 10)), draw(st.sampled_from([1, 1, 9, 15, 28, 31])))
+            for _ in range(draw(st.integers(1, 4))):
+                length = draw(st.sampled_from(["months", "months", "months", "days", "open"]))
+                end = None
+                if length == "months":
+                    end = ref.add_months(start, draw(st.integers(1, 8)))
+                elif length == "days":  # often within one month
+                    end = start + dt.timedelta(days=draw(st.integers(1, 25)))
+                plan = draw(st.sampled_from(["basic", "pro"])) if plans else None
+                quantity = draw(QUANTITIES)
+                row = SubscriptionRow(customer, start, end, product=product, plan=plan, quantity=quantity, **value())
+                if product == "discount":  # a discount on a row of its own: negative
+                    row = SubscriptionRow(customer, start, end, product=product, plan=plan, quantity=quantity,
+                                          mrr_cents=None if row.mrr_cents is None else -row.mrr_cents,
+                                          amount_cents=None if row.amount_cents is None else -row.amount_cents,
+                                          interval=row.interval, interval_count=row.interval_count)  # fmt: skip
+                rows.append(row)
+                # One discount row a customer: whether negative rows vote on inclusive ends is left open by the
+                # definition (this reference: every row votes; csctl: positive rows, as for billing lines).
+                if end is None or product == "discount":
+                    break
+                start = end + dt.timedelta(days=draw(st.sampled_from([0, 0, 0, 0, 20, 45])))  # contiguous or a gap
+    if inclusive:  # the export writes the last day of the period as its end
+        rows = [
+            r
+            if r.end_date is None
+            else SubscriptionRow(
+                r.customer_id,
+                r.start_date,
+                r.end_date - ref.ONE_DAY,
+                r.mrr_cents,
+                r.amount_cents,
+                r.interval,
+                r.interval_count,
+                r.product,
+                r.plan,
+                r.quantity,
+            )
+            for r in rows
+        ]
+    rows = list(draw(st.permutations(rows)))
     accounts = None
     if draw(st.booleans()):
-        accounts = [
-            Account(c, draw(st.one_of(st.none(), st.integers(0, 12).map(lambda k: month_start(k, 3)))))
-            for c in customers
-        ]
-    today = dt.date(2100, 1, 1)
-    if draw(st.integers(0, 4)) == 0:
-        today = month_start(draw(st.integers(2, 14)), 9)  # caps the default as-of
-    as_of = None
-    if draw(st.integers(0, 4)) == 0:
-        as_of = ref.month_of(month_start(draw(st.integers(0, 16))))
-    return Case("subscriptions", rows, accounts, as_of, today)
-
-
-CASES = st.one_of(billing_cases(), subscription_cases())
-
-
-def run_bridge(case: Case, rows: list | None = None) -> pl.DataFrame | None:
-    table, customers = case.frames(rows)
-    try:
-        result = compute_numbers(case.kind, table, customers, case.settings("bridge"))
-    except InputError:
-        return None
-    return result.tables[result.primary].frame
+        renewals = st.one_of(st.none(), st.integers(0, 20).map(lambda k: month_start(k, 3)))
+        accounts = [Account(c, draw(renewals)) for c in customers]
+    case = Case("subscriptions", rows, accounts, tags=["inclusive" if inclusive else "exclusive"])
+    if draw(st.integers(0, 3)) == 0:
+        latest = max(ref.month_of(d) for r in rows for d in (r.start_date, r.end_date) if d is not None)
+        case.as_of = latest - draw(st.sampled_from([0, 1, 3, 8, -1]))
+    return case
 
 
 # ----------------------------------------------------------------------------------------------------
-# (a) identities
+# the comparison
 
 
-@SETTINGS
-@given(CASES)
-def test_identities_hold_for_every_month_and_customer_month(case: Case) -> None:
-    table, customers = case.frames()
-    if case.reference() is None:
-        with pytest.raises(InputError):
-            measure(case.kind, table, customers, case.settings())
+# Disagreements found by these tests where csctl departs from docs/definitions.md, each pinned by a hand-worked
+# strict xfail in tests/test_mrr_definition.py (test_snapping_ties_go_to_the_earlier_line,
+# test_a_zero_line_gives_no_seats_back); the property tests set aside (assume) the random exports that trigger
+# one, so they keep checking everything else.
+SNAP_TIE = "csctl breaks a tie between two whole lines equally near a proration towards the later one when snapping"
+
+
+def snap_tie_matters(want: ref.Reference) -> bool:
+    """A proration whose plan has two whole lines equally near, where snapping to the later changes its rate."""
+    if want.snapshot.kind != "billing":
+        return False
+    whole = [x for x in want.snapshot.lines if x.whole is not None]
+    for line in want.snapshot.lines:
+        if line.whole is not None or line.end is None:
+            continue
+        plan = [w for w in whole if (w.customer_id, w.product, w.plan) == (line.customer_id, line.product, line.plan)]
+        if not plan:
+            continue
+        distance = min(abs((w.start - line.start).days) for w in plan)
+        tied = sorted({w.start for w in plan if abs((w.start - line.start).days) == distance})
+        if len(tied) < 2:
+            continue
+        later = ref.nearest(dataclasses.replace(line, start=tied[-1]), plan)
+        assert later is not None
+        months, cycle = ref.interval_months(line.interval), ref.cycle_days(line.interval, line.end)
+        other = dataclasses.replace(line, rate=Fraction(line.amount) * cycle / (months * line.days), snapped=False)
+        ref.snap_rate(other, later, Fraction(cycle, 2) / (months * line.days))
+        if other.rate != line.rate:
+            return True
+    return False
+
+
+ZERO_SEATS = "csctl subtracts the quantity of a $0.00 line from its plan's seats as if the line were negative"
+
+
+def zero_line_with_seats(want: ref.Reference) -> bool:
+    """A $0.00 line with a quantity at the snapshot of a held plan (see ZERO_SEATS)."""
+    for line in want.snapshot.lines:
+        if line.rate == 0 and line.quantity:
+            for month in range(ref.month_of(line.start), want.as_of + 1):
+                plan = want.measured.plans.get((line.customer_id, line.product, line.plan, month))
+                if plan is not None and plan.held and want.snapshot.holds(line, month):
+                    return True
+    return False
+
+
+def interval_tie(want: ref.Reference) -> bool:
+    """A proration whose nearest whole lines of its product start on the same day with different intervals.
+
+    The definition takes ties in time to the earlier line and says no more: this case is left open (in the case
+    found, csctl took a quarterly line where this reference takes the first by end date, a monthly one), so the
+    property tests set it aside."""
+    whole = [x for x in want.snapshot.lines if x.whole is not None]
+    for line in want.snapshot.lines:
+        if line.whole is not None or want.snapshot.kind != "billing":
+            continue
+        product = [w for w in whole if (w.customer_id, w.product) == (line.customer_id, line.product)]
+        if product:
+            near = ref.nearest(line, product)
+            assert near is not None
+            if len({w.whole for w in product if w.start == near.start}) > 1:
+                return True
+    return False
+
+
+def compare(case: Case) -> None:
+    note(case.describe())
+    try:
+        want = case.reference()
+    except ref.UsageProblem as problem:
+        code, _, stderr = case.run()
+        assert code == 2, f"reference: usage error ({problem}); csctl exit {code}\n{stderr}"
         return
-    m = measure(case.kind, table, customers, case.settings())
-    for row in m.movements.iter_rows(named=True):
+    except ref.InputProblem as problem:
+        code, _, stderr = case.run()
+        assert code == 3, f"reference: input error ({problem}); csctl exit {code}\n{stderr}"
+        return
+    assume(not snap_tie_matters(want))  # SNAP_TIE
+    assume(not zero_line_with_seats(want))  # ZERO_SEATS
+    assume(not interval_tie(want))
+    code, stdout, stderr = case.run()
+    if not want.bridge:  # as-of before C + 1: no month with movements; csctl says so (exit 3, with a hint)
+        assert code == 3, f"no bridge month; csctl exit {code}\n{stderr}"
+        return
+    assert code == 0, f"exit {code}\n{stderr}"
+    doc = json.loads(stdout)
+    rows = doc["tables"]["bridge"]
+    for row in want.bridge:  # the reference's own identities
         assert row["mrr_end"] == row["mrr_start"] + sum(row[n] for n in ref.MOVEMENTS), row
-        assert row["mrr_start"] >= 0 and row["mrr_end"] >= 0, row
-        assert row["mrr_start"] > 0 or row["mrr_end"] > 0, row
-    bridge = m.bridge.sort("month").to_dicts()
-    months = [r["month"] for r in bridge]
-    assert months == list(range(m.first_month, m.as_of + 1))
-    previous_end, previous_customers = 0, 0  # nothing before the first month with MRR
-    for row in bridge:
-        assert row["mrr_end"] == row["mrr_start"] + sum(row[n] for n in ref.MOVEMENTS), row
-        assert row["mrr_start"] == previous_end, row
+    previous = None
+    for row in rows:  # csctl's: mrr_end = mrr_start + movements on every row, and months chain
+        money = {c: round(row[c] * 100) for c in ref.BRIDGE_MONEY}
+        assert money["mrr_end"] == money["mrr_start"] + sum(money[n] for n in ref.MOVEMENTS), row
         flows = row["customers_new"] + row["customers_reactivated"] - row["customers_churned"]
         assert row["customers_end"] == row["customers_start"] + flows, row
-        assert row["customers_start"] == previous_customers, row
-        previous_end, previous_customers = row["mrr_end"], row["customers_end"]
-    # the bridge view says the same in currency units
-    view = compute_numbers(case.kind, table, customers, case.settings("bridge")).tables["bridge"].frame
-    for row in view.iter_rows(named=True):
-        cents = {c: round(row[c] * 100) for c in ref.BRIDGE_MONEY}
-        assert cents["mrr_end"] == cents["mrr_start"] + sum(cents[n] for n in ref.MOVEMENTS), row
-
-
-# ----------------------------------------------------------------------------------------------------
-# (b) csctl equals the reference
-
-
-@SETTINGS
-@given(CASES)
-def test_bridge_equals_reference(case: Case) -> None:
-    want = case.reference()
-    table, customers = case.frames()
-    if want is None:
-        with pytest.raises(InputError):
-            compute_numbers(case.kind, table, customers, case.settings("bridge"))
-        return
-    result = compute_numbers(case.kind, table, customers, case.settings("bridge"))
-    assert result.meta["as_of"] == ref.label(want.as_of)
-    problems = ref.diff_bridge(result.tables["bridge"].frame.to_dicts(), want)
+        if previous is not None:
+            assert money["mrr_start"] == previous, row
+        previous = money["mrr_end"]
+    assert doc["as_of"] == ref.label(want.as_of)
+    problems = ref.diff_bridge(rows, want)
+    if want.row(want.as_of) is not None:
+        problems += ref.diff_metrics(doc["metrics"], want)
     assert not problems, "\n".join(problems)
-
-    m = measure(case.kind, table, customers, case.settings())
-    assert not ref.diff_bridge(m.bridge.sort("month").to_dicts(), want, units=False)
-    got_movements = {(r["customer_id"], r["month"]): r for r in m.movements.to_dicts()}
-    want_movements = {k: mv.as_dict() for k, mv in want.movements.items()}
-    assert got_movements.keys() == want_movements.keys()
-    for key, mv in want_movements.items():
-        assert got_movements[key] == mv, key
-
-    # MRR per customer and product, and customer MRR
-    monthly, customer_mrr = m.monthly.filter(pl.col("mrr") > 0), m.customer_mrr.filter(pl.col("mrr") > 0)
-    got_monthly = {(r["customer_id"], r["product"] or None, r["month"]): r["mrr"] for r in monthly.to_dicts()}
-    assert got_monthly == {k: v.cents for k, v in want.product_mrr.items()}
-    got_customer = {(r["customer_id"], r["month"]): r["mrr"] for r in customer_mrr.to_dicts()}
-    assert got_customer == want.c
-
-
-@SETTINGS
-@given(CASES)
-def test_headline_metrics_equal_reference(case: Case) -> None:
-    want = case.reference()
-    if want is None:
-        return
-    table, customers = case.frames()
-    got = compute_numbers(case.kind, table, customers, case.settings("summary")).metrics
-    expected = ref.metrics(want)
-    for name, value in expected.items():
-        actual = got[name]
-        if name == "clv":
-            if value is None:
-                assert actual is None
-            else:
-                assert actual is not None and abs(actual - float(value)) <= 0.01 + 1e-9 * float(value)
-        elif isinstance(value, int):
-            assert got[name] == value, name
-        elif name.endswith("_mrr") or name in ("mrr", "arr", "arpa"):
-            if value is None:
-                assert got[name] is None, name
-            elif name == "arpa":
-                assert got[name] == round(float(value), 2), name
-            else:
-                assert actual is not None, name
-                assert round(actual * 100) == value * 100, (name, actual, value)
-        else:
-            assert ref.rate_close(got[name], value), (name, got[name], value)
 
 
 @SETTINGS
 @given(billing_cases())
-def test_quarters_equal_reference(case: Case) -> None:
-    want = case.reference()
-    if want is None:
-        return
-    table, customers = case.frames()
-    frame = compute_numbers(case.kind, table, customers, case.settings("quarters")).tables["quarters"].frame
-    keys = ("quarter", "months", "revenue", "mrr_end", "customers_end")
-    money = ("revenue", "mrr_end")
-    got = [{k: round(row[k] * 100) if k in money else row[k] for k in keys} for row in frame.to_dicts()]
-    assert got == ref.quarters(want)
+def test_billing_bridge_equals_reference(case: Case) -> None:
+    compare(case)
 
 
-@SETTINGS
-@given(CASES, st.sampled_from(["quarter", "year"]))
-def test_bridge_by_quarter_and_year_equals_reference(case: Case, period: str) -> None:
-    """Per period: start of its first month, end of its last, movements and flows summed, window GRR/NRR."""
-    want = case.reference()
-    if want is None:
-        return
-    table, customers = case.frames()
-    settings_ = NumbersSettings(view="bridge", period=period, as_of=case.as_of, today=case.today)
-    frame = compute_numbers(case.kind, table, customers, settings_).tables["bridge"].frame
-    size = 3 if period == "quarter" else 12
-    groups: dict[int, list[dict]] = {}
-    for row in want.bridge:
-        groups.setdefault(row["month"] // size, []).append(row)
-    got = frame.to_dicts()
-    assert len(got) == len(groups)
-    for row, (p, rows) in zip(got, sorted(groups.items()), strict=True):
-        year = p // 4 if period == "quarter" else p
-        assert row[period] == (f"{year}-Q{p % 4 + 1}" if period == "quarter" else str(year))
-        assert row["months"] == len(rows)
-        cents = {c: round(row[c] * 100) for c in ref.BRIDGE_MONEY}
-        assert cents["mrr_start"] == rows[0]["mrr_start"] and cents["mrr_end"] == rows[-1]["mrr_end"]
-        for name in ref.MOVEMENTS:
-            assert cents[name] == sum(r[name] for r in rows), (row[period], name)
-        assert cents["mrr_end"] == cents["mrr_start"] + sum(cents[n] for n in ref.MOVEMENTS)
-        assert row["customers_start"] == rows[0]["customers_start"]
-        assert row["customers_end"] == rows[-1]["customers_end"]
-        for name in ("customers_new", "customers_reactivated", "customers_churned"):
-            assert row[name] == sum(r[name] for r in rows), (row[period], name)
-        grr, nrr, _ = want.window(rows[0]["month"], rows[-1]["month"])
-        assert ref.rate_close(row["grr"], grr) and ref.rate_close(row["nrr"], nrr), row[period]
-        headwind = sum(cents[n] for n in ref.HEADWIND)
-        assert ref.rate_close(row["gross_revenue_churn"], ref.ratio(-headwind, cents["mrr_start"]))
+@settings(SETTINGS, max_examples=40)
+@given(subscription_cases())
+def test_subscriptions_bridge_equals_reference(case: Case) -> None:
+    compare(case)
 
 
-def test_months_covered_by_period_length() -> None:
-    """n = max(1, round((period_end − period_start + 1 day) / 30.4375)): one customer per period length."""
-    start = dt.date(2024, 1, 15)
-    lines = [
-        BillingLine(f"L{days}", 120_000, start, start + dt.timedelta(days=days - 1), "core", None, None)
-        for days in range(-3, 800)
-    ]
-    lines.append(BillingLine("open", 120_000, start, None, "core", None, None))
-    # by hand: 45 days = 1.48 months → 1; 46 → 1.51 → 2; 365 and 366 → 12; 380 → 12.48 → 12; 381 → 12.52 → 13
-    months = {line.customer_id: line.months for line in lines}
-    assert (months["L45"], months["L46"], months["L365"], months["L366"], months["L380"], months["L381"]) == (
-        1, 2, 12, 12, 12, 13,
-    )  # fmt: skip
-    assert months["L0"] == months["L-3"] == months["L1"] == months["open"] == 1
-    as_of = ref.month_of(dt.date(2026, 12, 1))
-    m = measure("billing", ref.billing_frame(lines), None, NumbersSettings(as_of=as_of))
-    got = {(r["customer_id"], r["month"]): r["mrr"] for r in m.monthly.to_dicts()}
-    want = {(c, month): v.cents for (c, _, month), v in ref.billing_product_mrr(lines, as_of).items()}
-    assert got == want
-
-
-# ----------------------------------------------------------------------------------------------------
-# (c) row order does not matter
-
-
-@settings(max_examples=40, deadline=None, database=None, suppress_health_check=QUIET)
-@given(CASES, st.randoms(use_true_random=False))
-def test_row_order_does_not_change_results(case: Case, rnd: random.Random) -> None:
-    shuffled = list(case.rows)
-    rnd.shuffle(shuffled)
-    table, customers = case.frames()
-    table2, _ = case.frames(shuffled)
-    try:
-        m1 = measure(case.kind, table, customers, case.settings())
-    except InputError:
-        with pytest.raises(InputError):
-            measure(case.kind, table2, customers, case.settings())
-        return
-    m2 = measure(case.kind, table2, customers, case.settings())
-    assert m1.bridge.sort("month").equals(m2.bridge.sort("month"))
-    keys = ["customer_id", "month"]
-    assert m1.movements.sort(keys).equals(m2.movements.sort(keys))
-    for view in ("bridge", "customers"):  # every view carries the summary metrics
-        r1 = compute_numbers(case.kind, table, customers, case.settings(view))
-        r2 = compute_numbers(case.kind, table2, customers, case.settings(view))
-        assert r1.metrics == r2.metrics, view
-        # Not bit-for-bit: csctl's cents → units division (pl.col(c) / 100) is vectorised as × 0.01 in
-        # multi-row chunks but exact in one-row chunks, and the streaming engine's chunking varies from run
-        # to run, so 94 cents is 0.94 in one run and 0.9400000000000001 in the next (same input, same order).
-        # Everything agrees to far below a cent; renderers round money to 2 decimals at output.
-        frame1, frame2 = r1.tables[r1.primary].frame, r2.tables[r2.primary].frame
-        assert_frame_equal(frame1, frame2, check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
-
-
-# ----------------------------------------------------------------------------------------------------
-# (d) signs and bounds
-
-
-@SETTINGS
-@given(CASES)
-def test_signs_and_bounds(case: Case) -> None:
-    table, customers = case.frames()
-    try:
-        result = compute_numbers(case.kind, table, customers, case.settings("bridge"))
-    except InputError:
-        return
-    for row in result.tables["bridge"].frame.iter_rows(named=True):
-        headwind = sum(row[n] for n in ref.HEADWIND)
-        tailwind = sum(row[n] for n in ref.TAILWIND)
-        assert all(row[n] <= 0 for n in ref.HEADWIND) and headwind <= 0, row
-        assert all(row[n] >= 0 for n in (*ref.TAILWIND, "new", "reactivation")) and tailwind >= 0, row
-        if row["grr"] is not None:
-            assert 0 <= row["grr"] <= 1 + 1e-12 and row["grr"] <= row["nrr"] + 1e-12, row
-        if row["eligible_churn"] is not None:
-            assert 0 <= row["eligible_churn"] <= 1 + 1e-12, row
-        if row["logo_churn_rate"] is not None:
-            assert 0 <= row["logo_churn_rate"] <= 1, row
-    metrics = result.metrics
-    assert metrics["headwind_mrr"] <= 0 <= metrics["tailwind_mrr"]  # type: ignore[operator]
-    for window in ("1m", "3m", "12m"):
-        grr, nrr = metrics[f"grr_{window}"], metrics[f"nrr_{window}"]
-        if grr is not None:
-            assert nrr is not None and 0 <= grr <= 1 + 1e-12 and grr <= nrr + 1e-12, window
+@settings(SETTINGS, max_examples=30)
+@given(subscription_cases(amounts=True))
+def test_subscription_amounts_equal_reference(case: Case) -> None:
+    compare(case)
