@@ -248,21 +248,7 @@ def test_one_percent_of_gross_on_the_exact_net(measure: Measure, charge: str, cr
     assert got.bridge["2024-01"]["customers_new"] == 1 + held
 
 
-@pytest.mark.parametrize(
-    "measure",
-    [
-        "reference",
-        pytest.param(
-            "csctl",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="csctl breaks the tie between two equally near whole lines towards the later one when it "
-                "snaps a proration ($113.27); the nearest whole line in time takes ties to the earlier ($113.26)",
-            ),
-        ),
-    ],
-    indirect=True,
-)
+@pytest.mark.parametrize("measure", ["reference", "csctl"], indirect=True)
 def test_snapping_ties_go_to_the_earlier_line(measure: Measure) -> None:
     # Whole monthly lines Apr 15 – May 14 ($56.63) and May 15 – Jun 14 ($212.21); a proration Apr 30 – May 14
     # of $28.32 (15 of the cycle's 30 days): rate 28.32 × 30 / 15 = 56.64. Both whole lines start 15 days
@@ -277,21 +263,7 @@ def test_snapping_ties_go_to_the_earlier_line(measure: Measure) -> None:
     assert got.movements("2023-04") == {**ZERO_MOVEMENTS, "new": 11326}
 
 
-@pytest.mark.parametrize(
-    "measure",
-    [
-        "reference",
-        pytest.param(
-            "csctl",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="csctl subtracts the 3 seats of a $0.00 line as if it were negative (8 seats, a price "
-                "uplift of $11.25); a $0.00 line is neither positive nor negative: 11 seats, expansion $80",
-            ),
-        ),
-    ],
-    indirect=True,
-)
+@pytest.mark.parametrize("measure", ["reference", "csctl"], indirect=True)
 def test_a_zero_line_gives_no_seats_back(measure: Measure) -> None:
     # 3 seats at $10 in May and June; on Jun 25 a proration credit that came to $0.00 (3 seats) and a charge of
     # $16.00 for 8 seats over Jun 25–30 (6 of 30 days: 16 × 30 / 6 = $80, the July line's rate). June: pro =
@@ -514,22 +486,7 @@ def test_product_lines_make_products_tiers(measure: Measure) -> None:
     assert plain.movements("2024-03") == {**ZERO_MOVEMENTS, "upsell": 15000, "contraction": -10000}
 
 
-@pytest.mark.parametrize(
-    "measure",
-    [
-        "reference",
-        pytest.param(
-            "csctl",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="with a plan column, csctl keeps the column's plan for a product named in billing.product_lines "
-                "(both tiers on plan 'monthly': +50 price_uplift), where the definition makes the old product "
-                "name the plan (core → seats: a plan change, +50 expansion)",
-            ),
-        ),
-    ],
-    indirect=True,
-)
+@pytest.mark.parametrize("measure", ["reference", "csctl"], indirect=True)
 def test_product_lines_with_a_plan_column(measure: Measure) -> None:
     # {suite: [core, seats]} and a plan column holding "monthly" on every line; 5 seats throughout. core $100
     # Jan–Feb, seats $150 Mar–Apr: the product becomes the line (suite) and its old name the plan, so March

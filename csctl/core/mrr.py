@@ -190,7 +190,7 @@ def _products(frame: pl.DataFrame, product_lines: Mapping[str, str]) -> pl.DataF
         return frame
     tier = pl.col("product").is_in(list(product_lines))
     return frame.with_columns(
-        plan=pl.when(tier & (pl.col("plan") == NO_PLAN)).then(pl.col("product")).otherwise(pl.col("plan")),
+        plan=pl.when(tier).then(pl.col("product")).otherwise(pl.col("plan")),
         product=pl.col("product").replace(dict(product_lines)),
     )
 
@@ -229,7 +229,7 @@ def _aggregate(covered: pl.LazyFrame, has_plans: bool = True) -> tuple[pl.DataFr
             gross=pl.when(positive).then(rate).otherwise(zero),
             positives=positive.cast(pl.UInt32),
             quantity_in=pl.when(counted).then(q).otherwise(zero),
-            quantity_out=pl.when(~positive & q.is_not_null()).then(q.abs()).otherwise(zero),
+            quantity_out=pl.when((rate < 0) & q.is_not_null()).then(q.abs()).otherwise(zero),
             counted=counted.cast(pl.UInt32),
         )
         .group_by("customer_id", "product", *(["plan"] if has_plans else []), "month")
@@ -385,21 +385,31 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
     return Snapshot(held, credits, due, latest, in_progress, longest_term, notes, has_plans)
 
 
+def _nearest(left: pl.DataFrame, right: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Each left row with the columns of the right row of the same ``by`` keys nearest in start date; a tie goes to
+    the earlier right row (Polars' own "nearest" takes the later one)."""
+    values = [c for c in right.columns if c not in (*by, "start")]
+    right = right.with_columns(_at=pl.col("start")).sort("start")
+    left = left.sort("start")
+    join = {"on": "start", "by": by, "check_sortedness": False}
+    before = left.join_asof(right, strategy="backward", **join)  # type: ignore[arg-type]
+    after = left.join_asof(right.rename({c: f"{c}_after" for c in [*values, "_at"]}), strategy="forward", **join)  # type: ignore[arg-type]
+    gap_before = (pl.col("start") - pl.col("_at")).dt.total_days()
+    gap_after = (pl.col("_at_after") - pl.col("start")).dt.total_days()
+    take_before = pl.col("_at").is_not_null() & (pl.col("_at_after").is_null() | (gap_before <= gap_after))
+    return pl.concat([before, after.select([f"{c}_after" for c in [*values, "_at"]])], how="horizontal").select(
+        *left.columns,
+        *[pl.when(take_before).then(pl.col(c)).otherwise(pl.col(f"{c}_after")).alias(c) for c in values],
+    )
+
+
 def _rate_partial(partial: pl.DataFrame, whole: pl.DataFrame) -> pl.DataFrame:
     """The monthly rate of partial lines (prorations), scaled to a whole cycle of their interval."""
     # the interval of the nearest whole line in time of the same customer and product
-    nearest = (
-        partial.sort("start")
-        .join_asof(
-            whole.select("customer_id", "product", "start", near_interval="interval").sort("start"),
-            on="start",
-            by=["customer_id", "product"],
-            strategy="nearest",
-            check_sortedness=False,
-        )
-        .with_columns(interval=pl.col("near_interval"))
-        .drop("near_interval")
+    nearest = _nearest(
+        partial, whole.select("customer_id", "product", "start", near_interval="interval"), ["customer_id", "product"]
     )
+    nearest = nearest.with_columns(interval=pl.col("near_interval")).drop("near_interval")
     # else the shortest standard interval whose cycle ending on the line's last day holds it
     after = pl.col("end") + pl.duration(days=1)
 
@@ -430,14 +440,12 @@ def _rate_partial(partial: pl.DataFrame, whole: pl.DataFrame) -> pl.DataFrame:
     scale = interval_months * pl.col("days") / cycle_days  # the share of a month the line's days stand for
     rated = nearest.with_columns(scale=scale).with_columns(rate=pl.col("amount") / pl.col("scale"))
     # cent snapping: the whole-cycle price of the same plan when the rate agrees with it within its amount's rounding
-    priced = rated.sort("start").join_asof(
+    priced = _nearest(
+        rated,
         whole.select(
             "customer_id", "product", "plan", "start", whole_rate=pl.col("rate").abs(), whole_quantity="quantity"
-        ).sort("start"),
-        on="start",
-        by=["customer_id", "product", "plan"],
-        strategy="nearest",
-        check_sortedness=False,
+        ),
+        ["customer_id", "product", "plan"],
     )
     tolerance = 0.005 / pl.col("scale") + 1e-9
     q, wq = pl.col("quantity").abs(), pl.col("whole_quantity")
