@@ -74,6 +74,8 @@ def load_preset(name_or_path: str) -> Preset:
     path = Path(name_or_path)
     if not (path.suffix in (".yaml", ".yml") and path.exists()):
         path = config_path("presets", f"{name_or_path}.yaml")
+        if not path.exists() and name_or_path in preset_aliases():
+            path = config_path("presets", f"{preset_aliases()[name_or_path]}.yaml")
         if not path.exists():
             names = preset_names()
             raise ConfigError(
@@ -84,6 +86,13 @@ def load_preset(name_or_path: str) -> Preset:
     preset = validate(doc, Preset, what="preset")
     from csctl.io.schema import TABLES
 
+    for key in ("units", "signature", "values"):
+        for table in getattr(preset, key):
+            if table not in TABLES:
+                line = doc.line_of((key, table))
+                raise ConfigError(
+                    f"{path}:{line}: unknown table {table!r}.{suggest(table, list(TABLES))} Tables: {', '.join(TABLES)}"
+                )
     for table, columns in preset.tables.items():
         if table not in TABLES:
             line = doc.line_of(("tables", table))
@@ -99,6 +108,16 @@ def load_preset(name_or_path: str) -> Preset:
                     f"Columns: {', '.join(known)}"
                 )
     return preset
+
+
+@functools.cache
+def preset_aliases() -> dict[str, str]:
+    """Other names of the built-in presets (``also:``), e.g. chargify -> maxio."""
+    found: dict[str, str] = {}
+    for name in preset_names():
+        for other in load_preset(name).also:
+            found[other] = name
+    return found
 
 
 def aliases(preset: Preset, table: str, column: str) -> list[Alias]:

@@ -21,6 +21,7 @@ class ReadConfig(Strict):
     date_order: Literal["ymd", "dmy", "mdy"] | None = None
     decimal_comma: bool | None = None
     preset: str | None = None
+    minor_units: bool = False  # money columns in cents (scaled by 0.01)
 
 
 class BillingConfig(Strict):
@@ -190,12 +191,28 @@ class Config(Strict):
 
 class Alias(Strict):
     column: str
-    scale: float = 1.0
+    scale: float | None = None  # None: 1, or 0.01 for money when the preset's table is in minor units
+
+
+VocabularyValue = float | str | None
 
 
 class Preset(Strict):
-    """A column preset: for each canonical table, the export's names for each canonical column."""
+    """A column preset: for each canonical table, the export's names for each canonical column.
+
+    ``units``: tables whose money columns are in minor units (cents), scaled by 0.01 whatever the column's name.
+    ``signature``: per table, column names only this system's export has (they make the preset win over generic).
+    ``values``: per table and column, the export's words for values (e.g. Zendesk's "Good" satisfaction is 5).
+    ``also``: other names the preset answers to (chargify for maxio).
+    """
 
     name: str
     description: str = ""
+    system: str = ""
+    exports: str = ""  # where in the system the exports it reads are pulled from
+    source: list[str] = Field(default_factory=list)  # the documentation the layout was taken from
+    also: list[str] = Field(default_factory=list)
+    units: dict[str, Literal["major", "minor"]] = Field(default_factory=dict)
+    signature: dict[str, list[str]] = Field(default_factory=dict)
+    values: dict[str, dict[str, dict[str, VocabularyValue]]] = Field(default_factory=dict)
     tables: dict[str, dict[str, list[str | Alias]]]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from csctl.config.load import aliases, load_preset, preset_names
-from csctl.config.models import Preset
-from csctl.errors import InputError
-from csctl.io.schema import TableSpec
+from csctl.config.models import Preset, VocabularyValue
+from csctl.errors import InputError, UsageError
+from csctl.io.schema import Column, TableSpec
 
 
 def normalise(name: str) -> str:
@@ -22,6 +22,7 @@ class Mapped:
     canonical: str
     source: str  # the export's column name
     scale: float = 1.0
+    via: str = "name"  # name (the canonical name), preset (the preset's own name), generic, map (--map)
 
 
 @dataclass
@@ -30,52 +31,163 @@ class Mapping:
     columns: dict[str, Mapped]  # canonical name -> source column
     missing: list[str]  # required canonical columns with no source
     preset: str
+    values: dict[str, dict[str, VocabularyValue]] = field(default_factory=dict)  # the preset's value words
+    signature: int = 0  # the preset's signature columns found in the export
+    distinctive: int = 0  # columns found by names of the preset's own (not canonical, not generic)
+    runners_up: list[str] = field(default_factory=list)  # other presets that map every required column
 
     @property
     def complete(self) -> bool:
         return not self.missing
 
+    def unmapped(self, headers: list[str]) -> list[str]:
+        used = {m.source for m in self.columns.values()}
+        return [h for h in headers if h not in used]
 
-def map_columns(headers: list[str], spec: TableSpec, preset: Preset, fallback: Preset | None = None) -> Mapping:
-    """Match headers to canonical columns: the canonical name, then the preset's aliases, then the fallback's."""
-    by_key: dict[str, str] = {}
-    for header in headers:
-        by_key.setdefault(normalise(header), header)
+
+def parse_overrides(items: list[str] | None) -> dict[str, str]:
+    """--map 'Amount (USD)=amount' (repeatable): an export column -> a canonical column, for one run."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        source, sep, canonical = item.rpartition("=")
+        if not sep or not source.strip() or not canonical.strip():
+            raise UsageError(f"--map {item!r}: expected 'Export column=canonical_column', e.g. 'Amount (USD)=amount'")
+        out[source.strip()] = canonical.strip()
+    return out
+
+
+class _Headers:
+    """An export's headers looked up by normalised name; a table prefix ('subscriptions.customer_id') is optional."""
+
+    def __init__(self, headers: list[str]) -> None:
+        self.primary: dict[str, str] = {}
+        self.secondary: dict[str, str] = {}
+        for header in headers:
+            self.primary.setdefault(normalise(header), header)
+            prefix, dot, rest = header.partition(".")
+            if dot and prefix.strip() and normalise(rest):
+                self.secondary.setdefault(normalise(rest), header)
+
+    def find(self, name: str) -> str | None:
+        key = normalise(name)
+        return self.primary.get(key) or self.secondary.get(key)
+
+
+def map_columns(
+    headers: list[str],
+    spec: TableSpec,
+    preset: Preset,
+    fallback: Preset | None = None,
+    *,
+    minor_units: bool = False,
+    overrides: dict[str, str] | None = None,
+) -> Mapping:
+    """Match headers to canonical columns: --map first, then the preset's own names (a preset's name for a column
+    wins over the canonical name, so its scale applies), the canonical name, then the fallback's (generic) names.
+
+    Money columns of a table the preset says is in minor units (or with ``minor_units``) are scaled by 0.01 whatever
+    name matched them, unless the preset's name gives its own scale.
+    """
+    found = _Headers(headers)
+    minor = minor_units or preset.units.get(spec.name) == "minor"
     taken: set[str] = set()
     columns: dict[str, Mapped] = {}
+
+    def scale_for(column: Column, given: float | None) -> float:
+        if given is not None:
+            return given
+        return 0.01 if minor and column.type == "money" else 1.0
+
+    for source, canonical in (overrides or {}).items():
+        header = source if source in headers else found.find(source)
+        if header is None or canonical not in {c.name for c in spec.columns} or header in taken:
+            continue
+        columns[canonical] = Mapped(canonical, header, scale_for(spec.column(canonical), None), "map")
+        taken.add(header)
+    generic = preset.name == "generic"
     for column in spec.columns:
-        candidates = [*aliases(preset, spec.name, column.name)]
+        if column.name in columns:
+            continue
+        own = [(a.column, a.scale, "preset" if not generic else "generic") for a in aliases(preset, spec.name, column.name)]
+        names = [(column.name, None, "name")]
+        names = names + own if generic else own + names
         if fallback is not None:
-            candidates += aliases(fallback, spec.name, column.name)
-        names = [(column.name, 1.0)] + [(a.column, a.scale) for a in candidates]
-        for name, scale in names:
-            found = by_key.get(normalise(name))
-            if found is not None and found not in taken:
-                columns[column.name] = Mapped(column.name, found, scale)
-                taken.add(found)
+            names += [(a.column, a.scale, "generic") for a in aliases(fallback, spec.name, column.name)]
+        for name, scale, via in names:
+            header = found.find(name)
+            if header is not None and header not in taken:
+                if via == "preset" and normalise(name) == normalise(column.name):
+                    via = "name" if scale is None else via
+                columns[column.name] = Mapped(column.name, header, scale_for(column, scale), via)
+                taken.add(header)
                 break
     missing = [name for name in spec.required if name not in columns]
     for group in spec.one_of:
         if not any(name in columns for name in group):
             missing.append(" or ".join(group))
-    return Mapping(spec.name, columns, missing, preset.name)
+    mapping = Mapping(spec.name, columns, missing, preset.name, dict(preset.values.get(spec.name, {})))
+    if not generic:
+        mapping.signature = sum(1 for name in preset.signature.get(spec.name, []) if found.find(name) is not None)
+        common = fallback if fallback is not None else None
+        for m in columns.values():
+            if m.via != "preset":
+                continue
+            shared = {normalise(a.column) for a in aliases(common, spec.name, m.canonical)} if common else set()
+            if normalise(m.source) not in shared and normalise(m.source) != normalise(m.canonical):
+                mapping.distinctive += 1
+    return mapping
 
 
-def resolve(headers: list[str], spec: TableSpec, preset_name: str | None, label: str) -> Mapping:
-    """Map with the chosen preset; without one, generic first and then any preset that maps every required column."""
+def _rank(mapping: Mapping, order: int) -> tuple[int, int, int, int]:
+    return (-mapping.signature, -mapping.distinctive, -len(mapping.columns), order)
+
+
+def candidates(
+    headers: list[str], spec: TableSpec, *, minor_units: bool = False, overrides: dict[str, str] | None = None
+) -> list[Mapping]:
+    """Every preset's mapping of the headers, best first: complete ones ranked by the preset's signature columns,
+    then by the columns only its own names found, then by how many columns were found (generic wins ties)."""
+    generic = load_preset("generic")
+    names = ["generic", *(p for p in preset_names() if p != "generic")]
+    mappings = []
+    for order, name in enumerate(names):
+        preset = load_preset(name)
+        mapping = map_columns(
+            headers, spec, preset, None if name == "generic" else generic, minor_units=minor_units, overrides=overrides
+        )
+        if name != "generic" and mapping.signature == 0 and mapping.distinctive == 0:
+            continue  # nothing of this system's own in the export: generic reads it as well
+        mappings.append((order, mapping))
+    complete = sorted((m for m in mappings if m[1].complete), key=lambda m: _rank(m[1], m[0]))
+    rest = [m for m in mappings if not m[1].complete]
+    return [m for _, m in complete] + [m for _, m in rest]
+
+
+def resolve(
+    headers: list[str],
+    spec: TableSpec,
+    preset_name: str | None,
+    label: str,
+    *,
+    minor_units: bool = False,
+    overrides: dict[str, str] | None = None,
+) -> Mapping:
+    """Map with the chosen preset; without one, the best preset for these headers (see ``candidates``)."""
     generic = load_preset("generic")
     if preset_name:
         preset = load_preset(preset_name)
-        mapping = map_columns(headers, spec, preset, None if preset.name == "generic" else generic)
+        mapping = map_columns(
+            headers,
+            spec,
+            preset,
+            None if preset.name == "generic" else generic,
+            minor_units=minor_units,
+            overrides=overrides,
+        )
     else:
-        mapping = map_columns(headers, spec, generic)
-        if not mapping.complete:
-            for name in preset_names():
-                if name == "generic":
-                    continue
-                candidate = map_columns(headers, spec, load_preset(name), generic)
-                if candidate.complete:
-                    return candidate
+        ranked = candidates(headers, spec, minor_units=minor_units, overrides=overrides)
+        mapping = ranked[0] if ranked and ranked[0].complete else next(m for m in ranked if m.preset == "generic")
+        mapping.runners_up = [m.preset for m in ranked if m.complete and m is not mapping]
     if not mapping.complete:
         raise missing_columns_error(headers, spec, mapping, label)
     _refuse_duplicates(headers, mapping, label)

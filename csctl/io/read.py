@@ -29,11 +29,15 @@ PARQUET = (".parquet", ".pq")
 NDJSON = (".ndjson", ".jsonl")
 
 
+COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".zip": "zip"}
+TITLE_ROWS = 30  # rows above the header searched for it (a report's title, filters, a blank line)
+
+
 @dataclass(frozen=True)
 class Source:
     spec: str
     path: Path | None  # None: stdin
-    sheet: str | None = None
+    sheet: str | None = None  # a workbook's sheet, or a .zip archive's member
 
     @property
     def label(self) -> str:
@@ -53,6 +57,16 @@ class Raw:
     keep: list[object] = field(default_factory=list)  # temporary files that must outlive the LazyFrame
     separator: str | None = None
     target: Path | bytes | None = None  # what the CSV reader reads (a UTF-8 file or bytes)
+    encoding: str = "utf-8"
+    header_row: int = 1  # the line (CSV) or row (workbook) of the header, from 1
+    compression: str | None = None
+    footer: int = 0  # lines of a report's footer left out (CSV)
+    sheets: list[str] = field(default_factory=list)  # a workbook's sheets
+
+    @property
+    def first_row(self) -> int:
+        """The number a person sees for the first data row (the header's row + 1)."""
+        return self.header_row + 1
 
 
 def parse_source(spec: str) -> Source:
@@ -61,7 +75,7 @@ def parse_source(spec: str) -> Source:
         return Source(spec, None)
     if "#" in spec:
         base, _, sheet = spec.rpartition("#")
-        if Path(base).suffix.lower() in EXCEL and sheet:
+        if Path(base).suffix.lower() in (*EXCEL, ".zip") and sheet:
             return Source(spec, Path(base), sheet)
     return Source(spec, Path(spec))
 
@@ -96,8 +110,8 @@ def read_stdin(stream: BinaryIO | None = None) -> bytes:
     return stream.read()
 
 
-def _format_of(source: Source, head: bytes) -> str:
-    suffix = source.path.suffix.lower() if source.path else ""
+def _format_of(source: Source, head: bytes, name: str | None = None) -> str:
+    suffix = Path(name).suffix.lower() if name else (source.path.suffix.lower() if source.path else "")
     if suffix in EXCEL or head.startswith(b"PK\x03\x04"):
         return "excel"
     if suffix in PARQUET or head.startswith(b"PAR1"):
@@ -109,8 +123,21 @@ def _format_of(source: Source, head: bytes) -> str:
     return "csv"
 
 
+BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _decode_head(head: bytes) -> tuple[str, str]:
-    """Decode the first bytes: ('utf-8', text) or ('cp1252', text) when they are not UTF-8."""
+    """Decode the first bytes: ('utf-8', text), ('utf-16' or 'utf-32', text) by a byte-order mark, or ('cp1252',
+    text) when they are not UTF-8."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            usable = len(head) - (len(head) - len(bom)) % (4 if encoding == "utf-32" else 2)
+            return encoding, head[:usable].decode(encoding, errors="replace")
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8) :]
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -137,20 +164,194 @@ def sniff_separator(text: str) -> str:
         return max(present, key=header.count)
 
 
-def _transcode(data: bytes | Path, encoding: str) -> Path:
-    """Write a UTF-8 copy of a non-UTF-8 file to a temporary file (streamed for files on disk)."""
+class Undecodable(InputError):
+    """Bytes that are neither UTF-8 nor the encoding the file was read as."""
+
+
+def _transcode(data: bytes | Path, encoding: str, label: str = "") -> Path:
+    """Write a UTF-8 copy of a non-UTF-8 file to a temporary file (streamed for files on disk). A byte the
+    encoding does not define stops the read (exit 3) naming its offset."""
     handle = tempfile.NamedTemporaryFile(prefix="csctl-", suffix=".csv", delete=False)  # noqa: SIM115
-    with handle:
-        if isinstance(data, Path):
-            with data.open("r", encoding=encoding, errors="strict", newline="") as src:
-                while chunk := src.read(1 << 20):
-                    handle.write(chunk.encode("utf-8"))
-        else:
-            handle.write(data.decode(encoding).encode("utf-8"))
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    done = 0
+    try:
+        with handle:
+            source = data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
+            with source:
+                while chunk := source.read(1 << 20):
+                    try:
+                        handle.write(decoder.decode(chunk).encode("utf-8"))
+                    except UnicodeDecodeError as exc:
+                        offset = done + exc.start
+                        byte = chunk[exc.start : exc.start + 1].hex().upper()
+                        raise Undecodable(
+                            f"{label}: byte 0x{byte} at offset {offset:,} is neither UTF-8 nor "
+                            f"{'Windows-1252' if encoding == 'cp1252' else encoding.upper()}; cannot tell the "
+                            "file's encoding",
+                            hint="save the export as UTF-8 (CSV UTF-8 in Excel) and read it again",
+                        ) from None
+                    done += len(chunk)
+                handle.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
     return Path(handle.name)
 
 
-def scan_csv(target: Path | bytes, separator: str, native: dict[str, pl.DataType] | None = None) -> pl.LazyFrame:
+def _decompress(source: Source, path: Path | None, data: bytes | None) -> tuple[Path | None, bytes | None, str, str]:
+    """A .gz, .bz2 or .zip input as the file it holds: (path, data, the inner file's name, compression)."""
+    import bz2
+    import gzip
+    import shutil
+    import zipfile
+
+    name = path.name if path is not None else ""
+    suffix = Path(name).suffix.lower()
+    if data is not None:  # stdin: by its magic bytes
+        if data.startswith(b"\x1f\x8b"):
+            return None, gzip.decompress(data), "stdin.csv", "gzip"
+        return None, data, "", ""
+    assert path is not None
+    kind = COMPRESSED.get(suffix)
+    if kind is None:
+        return path, None, name, ""
+    inner = Path(name).stem
+    handle = tempfile.NamedTemporaryFile(prefix="csctl-", suffix=Path(inner).suffix or ".csv", delete=False)  # noqa: SIM115
+    try:
+        with handle:
+            if kind == "zip":
+                with zipfile.ZipFile(path) as archive:
+                    members = [
+                        m.filename
+                        for m in archive.infolist()
+                        if not m.is_dir() and not m.filename.startswith("__MACOSX") and not m.filename.endswith("/")
+                    ]
+                    wanted = source.sheet
+                    if wanted is None:
+                        exports = [m for m in members if Path(m).suffix.lower() in (".csv", ".tsv", ".txt", *EXCEL)]
+                        if len(exports) != 1:
+                            shown = ", ".join(members[:20]) or "nothing"
+                            raise InputError(
+                                f"{source.label}: the archive holds {len(exports)} export files ({shown})",
+                                hint=f"name one: '{path}#{exports[0] if exports else 'file.csv'}'",
+                            )
+                        wanted = exports[0]
+                    elif wanted not in members:
+                        import difflib
+
+                        close = difflib.get_close_matches(wanted, members, n=1)
+                        raise InputError(
+                            f"{source.label}: no {wanted!r} in the archive"
+                            + (f"; did you mean {close[0]!r}?" if close else "")
+                            + f" It holds: {', '.join(members[:20])}"
+                        )
+                    inner = Path(wanted).name
+                    with archive.open(wanted) as src:
+                        shutil.copyfileobj(src, handle)
+            else:
+                opener = gzip.open if kind == "gzip" else bz2.open
+                with opener(path, "rb") as src:
+                    shutil.copyfileobj(src, handle)  # type: ignore[misc]
+    except InputError:
+        os.unlink(handle.name)
+        raise
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        os.unlink(handle.name)
+        raise InputError(f"{source.label}: cannot read as {kind}: {_first_line(exc)}") from None
+    return Path(handle.name), None, inner, kind
+
+
+def find_header(rows: list[list[str]]) -> int:
+    """The index of the header among a file's first rows: the first row whose cells are (nearly) all filled and as
+    wide as the data, below any title rows (a report's name, its filters, a blank line)."""
+    filled = [sum(1 for cell in row if str(cell).strip()) for row in rows]
+    width = max(filled, default=0)
+    if width < 2:
+        return 0
+    for index, count in enumerate(filled):
+        if count >= max(2, int(width * 0.8)):
+            return index
+    return 0
+
+
+def _header_index(text: str) -> int:
+    """The header's line below any title rows: for each candidate separator, the first full-width row; the
+    separator whose rows below it keep that width decides."""
+    best: tuple[int, int, int] = (0, 0, 0)
+    for separator in SEPARATORS:
+        rows = _csv_rows(text, separator, TITLE_ROWS)
+        if not rows:
+            continue
+        index = find_header(rows)
+        width = len(rows[index])
+        consistent = sum(1 for row in rows[index + 1 : index + 6] if len(row) == width)
+        if width > 1 and (consistent, width) > best[:2]:
+            best = (consistent, width, index)
+    return best[2]
+
+
+def _csv_rows(text: str, separator: str, limit: int) -> list[list[str]]:
+    rows = []
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=separator):
+        rows.append(row)
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _footer_start(target: Path | bytes, separator: str, width: int) -> tuple[int, int]:
+    """A report's footer (a blank line, then lines of one field: the report's name, copyright, 'Generated By'):
+    (its byte offset, its line count), or (-1, 0) when there is none."""
+    if width < 2:
+        return -1, 0
+    if isinstance(target, Path):
+        size = target.stat().st_size
+        with target.open("rb") as handle:
+            handle.seek(max(0, size - 4096))
+            tail = handle.read()
+        base = max(0, size - 4096)
+    else:
+        tail, base = target[-4096:], max(0, len(target) - 4096)
+    lines = tail.split(b"\n")
+    if lines and not lines[-1].strip():
+        lines.pop()
+    count, blank = 0, False
+    while lines:
+        line = lines[-1].decode("utf-8", errors="replace").strip("\r")
+        fields = next(csv.reader([line], delimiter=separator), [])
+        if len(fields) > 1:
+            break
+        blank = blank or not "".join(fields).strip()
+        count += 1
+        lines.pop()
+    if count == 0 or not blank or not lines:
+        return -1, 0
+    return base + len(b"\n".join(lines)) + 1, count
+
+
+def _slice(target: Path | bytes, start: int, end: int) -> Path:
+    """The bytes [start, end) of a file as a temporary file (the table between title rows and a footer)."""
+    handle = tempfile.NamedTemporaryFile(prefix="csctl-", suffix=".csv", delete=False)  # noqa: SIM115
+    with handle:
+        if isinstance(target, bytes):
+            handle.write(target[start : end if end >= 0 else None])
+        else:
+            with target.open("rb") as src:
+                src.seek(start)
+                left = (end - start) if end >= 0 else -1
+                while left != 0:
+                    chunk = src.read(1 << 20 if left < 0 else min(left, 1 << 20))
+                    if not chunk:
+                        break
+                    handle.write(chunk)
+                    left -= len(chunk) if left > 0 else 0
+    return Path(handle.name)
+
+
+def scan_csv(
+    target: Path | bytes, separator: str, native: dict[str, pl.DataType] | None = None, first_row: int = 2
+) -> pl.LazyFrame:
     """Every column as text, except ``native`` ones the reader parses itself (it fails on a value it can't)."""
     source: Path | io.BytesIO = io.BytesIO(target) if isinstance(target, bytes) else target
     return pl.scan_csv(
@@ -160,41 +361,73 @@ def scan_csv(target: Path | bytes, separator: str, native: dict[str, pl.DataType
         schema_overrides=native,
         raise_if_empty=False,
         row_index_name=ROW,
-        row_index_offset=2,
+        row_index_offset=first_row,
         truncate_ragged_lines=False,
         encoding="utf8",
         glob=False,  # a path is a file name: 'billing [2024].csv' is not a pattern
     )
 
 
-def read_raw(source: Source, stdin: BinaryIO | None = None) -> Raw:
-    """Open an export lazily; CSV details (encoding, separator) are detected from its first bytes."""
+def read_raw(source: Source, stdin: BinaryIO | None = None, header_row: int | None = None) -> Raw:
+    """Open an export lazily. A .gz/.bz2/.zip is read as the file it holds; CSV details (encoding, separator, the
+    header's row below any title rows, a report's footer) are detected from its bytes. ``header_row`` (from 1)
+    overrides the header's detected row."""
     data: bytes | None = None
+    path: Path | None = None
     if source.path is None:
         data = read_stdin(stdin)
         if not data.strip():
             raise InputError("<stdin>: the input is empty")
-        head = data[:SNIFF_BYTES]
     else:
         path = _check_path(source)
+    keep: list[object] = []
+    path, data, inner, compression = _decompress(source, path, data)
+    if compression and path is not None:
+        keep.append(_Cleanup(path))
+    if path is not None:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
-    fmt = _format_of(source, head)
+    else:
+        assert data is not None
+        head = data[:SNIFF_BYTES]
+    fmt = _format_of(source, head, inner or None)
     if fmt != "csv":
-        return _read_typed(source, fmt, data)
-    _check_header(source, data)
+        raw = _read_typed(source, fmt, data if path is None else None, path, header_row)
+        raw.compression, raw.keep = compression or None, [*raw.keep, *keep]
+        return raw
+    _check_header(source, data, path)
     encoding, text = _decode_head(head)
     notes: list[str] = []
-    keep: list[object] = []
-    separator = sniff_separator(text)
-    target: Path | bytes = data if data is not None else source.path  # type: ignore[assignment]
+    target: Path | bytes = data if data is not None else path  # type: ignore[assignment]
     if encoding != "utf-8":
-        notes.append(f"{source.label}: not UTF-8; read as Windows-1252")
-        target = _transcode(target, "cp1252")
+        if encoding == "cp1252":
+            notes.append(f"{source.label}: not UTF-8; read as Windows-1252")
+        target = _transcode(target, encoding, source.label)
         keep.append(_Cleanup(target))
     elif isinstance(target, bytes) and target.startswith(codecs.BOM_UTF8):
         target = target[len(codecs.BOM_UTF8) :]
-    frame = scan_csv(target, separator)
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    if header_row and header_row > len(lines):
+        raise UsageError(f"--header-row {header_row}: {source.label} has only {len(lines)} lines in its first bytes")
+    index = header_row - 1 if header_row else _header_index(text)
+    separator = sniff_separator("\n".join(lines[index:]))
+    width = max((len(r) for r in _csv_rows("\n".join(lines[index : index + 6]), separator, 6)), default=0)
+    footer_at, footer = _footer_start(target, separator, width)
+    if index or footer:
+        start = 0
+        if index:  # the byte offset of the header's line (title rows are plain lines)
+            prefix = "".join(text.splitlines(keepends=True)[:index])
+            start = len(prefix.encode("utf-8"))
+            if isinstance(target, Path) and target == path and head.startswith(codecs.BOM_UTF8):
+                start += len(codecs.BOM_UTF8)
+        target = _slice(target, start, footer_at)
+        keep.append(_Cleanup(target))
+        if index:
+            notes.append(f"{source.label}: the header is on line {index + 1} (the lines above it are a title)")
+        if footer:
+            notes.append(f"{source.label}: left out the report footer ({footer} lines at the end)")
+    frame = scan_csv(target, separator, first_row=index + 2)
     try:
         columns = [c for c in frame.collect_schema().names() if c != ROW]
     except pl.exceptions.ComputeError as exc:
@@ -203,16 +436,44 @@ def read_raw(source: Source, stdin: BinaryIO | None = None) -> Raw:
         first = columns[0]
         frame = frame.rename({first: first.lstrip("\ufeff")})
         columns[0] = first.lstrip("\ufeff")
-    return Raw(frame, columns, source, "csv", notes, True, keep, separator, target)
+    return Raw(
+        frame,
+        columns,
+        source,
+        "csv",
+        notes,
+        True,
+        keep,
+        separator,
+        target,
+        encoding=encoding,
+        header_row=index + 1,
+        compression=compression or None,
+        footer=footer,
+    )
 
 
 def reopen_cp1252(raw: Raw) -> Raw:
     """The same CSV read as Windows-1252 (its first bytes looked like UTF-8, later ones do not)."""
     assert raw.target is not None and raw.separator is not None
-    target = _transcode(raw.target, "cp1252")
-    frame = scan_csv(target, raw.separator)
+    target = _transcode(raw.target, "cp1252", raw.source.label)
+    frame = scan_csv(target, raw.separator, first_row=raw.first_row)
     notes = [*raw.notes, f"{raw.source.label}: not UTF-8; read as Windows-1252"]
-    return Raw(frame, raw.columns, raw.source, "csv", notes, True, [*raw.keep, _Cleanup(target)], raw.separator, target)
+    return Raw(
+        frame,
+        raw.columns,
+        raw.source,
+        "csv",
+        notes,
+        True,
+        [*raw.keep, _Cleanup(target)],
+        raw.separator,
+        target,
+        encoding="cp1252",
+        header_row=raw.header_row,
+        compression=raw.compression,
+        footer=raw.footer,
+    )
 
 
 class _Cleanup:
@@ -238,12 +499,13 @@ MAX_XLSX_BYTES = 1 << 30  # uncompressed
 MAX_XLSX_RATIO = 200
 
 
-def _check_header(source: Source, data: bytes | None) -> None:
-    """The header (first line) of a CSV: at most MAX_HEADER_BYTES long and MAX_COLUMNS columns."""
+def _check_header(source: Source, data: bytes | None, path: Path | None = None) -> None:
+    """The header (first line) of a CSV: at most MAX_HEADER_BYTES long and MAX_COLUMNS columns. ``path``: the file
+    read (a decompressed copy of a .gz, say), when it is not the source's."""
     if data is not None:
         first = data[: MAX_HEADER_BYTES + 1]
     else:
-        with source.path.open("rb") as handle:  # type: ignore[union-attr]
+        with (path or source.path).open("rb") as handle:  # type: ignore[union-attr]
             first = handle.read(MAX_HEADER_BYTES + 1)
     end = first.find(b"\n")
     if end < 0 and len(first) > MAX_HEADER_BYTES:
@@ -277,12 +539,16 @@ def _check_zip(source: Source, target: Path | io.BytesIO) -> None:
         )
 
 
-def _read_typed(source: Source, fmt: str, data: bytes | None) -> Raw:
-    target: Path | io.BytesIO = io.BytesIO(data) if data is not None else source.path  # type: ignore[assignment]
+def _read_typed(
+    source: Source, fmt: str, data: bytes | None, path: Path | None = None, header_row: int | None = None
+) -> Raw:
+    file = path if path is not None else source.path
+    target: Path | io.BytesIO = io.BytesIO(data) if data is not None else file  # type: ignore[assignment]
+    index, sheets = 0, []
     try:
         if fmt == "excel":
             _check_zip(source, target)
-            frame = _read_excel(source, target)
+            frame, index, sheets = _read_excel(source, target, header_row)
         elif fmt == "parquet":
             frame = pl.read_parquet(target, glob=False)
         else:
@@ -291,9 +557,11 @@ def _read_typed(source: Source, fmt: str, data: bytes | None) -> Raw:
         raise
     except Exception as exc:  # the readers raise many types for a corrupt file
         raise InputError(f"{source.label}: cannot read as {fmt}: {_first_line(exc)}") from None
-    frame = frame.with_row_index(ROW, offset=2 if fmt == "excel" else 1).with_columns(pl.col(ROW).cast(pl.UInt32))
+    offset = index + 2 if fmt == "excel" else 1
+    frame = frame.with_row_index(ROW, offset=offset).with_columns(pl.col(ROW).cast(pl.UInt32))
     columns = [c for c in frame.columns if c != ROW]
-    return Raw(frame.lazy(), columns, source, fmt, [], False)
+    notes = [f"{source.label}: the header is on row {index + 1} (the rows above it are a title)"] if index else []
+    return Raw(frame.lazy(), columns, source, fmt, notes, False, header_row=index + 1, sheets=sheets)
 
 
 def excel_sheets(path: Path) -> list[str]:
@@ -307,7 +575,10 @@ def excel_sheets(path: Path) -> list[str]:
         raise InputError(f"{path}: cannot read as excel: {_first_line(exc)}") from None
 
 
-def _read_excel(source: Source, target: Path | io.BytesIO) -> pl.DataFrame:
+def _read_excel(
+    source: Source, target: Path | io.BytesIO, header_row: int | None = None
+) -> tuple[pl.DataFrame, int, list[str]]:
+    """The sheet as a frame, its header's row index (below any title rows) and the workbook's sheets."""
     import fastexcel
 
     reader = fastexcel.read_excel(target.read() if isinstance(target, io.BytesIO) else str(target))
@@ -321,8 +592,14 @@ def _read_excel(source: Source, target: Path | io.BytesIO) -> pl.DataFrame:
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise InputError(f"{source.label}: no sheet {source.sheet!r}.{hint} Sheets: {', '.join(names)}")
         sheet = source.sheet
-    table = reader.load_sheet(sheet)
+    if header_row is not None:
+        index = header_row - 1
+    else:
+        top = reader.load_sheet(sheet, header_row=None, n_rows=TITLE_ROWS, dtype_coercion="coerce").to_polars()
+        rows = [["" if v is None else str(v) for v in row] for row in top.cast(pl.String).rows()]
+        index = find_header(rows)
+    table = reader.load_sheet(sheet, header_row=index)
     frame = table.to_polars()
     if frame.width == 0:
         raise InputError(f"{source.label}: the sheet is empty")
-    return frame
+    return frame, index, list(names)
