@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from csctl.config.load import load_preset, preset_names
 from csctl.errors import InputError
-from csctl.io.columns import map_columns
+from csctl.io.columns import Mapping, candidates, normalise
 from csctl.io.schema import TABLES
 
 # words in file names that point at a table
@@ -37,26 +36,34 @@ EXPORT_OF = {"subscriptions": "billing"}  # the workspace key a table's export g
 class Detected:
     table: str
     preset: str
-    found: int  # canonical columns found
+    found: int  # canonical columns found that tell this table from the others
     named: bool  # the file name points at this table
 
 
+def table_score(mapping: Mapping) -> int:
+    """How much of a table an export's mapping shows: its columns found, less the ones every table has
+    (customer_id) and any found by a bare ``id`` (every export has one)."""
+    return sum(1 for m in mapping.columns.values() if m.canonical != "customer_id" and normalise(m.source) != "id")
+
+
 def detect(headers: list[str], filename: str) -> Detected | None:
+    """The table an export looks like and the preset the commands would read it with."""
     stem = filename.lower()
-    best: Detected | None = None
-    for table, spec in TABLES.items():
+    best: tuple[tuple[int, bool, int], Detected] | None = None
+    for order, (table, spec) in enumerate(TABLES.items()):
+        ranked = candidates(headers, spec)
+        if not ranked or not ranked[0].complete:
+            continue
+        mapping = ranked[0]
         named = any(word in stem for word in NAME_HINTS.get(table, ()))
-        for name in ["generic", *(p for p in preset_names() if p != "generic")]:
-            mapping = map_columns(headers, spec, load_preset(name), load_preset("generic"))
-            if not mapping.complete:
-                continue
-            candidate = Detected(table, name, len(mapping.columns), named)
-            if best is None or (candidate.found, candidate.named) > (best.found, best.named):
-                best = candidate
-    return best
+        candidate = Detected(table, mapping.preset, table_score(mapping), named)
+        key = (candidate.found, candidate.named, -order)
+        if best is None or key > best[0]:
+            best = (key, candidate)
+    return best[1] if best else None
 
 
-EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".ndjson", ".jsonl")
+EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".ndjson", ".jsonl", ".gz", ".bz2", ".zip")
 
 
 @dataclass(frozen=True)
@@ -82,14 +89,14 @@ class Scan:
 def scan_folder(folder: Path) -> Scan:
     """Every export file in ``folder`` (every sheet of a workbook) read by its header and matched to a table; the
     first file of a table wins and a second one is warned about (nothing is dropped silently)."""
-    from csctl.io.read import excel_sheets, parse_source, read_raw
+    from csctl.io.read import archive_members, excel_sheets, parse_source, read_raw
 
     scan = Scan()
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES):
         sheets: list[str | None] = [None]
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".zip"):
             try:
-                names = excel_sheets(path)
+                names = excel_sheets(path) if path.suffix.lower() != ".zip" else archive_members(path)
             except InputError as exc:
                 scan.warnings.append(f"{path.name}: not read ({exc.message})")
                 scan.unknown.append(f"{path.name} (not read)")

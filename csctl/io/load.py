@@ -4,17 +4,55 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from csctl.io.columns import MissingColumns, map_columns, missing_columns_error, resolve
+from csctl.io.columns import Mapping, MissingColumns, candidates, map_columns, missing_columns_error, resolve
 from csctl.io.parse import Canonical, ReadOptions, to_canonical
-from csctl.io.read import parse_source, read_raw
+from csctl.io.read import Raw, parse_source, read_raw
 from csctl.io.schema import TABLES
 
 
+def open_raw(spec: str, opts: ReadOptions, stdin: BinaryIO | None = None) -> Raw:
+    return read_raw(parse_source(spec), stdin, opts.header_row)
+
+
+def map_raw(raw: Raw, table: str, opts: ReadOptions) -> Mapping:
+    """The mapping of an opened export onto ``table``; a workbook whose other sheet has the columns says so."""
+    try:
+        return resolve(
+            raw.columns,
+            TABLES[table],
+            opts.preset,
+            raw.source.label,
+            minor_units=opts.minor_units,
+            overrides=opts.overrides,
+        )
+    except MissingColumns as exc:
+        _suggest_sheet(raw, table, opts, exc)
+        raise
+
+
+def _suggest_sheet(raw: Raw, table: str, opts: ReadOptions, exc: MissingColumns) -> None:
+    if raw.format != "excel" or raw.source.path is None or len(raw.sheets) < 2:
+        return
+    from csctl.errors import InputError
+
+    current = raw.source.sheet or raw.sheets[0]
+    for sheet in raw.sheets:
+        if sheet == current:
+            continue
+        try:
+            other = read_raw(parse_source(f"{raw.source.path}#{sheet}"))
+        except InputError:
+            continue
+        ranked = candidates(other.columns, TABLES[table], minor_units=opts.minor_units, overrides=opts.overrides)
+        if ranked and ranked[0].complete:
+            exc.hint = f"the sheet {sheet!r} has the {table} columns: give '{raw.source.path}#{sheet}'"
+            return
+
+
 def load_table(spec: str, table: str, opts: ReadOptions, stdin: BinaryIO | None = None) -> Canonical:
-    """Read INPUT (path, path.xlsx#Sheet or -) as the canonical ``table``."""
-    raw = read_raw(parse_source(spec), stdin)
-    mapping = resolve(raw.columns, TABLES[table], opts.preset, raw.source.label)
-    return to_canonical(raw, TABLES[table], mapping, opts)
+    """Read INPUT (path, path.xlsx#Sheet, archive.zip#member or -) as the canonical ``table``."""
+    raw = open_raw(spec, opts, stdin)
+    return to_canonical(raw, TABLES[table], map_raw(raw, table, opts), opts)
 
 
 REVENUE_COLUMNS = {
@@ -49,28 +87,34 @@ def load_revenue(
     spec: str, kind: str | None, opts: ReadOptions, stdin: BinaryIO | None = None
 ) -> tuple[str, Canonical]:
     """Billing lines or subscription periods: ``kind`` when given, else detected from the columns."""
-    raw = read_raw(parse_source(spec), stdin)
+    raw = open_raw(spec, opts, stdin)
+    kind, mapping = revenue_mapping(raw, kind, opts)
+    return kind, to_canonical(raw, TABLES[kind], mapping, opts, REVENUE_COLUMNS[kind])
+
+
+def revenue_mapping(raw: Raw, kind: str | None, opts: ReadOptions) -> tuple[str, Mapping]:
+    """Which of billing and subscriptions an export is (the one whose mapping tells more), and its mapping."""
     if kind is not None:
-        mapping = resolve(raw.columns, TABLES[kind], opts.preset, raw.source.label)
-        return kind, to_canonical(raw, TABLES[kind], mapping, opts, REVENUE_COLUMNS[kind])
+        return kind, map_raw(raw, kind, opts)
     from csctl.config.load import load_preset
 
-    generic = load_preset("generic")
     found = []
     for candidate in ("billing", "subscriptions"):
         try:
-            mapping = resolve(raw.columns, TABLES[candidate], opts.preset, raw.source.label)
+            mapping = map_raw(raw, candidate, opts)
         except MissingColumns:
             continue
         found.append((candidate, mapping))
     if not found:
-        billing = map_columns(raw.columns, TABLES["billing"], generic)
+        billing = map_columns(raw.columns, TABLES["billing"], load_preset("generic"))
         error = missing_columns_error(raw.columns, TABLES["billing"], billing, raw.source.label)
         error.message += (
             "\n(nor does it have the subscriptions columns customer_id, start_date and mrr or amount; --kind picks one)"
         )
         error.args = (error.message,)
         raise error
-    # both fit (a subscription export's dates read as billing periods, say): the one that maps more columns
-    kind, mapping = max(found, key=lambda pair: len(pair[1].columns))  # ties: billing, the first
-    return kind, to_canonical(raw, TABLES[kind], mapping, opts, REVENUE_COLUMNS[kind])
+    if len(found) > 1:
+        from csctl.io.detect import table_score
+
+        found.sort(key=lambda item: -table_score(item[1]))
+    return found[0]

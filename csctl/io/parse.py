@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -32,6 +33,45 @@ FALSE_WORDS = (
 ISO_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 DMY_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y")
 MDY_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
+NAMED_FORMATS = (  # month names: no day/month ambiguity ("15-Jan-2024", "Jan 15, 2024", "15 January 2024")
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%d-%B-%Y",
+    "%d/%b/%Y",
+)
+SLASHED = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[\sT]|$)"
+TIME_PART = r"(?:[\sT,]+)(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*([AaPp]\.?[Mm]\.?)?"
+EXCEL_EPOCH = (1899, 12, 30)  # day 0 of Excel's serial dates (1900 system, after its leap-year bug)
+INTERVALS = {  # words billing systems use for a billing interval -> (unit, multiple)
+    "day": ("day", 1),
+    "days": ("day", 1),
+    "daily": ("day", 1),
+    "d": ("day", 1),
+    "week": ("week", 1),
+    "weeks": ("week", 1),
+    "weekly": ("week", 1),
+    "w": ("week", 1),
+    "month": ("month", 1),
+    "months": ("month", 1),
+    "monthly": ("month", 1),
+    "m": ("month", 1),
+    "mo": ("month", 1),
+    "quarter": ("month", 3),
+    "quarters": ("month", 3),
+    "quarterly": ("month", 3),
+    "year": ("year", 1),
+    "years": ("year", 1),
+    "yearly": ("year", 1),
+    "annual": ("year", 1),
+    "annually": ("year", 1),
+    "y": ("year", 1),
+    "yr": ("year", 1),
+}
 MONEY_SHAPE = r"^\(?[-+]?(?:[A-Za-z]{3} ?)?[$€£¥]?\s?[-+]?\d[\d,.' ]*(?: ?[A-Za-z]{3})?\)?$"
 
 
@@ -43,6 +83,9 @@ class ReadOptions:
     skip_bad_rows: bool = False
     base_currency: str = "USD"
     fx: dict[str, float] = field(default_factory=dict)
+    minor_units: bool = False  # money in cents (scaled by 0.01) whatever the column's name
+    overrides: dict[str, str] = field(default_factory=dict)  # --map: export column -> canonical column
+    header_row: int | None = None  # the header's line (from 1); None: detected below any title rows
 
 
 @dataclass
@@ -52,6 +95,7 @@ class Canonical:
     label: str
     notes: list[str]
     skipped: int = 0
+    facts: dict[str, Any] = field(default_factory=dict)  # how the file was read (csctl inspect, -v, JSON inputs)
 
 
 def _bad_value_error(label: str, row: int, source: str, canonical: str, value: object, expected: str) -> InputError:
@@ -85,16 +129,26 @@ def _detect_decimal_comma(values: pl.Series) -> bool:
     return bool(text.str.contains(r",\d{1,2}\)?$").any()) and not bool(text.str.contains(r"\.\d{1,2}\)?$").any())
 
 
+def _date_text(src: pl.Expr) -> pl.Expr:
+    """The date part of a date or date-time text: a trailing time ("10:32 AM", "T10:00:00Z") left out."""
+    return src.str.strip_chars().str.replace(r"(?:[\sT,]+)\d{1,2}:\d{2}.*$", "")
+
+
 def _date_expr(src: pl.Expr, fmt: str) -> pl.Expr:
     if fmt == "epoch_s":
         return pl.from_epoch(src.cast(pl.Int64, strict=False), time_unit="s").dt.date()
     if fmt == "epoch_ms":
         return pl.from_epoch(src.cast(pl.Int64, strict=False), time_unit="ms").dt.date()
+    if fmt == "excel":
+        import datetime as dt
+
+        days = src.cast(pl.Float64, strict=False).floor().cast(pl.Int64)
+        return pl.lit(dt.date(*EXCEL_EPOCH)) + pl.duration(days=days)
     if fmt == "%Y-%m-%d":  # ISO dates and timestamps ("2024-01-15 10:00:00", "2024-01-15T10:00:00Z")
         return src.str.slice(0, 10).str.to_date(fmt, strict=False)
     if fmt == "%Y%m%d":
         return src.str.to_date(fmt, strict=False)
-    return src.str.extract(r"^\s*([^\sT]+)").str.to_date(fmt, strict=False)
+    return _date_text(src).str.to_date(fmt, strict=False)
 
 
 def _parses(values: pl.Series, fmt: str) -> bool:
@@ -104,16 +158,30 @@ def _parses(values: pl.Series, fmt: str) -> bool:
     return bool(present.to_frame("v").select(_date_expr(pl.col("v"), fmt)).to_series().null_count() == 0)
 
 
+def _is_excel_serial(values: pl.Series) -> bool:
+    """Whole day numbers of Excel's calendar between 1954 and 2119 (a date cell saved as its number)."""
+    if not values.str.contains(r"^\d{5}(?:\.\d+)?$").all():
+        return False
+    numbers = values.cast(pl.Float64, strict=False)
+    return bool(numbers.min() >= 20000 and numbers.max() <= 80000)  # type: ignore[operator]
+
+
 def _choose_date_format(values: pl.Series, order: str | None, whole: pl.LazyFrame, source: str) -> str | None:
     """Pick the date format that reads every sampled value; None when none does (errors name the rows)."""
-    present = values.drop_nulls()
+    present = values.drop_nulls().str.strip_chars()
+    present = present.filter(present != "")
     if present.len() == 0:
         return "%Y-%m-%d"
     if present.str.contains(r"^\d{13}$").all():
         return "epoch_ms"
     if present.str.contains(r"^\d{9,10}$").all():
         return "epoch_s"
+    if _is_excel_serial(present):
+        return "excel"
     for fmt in ISO_FORMATS:
+        if _parses(present, fmt):
+            return fmt
+    for fmt in NAMED_FORMATS:
         if _parses(present, fmt):
             return fmt
     if order == "dmy":
@@ -135,10 +203,54 @@ def _choose_date_format(values: pl.Series, order: str | None, whole: pl.LazyFram
         if m_ok and not d_ok:
             return m_ok[0]
         raise InputError(
-            f"column '{source}': dates like {present[0]!r} could be day/month or month/day",
+            f"column '{source}': dates like {present[0]!r} could be day/month or month/day, and no date column of "
+            "the file tells",
             hint="pass --date-order dmy or --date-order mdy (or set read.date_order in csctl.yaml)",
         )
     return None
+
+
+def _order_evidence(values: pl.Series) -> set[str]:
+    """Which slashed-date orders a column's values prove: 'dmy' when a first number is above 12, 'mdy' when a
+    second one is."""
+    parts = values.drop_nulls().cast(pl.String).str.extract_groups(SLASHED)
+    first = parts.struct.field("1").cast(pl.Int32, strict=False)
+    second = parts.struct.field("2").cast(pl.Int32, strict=False)
+    found = set()
+    if bool((first > 12).any()):
+        found.add("dmy")
+    if bool((second > 12).any()):
+        found.add("mdy")
+    return found
+
+
+def file_date_order(raw: Raw, sources: list[str], label: str) -> tuple[str | None, str | None]:
+    """The order of slashed dates decided once per file, from every column that holds them: (order, the column
+    that proves it). Two columns proving different orders stop the read."""
+    text = [c for c in raw.columns if c in sources or raw.text]
+    if not text:
+        return None, None
+    sample = _collect(raw, raw.frame.select([pl.col(c).cast(pl.String) for c in text]).head(SAMPLE_ROWS))
+    slashed = [c for c in text if bool(sample[c].drop_nulls().str.contains(SLASHED).any())]
+    proofs: dict[str, str] = {}
+    for column in slashed:
+        for order in _order_evidence(sample[column]):
+            proofs.setdefault(order, column)
+    wanted = [c for c in slashed if c in sources]
+    if not proofs and wanted:  # the sample does not tell: the whole of the mapped date columns
+        whole = _collect(raw, raw.frame.select([pl.col(c).cast(pl.String) for c in wanted]))
+        for column in wanted:
+            for order in _order_evidence(whole[column]):
+                proofs.setdefault(order, column)
+    if len(proofs) > 1:
+        raise InputError(
+            f"{label}: column '{proofs['dmy']}' has day/month dates and column '{proofs['mdy']}' month/day dates",
+            hint="check the export; --date-order dmy or mdy reads every column one way",
+        )
+    if proofs:
+        order, column = next(iter(proofs.items()))
+        return order, column
+    return None, None
 
 
 def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
@@ -175,6 +287,7 @@ class _Plan:
     expected: str
     check: bool  # whether a null result from a non-null value is a bad value
     native: pl.DataType | None = None  # the CSV reader can parse this column itself (plain numbers, ISO dates)
+    parsing: str = ""  # how the values were read, for csctl inspect
 
 
 def _plan_column(
@@ -222,9 +335,15 @@ def _plan_column(
         if scale != 1.0:
             expr = expr * scale
         expected = "an amount (e.g. 1200.00, $1,200.00, (12.00))" if column.type == "money" else "a number"
-        return _Plan(column, source, scale, expr.alias(name), expected, True, native)
+        if dtype.is_numeric() or dtype == pl.Boolean:
+            parsing = "number cells"
+        else:
+            parsing = "decimal comma" if decimal_comma else ("plain numbers" if plain else "amounts ($1,200.00)")
+        if scale != 1.0:
+            parsing += f" × {scale:g}"
+        return _Plan(column, source, scale, expr.alias(name), expected, True, native, parsing)
     if column.type == "datetime":
-        return _plan_datetime(column, source, src, dtype, sample)
+        return _plan_datetime(column, source, src, dtype, sample, raw, opts)
     if column.type == "bool":
         if dtype == pl.Boolean:
             return _Plan(column, source, 1.0, src.alias(name), "", False)
@@ -252,11 +371,12 @@ def _plan_column(
         values = sample[source].cast(pl.String) if source in sample.columns else pl.Series([], dtype=pl.String)
         fmt = _choose_date_format(values, opts.date_order, raw.frame, source)
         fmt = fmt or "%Y-%m-%d"
-        shown = {"epoch_s": "Unix seconds", "epoch_ms": "Unix milliseconds"}.get(fmt, fmt)
+        shown = _shown(fmt)
         expected = f"a date ({shown}{'; see --date-order' if fmt == '%Y-%m-%d' else ''})"
         iso = fmt == "%Y-%m-%d" and bool(values.drop_nulls().str.len_chars().eq(10).all())
         native_date = pl.Date() if iso else None
-        return _Plan(column, source, 1.0, _date_expr(src.cast(pl.String), fmt).alias(name), expected, True, native_date)
+        expr = _date_expr(src.cast(pl.String), fmt).alias(name)
+        return _Plan(column, source, 1.0, expr, expected, True, native_date, f"dates {shown}")
     # id and text
     if text:
         expr = src.str.strip_chars() if column.type == "id" else src
@@ -267,13 +387,35 @@ def _plan_column(
     return _Plan(column, source, 1.0, expr.alias(name), "", False)
 
 
-def _plan_datetime(column: Column, source: str, src: pl.Expr, dtype: pl.DataType, sample: pl.DataFrame) -> _Plan:
-    """Timestamps: ISO date-times (a T or a space; seconds; fractions and zones ignored) or plain dates."""
+def _shown(fmt: str) -> str:
+    return {"epoch_s": "Unix seconds", "epoch_ms": "Unix milliseconds", "excel": "Excel serial numbers"}.get(fmt, fmt)
+
+
+def _plan_datetime(
+    column: Column,
+    source: str,
+    src: pl.Expr,
+    dtype: pl.DataType,
+    sample: pl.DataFrame,
+    raw: Raw | None = None,
+    opts: ReadOptions | None = None,
+) -> _Plan:
+    """Timestamps: ISO date-times (a T or a space; seconds; fractions and zones ignored) or plain dates; else any
+    date format csctl reads with an optional time ("1/15/2024 10:32 AM", "15-Jan-2024 14:05")."""
     name = column.name
     if isinstance(dtype, pl.Datetime):
         return _Plan(column, source, 1.0, src.dt.replace_time_zone(None).cast(pl.Datetime("us")).alias(name), "", False)
     if dtype == pl.Date:
         return _Plan(column, source, 1.0, src.cast(pl.Datetime("us")).alias(name), "", False)
+    if raw is not None and opts is not None and source in sample.columns:
+        values = sample[source].cast(pl.String).drop_nulls().str.strip_chars()
+        values = values.filter(values != "")
+        iso = values.str.contains(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}|$)").all() if values.len() else True
+        if not iso:
+            dates = values.to_frame("v").select(_date_text(pl.col("v"))).to_series()
+            fmt = _choose_date_format(dates, opts.date_order, raw.frame.select(_date_text(src).alias(source)), source)
+            if fmt is not None:
+                return _plan_stamp(column, source, src, fmt)
     text = src.cast(pl.String).str.strip_chars()
     values = sample[source].cast(pl.String).drop_nulls() if source in sample.columns else pl.Series([], dtype=pl.String)
     if values.len() and bool(values.str.len_chars().eq(10).all()):
@@ -285,7 +427,95 @@ def _plan_datetime(column: Column, source: str, src: pl.Expr, dtype: pl.DataType
         stamp.str.slice(0, 16).str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us"),
         stamp.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
     )
-    return _Plan(column, source, 1.0, expr.alias(name), "a timestamp (YYYY-MM-DD HH:MM:SS)", True)
+    return _Plan(column, source, 1.0, expr.alias(name), "a timestamp (YYYY-MM-DD HH:MM:SS)", True, None, "ISO timestamps")
+
+
+def _plan_stamp(column: Column, source: str, src: pl.Expr, fmt: str) -> _Plan:
+    """A date in ``fmt`` and an optional time of day (24-hour, or 12-hour with AM/PM)."""
+    text = src.cast(pl.String).str.strip_chars()
+    day = _date_expr(text, fmt)
+    time = text.str.extract_groups(TIME_PART + r"\s*$")
+    hour = time.struct.field("1").cast(pl.Int64, strict=False)
+    minute = time.struct.field("2").cast(pl.Int64, strict=False).fill_null(0)
+    second = time.struct.field("3").cast(pl.Int64, strict=False).fill_null(0)
+    half = time.struct.field("4").str.to_lowercase().str.replace_all(".", "", literal=True)
+    hour = (
+        pl.when(half == "pm")
+        .then(pl.when(hour < 12).then(hour + 12).otherwise(hour))
+        .when(half == "am")
+        .then(pl.when(hour == 12).then(0).otherwise(hour))
+        .otherwise(hour)
+        .fill_null(0)
+    )
+    valid = hour.is_between(0, 23) & minute.is_between(0, 59) & second.is_between(0, 59)
+    stamp = day.cast(pl.Datetime("us")) + pl.duration(hours=hour, minutes=minute, seconds=second)
+    expr = pl.when(valid).then(stamp).otherwise(None)
+    shown = _shown(fmt)
+    return _Plan(
+        column, source, 1.0, expr.alias(column.name), f"a date-time ({shown}, optional time)", True, None, shown + " + time"
+    )
+
+
+def replace_native(plan: _Plan, native: pl.DataType | None) -> _Plan:
+    return replace(plan, native=native)
+
+
+def _apply_vocabulary(raw: Raw, spec: TableSpec, mapping: Mapping) -> tuple[Raw, dict[str, str]]:
+    """A preset's words for values (Zendesk's satisfaction "Good"/"Bad"/"Offered") replaced by what csctl reads
+    (5, 1, empty) before typing; words it does not list are typed as they are (and an error names them)."""
+    words: dict[str, str] = {}
+    exprs = []
+    for canonical, vocabulary in mapping.values.items():
+        m = mapping.columns.get(canonical)
+        if m is None or not vocabulary:
+            continue
+        lowered = {k.strip().lower(): v for k, v in vocabulary.items()}
+        key = pl.col(m.source).cast(pl.String).str.strip_chars().str.to_lowercase()
+        expr: Any = pl.col(m.source).cast(pl.String)
+        for word, value in lowered.items():
+            expr = pl.when(key == word).then(pl.lit(None if value is None else _word(value), pl.String)).otherwise(expr)
+        exprs.append(expr.alias(m.source))
+        words[m.source] = ", ".join(f"{k}={'empty' if v is None else _word(v)}" for k, v in vocabulary.items())
+    if not exprs:
+        return raw, words
+    return replace(raw, frame=raw.frame.with_columns(exprs)), words
+
+
+def _word(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _normalise_interval(frame: pl.DataFrame, label: str) -> pl.DataFrame:
+    """A billing interval as day, week, month or year, and interval_count a whole number (default 1):
+    "months" -> month, "quarterly" -> month × 3, "3 months" -> month × 3."""
+    if "interval" not in frame.columns:
+        if "interval_count" in frame.columns:
+            return frame.with_columns(pl.col("interval_count").round(0).cast(pl.Int64))
+        return frame
+    text = pl.col("interval").cast(pl.String).str.strip_chars().str.to_lowercase()
+    parts = text.str.extract_groups(r"^(?:every\s+)?(\d+)?\s*-?\s*([a-z]+)$")
+    unit = parts.struct.field("2").replace_strict(
+        {k: v[0] for k, v in INTERVALS.items()}, default=None, return_dtype=pl.String
+    )
+    multiple = parts.struct.field("2").replace_strict(
+        {k: v[1] for k, v in INTERVALS.items()}, default=None, return_dtype=pl.Int64
+    ) * parts.struct.field("1").cast(pl.Int64, strict=False).fill_null(1)
+    count = pl.col("interval_count").round(0).cast(pl.Int64) if "interval_count" in frame.columns else pl.lit(1)
+    checked = frame.with_columns(__unit=unit, __multiple=multiple)
+    bad = checked.filter(pl.col("interval").is_not_null() & (text != "") & pl.col("__unit").is_null())
+    if bad.height:
+        row = bad.row(0, named=True)
+        where = f"row {row[ROW]}, " if ROW in row else ""
+        raise InputError(
+            f"{label}: {where}column interval: cannot read {row['interval']!r} as a billing interval "
+            "(day, week, month, year; e.g. 'months', 'yearly', '3 months')"
+        )
+    return checked.with_columns(
+        interval=pl.col("__unit"),
+        interval_count=pl.when(pl.col("__unit").is_not_null())
+        .then(count.fill_null(1) * pl.col("__multiple"))
+        .otherwise(count),
+    ).drop("__unit", "__multiple")
 
 
 class NotUtf8(Exception):
@@ -325,9 +555,18 @@ def _to_canonical(
         extras = []
     keep_extras = list(extras)
     sources = [m.source for m in mapping.columns.values()]
+    raw, words = _apply_vocabulary(raw, spec, mapping)
     sample = _collect(raw, raw.frame.select(sources).head(SAMPLE_ROWS))
     if sample.height == 0:
         raise InputError(f"{raw.source.label}: has a header but no data rows")
+    date_sources = [m.source for m in mapping.columns.values() if spec.column(m.canonical).type in ("date", "datetime")]
+    order, proof = opts.date_order, None
+    if order is None and date_sources:
+        order, proof = file_date_order(raw, date_sources, raw.source.label)
+        if order is not None:
+            from dataclasses import replace as _replace
+
+            opts = _replace(opts, date_order=order)
 
     def plans(clean: bool) -> list[_Plan]:
         out = []
@@ -356,7 +595,8 @@ def _to_canonical(
         # reader refuse a row with more fields than the header.
         read = {p.source for p in current if p.source is not None} | set(extras)
         extras = extras + [HIDDEN + c for c in raw.columns if c not in read]
-    fast = _evaluate_fast(raw, current, extras, spec)
+    current = [replace_native(p, None) if p.source in words else p for p in current]
+    fast = None if words else _evaluate_fast(raw, current, extras, spec)  # the fast path reads the file again
     frame, bad = fast if fast is not None else _evaluate(raw, current, extras, spec)
     if bad.height and any(p.check and p.column.type in ("money", "number") for p in current):
         current = plans(clean=True)  # a value the sample did not show (e.g. "$1,200.00" after plain numbers)
@@ -383,8 +623,25 @@ def _to_canonical(
     if raw.format == "csv":
         frame = frame.drop([c for c in extras if c not in keep_extras])
         frame = _number_extras(frame, keep_extras)
+    frame = _normalise_interval(frame, raw.source.label)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
-    return Canonical(frame, mapping, raw.source.label, notes, skipped)
+    facts = {
+        "date_order": order,
+        "date_order_from": proof,
+        "decimal_comma": any(p.parsing.startswith("decimal comma") for p in current),
+        "columns": [
+            {
+                "source": p.source,
+                "canonical": p.column.name,
+                "scale": p.scale,
+                "via": mapping.columns[p.column.name].via,
+                "parsing": ("values " + words[p.source] + "; " if p.source in words else "") + (p.parsing or "text"),
+            }
+            for p in current
+            if p.source is not None and p.column.name in mapping.columns
+        ],
+    }
+    return Canonical(frame, mapping, raw.source.label, notes, skipped, facts)
 
 
 def _collect(raw: Raw, frame: pl.LazyFrame) -> pl.DataFrame:
@@ -416,7 +673,7 @@ def _evaluate_fast(
 
     from csctl.io.read import scan_csv
 
-    typed = replace(raw, frame=scan_csv(raw.target, raw.separator, native))
+    typed = replace(raw, frame=scan_csv(raw.target, raw.separator, native, first_row=raw.first_row))
     fast = [
         replace(p, expr=(pl.col(p.source) * p.scale if p.scale != 1.0 else pl.col(p.source)).alias(p.column.name))
         if p.native is not None and p.source is not None
@@ -478,7 +735,8 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
                 flags.append(no_end.alias(f"__noend_{p.column.name}"))
             flags.append(unread.alias(f"__bad_{p.column.name}"))
         if p.column.required and p.source is not None:
-            present = value.is_not_null() if p.check else value.is_not_null() & (value != "")
+            textual = not p.check and p.column.type in ("id", "text")
+            present = value.is_not_null() & (value != "") if textual else value.is_not_null()
             flags.append((~present).alias(f"__missing_{p.column.name}"))
     columns = [pl.col(c.removeprefix(HIDDEN)).alias(c) if c.startswith(HIDDEN) else pl.col(c) for c in extras]
     frame = raw.frame.select(ROW, *values, *columns, *flags)
@@ -562,7 +820,7 @@ def _ragged_row(raw: Raw) -> tuple[int, int] | None:
     with handle:
         reader = csv.reader(handle, delimiter=raw.separator)
         width = len(next(reader, []))
-        for number, record in enumerate(reader, start=2):
+        for number, record in enumerate(reader, start=raw.first_row):
             if record and len(record) != width:
                 return number, len(record)
     return None
@@ -583,7 +841,7 @@ def _check_ragged(raw: Raw) -> None:
     expected = len(raw.columns) - 1
     line = pl.col("line")
     suspects = (
-        lines.with_row_index("number", offset=2)
+        lines.with_row_index("number", offset=raw.first_row)
         .filter(line.is_not_null() & (line.str.strip_chars() != ""))
         .filter(line.str.count_matches(raw.separator, literal=True) != expected)
         .select(

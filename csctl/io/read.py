@@ -564,6 +564,23 @@ def _read_typed(
     return Raw(frame.lazy(), columns, source, fmt, notes, False, header_row=index + 1, sheets=sheets)
 
 
+def archive_members(path: Path) -> list[str]:
+    """The export files a .zip holds (exit 3 when it cannot be opened)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [
+                m.filename
+                for m in archive.infolist()
+                if not m.is_dir()
+                and not m.filename.startswith("__MACOSX")
+                and Path(m.filename).suffix.lower() in (".csv", ".tsv", ".txt", *EXCEL)
+            ]
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{path}: cannot read as zip: {_first_line(exc)}") from None
+
+
 def excel_sheets(path: Path) -> list[str]:
     """The sheet names of a workbook (exit 3 when it cannot be opened)."""
     import fastexcel
