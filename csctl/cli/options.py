@@ -41,7 +41,7 @@ PresetOpt = Annotated[
     typer.Option(
         "-p",
         "--preset",
-        help="Column names preset: generic, stripe, chartmogul, or a preset YAML path.",
+        help="Column names preset (csctl presets lists them; default: the one the columns fit), or a YAML path.",
         metavar="NAME",
     ),
 ]
@@ -107,6 +107,28 @@ DecimalCommaOpt = Annotated[
     ),
 ]
 
+MinorUnitsOpt = Annotated[
+    bool,
+    typer.Option("--minor-units", help="Amounts are in cents (minor units): divide money columns by 100."),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Read an export column as a canonical column for this run, e.g. 'Amount (USD)=amount' (repeatable).",
+        metavar="'COLUMN=canonical'",
+    ),
+]
+HeaderRowOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row",
+        help="The line of the header (from 1; default: detected below any title rows).",
+        min=1,
+        metavar="N",
+    ),
+]
+
 
 @dataclass
 class Common:
@@ -126,6 +148,9 @@ class Common:
     skip_bad_rows: bool = False
     date_order: str | None = None
     decimal_comma: bool | None = None
+    minor_units: bool = False
+    map: list[str] = field(default_factory=list)
+    header_row: int | None = None
     _workspace: Workspace | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -169,6 +194,7 @@ class Common:
         return session
 
     def read_options(self, config: Config) -> ReadOptions:
+        from csctl.io.columns import parse_overrides
         from csctl.io.parse import ReadOptions
 
         return ReadOptions(
@@ -178,6 +204,9 @@ class Common:
             skip_bad_rows=self.skip_bad_rows,
             base_currency=config.currency,
             fx=dict(config.fx),
+            minor_units=self.minor_units or config.read.minor_units,
+            overrides=parse_overrides(self.map),
+            header_row=self.header_row,
         )
 
     def month(self, config: Config) -> int | None:
@@ -305,6 +334,9 @@ SHARED_OPTIONS: dict[str, tuple[object, object]] = {
     "skip_bad_rows": (SkipBadOpt, False),
     "date_order": (DateOrderOpt, None),
     "decimal_comma": (DecimalCommaOpt, None),
+    "minor_units": (MinorUnitsOpt, False),
+    "map": (MapOpt, None),
+    "header_row": (HeaderRowOpt, None),
     "quiet": (QuietOpt, False),
     "verbose": (VerboseOpt, False),
     "color": (ColorOpt, "auto"),
@@ -330,6 +362,7 @@ def shared_options(func: Callable[..., None]) -> Callable[..., None]:
         values["format"] = values.pop("fmt")
         values["config_path"] = values.pop("config")
         values["fail_on"] = values["fail_on"] or []
+        values["map"] = values["map"] or []
         func(common=Common(**values), **kwargs)  # type: ignore[arg-type]
 
     command.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]

@@ -86,7 +86,7 @@ def load_preset(name_or_path: str) -> Preset:
     preset = validate(doc, Preset, what="preset")
     from csctl.io.schema import TABLES
 
-    for key in ("units", "signature", "values"):
+    for key in ("units", "signature", "values", "reject"):
         for table in getattr(preset, key):
             if table not in TABLES:
                 line = doc.line_of((key, table))

@@ -202,6 +202,7 @@ class Preset(Strict):
 
     ``units``: tables whose money columns are in minor units (cents), scaled by 0.01 whatever the column's name.
     ``signature``: per table, column names only this system's export has (they make the preset win over generic).
+    ``reject``: per table, column names that show an export is something else (a deals export is not accounts).
     ``values``: per table and column, the export's words for values (e.g. Zendesk's "Good" satisfaction is 5).
     ``also``: other names the preset answers to (chargify for maxio).
     """
@@ -214,5 +215,6 @@ class Preset(Strict):
     also: list[str] = Field(default_factory=list)
     units: dict[str, Literal["major", "minor"]] = Field(default_factory=dict)
     signature: dict[str, list[str]] = Field(default_factory=dict)
+    reject: dict[str, list[str]] = Field(default_factory=dict)  # per table: columns that say "not this table"
     values: dict[str, dict[str, dict[str, VocabularyValue]]] = Field(default_factory=dict)
     tables: dict[str, dict[str, list[str | Alias]]]

@@ -125,6 +125,10 @@ def map_columns(
     for group in spec.one_of:
         if not any(name in columns for name in group):
             missing.append(" or ".join(group))
+    rejects = [*preset.reject.get(spec.name, []), *(fallback.reject.get(spec.name, []) if fallback else [])]
+    rejected = next((found.find(name) for name in rejects if found.find(name) is not None), None)
+    if rejected is not None and not overrides:
+        missing.append(f"(none: its column {rejected!r} shows it is not a {spec.name} export)")
     mapping = Mapping(spec.name, columns, missing, preset.name, dict(preset.values.get(spec.name, {})))
     if not generic:
         mapping.signature = sum(1 for name in preset.signature.get(spec.name, []) if found.find(name) is not None)
@@ -220,6 +224,9 @@ def missing_columns_error(headers: list[str], spec: TableSpec, mapping: Mapping,
     lines = []
     unused = [h for h in headers if h not in {m.source for m in mapping.columns.values()}]
     for name in mapping.missing:
+        if name.startswith("(none: "):
+            lines.append(f"{label}: {name[len('(none: ') : -1]}")
+            continue
         close = difflib.get_close_matches(name, unused, n=1, cutoff=0.6) or difflib.get_close_matches(
             normalise(name), [normalise(h) for h in unused], n=1, cutoff=0.6
         )

@@ -306,6 +306,7 @@ def _plan_column(
         empty: dict[str, pl.DataType] = {
             "money": pl.Float64(),
             "number": pl.Float64(),
+            "integer": pl.Float64(),
             "date": pl.Date(),
             "month": pl.Date(),
             "datetime": pl.Datetime("us"),
@@ -490,7 +491,7 @@ def _normalise_interval(frame: pl.DataFrame, label: str) -> pl.DataFrame:
     "months" -> month, "quarterly" -> month × 3, "3 months" -> month × 3."""
     if "interval" not in frame.columns:
         if "interval_count" in frame.columns:
-            return frame.with_columns(pl.col("interval_count").round(0).cast(pl.Int64))
+            return frame.with_columns(pl.col("interval_count").cast(pl.Float64).round(0).cast(pl.Int64))
         return frame
     text = pl.col("interval").cast(pl.String).str.strip_chars().str.to_lowercase()
     parts = text.str.extract_groups(r"^(?:every\s+)?(\d+)?\s*-?\s*([a-z]+)$")
@@ -500,7 +501,11 @@ def _normalise_interval(frame: pl.DataFrame, label: str) -> pl.DataFrame:
     multiple = parts.struct.field("2").replace_strict(
         {k: v[1] for k, v in INTERVALS.items()}, default=None, return_dtype=pl.Int64
     ) * parts.struct.field("1").cast(pl.Int64, strict=False).fill_null(1)
-    count = pl.col("interval_count").round(0).cast(pl.Int64) if "interval_count" in frame.columns else pl.lit(1)
+    count = (
+        pl.col("interval_count").cast(pl.Float64).round(0).cast(pl.Int64)
+        if "interval_count" in frame.columns
+        else pl.lit(None, pl.Int64)
+    )
     checked = frame.with_columns(__unit=unit, __multiple=multiple)
     bad = checked.filter(pl.col("interval").is_not_null() & (text != "") & pl.col("__unit").is_null())
     if bad.height:
@@ -729,7 +734,8 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
         values.append(value)
         ranged = p.column.type in RANGE_NOTE
         if (p.check or ranged) and p.source is not None:
-            unread = pl.col(p.source).is_not_null() & value.is_null()
+            given = pl.col(p.source).is_not_null() & (pl.col(p.source).cast(pl.String).str.strip_chars() != "")
+            unread = given & value.is_null()  # a quoted empty value ("") is no value, as an empty one
             if no_end is not None:
                 unread = unread & ~no_end
                 flags.append(no_end.alias(f"__noend_{p.column.name}"))
