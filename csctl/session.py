@@ -66,6 +66,8 @@ class Session:
     plan_to_assess: Path | None = None  # a workspace's plan.assess: an earlier plan.yaml for report's step 10
     derive: bool = False  # segment raw customers with the rules (a workspace run); commands take them as given
     notify: Callable[[str], None] = lambda message: None
+    describe: Callable[[str], None] = lambda message: None  # how each file was read (-v)
+    inputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the same facts, for JSON outputs
     progress: Callable[[str, int], AbstractContextManager[None]] = _no_progress
     _tables: dict[str, Canonical] = field(default_factory=dict, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -150,10 +152,18 @@ class Session:
                 part = load(spec, self._opts(source))
             for note in part.notes:
                 self.notify(note)
+            self._record(table, part)
             parts.append(part)
         canonical = parts[0] if len(parts) == 1 else _concat(parts, source.label)
         self._tables[table] = canonical
         return canonical
+
+    def _record(self, table: str, part: Canonical) -> None:
+        from csctl.io.inspect import read_facts, summary
+
+        facts = read_facts(part)
+        self.inputs.setdefault(table, []).append(facts)
+        self.describe(summary(facts))
 
     def canonical(self, table: str) -> Canonical:
         """The table read and validated (cached); KeyError when the session has no such export."""

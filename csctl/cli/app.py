@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "assess": ("csctl.cli.assess", "Step 10: the plan's metrics now against baseline and target; the verdict."),
     "health": ("csctl.cli.health", "Health scores and bands from YAML scorecards; portfolio shares; trend."),
     "report": ("csctl.cli.report", "The ten-step assessment of a workspace: Markdown, Excel (charts) and HTML."),
+    "inspect": ("csctl.cli.inspect", "How csctl reads a file: encoding, header, table, preset, each column's mapping."),
+    "presets": ("csctl.cli.presets", "The column presets: the systems and exports each reads, and its column names."),
     "init": ("csctl.cli.init", "Start a workspace: csctl.yaml naming the exports found in a folder, rule files."),
     "sample": ("csctl.cli.sample", "Write a realistic synthetic company's exports (seeded, any size)."),
 }

@@ -152,6 +152,7 @@ class Common:
     map: list[str] = field(default_factory=list)
     header_row: int | None = None
     _workspace: Workspace | None = field(default=None, repr=False)
+    _session: Session | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         state.quiet, state.verbose, state.color = self.quiet, self.verbose, self.color
@@ -178,7 +179,7 @@ class Common:
         ``workspace_exports`` from the workspace's exports and rule files too (arguments win)."""
         import datetime as dt
 
-        from csctl.cli.console import progress, warn
+        from csctl.cli.console import detail, progress, warn
         from csctl.session import Session
 
         ws = self.workspace()
@@ -190,6 +191,8 @@ class Common:
             session = Session(cfg, opts, month, dt.date.today(), derive=derive)
         session.history_starts = self.history_month(cfg)
         session.notify = warn
+        session.describe = detail
+        self._session = session
         session.progress = lambda message, size: progress(message, size=size)
         return session
 
@@ -267,6 +270,8 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
         width = shutil.get_terminal_size().columns
     color = common.output is None and fmt == "table" and use_color(sys.stdout.isatty())
     data = render(result, fmt, to_file=common.output is not None, width=width, color=color)
+    if fmt == "json" and common._session is not None and common._session.inputs:
+        data = _with_inputs(data, common._session.inputs)
     if common.output is not None:
         write_output(common.output, data, "-o ")
         info(f"wrote {common.output}")
@@ -290,6 +295,16 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
             warn(f"--fail-on {message}; not counted as a breach")
         if breached:
             raise ThresholdBreached("threshold breached: " + "; ".join(breached))
+
+
+def _with_inputs(data: bytes, inputs: dict[str, list[dict[str, object]]]) -> bytes:
+    """The JSON document with an ``inputs`` block: how each export was read (file, encoding, header row, table,
+    preset, each column's source and scale), as csctl inspect shows it."""
+    import json
+
+    document = json.loads(data)
+    document["inputs"] = inputs
+    return (json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 
 def check_folder(path: Path, option: str = "") -> None:

@@ -131,7 +131,8 @@ def map_columns(
         missing.append(f"(none: its column {rejected!r} shows it is not a {spec.name} export)")
     mapping = Mapping(spec.name, columns, missing, preset.name, dict(preset.values.get(spec.name, {})))
     if not generic:
-        mapping.signature = sum(1 for name in preset.signature.get(spec.name, []) if found.find(name) is not None)
+        exact = {h.strip().lower() for h in headers}  # a signature column is matched as written
+        mapping.signature = sum(1 for name in preset.signature.get(spec.name, []) if name.strip().lower() in exact)
         common = fallback if fallback is not None else None
         for m in columns.values():
             if m.via != "preset":

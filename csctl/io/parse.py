@@ -631,6 +631,8 @@ def _to_canonical(
     frame = _normalise_interval(frame, raw.source.label)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
     facts = {
+        **raw.facts(),
+        "unmapped": mapping.unmapped(raw.columns),
         "date_order": order,
         "date_order_from": proof,
         "decimal_comma": any(p.parsing.startswith("decimal comma") for p in current),

@@ -29,6 +29,7 @@ PARQUET = (".parquet", ".pq")
 NDJSON = (".ndjson", ".jsonl")
 
 
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".zip": "zip"}
 TITLE_ROWS = 30  # rows above the header searched for it (a report's title, filters, a blank line)
 
@@ -62,6 +63,22 @@ class Raw:
     compression: str | None = None
     footer: int = 0  # lines of a report's footer left out (CSV)
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets
+
+    def facts(self) -> dict[str, object]:
+        """How the file itself was read (before any column was typed)."""
+        facts: dict[str, object] = {"file": self.source.label, "format": self.format}
+        if self.compression:
+            facts["compression"] = self.compression
+        if self.format == "csv":
+            facts["encoding"] = self.encoding
+            facts["delimiter"] = SEPARATOR_NAMES.get(self.separator or ",", self.separator)
+        if self.format == "excel":
+            facts["sheet"] = self.source.sheet or (self.sheets[0] if self.sheets else None)
+            facts["sheets"] = self.sheets
+        facts["header_row"] = self.header_row
+        if self.footer:
+            facts["footer_lines"] = self.footer
+        return facts
 
     @property
     def first_row(self) -> int:
