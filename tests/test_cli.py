@@ -636,37 +636,26 @@ def test_config_env_var_and_gross_margin(invoke: Invoke, tmp_path: Path, billing
 
 
 # --- presets ----------------------------------------------------------------------------------------------------
-CHARTMOGUL_HEADER = [
-    "customer_external_id",
-    "line_item_amount_in_cents",
-    "line_item_service_period_start",
-    "line_item_service_period_end",
-    "line_item_quantity",
-    "line_item_plan_uuid",
-]
-CHARTMOGUL_ROWS = [
-    ["cus_1", "12345", "2024-01-01", "2024-01-31", "1", "pl_basic"],
-    ["cus_1", "12345", "2024-02-01", "2024-02-29", "1", "pl_basic"],
-    ["cus_2", "99900", "2024-01-01", "2024-01-31", "3", "pl_pro"],
-    ["cus_2", "120000", "2024-02-01", "2024-02-29", "4", "pl_pro"],
-    ["cus_3", "5001", "2024-02-01", "2024-02-29", "1", "pl_basic"],
+CHARTMOGUL_HEADER = ["CUSTOMER_UUID", "MRR", "START_DATE", "END_DATE", "PLAN_UUID", "QUANTITY", "SUBSCRIPTION_SET_UUID"]
+CHARTMOGUL_ROWS = [  # ChartMogul's MRR Intervals export: MRR in cents
+    ["cus_1", "12345", "2024-01-01", "2024-03-01", "pl_basic", "1", "ss_1"],
+    ["cus_2", "99900", "2024-01-01", "2024-02-01", "pl_pro", "3", "ss_2"],
+    ["cus_2", "120000", "2024-02-01", "", "pl_pro", "4", "ss_2"],
+    ["cus_3", "5001", "2024-02-01", "", "pl_basic", "1", "ss_3"],
 ]
 
 
 def test_chartmogul_preset_scales_cents(invoke: Invoke, tmp_path: Path) -> None:
     path = write_rows(tmp_path / "chartmogul.csv", CHARTMOGUL_HEADER, CHARTMOGUL_ROWS)
-    bridge = rows_of(
-        ok(invoke("numbers", path, *WHOLE_TO_FEB, "--preset", "chartmogul", "--view", "bridge", "-f", "csv")).stdout
-    )
-    assert [(r["month"], r["mrr_end"]) for r in bridge] == [("2024-01", "1122.45"), ("2024-02", "1373.46")]
-    canonical = [[r[0], f"{int(r[1]) / 100:.2f}", *r[2:]] for r in CHARTMOGUL_ROWS]
-    header = ["customer_id", "amount", "period_start", "period_end", "quantity", "product"]
+    canonical = [[r[0], f"{int(r[1]) / 100:.2f}", *r[2:6]] for r in CHARTMOGUL_ROWS]
+    header = ["customer_id", "mrr", "start_date", "end_date", "plan", "quantity"]
     plain = write_rows(tmp_path / "canonical.csv", header, canonical)
-    expected = ok(invoke("numbers", plain, *WHOLE_TO_FEB, "--view", "bridge", "-f", "csv")).stdout
-    assert (
-        ok(invoke("numbers", path, *WHOLE_TO_FEB, "-p", "chartmogul", "--view", "bridge", "-f", "csv")).stdout
-        == expected
-    )
+    args = ["--view", "bridge", "--as-of", "2024-02", "-f", "csv"]
+    expected = ok(invoke("numbers", plain, *args)).stdout
+    assert ok(invoke("numbers", path, "--preset", "chartmogul", *args)).stdout == expected
+    assert ok(invoke("numbers", path, *args)).stdout == expected  # the preset is found without naming it
+    bridge = rows_of(expected)
+    assert bridge[-1]["month"] == "2024-02" and bridge[-1]["mrr_end"] == "1373.46"  # 123.45 + 1200.00 + 50.01
 
 
 def test_unknown_preset(invoke: Invoke, billing_csv: Path) -> None:

@@ -128,3 +128,25 @@ def test_verbose_prints_how_each_file_was_read(invoke: Invoke) -> None:
     assert "Ended At (UTC)→end_date" in result.stderr
     quiet = ok(invoke("numbers", EXPORTS / "stripe/subscriptions.csv", "--as-of", "2024-03", "-f", "csv"))
     assert "Ended At (UTC)→end_date" not in quiet.stderr
+
+
+# --- command-line conventions -----------------------------------------------------------------------------------
+def test_errors_are_one_json_object_on_stderr_with_format_json(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("numbers", tmp_path / "nope.csv", "-f", "json")
+    assert result.exit_code == 3 and result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert error["exit_code"] == 3 and error["message"].endswith("nope.csv: no such file")
+    plain = invoke("numbers", tmp_path / "nope.csv", "-f", "csv")
+    assert plain.stderr.startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [("numbers", "Usage: csctl numbers [OPTIONS] BILLING"), ("init", "Usage: csctl init [OPTIONS] [DIR]")],
+)
+def test_usage_line_names_arguments_plainly(invoke: Invoke, command: str, usage: str) -> None:
+    assert ok(invoke(command, "--help")).stdout.splitlines()[0] == usage
+
+
+def test_shell_completion_is_offered(invoke: Invoke) -> None:
+    assert "--install-completion" in ok(invoke("--help")).stdout

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 from typer import _click as click
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from csctl import __version__
 from csctl.cli.console import say, state
@@ -54,6 +54,9 @@ class LazyGroup(TyperGroup):
         module = importlib.import_module(COMMANDS[cmd_name][0])
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        for param in command.params:
+            if isinstance(param, TyperArgument):
+                param._usage_display_name = _usage_name.__get__(param)  # type: ignore[attr-defined]
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -93,8 +96,21 @@ class LazyGroup(TyperGroup):
             ctx.exit(4)
 
 
+def _usage_name(self: TyperArgument) -> str:
+    """An argument in the usage line as the conventions have it: BILLING when required, [DIR] when not."""
+    name = (self.metavar or self.name or "").upper()
+    name = name if self.required else f"[{name}]"
+    return name + ("..." if self.nargs != 1 else "")
+
+
 def report(exc: CsctlError) -> None:
     label = {1: "failed", 2: "usage error", 3: "error"}.get(exc.exit_code, "error")
+    if state.json:  # -f json: the error as one JSON object on stderr, for the program reading the output
+        import json
+
+        error = {"error": {"exit_code": exc.exit_code, "kind": label, "message": exc.message, "hint": exc.hint}}
+        sys.stderr.write(json.dumps(error, ensure_ascii=False) + "\n")
+        return
     say(label, exc.message)
     if exc.hint:
         say("hint", exc.hint, style="dim")
@@ -109,7 +125,7 @@ app = typer.Typer(
         "2 usage error, 3 input or config error, 4 internal error, 130 interrupted."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -118,7 +134,14 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"csctl {__version__}")
+        import platform
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            polars = version("polars")
+        except PackageNotFoundError:  # pragma: no cover - polars is a dependency
+            polars = "not installed"
+        typer.echo(f"csctl {__version__} (Polars {polars}, Python {platform.python_version()}, {platform.system()})")
         raise typer.Exit()
 
 

@@ -18,6 +18,7 @@ class State:
     debug: bool = False
     quiet: bool = False
     verbose: bool = False
+    json: bool = False  # -f json: errors as a JSON object on stderr
     color: str = "auto"
 
 

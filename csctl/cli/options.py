@@ -156,6 +156,7 @@ class Common:
 
     def __post_init__(self) -> None:
         state.quiet, state.verbose, state.color = self.quiet, self.verbose, self.color
+        state.json = self.format == "json"
         state.debug = state.debug or self.debug
 
     @staticmethod

@@ -21,7 +21,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
     ),
 )
 def presets(
-    name: Annotated[str | None, typer.Argument(metavar="[NAME]", help="One preset's column names.")] = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME", help="One preset's column names.")] = None,
     fmt: Annotated[Literal["table", "json"], typer.Option("-f", "--format", help="Output format.")] = "table",
 ) -> None:
     import json
