@@ -41,9 +41,9 @@ def test_compressed_inputs(tmp_path: Path, suffix: str) -> None:
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("billing.csv", PLAIN)
     assert billing(path) == EXPECTED
-    assert open_raw(str(path), ReadOptions()).compression == {".gz": "gzip", ".bz2": "bzip2", ".zip": "zip"}[
-        path.suffix
-    ]
+    assert (
+        open_raw(str(path), ReadOptions()).compression == {".gz": "gzip", ".bz2": "bzip2", ".zip": "zip"}[path.suffix]
+    )
 
 
 def test_a_corrupt_archive_is_an_input_error(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_a_corrupt_archive_is_an_input_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
 def test_utf16_and_utf32_with_a_byte_order_mark(tmp_path: Path, encoding: str) -> None:
-    text = PLAIN.decode() .replace("A,", "Å,")
+    text = PLAIN.decode().replace("A,", "Å,")
     data = text.encode(encoding)
     if encoding.endswith("-be"):  # the codec writes no mark for an explicit byte order: add it
         data = ("\ufeff" + text).encode(encoding)

@@ -56,7 +56,7 @@ class LazyGroup(TyperGroup):
         command.name = cmd_name
         for param in command.params:
             if isinstance(param, TyperArgument):
-                param._usage_display_name = _usage_name.__get__(param)  # type: ignore[attr-defined]
+                param._usage_display_name = _usage_name.__get__(param)  # type: ignore[method-assign]
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

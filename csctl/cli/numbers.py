@@ -19,7 +19,11 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "Step 1, the numbers today: MRR/ARR, the revenue bridge, gross and net revenue churn, GRR/NRR, logo churn, "
         "eligible churn, quick ratio and CLV from a billing export (invoice lines) or subscription periods. "
         "Views: summary, bridge (one row per month), quarters (last 8), forecast (2 years), customers "
-        "(movements in the as-of month), cohorts."
+        "(movements in the as-of month), cohorts.\n\n"
+        "Examples:\n\n"
+        "  csctl numbers billing.csv\n\n"
+        "  csctl numbers stripe_invoices.csv --as-of 2024-06 --view bridge -f csv\n\n"
+        "  csctl numbers sigma_lines.csv.gz -v -f json | jq .inputs"
     ),
 )
 @shared_options

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -30,7 +31,7 @@ def presets(
     from csctl.config.load import aliases, load_preset, preset_names
 
     chosen = [load_preset(name)] if name else [load_preset(n) for n in preset_names()]
-    listing = []
+    listing: list[dict[str, Any]] = []
     for preset in chosen:
         tables = {
             table: {
@@ -74,7 +75,7 @@ def presets(
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-def _shown(name: str, scale: float | None, table: str, column: str, units: dict[str, str]) -> str:
+def _shown(name: str, scale: float | None, table: str, column: str, units: Mapping[str, str]) -> str:
     """A column name, with the scale it is read at when that is not 1 (given, or a table in minor units)."""
     from csctl.io.schema import TABLES
 

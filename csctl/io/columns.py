@@ -108,16 +108,18 @@ def map_columns(
     for column in spec.columns:
         if column.name in columns:
             continue
-        own = [(a.column, a.scale, "preset" if not generic else "generic") for a in aliases(preset, spec.name, column.name)]
-        names = [(column.name, None, "name")]
-        names = names + own if generic else own + names
+        own: list[tuple[str, float | None, str]] = [
+            (a.column, a.scale, "generic" if generic else "preset") for a in aliases(preset, spec.name, column.name)
+        ]
+        by_name: list[tuple[str, float | None, str]] = [(column.name, None, "name")]
+        names = by_name + own if generic else own + by_name
         if fallback is not None:
             names += [(a.column, a.scale, "generic") for a in aliases(fallback, spec.name, column.name)]
-        for name, scale, via in names:
+        for name, scale, source in names:
             header = found.find(name)
             if header is not None and header not in taken:
-                if via == "preset" and normalise(name) == normalise(column.name):
-                    via = "name" if scale is None else via
+                canonical_name = source == "preset" and scale is None and normalise(name) == normalise(column.name)
+                via = "name" if canonical_name else source
                 columns[column.name] = Mapped(column.name, header, scale_for(column, scale), via)
                 taken.add(header)
                 break

@@ -96,7 +96,6 @@ def inspect(spec: str, table: str | None, opts: ReadOptions, stdin: BinaryIO | N
     facts["looks_like"] = looks
     shown = [c for c in canonical.frame.columns if c in mapping.columns]
     facts["first_rows"] = [
-        {"row": record.pop(ROW), **record}
-        for record in canonical.frame.select(ROW, *shown).head(rows).to_dicts()
+        {"row": record.pop(ROW), **record} for record in canonical.frame.select(ROW, *shown).head(rows).to_dicts()
     ]
     return facts

@@ -428,7 +428,9 @@ def _plan_datetime(
         stamp.str.slice(0, 16).str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us"),
         stamp.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
     )
-    return _Plan(column, source, 1.0, expr.alias(name), "a timestamp (YYYY-MM-DD HH:MM:SS)", True, None, "ISO timestamps")
+    return _Plan(
+        column, source, 1.0, expr.alias(name), "a timestamp (YYYY-MM-DD HH:MM:SS)", True, None, "ISO timestamps"
+    )
 
 
 def _plan_stamp(column: Column, source: str, src: pl.Expr, fmt: str) -> _Plan:
@@ -453,7 +455,14 @@ def _plan_stamp(column: Column, source: str, src: pl.Expr, fmt: str) -> _Plan:
     expr = pl.when(valid).then(stamp).otherwise(None)
     shown = _shown(fmt)
     return _Plan(
-        column, source, 1.0, expr.alias(column.name), f"a date-time ({shown}, optional time)", True, None, shown + " + time"
+        column,
+        source,
+        1.0,
+        expr.alias(column.name),
+        f"a date-time ({shown}, optional time)",
+        True,
+        None,
+        shown + " + time",
     )
 
 

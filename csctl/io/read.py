@@ -269,7 +269,7 @@ def _decompress(source: Source, path: Path | None, data: bytes | None) -> tuple[
             else:
                 opener = gzip.open if kind == "gzip" else bz2.open
                 with opener(path, "rb") as src:
-                    shutil.copyfileobj(src, handle)  # type: ignore[misc]
+                    shutil.copyfileobj(src, handle)
     except InputError:
         os.unlink(handle.name)
         raise
@@ -561,7 +561,7 @@ def _read_typed(
 ) -> Raw:
     file = path if path is not None else source.path
     target: Path | io.BytesIO = io.BytesIO(data) if data is not None else file  # type: ignore[assignment]
-    index, sheets = 0, []
+    index, sheets = 0, list[str]()
     try:
         if fmt == "excel":
             _check_zip(source, target)
