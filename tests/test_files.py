@@ -180,3 +180,10 @@ def test_data_on_another_sheet_is_suggested(tmp_path: Path) -> None:
         billing(path)
     assert f"'{path}#Lines'" in (error.value.hint or "")
     assert billing(f"{path}#Lines") == [("A", 100.0, D(2024, 1, 1))]
+
+
+def test_a_trailing_empty_line_is_no_footer(tmp_path: Path) -> None:
+    path = tmp_path / "billing.csv"
+    path.write_bytes(PLAIN + b"\n")
+    table = load_table(str(path), "billing", ReadOptions())
+    assert table.frame.height == 2 and not any("footer" in note for note in table.notes)
