@@ -125,7 +125,8 @@ def _missing(section: Section, exc: steps.Missing) -> None:
 def _metrics(section: Section, result: Result) -> None:
     from csctl.metrics import REGISTRY
 
-    section.metrics.extend((k, v) for k, v in result.metrics.items() if k in REGISTRY)
+    seen = {name for name, _ in section.metrics}  # a step's views share their metrics: each figure once
+    section.metrics.extend((k, v) for k, v in result.metrics.items() if k in REGISTRY and k not in seen)
 
 
 def _add(section: Section, result: Result, tables: list[str], detail: tuple[str, ...] = ()) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import polars as pl
 
-Kind = Literal["money", "rate", "count", "multiple", "text", "number"]
+Kind = Literal["money", "rate", "count", "multiple", "hours", "per_dollar", "text", "number"]
 
 
 @dataclass
