@@ -51,6 +51,7 @@ class Chart:
     series: tuple[str, ...]
     kind: ChartKind = "line"
     unit: Kind = "number"
+    caption: str = ""  # what the title does not say: how to read the chart, where its figures come from
 
 
 @dataclass

@@ -391,7 +391,7 @@ def test_health_chart_after_the_table(cli: Invoke, tmp_path: Path) -> None:
     )
     result = ok(cli("health", customers, "--usage", usage, "-f", "table", "--chart"))
     assert "Health bands by segment" in result.stdout
-    assert result.stdout.index("Health bands by segment") > result.stdout.index("customers")
+    assert result.stdout.index("Health bands by segment") > result.stdout.index("Customer health")
 
 
 def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, bytes]:

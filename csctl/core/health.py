@@ -306,7 +306,7 @@ def compute_health(rules: Health, inputs: Inputs, as_of_label: str) -> Result:
     tables["portfolio"] = Table(overall, "Portfolio health", share_kinds)  # type: ignore[arg-type]
     for by in ("segment", "csm"):
         if by in frame.columns:
-            tables[f"by_{by}"] = Table(portfolio(frame, by), f"Health by {by}", share_kinds)  # type: ignore[arg-type]
+            tables[f"by_{by}"] = Table(portfolio(frame, by), f"Health by {'CSM' if by == 'csm' else by}", share_kinds)  # type: ignore[arg-type]
     if "quadrant" in frame.columns:
         quad = frame.group_by("quadrant").agg(pl.len().alias("customers")).sort("quadrant")
         tables["quadrant"] = Table(quad, "Health vs activity", {"customers": "count"})

@@ -150,3 +150,39 @@ def escape_formulas(frame: pl.DataFrame, skip: set[str] | None = None) -> pl.Dat
         frame = frame.with_columns(pl.col(text).str.replace(FORMULA_START, "'${0}"))
     renames = {name: "'" + name for name in frame.columns if re.match(FORMULA_START, name)}
     return frame.rename(renames) if renames else frame
+
+
+PRINT_CHARS = 120  # what fits across a printed A4 page (portrait) at the documents' table font, in characters
+
+
+def column_parts(headers: list[str], rows: list[list[str]], budget: int = PRINT_CHARS) -> list[list[int]]:
+    """The column indexes of each part of a table split to fit ``budget`` characters across, the first column
+    repeated in every part (it names the row). A header wraps at its spaces, so its longest word counts."""
+
+    def width(i: int) -> int:
+        words = headers[i].split() or [""]
+        return max([max(len(w) for w in words), *(len(r[i]) for r in rows)]) + 2
+
+    if not headers:
+        return []
+    parts: list[list[int]] = [[0]]
+    used = width(0)
+    for i in range(1, len(headers)):
+        if used + width(i) > budget and len(parts[-1]) > 1:
+            parts.append([0])
+            used = width(0)
+        parts[-1].append(i)
+        used += width(i)
+    return parts
+
+
+def table_parts(headers: list[str], numeric_: list[bool], rows: list[list[str]]) -> list[dict[str, object]]:
+    """The table as parts that each fit a printed page's width (see ``column_parts``), for the HTML documents."""
+    return [
+        {
+            "headers": [headers[i] for i in part],
+            "numeric": [numeric_[i] for i in part],
+            "rows": [[row[i] for i in part] for row in rows],
+        }
+        for part in column_parts(headers, rows)
+    ]
