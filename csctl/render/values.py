@@ -131,9 +131,20 @@ def file_frame(table: Table, *, decimal_money: bool = True) -> pl.DataFrame:
             exprs.append(col.round(RATE_DECIMALS))
         elif kind == "count" and dtype.is_numeric():
             exprs.append(col.cast(pl.Int64))
+        elif name not in table.kinds and dtype.is_float() and _whole(table.frame.get_column(name)):
+            exprs.append(col.cast(pl.Int64))  # a column passed through (employees 20): written as it came, 20
         else:
             exprs.append(col)
     return table.frame.select(exprs)
+
+
+def _whole(series: pl.Series) -> bool:
+    """Every value a whole number a 64-bit integer holds exactly (so the column was read from integers)."""
+    present = series.drop_nulls()
+    if present.is_empty():
+        return False
+    finite = present.is_finite().all() and present.abs().max() < 2**53  # type: ignore[operator]
+    return bool(finite and (present == present.round(0)).all())
 
 
 FORMULA_START = r"^[=+\-@\t\r]"
