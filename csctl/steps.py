@@ -55,9 +55,18 @@ def as_of_day(s: Session) -> dt.date:
     from csctl.core.months import as_of_day as day_of
 
     def make() -> dt.date:
+        from csctl.core.months import index_of_date, label_of
+
         month = s.month
-        if month is None and s.has("billing"):
-            month = s.measured().as_of
+        if s.has("billing"):
+            month = s.measured().as_of  # the session checks an --as-of against the billing
+        elif month is not None:
+            latest = day_of(None, [(s.optional(t), c) for t, c in DATED], s.today)
+            if month > index_of_date(latest):
+                raise UsageError(
+                    f"--as-of {label_of(month)} is after the data: its latest date is {latest.isoformat()}",
+                    hint=f"give --as-of {label_of(index_of_date(latest))} or earlier (or leave it out)",
+                )
         return day_of(month, [(s.optional(t), c) for t, c in DATED], s.today)
 
     day: dt.date = s.cached("as_of_day", make)
