@@ -150,7 +150,8 @@ def asis(s: Session) -> Result:
     day = as_of_day(s)
     o = s.config.onboarding
     rules = OnboardingRules(o.start_milestone, o.live_milestone, o.failed_milestone, o.stall_days)
-    inputs = AsisInputs(inventory=inventory, as_of=day, figures=figures, **frames)
+    pooled = s.config.valuation.pooled_accounts_per_csm
+    inputs = AsisInputs(inventory=inventory, as_of=day, figures=figures, pooled_accounts_per_csm=pooled, **frames)
     return compute_asis(inputs, rules, s.opts.base_currency)
 
 
