@@ -500,7 +500,11 @@ def _lens(ranked: pl.DataFrame, inputs: PlanInputs, picked: str) -> list[dict[st
                 "lens": "imbalanced",
                 "item": "accounts per CSM",
                 "detail": f"CV {cv:.2f}, max/min {'—' if ratio is None else f'{float(ratio):.2f}'}, "
-                f"{over or 0} CSMs over capacity (csctl asis)",
+                + (
+                    "CSMs over capacity not measured (csctl asis)"
+                    if over is None
+                    else f"{int(over)} CSMs over capacity (csctl asis)"
+                ),
             }
         )
     return rows
