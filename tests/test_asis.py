@@ -29,7 +29,7 @@ AS_OF = "2025-06"  # --as-of 2025-06: the as-of day is 2025-06-30
 
 def figures(doc: dict) -> dict[str, float | None]:
     """Every figure asis measured (the metrics plus the helper counts), from its figures table."""
-    return {row["figure"]: row["value"] for row in doc["tables"]["figures"]}
+    return {row["metric"]: row["value"] for row in doc["tables"]["figures"]}
 
 
 def checklist(doc: dict) -> dict[str, tuple[str, str]]:

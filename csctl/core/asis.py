@@ -368,8 +368,16 @@ def compute_asis(inputs: AsisInputs, rules: OnboardingRules, currency: str = "US
         facts["advocacy"] = f"NPS {_num(sv['nps'])} from {int(sv['nps_responses'] or 0)} responses (12 months)"
     facts |= _facts_from_figures(inputs.figures)
     figures = pl.DataFrame(
-        [{"figure": k, "value": None if v is None else float(v)} for k, v in metrics.items()],
-        schema={"figure": pl.String, "value": pl.Float64},
+        [
+            {
+                "metric": k,
+                "label": REGISTRY[k].label if k in REGISTRY else k,
+                "value": None if v is None else float(v),
+                "unit": REGISTRY[k].unit if k in REGISTRY else "number",
+            }
+            for k, v in metrics.items()
+        ],
+        schema={"metric": pl.String, "label": pl.String, "value": pl.Float64, "unit": pl.String},
     )
     tables["figures"] = Table(figures, "Figures")
     tables["checklist"] = Table(checklist(inputs, facts), "The as-is checklist")

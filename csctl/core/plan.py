@@ -393,6 +393,7 @@ def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | N
         [
             {
                 "metric": m["name"],
+                "label": REGISTRY[str(m["name"])].label,
                 "question": m["question"],
                 "baseline": m["baseline"],
                 "target": m["target"],
@@ -403,6 +404,7 @@ def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | N
         ],
         schema={
             "metric": pl.String,
+            "label": pl.String,
             "question": pl.String,
             "baseline": pl.Float64,
             "target": pl.Float64,

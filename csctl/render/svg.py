@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -291,7 +292,8 @@ def _stack_range(series: Sequence[tuple[str, list[float | None]]], n: int) -> tu
         column = [vs[i] for _, vs in series]
         lo = min(lo, sum(v for v in column if v is not None and v < 0))
         hi = max(hi, sum(v for v in column if v is not None and v > 0))
-    return lo, hi
+    biggest = sys.float_info.max  # a stack near the float maximum overflows: draw it to the top of the axis
+    return max(lo, -biggest), min(hi, biggest)
 
 
 class _Axis:
@@ -400,6 +402,7 @@ def _columns(
                 down[i] = low
             else:
                 low, high = min(v, 0.0), max(v, 0.0)
+            low, high = max(low, axis.lo), min(high, axis.hi)  # an overflowing stack stops at the axis' ends
             y_top, y_bottom = axis.y(high), axis.y(low)
             canvas.rect(x, y_top, bar, y_bottom - y_top, colour, _tip(labels[i], text(name), fmt(v), many))
         canvas.add("</g>")

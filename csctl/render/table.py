@@ -19,7 +19,7 @@ from csctl.render.values import display_rows, label, numeric
 from csctl.result import Result, Table
 
 TIME_COLUMNS = ("month", "quarter", "year", "period", "date")
-GAP = 2  # the columns between two table columns (box.SIMPLE_HEAD pads one space each side)
+GAP = 3  # what a column takes besides its text: box.SIMPLE_HEAD pads one space each side, and a divider
 
 
 def _block(title: str, headers: list[str], rows: list[list[str]], right: list[bool]) -> RichTable:

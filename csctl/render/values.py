@@ -164,15 +164,27 @@ def escape_formulas(frame: pl.DataFrame, skip: set[str] | None = None) -> pl.Dat
 
 
 PRINT_CHARS = 120  # what fits across a printed A4 page (portrait) at the documents' table font, in characters
+TEXT_WRAP = 40  # a text cell wraps (in print) at its spaces beyond this many characters
 
 
-def column_parts(headers: list[str], rows: list[list[str]], budget: int = PRINT_CHARS) -> list[list[int]]:
+def cell_width(text: str, is_number: bool) -> int:
+    """The characters a cell takes across a printed page: a number never wraps; text wraps at its spaces past
+    TEXT_WRAP characters (a word longer than that still takes its length)."""
+    if is_number or len(text) <= TEXT_WRAP:
+        return len(text)
+    return max(TEXT_WRAP, *(len(w) for w in text.split()))
+
+
+def column_parts(
+    headers: list[str], rows: list[list[str]], budget: int = PRINT_CHARS, numeric_: list[bool] | None = None
+) -> list[list[int]]:
     """The column indexes of each part of a table split to fit ``budget`` characters across, the first column
     repeated in every part (it names the row). A header wraps at its spaces, so its longest word counts."""
+    numbers = numeric_ or [False] * len(headers)
 
     def width(i: int) -> int:
         words = headers[i].split() or [""]
-        return max([max(len(w) for w in words), *(len(r[i]) for r in rows)]) + 2
+        return max([max(len(w) for w in words), *(cell_width(r[i], numbers[i]) for r in rows)]) + 2
 
     if not headers:
         return []
@@ -195,5 +207,5 @@ def table_parts(headers: list[str], numeric_: list[bool], rows: list[list[str]])
             "numeric": [numeric_[i] for i in part],
             "rows": [[row[i] for i in part] for row in rows],
         }
-        for part in column_parts(headers, rows)
+        for part in column_parts(headers, rows, numeric_=numeric_)
     ]
