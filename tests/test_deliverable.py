@@ -385,3 +385,10 @@ def csv_rows(text: str) -> list[dict[str, str]]:
     import csv
 
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_a_mistyped_choice_gets_a_did_you_mean(invoke: Invoke, tmp_path: Path) -> None:
+    billing = write_csv(tmp_path / "b.csv", BILLING)
+    result = invoke("numbers", billing, "--view", "bridges")
+    assert result.exit_code == 2
+    assert "Did you mean 'bridge'?" in result.stderr and "Value error" not in result.stderr

@@ -77,6 +77,9 @@ class LazyGroup(TyperGroup):
         except KeyboardInterrupt:
             say("interrupted", "stopped by the user")
             ctx.exit(130)
+        except click.exceptions.BadParameter as exc:
+            exc.message = _with_suggestion(exc.message)
+            raise
         except (typer.Exit, typer.Abort, click.ClickException):
             raise
         except BrokenPipeError:
@@ -89,6 +92,19 @@ class LazyGroup(TyperGroup):
                 f"{type(exc).__name__}: {exc}\nThis is a bug in csctl; run again with --debug for the traceback.",
             )
             ctx.exit(4)
+
+
+def _with_suggestion(message: str) -> str:
+    """A choice not among the allowed ones: said plainly, with the closest allowed one (--view bridges → bridge)."""
+    import re
+
+    from csctl.metrics import suggest
+
+    found = re.search(r"'([^']*)' is not one of (.*?)\.?$", message)
+    if found is None:
+        return message
+    choices = re.findall(r"'([^']*)'", found.group(2))
+    return f"{found.group(1)!r} is not one of {', '.join(choices)}.{suggest(found.group(1), choices)}"
 
 
 def report(exc: CsctlError) -> None:
