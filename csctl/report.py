@@ -142,6 +142,10 @@ def _numbers(s: Session, section: Section) -> None:
 
     summary = steps.run(s, "numbers")
     section.answer = summary.notes[0] if summary.notes else None
+    if "net_new_mrr" in summary.metrics:  # a monthly review's first lines: MRR, net new MRR, MRR growth
+        growth = f"net new MRR {_m(summary, 'net_new_mrr')} ({_m(summary, 'mrr_growth')} MRR growth)"
+        first, _, rest = (section.answer or f"MRR {_m(summary, 'mrr')}").partition("; ")
+        section.answer = "; ".join(part for part in (first, growth, rest) if part)
     _add(section, summary, ["summary", "winds"])
     bridge = steps.numbers(s, "bridge")
     quarters = steps.numbers(s, "quarters")

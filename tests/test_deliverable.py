@@ -392,3 +392,20 @@ def test_a_mistyped_choice_gets_a_did_you_mean(invoke: Invoke, tmp_path: Path) -
     result = invoke("numbers", billing, "--view", "bridges")
     assert result.exit_code == 2
     assert "Did you mean 'bridge'?" in result.stderr and "Value error" not in result.stderr
+
+
+def test_a_figures_table_keeps_its_labels_and_values_at_80_columns() -> None:
+    """Was: the summary at 80 columns showed its section and label and left the values out."""
+    frame = pl.DataFrame(
+        {
+            "section": ["revenue", "revenue churn"],
+            "metric": ["mrr", "gross_revenue_churn_12m"],
+            "label": ["MRR", "Gross revenue churn % (monthly, trailing 12 months)"],
+            "value": [148921.06, 0.0111],
+            "unit": ["money", "ratio"],
+        }
+    )
+    out = render(Result("n", "N", {"s": Table(frame, "Summary")}, "s"), "table", to_file=False, width=80).decode()
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "$148,921.06" in out and "1.11%" in out and "Gross revenue churn % (monthly" in out
+    assert "1 column left out to fit 80 characters: section" in out

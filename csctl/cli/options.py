@@ -91,7 +91,7 @@ LimitOpt = Annotated[
     typer.Option(
         "--limit",
         min=0,
-        help="Rows per table in the terminal view (default 30 on a terminal, all otherwise; 0: all).",
+        help="Rows per table in the terminal view (default 40 on a terminal, all otherwise; 0: all).",
         show_default=False,
     ),
 ]
@@ -238,7 +238,7 @@ def _month_option(flag: str, text: str | None) -> int | None:
         raise UsageError(f"{flag}: {exc}") from None
 
 
-TERMINAL_ROWS = 30  # rows per table shown on a terminal unless --limit says otherwise
+TERMINAL_ROWS = 40  # rows per table shown on a terminal unless --limit says otherwise
 
 
 def emit(result: Result, common: Common, inputs: list[str] | None = None) -> None:

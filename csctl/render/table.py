@@ -39,14 +39,25 @@ def _widths(headers: list[str], rows: list[list[str]]) -> list[int]:
     return [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
 
-def choose(widths: list[int], width: int) -> list[int]:
-    """The columns that fit in ``width``: the first always, then the others in order while they fit."""
-    keep, used = [0], widths[0] + GAP
-    for i, w in enumerate(widths[1:], start=1):
-        if used + w + GAP <= width:
+def choose(widths: list[int], width: int, order: list[int] | None = None) -> list[int]:
+    """The columns that fit in ``width``, in table order: the first of ``order`` (default: the table's order)
+    always, then the others in ``order`` while they fit."""
+    order = order if order is not None else list(range(len(widths)))
+    keep, used = [order[0]], widths[order[0]] + GAP
+    for i in order[1:]:
+        if used + widths[i] + GAP <= width:
             keep.append(i)
-            used += w + GAP
-    return keep
+            used += widths[i] + GAP
+    return sorted(keep)
+
+
+def _priority(table: Table, headers: list[str]) -> list[int]:
+    """Which columns to keep first: the row's name (a ``label`` column when there is one, else the first), then
+    the values shown in each row's unit, then the rest in table order."""
+    names = [next((c for c in table.frame.columns if label(c) == h), h) for h in headers]
+    first = names.index("label") if "label" in names else 0
+    values = [i for i, n in enumerate(names) if n in table.by_unit and "unit" in table.frame.columns and i != first]
+    return [first, *values, *(i for i in range(len(names)) if i != first and i not in values)]
 
 
 def _render_table(
@@ -65,7 +76,7 @@ def _render_table(
     right = [numeric(table, h) for h in headers]
     left_out: list[str] = []
     if width is not None and columns is None:
-        keep = choose(_widths(headers, rows), width)
+        keep = choose(_widths(headers, rows), width, _priority(table, headers))
         names = [c for c in (table.show or table.frame.columns) if c in table.frame.columns]
         left_out = [h for i, h in enumerate(headers) if i not in keep]
         left_out = [next((n for n in names if label(n) == h), h) for h in left_out]
@@ -79,7 +90,8 @@ def _render_table(
     if left_out:
         console.print(
             Text(
-                f"{len(left_out)} columns left out to fit {width} characters: {terminal(', '.join(left_out))} "
+                f"{len(left_out)} column{'' if len(left_out) == 1 else 's'} left out to fit {width} characters: "
+                f"{terminal(', '.join(left_out))} "
                 "(--columns NAME,… chooses them; -f csv has all)",
                 style="dim",
             )
