@@ -7,10 +7,9 @@ comments); the imbalance figures are also checked against a plain-Python calcula
 
 from __future__ import annotations
 
-import json
-
 import csv
 import io
+import json
 import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -228,7 +227,9 @@ def test_pooled_accounts_count_at_the_teams_pooled_capacity(
 ) -> None:
     config = tmp_path / "pooled.yaml"
     config.write_text("valuation:\n  pooled_accounts_per_csm: 250\n", encoding="utf-8")
-    result = asis(invoke, files, "team", "customers", args=("-c", config, "-f", "json", "--fail-on", "overloaded_csms>0"))
+    result = asis(
+        invoke, files, "team", "customers", args=("-c", config, "-f", "json", "--fail-on", "overloaded_csms>0")
+    )
     assert result.exit_code == 1, result.stderr  # Ann is over capacity
     doc = json.loads(result.stdout)
     load = {r["csm"]: (r["accounts"], r["capacity_used"], r["overloaded"]) for r in doc["tables"]["csm_load"]}

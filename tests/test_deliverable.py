@@ -5,7 +5,6 @@ a terminal, and pipelines that keep values as they came. Each test would have ca
 from __future__ import annotations
 
 import io
-import json
 import re
 import shutil
 import zipfile
@@ -126,7 +125,9 @@ def test_labels_for_people() -> None:
 
 def test_xlsx_money_cells_carry_the_currency(tmp_path: Path) -> None:
     frame = pl.DataFrame({"segment": ["A"], "arr": [1234.5], "share": [0.25], "employees": [20]})
-    result = Result("t", "T", {"t": Table(frame, "T", {"arr": "money", "share": "rate"})}, "t", meta={"currency": "EUR"})
+    result = Result(
+        "t", "T", {"t": Table(frame, "T", {"arr": "money", "share": "rate"})}, "t", meta={"currency": "EUR"}
+    )
     path = tmp_path / "t.xlsx"
     path.write_bytes(render(result, "xlsx", to_file=True))
     sheet = openpyxl.load_workbook(path)["t"]
@@ -249,7 +250,9 @@ def test_health_by_csm_is_titled_so(cli: Invoke, tmp_path: Path) -> None:
 # --- honest answers on thin inputs -----------------------------------------------------------------------------
 def test_health_with_nothing_measured_is_no_data_not_a_neutral_50(cli: Invoke, tmp_path: Path) -> None:
     """Was: `csctl health customers.csv` scored everyone 50 / yellow, unhealthy_share 1, no_data_customers 0."""
-    customers = write_csv(tmp_path / "c.csv", [["customer_id", "segment", "csm"], ["A", "Scale", "Ann"], ["B", "Scale", "Bob"]])
+    customers = write_csv(
+        tmp_path / "c.csv", [["customer_id", "segment", "csm"], ["A", "Scale", "Ann"], ["B", "Scale", "Bob"]]
+    )
     doc = as_json(cli("health", customers, "-f", "json", "--as-of", "2026-10"))
     assert {r["health_band"] for r in doc["tables"]["customers"]} == {"no data"}
     assert {r["health_score"] for r in doc["tables"]["customers"]} == {None}

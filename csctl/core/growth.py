@@ -8,7 +8,7 @@ when last month had no MRR). ``lead`` puts them at the head of the numbers summa
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
@@ -36,7 +36,7 @@ def growth(metrics: Mapping[str, float | int | None]) -> dict[str, float | None]
     return {"net_new_mrr": net, "mrr_growth": None if start <= 0 else net / start}
 
 
-def lead(summary: pl.DataFrame, rows: list[dict[str, object]]) -> pl.DataFrame:
+def lead(summary: pl.DataFrame, rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     """The summary table with ``rows`` (section, metric, label, value, unit) right after its MRR row."""
     extra = pl.DataFrame(rows, schema=summary.schema)
     known = summary.filter(~pl.col("metric").is_in(extra["metric"].to_list()))

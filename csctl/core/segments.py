@@ -95,7 +95,9 @@ def segment_customers(
         "csms_needed": int(summary["csms_needed"].drop_nulls().sum()),
         "csms_assigned": int(summary["csms_assigned"].drop_nulls().sum()),
     }
-    pooled = summary.filter(pl.col("csms_needed").is_null() & (pl.col("active") > 0) & (pl.col("segment") != "not in CRM"))
+    pooled = summary.filter(
+        pl.col("csms_needed").is_null() & (pl.col("active") > 0) & (pl.col("segment") != "not in CRM")
+    )
     if pooled.height:  # accounts with no target: the CSMs they need are not measured, so neither is the gap
         metrics["csms_needed"] = None
         notes.append(

@@ -82,7 +82,9 @@ def health_charts(health: Result) -> list[tuple[Chart, pl.DataFrame]]:
     for table, by, title in (("by_segment", "segment", "by segment"), ("by_csm", "csm", "by CSM")):
         if table in health.tables:
             frame = health.tables[table].frame.select(by, *bands)
-            caption = "Customers in each band (green healthy, yellow at risk, red in trouble) from the health scorecards."
+            caption = (
+                "Customers in each band (green healthy, yellow at risk, red in trouble) from the health scorecards."
+            )
             chart = Chart(f"health_{by}", f"Health bands {title}", table, by, bands, "stacked", "count", caption)
             pairs.append((chart, frame))
     return pairs

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING
 import polars as pl
 import xlsxwriter
 import xlsxwriter.worksheet
-
-from csctl.metrics import REGISTRY
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from csctl.metrics import REGISTRY
 from csctl.render.xlsx import UNIT_FORMATS, cell_formats, sheet_name, write_cells, write_sheet
 from csctl.render.xlsx_charts import add_chart
 from csctl.result import Chart, Table
@@ -90,10 +89,8 @@ def render(report: Report) -> bytes:
     for section in report.sections:
         name = sheet_name(f"{section.number} {SHEETS[section.number]}", used)
         step_sheets.append((section, name, book.add_worksheet(name)))
-    data_name = sheet_name("Chart data", used) if any(s.charts for s in report.sections) else ""
-    data_sheet = book.add_worksheet(data_name) if data_name else None
-    data_row = 0
-    for section, name, sheet in step_sheets:
+    data = _ChartData(book, formats, sheet_name("Chart data", used)) if any(s.charts for s in report.sections) else None
+    for section, _, sheet in step_sheets:
         sheet.write_string(0, 0, f"Step {section.number}. {section.title}", formats["title"])
         sheet.write_string(1, 0, section.question)
         sheet.write_string(2, 0, section.answer or "Not answered yet: the exports it needs are missing.")
@@ -110,17 +107,8 @@ def render(report: Report) -> bytes:
         hidden: set[int] = set()
 
         def place(charts: list[tuple[Chart, pl.DataFrame]], at_row: int, at_col: int) -> int:
-            """The charts from ``at_row`` down at ``at_col``; returns the rows they cover."""
-            nonlocal data_row
-            assert data_sheet is not None
-            for i, (chart, frame) in enumerate(charts):
-                data_sheet.write_string(data_row, 0, f"Step {section.number}: {chart.title}", formats["title"])
-                kinds = {c: ("money" if chart.unit == "money" else "number") for c in chart.series}
-                write_cells(data_sheet, Table(frame, kinds=kinds), formats, row0=data_row + 1)  # type: ignore[arg-type]
-                anchor = xl_rowcol_to_cell(at_row + i * CHART_ROWS, at_col)
-                add_chart(book, sheet, data_name, chart, frame, first_row=data_row + 1, first_col=0, anchor=anchor)
-                data_row += frame.height + 3
-            return len(charts) * CHART_ROWS
+            assert data is not None  # a section with charts made it
+            return data.place(sheet, section.number, charts, at_row, at_col)  # noqa: B023 (called in this loop)
 
         for block in section.blocks:
             table = block.result.tables[block.table]
@@ -158,11 +146,38 @@ def render(report: Report) -> bytes:
         if first_header is not None:
             sheet.freeze_panes(first_header + 1, 0)
         _page(sheet)
-    if data_sheet is not None:
-        data_sheet.set_column(0, 0, 16)
-        data_sheet.set_column(1, 12, 14)
     book.close()
     return buffer.getvalue()
+
+
+class _ChartData:
+    """The "Chart data" sheet: each chart's cells, one block under the other; the charts on the step sheets read
+    them there."""
+
+    def __init__(self, book: xlsxwriter.Workbook, formats: dict[str, object], name: str) -> None:
+        self.book, self.formats, self.name = book, formats, name
+        self.sheet = book.add_worksheet(name)
+        self.sheet.set_column(0, 0, 16)
+        self.sheet.set_column(1, 12, 14)
+        self.row = 0
+
+    def place(
+        self,
+        sheet: xlsxwriter.worksheet.Worksheet,
+        step: int,
+        charts: list[tuple[Chart, pl.DataFrame]],
+        at_row: int,
+        at_col: int,
+    ) -> int:
+        """The charts on ``sheet`` from ``at_row`` down at ``at_col``, their cells here; returns the rows they cover."""
+        for i, (chart, frame) in enumerate(charts):
+            self.sheet.write_string(self.row, 0, f"Step {step}: {chart.title}", self.formats["title"])
+            kinds = {c: ("money" if chart.unit == "money" else "number") for c in chart.series}
+            write_cells(self.sheet, Table(frame, kinds=kinds), self.formats, row0=self.row + 1)  # type: ignore[arg-type]
+            anchor = xl_rowcol_to_cell(at_row + i * CHART_ROWS, at_col)
+            add_chart(self.book, sheet, self.name, chart, frame, first_row=self.row + 1, first_col=0, anchor=anchor)
+            self.row += frame.height + 3
+        return len(charts) * CHART_ROWS
 
 
 def _page(sheet: xlsxwriter.worksheet.Worksheet) -> None:
@@ -200,7 +215,9 @@ def _summary(
         sheet.write_string(row, 2, s.question, wrap)
         sheet.write_string(row, 3, answer, wrap)
         # rows do not grow to their wrapped text by themselves: as many lines as the longest cell needs
-        lines = max(_lines(text, width) for text, width in zip((s.title, s.question, answer), SUMMARY_WIDTHS[1:]))
+        lines = max(
+            _lines(text, width) for text, width in zip((s.title, s.question, answer), SUMMARY_WIDTHS[1:], strict=True)
+        )
         sheet.set_row(row, 15 * lines)
         row += 1
     row += 1

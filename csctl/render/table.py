@@ -109,7 +109,12 @@ def render(
 ) -> bytes:
     buffer = io.StringIO()
     console = Console(
-        file=buffer, width=width or 10_000, force_terminal=color, no_color=not color, highlight=False, soft_wrap=width is None
+        file=buffer,
+        width=width or 10_000,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        soft_wrap=width is None,
     )
     console.print(Text(terminal(result.title), style="bold"))
     meta = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in result.meta.items() if v is not None)

@@ -84,7 +84,10 @@ def numeric(table: Table, header: str) -> bool:
     """Whether a shown column holds numbers (right-aligned): by its kind, or shown in each row's unit."""
     if header not in table.frame.columns:  # a header for people: the column it names
         header = next((c for c in table.frame.columns if label(c) == header), header)
-    return table.kind(header) in ("money", "rate", "count", "multiple", "hours", "per_dollar", "number") or header in table.by_unit
+    return (
+        table.kind(header) in ("money", "rate", "count", "multiple", "hours", "per_dollar", "number")
+        or header in table.by_unit
+    )
 
 
 def _cell(value: Any, kind: str, currency: str) -> str:
