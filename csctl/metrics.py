@@ -258,7 +258,13 @@ _register_all(
             "down",
             "Acquisition spend / new ARR, trailing 12 months.",
         ),
-        ("new_arr_per_dollar_12m", "New ARR per $1 spent (12 months)", "per_dollar", "up", "New ARR / acquisition spend."),
+        (
+            "new_arr_per_dollar_12m",
+            "New ARR per $1 spent (12 months)",
+            "per_dollar",
+            "up",
+            "New ARR / acquisition spend.",
+        ),
         (
             "crc_12m",
             "CRC: spend per $1 of ARR retained (12 months)",
@@ -268,8 +274,20 @@ _register_all(
             "month (start MRR less churn, contraction and price erosion, × 12), averaged: the basis of each quarter's "
             "CRC too.",
         ),
-        ("cec_12m", "CEC: spend per $1 of expansion ARR (12 months)", "per_dollar", "down", "Expansion spend / expansion + price uplift ARR."),
-        ("cuc_12m", "CUC: spend per $1 of upsell ARR (12 months)", "per_dollar", "down", "Upsell spend / upsell ARR, trailing 12 months."),
+        (
+            "cec_12m",
+            "CEC: spend per $1 of expansion ARR (12 months)",
+            "per_dollar",
+            "down",
+            "Expansion spend / expansion + price uplift ARR.",
+        ),
+        (
+            "cuc_12m",
+            "CUC: spend per $1 of upsell ARR (12 months)",
+            "per_dollar",
+            "down",
+            "Upsell spend / upsell ARR, trailing 12 months.",
+        ),
         ("retention_budget", "Retention budget", "money", None, "Target CRC × ARR now."),
         ("affordable_csms", "CSMs the budget buys", "number", None, "Retention budget / a CSM's loaded cost."),
         ("face_time_hours_per_account", "Face time per account a year", "hours", None, "Hours per account a year."),

@@ -90,37 +90,7 @@ def numbers(s: Session, view: str = "summary", period: str = "month", kind: str 
         currency=s.opts.base_currency,
     )
     accounts = s.frame("customers").lazy() if s.has("customers") else None
-    return with_growth(numbers_result(s.measured(), found, settings, accounts))
-
-
-def with_growth(result: Result) -> Result:
-    """Net new MRR and MRR growth in the metrics and, in the summary view, right after MRR (core/growth.py)."""
-    from csctl.core.growth import growth, lead
-    from csctl.metrics import REGISTRY
-
-    if "mrr" not in result.metrics:
-        return result
-    figures = growth(result.metrics)
-    metrics = dict(result.metrics)
-    result.metrics = {}
-    for name, value in metrics.items():  # in the order a monthly review reads them: MRR, net new, growth, …
-        result.metrics[name] = value
-        if name == "mrr":
-            result.metrics |= figures
-    summary = result.tables.get("summary")
-    if summary is not None and {"metric", "unit", "value"} <= set(summary.frame.columns):
-        rows = [
-            {
-                "section": REGISTRY[name].section,
-                "metric": name,
-                "label": REGISTRY[name].label,
-                "value": value,
-                "unit": REGISTRY[name].unit,
-            }
-            for name, value in figures.items()
-        ]
-        summary.frame = lead(summary.frame, rows)
-    return result
+    return numbers_result(s.measured(), found, settings, accounts)
 
 
 # --- step 2 ------------------------------------------------------------------------------------------------

@@ -319,8 +319,8 @@ def test_summary_leads_with_mrr_net_new_mrr_and_growth(invoke: Invoke, tmp_path:
     assert doc["metrics"]["mrr"] == pytest.approx(230.0)
     assert doc["metrics"]["net_new_mrr"] == pytest.approx(-70.0)
     assert doc["metrics"]["mrr_growth"] == pytest.approx(-70 / 300)
-    assert [r["metric"] for r in doc["tables"]["summary"][:3]] == ["mrr", "net_new_mrr", "mrr_growth"]
-    assert list(doc["metrics"])[:3] == ["mrr", "net_new_mrr", "mrr_growth"]
+    # MRR first, with ARR (12 × MRR) beside it, then net new MRR and MRR growth: before any movement
+    assert [r["metric"] for r in doc["tables"]["summary"][:4]] == ["mrr", "arr", "net_new_mrr", "mrr_growth"]
 
 
 # --- the terminal ------------------------------------------------------------------------------------------------
