@@ -16,7 +16,7 @@ from typing import Literal
 
 from csctl.errors import UsageError
 
-Unit = Literal["money", "ratio", "count", "multiple", "number"]
+Unit = Literal["money", "ratio", "count", "multiple", "hours", "per_dollar", "number"]
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ for _name, _label, _def in (
     ("upsell_mrr", "Upsell", "MRR of products a retained customer did not have last month."),
     ("contraction_mrr", "Contraction", "Products dropped and volume lost by retained customers (negative)."),
     ("price_erosion_mrr", "Price erosion", "Price cuts: (p1/q1 − p0/q0) × q0 where negative (negative)."),
-    ("churn_mrr", "Churn (logos lost $)", "Last month's MRR of customers with no MRR this month (negative)."),
+    ("churn_mrr", "Churn", "Last month's MRR of customers with no MRR this month (negative)."),
 ):
     _numbers(_name, _label, "money", None, _def + " Signed as in the bridge.", "bridge")
 _numbers("headwind_mrr", "Headwind", "money", "up", "churn + contraction + price_erosion (≤ 0).", "bridge")
@@ -253,26 +253,44 @@ _register_all(
     (
         (
             "cac_ratio_12m",
-            "CAC ratio (12 months)",
-            "multiple",
+            "CAC: spend per $1 of new ARR (12 months)",
+            "per_dollar",
             "down",
             "Acquisition spend / new ARR, trailing 12 months.",
         ),
-        ("new_arr_per_dollar_12m", "New ARR per $1 (12 months)", "multiple", "up", "New ARR / acquisition spend."),
+        (
+            "new_arr_per_dollar_12m",
+            "New ARR per $1 spent (12 months)",
+            "per_dollar",
+            "up",
+            "New ARR / acquisition spend.",
+        ),
         (
             "crc_12m",
-            "CRC (12 months)",
-            "multiple",
+            "CRC: spend per $1 of ARR retained (12 months)",
+            "per_dollar",
             "down",
             "Retention spend / ARR retained over the trailing 12 months, ARR retained being the ARR kept month by "
             "month (start MRR less churn, contraction and price erosion, × 12), averaged: the basis of each quarter's "
             "CRC too.",
         ),
-        ("cec_12m", "CEC (12 months)", "multiple", "down", "Expansion spend / expansion + price uplift ARR."),
-        ("cuc_12m", "CUC (12 months)", "multiple", "down", "Upsell spend / upsell ARR, trailing 12 months."),
+        (
+            "cec_12m",
+            "CEC: spend per $1 of expansion ARR (12 months)",
+            "per_dollar",
+            "down",
+            "Expansion spend / expansion + price uplift ARR.",
+        ),
+        (
+            "cuc_12m",
+            "CUC: spend per $1 of upsell ARR (12 months)",
+            "per_dollar",
+            "down",
+            "Upsell spend / upsell ARR, trailing 12 months.",
+        ),
         ("retention_budget", "Retention budget", "money", None, "Target CRC × ARR now."),
-        ("affordable_csms", "CSMs the budget buys", "multiple", None, "Retention budget / a CSM's loaded cost."),
-        ("face_time_hours_per_account", "Face time per account", "number", None, "Hours per account a year."),
+        ("affordable_csms", "CSMs the budget buys", "number", None, "Retention budget / a CSM's loaded cost."),
+        ("face_time_hours_per_account", "Face time per account a year", "hours", None, "Hours per account a year."),
         ("csm_hourly_cost", "CSM hourly cost", "money", None, "Loaded cost / productive hours a year."),
     ),
 )
@@ -292,8 +310,8 @@ _register_all(
         ("arr_cv", "ARR per CSM, CV", "ratio", "down", "Standard deviation / mean of ARR per CSM."),
         ("arr_max_min", "ARR per CSM, max/min", "multiple", "down", "Most / least ARR of a CSM."),
         ("overloaded_csms", "Overloaded CSMs", "count", "down", "CSMs using more than 100% of their capacity."),
-        ("median_hours_to_close", "Median hours to close", "number", "down", "Median time to close a ticket."),
-        ("p90_hours_to_close", "P90 hours to close", "number", "down", "90th percentile time to close."),
+        ("median_hours_to_close", "Median time to close", "hours", "down", "Median time to close a ticket."),
+        ("p90_hours_to_close", "P90 time to close", "hours", "down", "90th percentile time to close."),
         ("same_day_share", "Same-day resolution", "ratio", "up", "Tickets closed the day they were opened."),
         ("escalation_rate", "Escalation rate", "ratio", "down", "Escalated tickets / tickets."),
         (

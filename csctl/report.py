@@ -125,7 +125,8 @@ def _missing(section: Section, exc: steps.Missing) -> None:
 def _metrics(section: Section, result: Result) -> None:
     from csctl.metrics import REGISTRY
 
-    section.metrics.extend((k, v) for k, v in result.metrics.items() if k in REGISTRY)
+    seen = {name for name, _ in section.metrics}  # a step's views share their metrics: each figure once
+    section.metrics.extend((k, v) for k, v in result.metrics.items() if k in REGISTRY and k not in seen)
 
 
 def _add(section: Section, result: Result, tables: list[str], detail: tuple[str, ...] = ()) -> None:
@@ -141,6 +142,10 @@ def _numbers(s: Session, section: Section) -> None:
 
     summary = steps.run(s, "numbers")
     section.answer = summary.notes[0] if summary.notes else None
+    if "net_new_mrr" in summary.metrics:  # a monthly review's first lines: MRR, net new MRR, MRR growth
+        growth = f"net new MRR {_m(summary, 'net_new_mrr')} ({_m(summary, 'mrr_growth')} MRR growth)"
+        first, _, rest = (section.answer or f"MRR {_m(summary, 'mrr')}").partition("; ")
+        section.answer = "; ".join(part for part in (first, growth, rest) if part)
     _add(section, summary, ["summary", "winds"])
     bridge = steps.numbers(s, "bridge")
     quarters = steps.numbers(s, "quarters")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import polars as pl
 
-Kind = Literal["money", "rate", "count", "multiple", "text", "number"]
+Kind = Literal["money", "rate", "count", "multiple", "hours", "per_dollar", "text", "number"]
 
 
 @dataclass
@@ -51,6 +51,7 @@ class Chart:
     series: tuple[str, ...]
     kind: ChartKind = "line"
     unit: Kind = "number"
+    caption: str = ""  # what the title does not say: how to read the chart, where its figures come from
 
 
 @dataclass

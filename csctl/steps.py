@@ -55,9 +55,18 @@ def as_of_day(s: Session) -> dt.date:
     from csctl.core.months import as_of_day as day_of
 
     def make() -> dt.date:
+        from csctl.core.months import index_of_date, label_of
+
         month = s.month
-        if month is None and s.has("billing"):
-            month = s.measured().as_of
+        if s.has("billing"):
+            month = s.measured().as_of  # the session checks an --as-of against the billing
+        elif month is not None and month > index_of_date(s.today):  # a month to come: no export holds it yet
+            latest = day_of(None, [(s.optional(t), c) for t, c in DATED], s.today)
+            raise UsageError(
+                f"--as-of {label_of(month)} is after the data: it has not begun (the latest date in the exports is "
+                f"{latest.isoformat()})",
+                hint=f"give --as-of {label_of(index_of_date(latest))} or earlier (or leave it out)",
+            )
         return day_of(month, [(s.optional(t), c) for t, c in DATED], s.today)
 
     day: dt.date = s.cached("as_of_day", make)
@@ -111,7 +120,8 @@ def asis(s: Session) -> Result:
     day = as_of_day(s)
     o = s.config.onboarding
     rules = OnboardingRules(o.start_milestone, o.live_milestone, o.failed_milestone, o.stall_days)
-    inputs = AsisInputs(inventory=inventory, as_of=day, figures=figures, **frames)
+    pooled = s.config.valuation.pooled_accounts_per_csm
+    inputs = AsisInputs(inventory=inventory, as_of=day, figures=figures, pooled_accounts_per_csm=pooled, **frames)
     return compute_asis(inputs, rules, s.opts.base_currency)
 
 
@@ -401,6 +411,13 @@ def plan(s: Session, opportunity_csv: str | None = None) -> tuple[Result, dict[s
     plays = s.rules("plays")
     frame, unavailable = enriched(s)
     _check_triggers(plays, frame, unavailable)
+    gains = opportunity_gains(s, opportunity_csv)
+    # an option's value is its lever's gain on the ARR in scope: without either, no option can be valued or picked
+    missing = [] if gains is not None else ["billing (or --opportunity: csctl opportunity's CSV) for each lever's gain"]
+    if "arr" not in frame.columns:
+        missing.append("billing (or an arr column in the customers) for the ARR each option reaches")
+    if missing:
+        raise Missing("plan", missing)
     day = as_of_day(s)
     month = s.month if s.month is not None else (s.measured().as_of if s.has("billing") else None)
     v = s.config.valuation
@@ -414,7 +431,7 @@ def plan(s: Session, opportunity_csv: str | None = None) -> tuple[Result, dict[s
     inputs = PlanInputs(
         customers=frame,
         unavailable=unavailable,
-        gains=opportunity_gains(s, opportunity_csv),
+        gains=gains,
         as_of=day,
         as_of_month=label_of(month) if month is not None else day.strftime("%Y-%m"),
         hourly_cost=None if cost is None else cost / v.hours_per_csm_year,

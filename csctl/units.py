@@ -1,16 +1,24 @@
-"""How values are written for people: currency symbols, money, percentages. Shared by core notes and render."""
+"""How values are written for people: currency symbols, money, percentages. Shared by core notes and render.
+
+One format per unit: money with the currency and cents, ratios as percentages with two decimals, counts whole
+with thousands separators, hours with one decimal, money per $1 (cost ratios such as CRC) as money with cents,
+multiples (quick ratio, ROI) with two decimals and ×, other numbers with two decimals. Never scientific notation.
+"""
 
 from __future__ import annotations
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$", "CHF": "CHF "}
 
 
+def symbol(currency: str = "USD") -> str:
+    return SYMBOLS.get(currency.upper(), currency.upper() + " ")
+
+
 def money(value: float | None, currency: str = "USD", decimals: int = 2) -> str:
     if value is None:
         return "—"
-    symbol = SYMBOLS.get(currency.upper(), currency.upper() + " ")
     sign = "-" if value < 0 else ""
-    return f"{sign}{symbol}{abs(value):,.{decimals}f}"
+    return f"{sign}{symbol(currency)}{abs(value):,.{decimals}f}"
 
 
 def percent(value: float | None, decimals: int = 2) -> str:
@@ -18,16 +26,29 @@ def percent(value: float | None, decimals: int = 2) -> str:
 
 
 def count(value: float | None) -> str:
-    return "—" if value is None else f"{int(value):,}"
+    return "—" if value is None else f"{round(value):,}"
 
 
 def multiple(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}×"
+    return "—" if value is None else f"{value:,.2f}×"
+
+
+def hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f} h"
+
+
+def number(value: float | int | None) -> str:
+    """A plain number: whole values as integers, others with two decimals; thousands separated."""
+    if value is None:
+        return "—"
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
 
 
 def format_unit(value: float | int | None, unit: str, currency: str = "USD") -> str:
-    """Format a value by its registry unit (money, ratio, count, multiple) or column kind."""
-    if unit == "money":
+    """Format a value by its registry unit (money, ratio, count, multiple, hours, per_dollar) or column kind."""
+    if unit in ("money", "per_dollar"):
         return money(value, currency)
     if unit in ("ratio", "rate"):
         return percent(value)
@@ -35,6 +56,10 @@ def format_unit(value: float | int | None, unit: str, currency: str = "USD") -> 
         return count(value)
     if unit == "multiple":
         return multiple(value)
+    if unit == "hours":
+        return hours(value)
     if value is None:
         return "—"
-    return f"{value:,.4g}" if isinstance(value, float) else str(value)
+    if isinstance(value, int | float):
+        return number(value)
+    return str(value)

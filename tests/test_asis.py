@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ AS_OF = "2025-06"  # --as-of 2025-06: the as-of day is 2025-06-30
 
 def figures(doc: dict) -> dict[str, float | None]:
     """Every figure asis measured (the metrics plus the helper counts), from its figures table."""
-    return {row["figure"]: row["value"] for row in doc["tables"]["figures"]}
+    return {row["metric"]: row["value"] for row in doc["tables"]["figures"]}
 
 
 def checklist(doc: dict) -> dict[str, tuple[str, str]]:
@@ -199,12 +200,13 @@ def test_load_per_csm_with_roster(invoke: Invoke, files: dict[str, Path]) -> Non
         "Cy": (0, 0.0, True),  # on the roster, no accounts
         "Zed": (1, 3000.0, False),  # has an account, not on the roster
     }
-    # capacity used = Σ 1 / the segment's target: Ann 1/2 + 1/3 + 1/3 = 1.167 (overloaded); Bob 1/2; C5 has no target
+    # capacity used = Σ 1 / the segment's target: Ann 1/2 + 1/3 + 1/3 = 1.167 (overloaded); Bob 1/2; Zed's C5 is
+    # pooled (tech touch, no target) and no pooled capacity is given: not measured, never 0%
     assert {k: (r["capacity_used"], r["overloaded"]) for k, r in load.items()} == {
         "Ann": (1.167, True),
         "Bob": (0.5, False),
         "Cy": (0.0, False),
-        "Zed": (0.0, False),
+        "Zed": (None, None),
     }
     metrics = doc["metrics"]
     # accounts 3, 1, 0, 1: mean 1.25; variance (1.75² + 0.25² + 1.25² + 0.25²) / 4 = 4.75 / 4; CV 1.0897 / 1.25
@@ -216,7 +218,25 @@ def test_load_per_csm_with_roster(invoke: Invoke, files: dict[str, Path]) -> Non
     # a CSM with no accounts: max / min is undefined (null), not infinity
     assert metrics["accounts_max_min"] is None
     assert metrics["arr_max_min"] is None
-    assert metrics["overloaded_csms"] == 1
+    assert metrics["overloaded_csms"] is None  # Zed's load is not measured, so neither is the count
+    assert any("pooled_accounts_per_csm" in w for w in doc["warnings"])
+
+
+def test_pooled_accounts_count_at_the_teams_pooled_capacity(
+    invoke: Invoke, files: dict[str, Path], tmp_path: Path
+) -> None:
+    config = tmp_path / "pooled.yaml"
+    config.write_text("valuation:\n  pooled_accounts_per_csm: 250\n", encoding="utf-8")
+    result = asis(
+        invoke, files, "team", "customers", args=("-c", config, "-f", "json", "--fail-on", "overloaded_csms>0")
+    )
+    assert result.exit_code == 1, result.stderr  # Ann is over capacity
+    doc = json.loads(result.stdout)
+    load = {r["csm"]: (r["accounts"], r["capacity_used"], r["overloaded"]) for r in doc["tables"]["csm_load"]}
+    # Zed's one tech-touch account at 250 accounts per CSM: 1/250 = 0.004; churned C7 (Bob, no MRR) counts nowhere
+    assert load["Zed"] == (1, 0.004, False)
+    assert load["Bob"] == (1, 0.5, False)
+    assert doc["metrics"]["overloaded_csms"] == 1
 
 
 def test_load_without_roster(invoke: Invoke, files: dict[str, Path]) -> None:
@@ -505,7 +525,7 @@ def test_no_input_at_all_exits_2(invoke: Invoke) -> None:
         ("accounts_cv>0.5", 1),  # 0.8718
         ("accounts_cv>0.9", 0),
         ("arr_cv>=0.95", 1),  # 0.9577
-        ("overloaded_csms>0", 1),  # Ann
+        ("overloaded_csms>0", 0),  # undefined: Zed's pooled account has no capacity figure (warned, not a breach)
         ("same_day_share<50%", 0),  # exactly 0.5
         ("same_day_share<0.6", 1),
         ("median_hours_to_close>24", 0),  # 18

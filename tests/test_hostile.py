@@ -265,7 +265,7 @@ def test_markdown_output_escapes_html_links_pipes_and_line_breaks(invoke: Invoke
     text = ok(invoke("segment", customers, "--billing", billing, "-f", "markdown")).stdout
     _assert_inert_markdown(text)
     (row,) = [line for line in text.splitlines() if line.startswith("| C1 |")]
-    header = next(line for line in text.splitlines() if line.startswith("| customer_id |"))
+    header = next(line for line in text.splitlines() if line.startswith("| Customer ID |"))  # labels for people
     assert _cells(row) == _cells(header)  # a pipe, CR or LF in the name neither adds a cell nor splits the row
 
 

@@ -114,7 +114,7 @@ def test_xlsx_sheets_formats_and_no_formulas() -> None:
         else:
             cell = sheet.cell(row=3, column=header.index(money_column) + 1)
         assert isinstance(cell.value, float | int)
-        assert cell.number_format == "#,##0.00"
+        assert cell.number_format == '"$"#,##0.00;-"$"#,##0.00'  # money in its currency, cents, a minus sign
         formulas = [
             f"{s.title}!{c.coordinate}" for s in book.worksheets for r in s.iter_rows() for c in r if c.data_type == "f"
         ]

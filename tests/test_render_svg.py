@@ -241,6 +241,7 @@ VALUE = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True))
 
 @settings(max_examples=100, deadline=None)
 @example(rows=[("", None, 1.634266486238469e308)], kind="line", unit="money")  # one value near the float maximum
+@example(rows=[("", 8.988465674311579e307, 8.98846567431158e307)], kind="stacked", unit="money")  # a stack overflows
 @given(
     rows=st.lists(st.tuples(st.text(max_size=12), VALUE, VALUE), max_size=30),
     kind=st.sampled_from(["line", "column", "bar", "stacked"]),

@@ -168,9 +168,10 @@ def _figures(book: openpyxl.Workbook) -> dict[tuple[int, str], float | None]:
     start = next(i for i, r in enumerate(rows) if r[0] == "Key figures") + 2
     figures: dict[tuple[int, str], float | None] = {}
     for row in rows[start:]:
-        if row[0] is None or row[1] is None:
+        if row[0] is None or row[5] is None:
             break
-        figures[(int(row[0]), str(row[1]))] = row[3]
+        # step, label, value (a number, or — when there is none), and the metric's name in hidden column F
+        figures[(int(row[0]), str(row[5]))] = None if row[2] == "—" else row[2]
     return figures
 
 
@@ -391,7 +392,7 @@ def test_health_chart_after_the_table(cli: Invoke, tmp_path: Path) -> None:
     )
     result = ok(cli("health", customers, "--usage", usage, "-f", "table", "--chart"))
     assert "Health bands by segment" in result.stdout
-    assert result.stdout.index("Health bands by segment") > result.stdout.index("customers")
+    assert result.stdout.index("Health bands by segment") > result.stdout.index("Customer health")
 
 
 def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, bytes]:

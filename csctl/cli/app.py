@@ -82,6 +82,9 @@ class LazyGroup(TyperGroup):
         except KeyboardInterrupt:
             say("interrupted", "stopped by the user")
             ctx.exit(130)
+        except click.exceptions.BadParameter as exc:
+            exc.message = _with_suggestion(exc.message)
+            raise
         except (typer.Exit, typer.Abort, click.ClickException):
             raise
         except BrokenPipeError:
@@ -101,6 +104,19 @@ def _usage_name(self: TyperArgument) -> str:
     name = (self.metavar or self.name or "").upper()
     name = name if self.required else f"[{name}]"
     return name + ("..." if self.nargs != 1 else "")
+
+
+def _with_suggestion(message: str) -> str:
+    """A choice not among the allowed ones: said plainly, with the closest allowed one (--view bridges → bridge)."""
+    import re
+
+    from csctl.metrics import suggest
+
+    found = re.search(r"'([^']*)' is not one of (.*?)\.?$", message)
+    if found is None:
+        return message
+    choices = re.findall(r"'([^']*)'", found.group(2))
+    return f"{found.group(1)!r} is not one of {', '.join(choices)}.{suggest(found.group(1), choices)}"
 
 
 def report(exc: CsctlError) -> None:

@@ -86,6 +86,23 @@ FailOnOpt = Annotated[
     list[str] | None,
     typer.Option("--fail-on", help="Exit 1 when a metric breaches, e.g. 'grr_12m<0.9' (repeatable).", metavar="EXPR"),
 ]
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        min=0,
+        help="Rows per table in the terminal view (default 40 on a terminal, all otherwise; 0: all).",
+        show_default=False,
+    ),
+]
+ColumnsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="The columns the terminal view shows, comma-separated (default: those that fit its width).",
+        show_default=False,
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="No messages on stderr, only errors.")]
 VerboseOpt = Annotated[bool, typer.Option("-v", "--verbose", help="More messages on stderr.")]
 ColorOpt = Annotated[Literal["auto", "always", "never"], typer.Option("--color", help="Colour (also NO_COLOR).")]
@@ -151,6 +168,8 @@ class Common:
     minor_units: bool = False
     map: list[str] = field(default_factory=list)
     header_row: int | None = None
+    limit: int | None = None
+    columns: str | None = None
     _workspace: Workspace | None = field(default=None, repr=False)
     _session: Session | None = field(default=None, repr=False)
 
@@ -252,6 +271,9 @@ def _month_option(flag: str, text: str | None) -> int | None:
         raise UsageError(f"{flag}: {exc}") from None
 
 
+TERMINAL_ROWS = 40  # rows per table shown on a terminal unless --limit says otherwise
+
+
 def emit(result: Result, common: Common, inputs: list[str] | None = None) -> None:
     """Render and write the result, then apply --fail-on (exit 1 when a threshold is breached)."""
     from csctl.cli.console import use_color
@@ -264,13 +286,18 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
     if common.output is not None:
         refuse_overwriting_inputs(common.output, inputs or [])
         check_folder(common.output, "-o ")
-    width = None
+    width = limit = None
     if common.output is None and sys.stdout.isatty():
         import shutil
 
-        width = shutil.get_terminal_size().columns
+        width, limit = shutil.get_terminal_size().columns, TERMINAL_ROWS
+    if common.limit is not None:
+        limit = common.limit or None
+    columns = [c.strip() for c in common.columns.split(",") if c.strip()] if common.columns else None
     color = common.output is None and fmt == "table" and use_color(sys.stdout.isatty())
-    data = render(result, fmt, to_file=common.output is not None, width=width, color=color)
+    data = render(
+        result, fmt, to_file=common.output is not None, width=width, color=color, limit=limit, columns=columns
+    )
     if fmt == "json" and common._session is not None and common._session.inputs:
         data = _with_inputs(data, common._session.inputs)
     if common.output is not None:
@@ -353,6 +380,8 @@ SHARED_OPTIONS: dict[str, tuple[object, object]] = {
     "minor_units": (MinorUnitsOpt, False),
     "map": (MapOpt, None),
     "header_row": (HeaderRowOpt, None),
+    "limit": (LimitOpt, None),
+    "columns": (ColumnsOpt, None),
     "quiet": (QuietOpt, False),
     "verbose": (VerboseOpt, False),
     "color": (ColorOpt, "auto"),

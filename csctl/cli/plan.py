@@ -36,6 +36,9 @@ def plan(
     plan_file: Annotated[
         Path, typer.Option("--plan-file", metavar="PATH", help="Where to write the plan for csctl assess.")
     ] = Path("plan.yaml"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing --plan-file (an earlier plan assess measures).")
+    ] = False,
     *,
     inputs: dict[str, str | None],
     rule_files: dict[str, Path | None],
@@ -52,6 +55,14 @@ def plan(
     common.resolve_format()
     session = session_for(common, inputs, rule_files)
     refuse_overwriting_inputs(plan_file, [*session.specs(), *([opportunity] if opportunity else [])])
+    if plan_file.exists() and not force:
+        from csctl.errors import UsageError
+
+        raise UsageError(
+            f"{plan_file} exists: an earlier plan, the one csctl assess measures against; csctl plan does not "
+            "replace it unasked",
+            hint="give --plan-file NEW.yaml, or --force to replace it",
+        )
     if common.output is not None and common.output.resolve() == plan_file.resolve():
         from csctl.errors import UsageError
 

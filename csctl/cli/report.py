@@ -121,5 +121,5 @@ def report(
     info(
         f"wrote {outputs['md']}, {outputs['xlsx'].name}, {outputs['html'].name}"
         + (", plan.yaml" if built.plan is not None else "")
-        + (f"; {opened} open questions for the client" if opened else "")
+        + (f"; {opened} open question{'' if opened == 1 else 's'} for the client" if opened else "")
     )

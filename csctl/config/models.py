@@ -55,6 +55,9 @@ class ValuationConfig(Strict):
     hours_per_csm_year: float = Field(1600, gt=0, description="productive hours of one CSM FTE a year")
     face_time_share: float = Field(0.4, gt=0, le=1, description="share of those hours spent with customers")
     csm_loaded_cost: float | None = Field(None, gt=0, description="used when there is no team roster")
+    pooled_accounts_per_csm: int | None = Field(
+        None, gt=0, description="accounts one CSM covers in a pooled (tech-touch) segment, for CSM capacity"
+    )
     tool_costs: list[float] = Field(
         default_factory=lambda: [50.0, 100.0, 250.0, 500.0], description="tool cost per account a year, for break-even"
     )

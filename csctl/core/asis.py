@@ -26,6 +26,7 @@ class AsisInputs:
     milestones: pl.DataFrame | None = None
     as_of: dt.date = field(default_factory=dt.date.today)
     figures: dict[str, float | int | None] = field(default_factory=dict)  # other steps' registry metrics, if run
+    pooled_accounts_per_csm: int | None = None  # the accounts one CSM covers in a pooled (tech-touch) segment
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,33 @@ def people(team: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def csm_load(
-    customers: pl.DataFrame, team: pl.DataFrame | None
+    customers: pl.DataFrame, team: pl.DataFrame | None, pooled: int | None = None
 ) -> tuple[pl.DataFrame, list[str], dict[str, float | None]]:
-    """Accounts and ARR per CSM; capacity used against each account's segment target; imbalance; mismatches."""
+    """Accounts and ARR per CSM; capacity used against each account's segment target; imbalance; mismatches.
+
+    Every active account counts: an account of a pooled segment (no accounts_per_csm, tech touch) at ``pooled``
+    accounts per CSM (the team's stated pooled capacity); without it a CSM holding such accounts has no capacity
+    figure (null), never 0%. Churned accounts (no MRR) count nowhere.
+    """
     notes: list[str] = []
     active = customers.filter(pl.col("mrr") > 0) if "mrr" in customers.columns else customers
     if "mrr" in customers.columns and active.height < customers.height:
         notes.append(f"{customers.height - active.height:,} customers without MRR (churned) are left out of the load")
     arr = pl.col("arr").fill_null(0.0).sum() if "arr" in active.columns else pl.lit(None, pl.Float64)
-    capacity = (1 / pl.col("accounts_per_csm")).fill_null(0.0).sum() if "accounts_per_csm" in active.columns else None
+    capacity = None
+    if "accounts_per_csm" in active.columns:
+        target = pl.col("accounts_per_csm").cast(pl.Float64)
+        if pooled is not None:
+            target = target.fill_null(float(pooled))
+        # a null share (an account with no target) makes the CSM's capacity unknown: sum() would skip it as 0
+        share = 1 / target
+        capacity = pl.when(share.is_null().any()).then(None).otherwise(share.sum())
+        unknown = active.filter(pl.col("accounts_per_csm").is_null() & pl.col("csm").is_not_null()).height
+        if unknown and pooled is None:
+            notes.append(
+                f"{unknown:,} active accounts with a CSM are in pooled segments (no accounts per CSM): their CSMs' "
+                "capacity is not measured; give valuation.pooled_accounts_per_csm in csctl.yaml"
+            )
     aggs = [pl.len().alias("accounts"), arr.alias("arr")]
     if capacity is not None:
         aggs.append(capacity.round(3).alias("capacity_used"))
@@ -104,8 +123,10 @@ def csm_load(
         load = csms.join(load, on="csm", how="full", coalesce=True).with_columns(
             pl.col("accounts").fill_null(0), pl.col("arr").fill_null(0.0)
         )
-        if capacity is not None:
-            load = load.with_columns(pl.col("capacity_used").fill_null(0.0))
+        if capacity is not None:  # on the roster with no accounts: nothing used
+            load = load.with_columns(
+                pl.when(pl.col("accounts") == 0).then(0.0).otherwise(pl.col("capacity_used")).alias("capacity_used")
+            )
         load = load.with_columns(on_roster=pl.col("csm").is_in(csms["csm"].implode()))
     if capacity is not None:
         load = load.with_columns(overloaded=pl.col("capacity_used") > 1)
@@ -118,7 +139,11 @@ def csm_load(
         "accounts_max_min": ratio_accounts,
         "arr_cv": cv_arr,
         "arr_max_min": ratio_arr,
-        "overloaded_csms": float(load["overloaded"].sum()) if "overloaded" in load.columns else None,
+        "overloaded_csms": (
+            float(load["overloaded"].sum())
+            if "overloaded" in load.columns and load["overloaded"].null_count() == 0
+            else None
+        ),
     }
     return load, notes, metrics
 
@@ -297,12 +322,15 @@ def compute_asis(inputs: AsisInputs, rules: OnboardingRules, currency: str = "US
         metrics["headcount"] = inputs.team.height
         facts["organisation"] = f"{inputs.team.height} people in {roles.height} roles"
     if inputs.customers is not None and "csm" in inputs.customers.columns:
-        load, more, imb = csm_load(inputs.customers, inputs.team)
+        load, more, imb = csm_load(inputs.customers, inputs.team, inputs.pooled_accounts_per_csm)
         warnings += more
         metrics |= imb
         tables["csm_load"] = Table(load, "Load per CSM", {"accounts": "count", "arr": "money", "capacity_used": "rate"})
     if inputs.customers is not None and "touch" in inputs.customers.columns:
-        touch = inputs.customers.group_by("touch").agg(pl.len().alias("customers")).sort("touch")
+        live = inputs.customers
+        if "mrr" in live.columns:  # the touch model of the customers served now, not of churned ones
+            live = live.filter(pl.col("mrr").fill_null(0) > 0)
+        touch = live.group_by("touch").agg(pl.len().alias("customers")).sort("touch")
         facts["touch model"] = ", ".join(f"{t}: {n}" for t, n in touch.iter_rows())
     if inputs.customers is not None and "health_band" in inputs.customers.columns:
         bands = (
@@ -340,8 +368,16 @@ def compute_asis(inputs: AsisInputs, rules: OnboardingRules, currency: str = "US
         facts["advocacy"] = f"NPS {_num(sv['nps'])} from {int(sv['nps_responses'] or 0)} responses (12 months)"
     facts |= _facts_from_figures(inputs.figures)
     figures = pl.DataFrame(
-        [{"figure": k, "value": None if v is None else float(v)} for k, v in metrics.items()],
-        schema={"figure": pl.String, "value": pl.Float64},
+        [
+            {
+                "metric": k,
+                "label": REGISTRY[k].label if k in REGISTRY else k,
+                "value": None if v is None else float(v),
+                "unit": REGISTRY[k].unit if k in REGISTRY else "number",
+            }
+            for k, v in metrics.items()
+        ],
+        schema={"metric": pl.String, "label": pl.String, "value": pl.Float64, "unit": pl.String},
     )
     tables["figures"] = Table(figures, "Figures")
     tables["checklist"] = Table(checklist(inputs, facts), "The as-is checklist")

@@ -93,6 +93,7 @@ def compute_assess(inputs: AssessInputs) -> Result:
         rows.append(
             {
                 "metric": m.name,
+                "label": REGISTRY[m.name].label,
                 "role": m.role,
                 "question": m.question,
                 "baseline": m.baseline,
@@ -146,6 +147,7 @@ def compute_assess(inputs: AssessInputs) -> Result:
         rows,
         schema={
             "metric": pl.String,
+            "label": pl.String,
             "role": pl.String,
             "question": pl.String,
             "baseline": pl.Float64,

@@ -121,8 +121,10 @@ def score_customers(rules: Health, inputs: Inputs) -> tuple[pl.DataFrame, list[s
     card_scores = []
     for sc in rules.rules.scorecards:
         groups = []
+        card_measured = []
         for group in sc.groups:
             parts = []
+            measured = []
             for i, cm in enumerate(rules.measures):
                 if cm.scorecard != sc.name or cm.group != group.name:
                     continue
@@ -131,9 +133,15 @@ def score_customers(rules: Health, inputs: Inputs) -> tuple[pl.DataFrame, list[s
                 policy = m.missing or sc.missing or rules.rules.missing
                 score = pl.when(value.is_null()).then(_policy_value(policy)).otherwise(band_score(value, m))
                 parts.append((m.weight, score))
+                measured.append(value.is_not_null())
                 measure_cols.setdefault(m.name, []).append((sc.name, value, score))
-            groups.append((group.name, group.weight, _weighted(parts)))
-        total = _weighted([(w, g) for _, w, g in groups])
+            # a score needs a measurement: the missing-data policy fills gaps, it does not make a score alone
+            any_measured = pl.any_horizontal(measured) if measured else pl.lit(False)
+            card_measured.append(any_measured)
+            groups.append((group.name, group.weight, pl.when(any_measured).then(_weighted(parts))))
+        total = pl.when(pl.any_horizontal(card_measured) if card_measured else pl.lit(False)).then(
+            _weighted([(w, g) for _, w, g in groups])
+        )
         card_scores.append((sc.name, total, groups))
     is_card = {sc.name: pl.col("health_scorecard") == sc.name for sc in rules.rules.scorecards}
     added = {}
@@ -152,6 +160,12 @@ def score_customers(rules: Health, inputs: Inputs) -> tuple[pl.DataFrame, list[s
     unscored = frame.filter(pl.col("health_scorecard").is_null() & active).height
     if unscored:
         notes.append(f"{unscored:,} customers match no scorecard's applies_to: no score (band 'no data')")
+    unmeasured = frame.filter(pl.col("health_scorecard").is_not_null() & pl.col("health_score").is_null()).height
+    if unmeasured:
+        notes.append(
+            f"{unmeasured:,} customers have no measured value (no usage, tickets or surveys for them): no score "
+            "(band 'no data'), never a neutral one"
+        )
     return frame, notes
 
 
@@ -306,7 +320,7 @@ def compute_health(rules: Health, inputs: Inputs, as_of_label: str) -> Result:
     tables["portfolio"] = Table(overall, "Portfolio health", share_kinds)  # type: ignore[arg-type]
     for by in ("segment", "csm"):
         if by in frame.columns:
-            tables[f"by_{by}"] = Table(portfolio(frame, by), f"Health by {by}", share_kinds)  # type: ignore[arg-type]
+            tables[f"by_{by}"] = Table(portfolio(frame, by), f"Health by {'CSM' if by == 'csm' else by}", share_kinds)  # type: ignore[arg-type]
     if "quadrant" in frame.columns:
         quad = frame.group_by("quadrant").agg(pl.len().alias("customers")).sort("quadrant")
         tables["quadrant"] = Table(quad, "Health vs activity", {"customers": "count"})

@@ -393,6 +393,7 @@ def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | N
         [
             {
                 "metric": m["name"],
+                "label": REGISTRY[str(m["name"])].label,
                 "question": m["question"],
                 "baseline": m["baseline"],
                 "target": m["target"],
@@ -403,6 +404,7 @@ def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | N
         ],
         schema={
             "metric": pl.String,
+            "label": pl.String,
             "question": pl.String,
             "baseline": pl.Float64,
             "target": pl.Float64,
@@ -500,7 +502,11 @@ def _lens(ranked: pl.DataFrame, inputs: PlanInputs, picked: str) -> list[dict[st
                 "lens": "imbalanced",
                 "item": "accounts per CSM",
                 "detail": f"CV {cv:.2f}, max/min {'—' if ratio is None else f'{float(ratio):.2f}'}, "
-                f"{over or 0} CSMs over capacity (csctl asis)",
+                + (
+                    "CSMs over capacity not measured (csctl asis)"
+                    if over is None
+                    else f"{int(over)} CSMs over capacity (csctl asis)"
+                ),
             }
         )
     return rows

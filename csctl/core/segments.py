@@ -95,7 +95,18 @@ def segment_customers(
         "csms_needed": int(summary["csms_needed"].drop_nulls().sum()),
         "csms_assigned": int(summary["csms_assigned"].drop_nulls().sum()),
     }
-    metrics["csm_gap"] = int(metrics["csms_needed"] or 0) - int(metrics["csms_assigned"] or 0)
+    pooled = summary.filter(
+        pl.col("csms_needed").is_null() & (pl.col("active") > 0) & (pl.col("segment") != "not in CRM")
+    )
+    if pooled.height:  # accounts with no target: the CSMs they need are not measured, so neither is the gap
+        metrics["csms_needed"] = None
+        notes.append(
+            f"CSMs needed: not measured, {', '.join(pooled['segment'].to_list())} (pooled, no accounts per CSM) "
+            f"has {int(pooled['active'].sum()):,} active accounts that need some of the team's time"
+        )
+    metrics["csm_gap"] = (
+        None if metrics["csms_needed"] is None else int(metrics["csms_needed"]) - int(metrics["csms_assigned"] or 0)
+    )
     kinds = {"mrr": "money", "arr": "money", "accounts_per_csm": "count"}
     show = ["customer_id", *(["name"] if "name" in frame.columns else []), "segment", "touch"]
     show += ["arr"] if measured is not None else []

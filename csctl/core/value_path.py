@@ -210,8 +210,9 @@ def compute_value_path(
     from csctl.metrics import REGISTRY
 
     summary = summary.with_columns(
-        pl.col("metric").replace_strict({k: REGISTRY[k].unit for k in metrics}, return_dtype=pl.String).alias("unit")
-    )
+        pl.col("metric").replace_strict({k: REGISTRY[k].label for k in metrics}, return_dtype=pl.String).alias("label"),
+        pl.col("metric").replace_strict({k: REGISTRY[k].unit for k in metrics}, return_dtype=pl.String).alias("unit"),
+    ).select("metric", "label", "value", "unit")
     behind_list = keep.filter(pl.col("behind")).sort(["weeks_behind", "customer_id"], descending=[True, False])
     tables = {
         "customers": Table(keep.drop("step"), "Where each customer stands", {"weeks_in": "number"}),

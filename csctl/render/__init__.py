@@ -36,7 +36,17 @@ _MODULES = {
 BINARY = ("xlsx",)
 
 
-def render(result: Result, fmt: str, *, to_file: bool, width: int | None = None, color: bool = False) -> bytes:
-    """The bytes of ``result`` in ``fmt``. ``to_file``: written with -o (CSV then escapes formula-like text)."""
+def render(
+    result: Result,
+    fmt: str,
+    *,
+    to_file: bool,
+    width: int | None = None,
+    color: bool = False,
+    limit: int | None = None,
+    columns: list[str] | None = None,
+) -> bytes:
+    """The bytes of ``result`` in ``fmt``. ``to_file``: written with -o (CSV then escapes formula-like text).
+    ``width``, ``limit`` and ``columns`` shape the terminal table only (columns that fit, rows shown)."""
     module = importlib.import_module(_MODULES[fmt])
-    return module.render(result, fmt=fmt, to_file=to_file, width=width, color=color)
+    return module.render(result, fmt=fmt, to_file=to_file, width=width, color=color, limit=limit, columns=columns)

@@ -23,7 +23,14 @@ def bridge_charts(bridge: Result, months: int = 12) -> list[tuple[Chart, pl.Data
     return [
         (
             Chart(
-                "mrr", f"MRR by month (last {frame.height} months)", "bridge", "month", ("mrr_end",), "line", "money"
+                "mrr",
+                f"MRR by month (last {frame.height} months)",
+                "bridge",
+                "month",
+                ("mrr_end",),
+                "line",
+                "money",
+                "Each point is the MRR at the month's end, as in the revenue bridge's last column.",
             ),
             frame,
         ),
@@ -36,6 +43,8 @@ def bridge_charts(bridge: Result, months: int = 12) -> list[tuple[Chart, pl.Data
                 MOVES,
                 "stacked",
                 "money",
+                "Above the axis what added MRR (new, reactivation, expansion, price uplift, upsell); below it what "
+                "took MRR away (contraction, price erosion, churn).",
             ),
             frame,
         ),
@@ -49,18 +58,20 @@ def revenue_chart(quarters: Result, forecast: Result) -> tuple[Chart, pl.DataFra
     )
     base = forecast.tables["forecast"].frame.filter(pl.col("case") == "base")
     ahead = base.select(
-        pl.concat_str(pl.lit("year "), pl.col("year").cast(pl.String), pl.lit(" /4")).alias("period"),
+        pl.concat_str(pl.lit("Year "), pl.col("year").cast(pl.String)).alias("period"),
         pl.lit(None, pl.Float64).alias("revenue"),
         pl.col("revenue_per_quarter").alias("forecast"),
     )
     chart = Chart(
         "revenue_quarters",
-        "Revenue by quarter, and the base-case forecast (a projected year's average quarter)",
+        "Revenue by quarter, and the forecast",
         "quarters",
         "period",
         ("revenue", "forecast"),
         "column",
         "money",
+        "The last 8 complete quarters' revenue; Year 1 and Year 2 are the base case's average quarter in each "
+        "of the next two years (a run-rate projection, not a prediction).",
     )
     return chart, pl.concat([past, ahead])
 
@@ -71,7 +82,11 @@ def health_charts(health: Result) -> list[tuple[Chart, pl.DataFrame]]:
     for table, by, title in (("by_segment", "segment", "by segment"), ("by_csm", "csm", "by CSM")):
         if table in health.tables:
             frame = health.tables[table].frame.select(by, *bands)
-            pairs.append((Chart(f"health_{by}", f"Health bands {title}", table, by, bands, "stacked", "count"), frame))
+            caption = (
+                "Customers in each band (green healthy, yellow at risk, red in trouble) from the health scorecards."
+            )
+            chart = Chart(f"health_{by}", f"Health bands {title}", table, by, bands, "stacked", "count", caption)
+            pairs.append((chart, frame))
     return pairs
 
 
@@ -79,5 +94,12 @@ def levers_chart(opportunity: Result) -> tuple[Chart, pl.DataFrame]:
     levers = opportunity.tables["levers"].frame
     frame = levers.select(pl.concat_str(pl.col("segment"), pl.lit(" · "), pl.col("lever")).alias("option"), "net_value")
     return Chart(
-        "ltv_levers", "LTV levers: net value by segment and lever", "levers", "option", ("net_value",), "bar", "money"
+        "ltv_levers",
+        "LTV levers: net value by segment and lever",
+        "levers",
+        "option",
+        ("net_value",),
+        "bar",
+        "money",
+        "Net value is the LTV gained less what the lever costs; the levers table below shows both.",
     ), frame

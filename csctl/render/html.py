@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from csctl.render.markdown import environment
 from csctl.render.svg import chart_svg
-from csctl.render.values import display_rows, numeric
+from csctl.render.values import display_rows, numeric, table_parts
 from csctl.result import Result
 
 
@@ -14,11 +14,23 @@ def render(result: Result, **_: object) -> bytes:
     tables = []
     for name in result.display_order():
         table = result.tables[name]
-        headers, rows = display_rows(table, result.currency)
+        headers, rows = display_rows(table, result.currency, labels=True)
         right = [numeric(table, h) for h in headers]
-        tables.append({"title": table.title or name, "headers": headers, "numeric": right, "rows": rows})
+        tables.append(
+            {
+                "title": table.title or name,
+                "headers": headers,
+                "numeric": right,
+                "rows": rows,
+                "parts": table_parts(headers, right, rows),
+            }
+        )
     charts = [
-        {"title": c.title, "image": Markup(chart_svg(c, result.tables[c.table].frame, result.currency))}
+        {
+            "title": c.title,
+            "caption": c.caption,
+            "image": Markup(chart_svg(c, result.tables[c.table].frame, result.currency)),
+        }
         for c in result.charts
         if c.table in result.tables
     ]

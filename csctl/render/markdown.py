@@ -30,7 +30,7 @@ def environment(html: bool) -> jinja2.Environment:
 
 
 def _table(table: Table, name: str, currency: str) -> tuple[str, list[str], list[str], list[list[str]]]:
-    headers, rows = display_rows(table, currency)
+    headers, rows = display_rows(table, currency, labels=True)
     right = [numeric(table, h) for h in headers]
     return (
         _escape(table.title or name),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from csctl.metrics import REGISTRY
-from csctl.render.values import display_rows, numeric
+from csctl.render.values import display_rows, numeric, table_parts
 from csctl.units import format_unit
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def view(report: Report, chart: Callable[..., str] | None = None, escape: Callab
             if block.detail:
                 continue
             table = block.result.tables[block.table]
-            headers, rows = display_rows(table, block.result.currency)
+            headers, rows = display_rows(table, block.result.currency, labels=True)
             right = [numeric(table, h) for h in headers]
             tables.append(
                 {
@@ -35,6 +35,9 @@ def view(report: Report, chart: Callable[..., str] | None = None, escape: Callab
                     "headers": [escape(h) for h in headers],
                     "numeric": right,
                     "rows": [[escape(c) for c in row] for row in rows],
+                    "parts": table_parts(
+                        [escape(h) for h in headers], right, [[escape(c) for c in row] for row in rows]
+                    ),
                 }
             )
         details = [
@@ -59,6 +62,7 @@ def view(report: Report, chart: Callable[..., str] | None = None, escape: Callab
                     {
                         "name": c.name,
                         "title": escape(c.title),
+                        "caption": escape(c.caption),
                         "image": chart(c, frame, report.currency) if chart else "",
                     }
                     for c, frame in section.charts

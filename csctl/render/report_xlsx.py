@@ -3,8 +3,9 @@ their own, native charts over the cells, money and percentage formats, frozen he
 health bands and verdicts. Every value is written as a number, date or string cell: no formula comes from data.
 
 Sheets: "Summary", "1 Numbers", "2 As-is", "3 Valuation", "4 Segments", "5 Success", "6 Personas",
-"7 Value path", "8 Opportunity", "9 Plan", "10 Assess", plus one "<n> <command> <table>" sheet per detail table
-(e.g. "4 health customers", "9 plan actions").
+"7 Value path", "8 Opportunity", "9 Plan", "10 Assess", "Chart data" (the cells every chart reads), plus one
+"<n> <command> <table>" sheet per detail table (e.g. "4 health customers", "9 plan actions"). A chart sits beside
+the table it draws (above it when the table is wide); the registry's metric names are in hidden columns.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import TYPE_CHECKING
 import polars as pl
 import xlsxwriter
 import xlsxwriter.worksheet
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from csctl.metrics import REGISTRY
-from csctl.render.xlsx import cell_formats, sheet_name, write_cells, write_sheet
+from csctl.render.xlsx import UNIT_FORMATS, cell_formats, sheet_name, write_cells, write_sheet
 from csctl.render.xlsx_charts import add_chart
-from csctl.result import Table
+from csctl.result import Chart, Table
 
 if TYPE_CHECKING:
     from csctl.report import Report
@@ -71,17 +73,24 @@ def _band_formats(
             )
 
 
+CHART_ROWS = 18  # the rows one chart covers (320 px at the default row height)
+NARROW = 10  # a table this many columns wide or fewer has its charts beside it; a wider one has them above it
+
+
 def render(report: Report) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    formats = cell_formats(book)
+    formats = cell_formats(book, report.currency)
     fills: dict[str, object] = {k: book.add_format({"bg_color": v}) for k, v in FILLS.items()}
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     used: set[str] = set()
     _summary(book, report, formats, wrap, used)
+    step_sheets = []
     for section in report.sections:
         name = sheet_name(f"{section.number} {SHEETS[section.number]}", used)
-        sheet = book.add_worksheet(name)
+        step_sheets.append((section, name, book.add_worksheet(name)))
+    data = _ChartData(book, formats, sheet_name("Chart data", used)) if any(s.charts for s in report.sections) else None
+    for section, _, sheet in step_sheets:
         sheet.write_string(0, 0, f"Step {section.number}. {section.title}", formats["title"])
         sheet.write_string(1, 0, section.question)
         sheet.write_string(2, 0, section.answer or "Not answered yet: the exports it needs are missing.")
@@ -89,8 +98,18 @@ def render(report: Report) -> bytes:
         for question in section.open_questions:
             sheet.write_string(row, 0, f"Open question: {question}")
             row += 1
+        # each chart's cells on the Chart data sheet; the chart on the step sheet, beside (or above) its table
+        pending: dict[str, list[tuple[Chart, pl.DataFrame]]] = {}
+        for chart, frame in section.charts:
+            pending.setdefault(chart.table, []).append((chart, frame))
         widths: dict[int, int] = {}
         first_header = None
+        hidden: set[int] = set()
+
+        def place(charts: list[tuple[Chart, pl.DataFrame]], at_row: int, at_col: int) -> int:
+            assert data is not None  # a section with charts made it
+            return data.place(sheet, section.number, charts, at_row, at_col)  # noqa: B023 (called in this loop)
+
         for block in section.blocks:
             table = block.result.tables[block.table]
             if block.detail:
@@ -103,35 +122,79 @@ def render(report: Report) -> bytes:
                 row += 2
                 continue
             row += 1
+            charts = pending.pop(block.table, [])
+            wide = table.frame.width > NARROW
+            if charts and wide:  # above the table, at its left edge
+                row += place(charts, row, 0)
             sheet.write_string(row, 0, table.title or block.table, formats["title"])
             row += 1
             if first_header is None:
                 first_header = row
-            for col, width in enumerate(write_cells(sheet, table, formats, row0=row)):
+            for col, width in enumerate(write_cells(sheet, table, formats, row0=row, labels=True)):
                 widths[col] = max(widths.get(col, 10), width)
+            hidden |= _metric_columns(table)
             _band_formats(book, sheet, table, row, fills)
-            row += table.frame.height + 2
-        data_col = max(widths, default=0) + 3
-        chart_row = 4
-        for chart, frame in section.charts:
-            # the chart's cells beside the tables, then the chart beside its cells
-            sheet.write_string(chart_row, data_col, f"Chart data: {chart.title}", formats["title"])
-            kinds = {c: ("money" if chart.unit == "money" else "number") for c in chart.series}
-            write_cells(sheet, Table(frame, kinds=kinds), formats, row0=chart_row + 1, col0=data_col)  # type: ignore[arg-type]
-            from xlsxwriter.utility import xl_rowcol_to_cell
-
-            anchor = xl_rowcol_to_cell(chart_row + 1, data_col + frame.width + 1)
-            add_chart(book, sheet, name, chart, frame, first_row=chart_row + 1, first_col=data_col, anchor=anchor)
-            chart_row += max(frame.height + 4, 18)
+            covered = table.frame.height + 2
+            if charts and not wide:  # beside the table, one column right of it
+                covered = max(covered, place(charts, row - 1, table.frame.width + 1))
+            row += covered
+        for charts in pending.values():  # a chart whose table is not on this sheet: below the tables
+            row += 1 + place(charts, row + 1, 0)
         for col, width in widths.items():
-            sheet.set_column(col, col, min(width, 60))
-        if section.charts:
-            sheet.set_column(data_col, data_col + 10, 14)
-        sheet.set_column(0, 0, max(widths.get(0, 10), 24))
+            sheet.set_column(col, col, min(width, 60), None, {"hidden": col in hidden})
+        sheet.set_column(0, 0, max(widths.get(0, 10), 24), None, {"hidden": 0 in hidden})
         if first_header is not None:
             sheet.freeze_panes(first_header + 1, 0)
+        _page(sheet)
     book.close()
     return buffer.getvalue()
+
+
+class _ChartData:
+    """The "Chart data" sheet: each chart's cells, one block under the other; the charts on the step sheets read
+    them there."""
+
+    def __init__(self, book: xlsxwriter.Workbook, formats: dict[str, object], name: str) -> None:
+        self.book, self.formats, self.name = book, formats, name
+        self.sheet = book.add_worksheet(name)
+        self.sheet.set_column(0, 0, 16)
+        self.sheet.set_column(1, 12, 14)
+        self.row = 0
+
+    def place(
+        self,
+        sheet: xlsxwriter.worksheet.Worksheet,
+        step: int,
+        charts: list[tuple[Chart, pl.DataFrame]],
+        at_row: int,
+        at_col: int,
+    ) -> int:
+        """The charts on ``sheet`` from ``at_row`` down at ``at_col``, their cells here; returns the rows they cover."""
+        for i, (chart, frame) in enumerate(charts):
+            self.sheet.write_string(self.row, 0, f"Step {step}: {chart.title}", self.formats["title"])
+            kinds = {c: ("money" if chart.unit == "money" else "number") for c in chart.series}
+            write_cells(self.sheet, Table(frame, kinds=kinds), self.formats, row0=self.row + 1)  # type: ignore[arg-type]
+            anchor = xl_rowcol_to_cell(at_row + i * CHART_ROWS, at_col)
+            add_chart(self.book, sheet, self.name, chart, frame, first_row=self.row + 1, first_col=0, anchor=anchor)
+            self.row += frame.height + 3
+        return len(charts) * CHART_ROWS
+
+
+def _page(sheet: xlsxwriter.worksheet.Worksheet) -> None:
+    """Printed (or made a PDF): landscape A4, as many pages down as it takes but one page across, so no column
+    is cut off onto a page of its own."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+
+def _metric_columns(table: Table) -> set[int]:
+    """The columns a reader does not need: the registry's metric name (and unit) beside a label saying it."""
+    columns = table.frame.columns
+    if "label" not in columns:
+        return set()
+    return {i for i, c in enumerate(columns) if c == "metric" or (c == "unit" and "value" in table.by_unit)}
 
 
 def _summary(
@@ -140,39 +203,62 @@ def _summary(
     sheet = book.add_worksheet(sheet_name("Summary", used))
     sheet.write_string(0, 0, f"Customer Success assessment: {report.company}", formats["title"])
     sheet.write_string(1, 0, f"As of {report.as_of} · {report.currency} · made by csctl report on {report.created}")
-    steps = pl.DataFrame(
-        {
-            "step": [s.number for s in report.sections],
-            "title": [s.title for s in report.sections],
-            "question": [s.question for s in report.sections],
-            "answer": [s.answer or "open: see the open questions" for s in report.sections],
-        }
-    )
-    write_cells(sheet, Table(steps, kinds={"step": "count"}), formats, row0=3)
-    row = 3 + steps.height + 2
+    header = formats["header"]
+    top = book.add_format({"num_format": "0", "valign": "top", "align": "left"})
+    for col, name in enumerate(("Step", "Title", "Question", "Answer")):
+        sheet.write_string(3, col, name, header)
+    row = 4
+    for s in report.sections:
+        answer = s.answer or "Open: see the open questions"
+        sheet.write_number(row, 0, s.number, top)
+        sheet.write_string(row, 1, s.title, wrap)
+        sheet.write_string(row, 2, s.question, wrap)
+        sheet.write_string(row, 3, answer, wrap)
+        # rows do not grow to their wrapped text by themselves: as many lines as the longest cell needs
+        lines = max(
+            _lines(text, width) for text, width in zip((s.title, s.question, answer), SUMMARY_WIDTHS[1:], strict=True)
+        )
+        sheet.set_row(row, 15 * lines)
+        row += 1
+    row += 1
     sheet.write_string(row, 0, "Key figures", formats["title"])
-    figures = pl.DataFrame(
-        [
-            {
-                "step": s.number,
-                "metric": name,
-                "label": REGISTRY[name].label,
-                "value": None if value is None else float(value),
-                "unit": REGISTRY[name].unit,
-            }
-            for s in report.sections
-            for name, value in s.metrics
-        ],
-        schema={"step": pl.Int64, "metric": pl.String, "label": pl.String, "value": pl.Float64, "unit": pl.String},
-    )
-    write_cells(sheet, Table(figures, kinds={"step": "count"}), formats, row0=row + 1)
-    row += figures.height + 3
+    row += 1
+    for col, name in ((0, "Step"), (1, "Figure"), (2, "Value"), (5, "metric"), (6, "unit")):
+        sheet.write_string(row, col, name, header)
+    for s in report.sections:
+        for name, value in s.metrics:
+            row += 1
+            metric = REGISTRY[name]
+            sheet.write_number(row, 0, s.number, top)
+            sheet.write_string(row, 1, metric.label)
+            fmt = formats.get(UNIT_FORMATS.get(metric.unit, "number"))
+            if value is None:
+                sheet.write_string(row, 2, "—")
+            else:
+                sheet.write_number(row, 2, float(value), fmt)
+            sheet.write_string(row, 5, name)  # the registry name, for lookups: a hidden column
+            sheet.write_string(row, 6, metric.unit)
+    row += 3
     sheet.write_string(row, 0, "Open questions for the client", formats["title"])
     for i, (number, question) in enumerate(report.open_questions, start=1):
         sheet.write_string(row + i, 0, f"Step {number}")
         sheet.write_string(row + i, 1, question)
-    sheet.set_column(0, 0, 10)
-    sheet.set_column(1, 1, 36)
-    sheet.set_column(2, 2, 60, wrap)
-    sheet.set_column(3, 3, 90, wrap)
+    for col, width in enumerate(SUMMARY_WIDTHS):
+        sheet.set_column(col, col, width, wrap if col in (1, 2, 3) else None)
+    sheet.set_column(5, 6, 24, None, {"hidden": True})
     sheet.freeze_panes(4, 0)
+    _page(sheet)
+
+
+SUMMARY_WIDTHS = (6, 28, 45, 80)
+
+
+def _lines(text: str, width: int) -> int:
+    """The lines ``text`` wraps to in a column ``width`` characters wide (words kept whole)."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return lines

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -21,6 +22,8 @@ from csctl.units import money, multiple, percent
 
 # Okabe–Ito, told apart with the common colour-vision deficiencies; the pale yellow is left out (too faint on white).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999")
+# a series named by a health band is drawn in the band's colour, everywhere (SVG, Excel, terminal)
+BAND_COLOURS = {"green": "#2E7D32", "yellow": "#F0A202", "amber": "#F0A202", "red": "#C62828"}
 TEXT = "#333333"
 MUTED = "#666666"
 GRID = "#e5e5e5"
@@ -77,6 +80,11 @@ def chart_series(chart: Chart, frame: pl.DataFrame) -> list[tuple[str, list[floa
     if not any(v is not None for _, vs in present for v in vs):
         return []
     return present
+
+
+def series_colour(name: str, index: int) -> str:
+    """A series' colour: its band's colour when it is named by a health band, else the palette's ``index``-th."""
+    return BAND_COLOURS.get(name.lower(), PALETTE[index % len(PALETTE)])
 
 
 def _clean(value: float, step: float) -> float:
@@ -221,7 +229,7 @@ class _Canvas:
             item = 14 + _width(label) + 14
             if x > PAD and x + item > self.width - PAD:
                 x, y = PAD, y + 16
-            colour = PALETTE[i % len(PALETTE)]
+            colour = series_colour(name, i)
             self.add(f'<rect class="swatch" x="{_n(x)}" y="{_n(y - 5)}" width="10" height="10" fill="{colour}"/>')
             self.add(f'<text x="{_n(x + 14)}" y="{_n(y)}" dy="0.32em">{_e(label)}</text>')
             x += item
@@ -284,7 +292,8 @@ def _stack_range(series: Sequence[tuple[str, list[float | None]]], n: int) -> tu
         column = [vs[i] for _, vs in series]
         lo = min(lo, sum(v for v in column if v is not None and v < 0))
         hi = max(hi, sum(v for v in column if v is not None and v > 0))
-    return lo, hi
+    biggest = sys.float_info.max  # a stack near the float maximum overflows: draw it to the top of the axis
+    return max(lo, -biggest), min(hi, biggest)
 
 
 class _Axis:
@@ -336,7 +345,7 @@ def _lines(
     radius = 3 if len(labels) <= 60 else 2
     many = len(series) > 1
     for s, (name, vs) in enumerate(series):
-        colour = PALETTE[s % len(PALETTE)]
+        colour = series_colour(name, s)
         canvas.add(f'<g class="series" data-series="{_e(text(name))}">')
         runs: list[list[tuple[float, float]]] = [[]]
         for i, v in enumerate(vs):
@@ -379,7 +388,7 @@ def _columns(
     up = [0.0] * len(labels)
     down = [0.0] * len(labels)
     for s, (name, vs) in enumerate(series):
-        colour = PALETTE[s % len(PALETTE)]
+        colour = series_colour(name, s)
         canvas.add(f'<g class="series" data-series="{_e(text(name))}">')
         for i, v in enumerate(vs):
             if v is None:
@@ -393,6 +402,7 @@ def _columns(
                 down[i] = low
             else:
                 low, high = min(v, 0.0), max(v, 0.0)
+            low, high = max(low, axis.lo), min(high, axis.hi)  # an overflowing stack stops at the axis' ends
             y_top, y_bottom = axis.y(high), axis.y(low)
             canvas.rect(x, y_top, bar, y_bottom - y_top, colour, _tip(labels[i], text(name), fmt(v), many))
         canvas.add("</g>")
@@ -432,7 +442,7 @@ def _bars(
     group = band * 0.8
     bar = group / len(series)
     for s, (name, vs) in enumerate(series):
-        colour = PALETTE[s % len(PALETTE)]
+        colour = series_colour(name, s)
         canvas.add(f'<g class="series" data-series="{_e(text(name))}">')
         for i, v in enumerate(vs):
             if v is None:

@@ -20,6 +20,7 @@ BLOCKS = " ▁▂▃▄▅▆▇█"
 MARKERS = "●■▲◆○□△◇"
 POSITIVE, NEGATIVE = "█", "░"
 COLOURS = ("34", "33", "32", "35", "36", "31", "37", "90")  # ANSI foreground codes, in the SVG palette's order
+BAND_COLOURS = {"green": "32", "yellow": "33", "amber": "33", "red": "31"}  # a band's series in its colour
 MISSING = "—"
 
 Segment = tuple[str, str | None]  # text and its ANSI style (None: plain)
@@ -52,8 +53,8 @@ def _fit(segments: Sequence[Segment], width: int, color: bool) -> str:
     return "".join(f"\x1b[{style}m{chunk}\x1b[0m" if color and style and chunk else chunk for chunk, style in kept)
 
 
-def _colour(index: int) -> str:
-    return COLOURS[index % len(COLOURS)]
+def _colour(index: int, name: str = "") -> str:
+    return BAND_COLOURS.get(name.lower(), COLOURS[index % len(COLOURS)])
 
 
 def _pad(label: str, size: int, right: bool = False) -> str:
@@ -90,7 +91,7 @@ def chart_lines(
         legend: list[Segment] = []
         for s, (name, _) in enumerate(series):
             mark = MARKERS[s % len(MARKERS)] if chart.kind == "line" else POSITIVE
-            legend += [(mark, _colour(s)), (f" {text(name)}  ", None)]
+            legend += [(mark, _colour(s, text(name))), (f" {text(name)}  ", None)]
         lines.append(legend)
     lines += body
     return "\n".join(_fit(line, width, color) for line in lines)
@@ -153,7 +154,7 @@ def _line_plot(
                 v = _at(vs, c, columns)
                 if v is not None:
                     row = height - 1 - round(_frac(v, lo, hi) * (height - 1))
-                    grid[row][c] = (MARKERS[s % len(MARKERS)], _colour(s))
+                    grid[row][c] = (MARKERS[s % len(MARKERS)], _colour(s, text(series[s][0])))
     label_rows = {0: top_label, height - 1: bottom_label} if hi > lo else {(height - 1) // 2: top_label}
     lines: list[list[Segment]] = []
     for row in range(height):
@@ -244,7 +245,8 @@ def _bars(
             elif v is not None:
                 right = POSITIVE * length + " " * (pos_w - length)
             value = _safe(fmt, vs[i])
-            line += [(left, _colour(s)), ("│" if axis else "", None), (right, _colour(s))]
+            colour = _colour(s, text(name))
+            line += [(left, colour), ("│" if axis else "", None), (right, colour)]
             line.append((" " + value.rjust(value_w), None))
             lines.append(line)
     return lines
@@ -275,17 +277,18 @@ def _stacked(
         left: list[Segment] = []
         up = down = 0.0
         for s, vs in enumerate(normal):
+            name = text(series[s][0])
             v = vs[i]
             if v is None or v == 0:
                 continue
             if v > 0:
                 start, end = round(up * scale), min(pos_w, round((up + v) * scale))
                 up += v
-                right.append((POSITIVE * max(0, end - start), _colour(s)))
+                right.append((POSITIVE * max(0, end - start), _colour(s, name)))
             else:
                 start, end = round(down * scale), min(neg_w, round((down - v) * scale))
                 down -= v
-                left.insert(0, (NEGATIVE * max(0, end - start), _colour(s)))
+                left.insert(0, (NEGATIVE * max(0, end - start), _colour(s, name)))
         used_right = sum(len(chunk) for chunk, _ in right)
         used_left = sum(len(chunk) for chunk, _ in left)
         line: list[Segment] = [(_pad(label, label_w) + " ", None), (" " * (neg_w - used_left), None), *left]

@@ -11,8 +11,24 @@ import xlsxwriter.worksheet
 
 from csctl.result import Result, Table
 
-FORMATS = {"money": "#,##0.00", "rate": "0.00%", "count": "#,##0", "multiple": "0.00", "number": "General"}
-UNIT_FORMATS = {"money": "money", "ratio": "rate", "count": "count", "multiple": "multiple"}
+FORMATS = {
+    "money": "#,##0.00",  # with the currency symbol in front: cell_formats
+    "per_dollar": "#,##0.00",
+    "rate": "0.00%",
+    "count": "#,##0",
+    "multiple": '0.00"×"',
+    "hours": '#,##0.0" h"',
+    "number": "#,##0.00",
+}
+UNIT_FORMATS = {
+    "money": "money",
+    "ratio": "rate",
+    "count": "count",
+    "multiple": "multiple",
+    "hours": "hours",
+    "per_dollar": "per_dollar",
+    "number": "number",
+}
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -25,8 +41,16 @@ def sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def cell_formats(book: xlsxwriter.Workbook) -> dict[str, object]:
-    formats: dict[str, object] = {k: book.add_format({"num_format": v}) for k, v in FORMATS.items()}
+def number_formats(currency: str = "USD") -> dict[str, str]:
+    """Excel number formats by kind: one per unit, money with its currency (as the documents write it)."""
+    from csctl.units import symbol
+
+    money = '"' + symbol(currency).replace('"', "") + '"#,##0.00'
+    return FORMATS | {"money": f"{money};-{money}", "per_dollar": f"{money};-{money}"}
+
+
+def cell_formats(book: xlsxwriter.Workbook, currency: str = "USD") -> dict[str, object]:
+    formats: dict[str, object] = {k: book.add_format({"num_format": v}) for k, v in number_formats(currency).items()}
     formats["header"] = book.add_format({"bold": True, "bottom": 1})
     formats["date"] = book.add_format({"num_format": "yyyy-mm-dd"})
     formats["title"] = book.add_format({"bold": True, "font_size": 12})
@@ -34,16 +58,24 @@ def cell_formats(book: xlsxwriter.Workbook) -> dict[str, object]:
 
 
 def write_cells(
-    sheet: xlsxwriter.worksheet.Worksheet, table: Table, formats: dict[str, object], row0: int = 0, col0: int = 0
+    sheet: xlsxwriter.worksheet.Worksheet,
+    table: Table,
+    formats: dict[str, object],
+    row0: int = 0,
+    col0: int = 0,
+    labels: bool = False,
 ) -> list[int]:
     """The table's header at ``row0`` and its rows below (numbers as numbers, text as string cells, never
-    formulas); returns the column widths it needs."""
+    formulas); returns the column widths it needs. ``labels``: headers for people (mrr_start → MRR start)."""
+    from csctl.render.values import label
+
     header = formats["header"]
     frame = table.frame
     headers = list(frame.columns)
     per_row_unit = "unit" in headers and any(c in headers for c in table.by_unit)
-    widths = [len(h) + 2 for h in headers]
-    for col, name in enumerate(headers):
+    shown = [label(h) if labels else h for h in headers]
+    widths = [len(h) + 2 for h in shown]
+    for col, name in enumerate(shown):
         sheet.write_string(row0, col0 + col, name, header)
     for row_number, record in enumerate(frame.iter_rows(named=True), start=row0 + 1):
         for col, name in enumerate(headers):
@@ -57,6 +89,8 @@ def write_cells(
                 sheet.write_blank(row_number, c, None, cell_format)
             elif isinstance(value, bool):
                 sheet.write_boolean(row_number, c, value)
+            elif isinstance(value, int) and kind == "number":
+                sheet.write_number(row_number, c, value)  # a whole number as it came: 20, not 20.00
             elif isinstance(value, int | float):
                 sheet.write_number(row_number, c, value, cell_format)
             elif isinstance(value, dt.date):
@@ -84,7 +118,7 @@ def write_sheet(book: xlsxwriter.Workbook, sheet_name: str, table: Table, format
 def render(result: Result, **_: object) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    formats = cell_formats(book)
+    formats = cell_formats(book, result.currency)
     used: set[str] = set()
     order = result.display_order()
     for name in order:

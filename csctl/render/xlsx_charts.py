@@ -11,7 +11,7 @@ import xlsxwriter
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from csctl.render.svg import PALETTE
+from csctl.render.svg import series_colour
 from csctl.result import Chart
 
 AXIS_FORMATS = {"money": "#,##0", "rate": "0%", "count": "#,##0", "multiple": "0.0", "number": "General"}
@@ -51,7 +51,7 @@ def add_chart(
         categories = [sheet_name, data_first, x_col, data_last, x_col]
     for index, name in enumerate(series):
         col = first_col + columns.index(name)
-        colour = PALETTE[index % len(PALETTE)]
+        colour = series_colour(name, index)
         options_series: dict[str, object] = {
             "name": [sheet_name, first_row, col],
             "values": [sheet_name, data_first, col, data_last, col],
