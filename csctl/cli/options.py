@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from csctl.session import Session
 
 
+AllowOutsideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside",
+        help="Read exports and rule files that csctl.yaml names outside its folder (default: refused).",
+    ),
+]
 ConfigOpt = Annotated[
     str | None,
     typer.Option(
@@ -126,6 +133,7 @@ class Common:
     skip_bad_rows: bool = False
     date_order: str | None = None
     decimal_comma: bool | None = None
+    allow_outside: bool = False
     _workspace: Workspace | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -146,6 +154,9 @@ class Common:
 
         if self._workspace is None:
             self._workspace = load_workspace(self.config_path)
+            if self._workspace.origin in ("cwd", "env"):  # a config the command line did not name: say which
+                where = "from $CSCTL_CONFIG" if self._workspace.origin == "env" else "in this folder"
+                info(f"using {self._workspace.path} (the workspace config {where})")
         return self._workspace
 
     def session(self, *, workspace_exports: bool = False, derive: bool = False) -> Session:
@@ -160,7 +171,7 @@ class Common:
         cfg = ws.config
         opts, month = self.read_options(cfg), self.month(cfg)
         if workspace_exports:
-            session = Session.from_workspace(ws, opts, month, derive=derive)
+            session = Session.from_workspace(ws, opts, month, derive=derive, allow_outside=self.allow_outside)
         else:
             session = Session(cfg, opts, month, dt.date.today(), derive=derive)
         session.history_starts = self.history_month(cfg)

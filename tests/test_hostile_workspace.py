@@ -1,0 +1,162 @@
+"""Hostile workspaces, streams and rule SQL (issue 16, findings 8, 10 and 11): each reproduced, and what csctl does
+instead. A client's folder is untrusted: its csctl.yaml reads only files inside it."""
+
+from __future__ import annotations
+
+import calendar
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Invoke
+from tests.helpers import ok, write_csv
+
+BILLING = [
+    ["customer_id", "amount", "period_start", "period_end"],
+    *[
+        [f"C{i}", 100 * i, f"2024-{m:02d}-01", f"2024-{m:02d}-{calendar.monthrange(2024, m)[1]}"]
+        for i in (1, 2, 3)
+        for m in range(1, 7)
+    ],
+]
+CUSTOMERS = [
+    ["customer_id", "name", "employees", "renewal_date"],
+    ["C1", "Alpha", 10, "2024-09-01"],
+    ["C2", "Beta", 200, "2024-12-01"],
+    ["C3", "Gamma", 3000, "2025-03-01"],
+]
+MILESTONES = [["customer_id", "milestone", "date"], ["C1", "kickoff", "2024-02-01"], ["C2", "kickoff", "2024-03-01"]]
+SECRET = "root:x:0:0:s3cr3t-first-line:/root:/bin/bash"
+
+
+def workspace(folder: Path, exports: dict[str, str], extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["company: Client", "exports:", *(f"  {table}: {path!r}" for table, path in exports.items())]
+    (folder / "csctl.yaml").write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return folder / "csctl.yaml"
+
+
+def other_client(tmp_path: Path) -> Path:
+    other = tmp_path / "otherclient"
+    other.mkdir()
+    write_csv(other / "billing.csv", BILLING)
+    write_csv(other / "customers.csv", CUSTOMERS)
+    (other / "secret.txt").write_text(SECRET + "\n", encoding="utf-8")
+    return other
+
+
+# --- finding 8: a csctl.yaml names files outside its folder ----------------------------------------------------------
+@pytest.mark.parametrize(
+    "name",
+    ["../otherclient/customers.csv", "{other}/customers.csv", "sub/../../otherclient/customers.csv", "link.csv"],
+)
+def test_an_export_outside_the_workspace_folder_exits_3_at_its_line(invoke: Invoke, tmp_path: Path, name: str) -> None:
+    other = other_client(tmp_path)
+    folder = tmp_path / "client"
+    folder.mkdir()
+    write_csv(folder / "billing.csv", BILLING)
+    (folder / "link.csv").symlink_to(other / "customers.csv")  # a link out is outside too
+    config = workspace(folder, {"billing": "billing.csv", "customers": name.format(other=other)})
+    result = invoke("plan", "-c", config, "--plan-file", tmp_path / "plan.yaml")
+    assert result.exit_code == 3, result.stderr
+    assert f"{config}:4 (exports.customers)" in result.stderr
+    assert "outside the workspace folder" in result.stderr and "--allow-outside" in result.stderr
+    assert not (tmp_path / "plan.yaml").exists()
+
+
+def test_allow_outside_on_the_command_line_or_in_the_workspace_reads_it(invoke: Invoke, tmp_path: Path) -> None:
+    other_client(tmp_path)
+    folder = tmp_path / "client"
+    folder.mkdir()
+    write_csv(folder / "billing.csv", BILLING)
+    write_csv(folder / "milestones.csv", MILESTONES)
+    exports = {"billing": "billing.csv", "milestones": "milestones.csv", "customers": "../otherclient/customers.csv"}
+    config = workspace(folder, exports)
+    args = ("-f", "json", "-q")
+    ok(invoke("value-path", "-c", config, "--allow-outside", *args))
+    assert invoke("value-path", "-c", config, *args).exit_code == 3
+    workspace(folder, exports, "allow_outside: true\n")
+    ok(invoke("value-path", "-c", config, *args))
+
+
+def test_rule_files_and_the_plan_to_assess_outside_the_folder_exit_3(invoke: Invoke, tmp_path: Path) -> None:
+    other = other_client(tmp_path)
+    (other / "segments.yaml").write_text("segments: []\n", encoding="utf-8")
+    folder = tmp_path / "client"
+    folder.mkdir()
+    write_csv(folder / "billing.csv", BILLING)
+    write_csv(folder / "customers.csv", CUSTOMERS)
+    exports = {"billing": "billing.csv", "customers": "customers.csv"}
+    config = workspace(folder, exports, f"rules:\n  segments: {other / 'segments.yaml'}\n")
+    result = invoke("report", "-c", config, "-o", tmp_path / "out")
+    assert result.exit_code == 3, result.stderr
+    assert f"{config}:6 (rules.segments)" in result.stderr and "outside the workspace folder" in result.stderr
+    config = workspace(folder, exports, "plan:\n  assess: ../otherclient/plan.yaml\n")
+    result = invoke("report", "-c", config, "-o", tmp_path / "out")
+    assert result.exit_code == 3, result.stderr
+    assert f"{config}:6 (plan.assess)" in result.stderr and "outside the workspace folder" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_glob_reaching_out_of_the_folder_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    other_client(tmp_path)
+    folder = tmp_path / "client"
+    folder.mkdir()
+    write_csv(folder / "billing.csv", BILLING)
+    config = workspace(folder, {"billing": "billing.csv", "customers": "../other*/customers.csv"})
+    result = invoke("value-path", "-c", config, "-f", "json")
+    assert result.exit_code == 3 and "outside the workspace folder" in result.stderr, result.stderr
+
+
+def test_errors_never_echo_the_first_line_of_a_file_that_is_not_an_export(invoke: Invoke, tmp_path: Path) -> None:
+    other = other_client(tmp_path)
+    folder = tmp_path / "client"
+    folder.mkdir()
+    write_csv(folder / "billing.csv", BILLING)
+    write_csv(folder / "milestones.csv", MILESTONES)
+    exports = {"billing": "billing.csv", "milestones": "milestones.csv", "customers": str(other / "secret.txt")}
+    config = workspace(folder, exports)
+    result = invoke("value-path", "-c", config, "--allow-outside", "-f", "json")  # read, as the user allowed
+    assert result.exit_code == 3, result.stderr
+    assert "required customers column 'customer_id' not found" in result.stderr
+    assert "s3cr3t" not in result.stderr and "root:x" not in result.stderr
+    assert "none of the file's 1 column is a customers column csctl knows" in result.stderr
+    # an export with a known column still lists its columns, the help a user needs to map the rest
+    write_csv(tmp_path / "partial.csv", [["customer_id", "Seats"], ["C1", "3"]])
+    result = invoke("numbers", tmp_path / "partial.csv")
+    assert result.exit_code == 3 and "columns in the file: customer_id, Seats" in result.stderr, result.stderr
+
+
+def test_a_glob_over_too_many_files_exits_3_before_reading(invoke: Invoke, tmp_path: Path) -> None:
+    folder = tmp_path / "client"
+    parts = folder / "parts"
+    parts.mkdir(parents=True)
+    for i in range(1001):
+        (parts / f"b{i:04d}.csv").write_text("customer_id,amount,period_start\n", encoding="utf-8")
+    config = workspace(folder, {"billing": "parts/*.csv"})
+    result = invoke("report", "-c", config, "-o", tmp_path / "out")
+    assert result.exit_code == 3, result.stderr
+    assert f"{config}:3 (exports.billing)" in result.stderr
+    assert "matches more than 1,000 files" in result.stderr
+    (parts / "b1000.csv").unlink()  # exactly the cap: read (each file is then refused for its own reason)
+    result = invoke("report", "-c", config, "-o", tmp_path / "out")
+    assert "matches more than" not in result.stderr and result.exit_code == 3
+
+
+def test_the_workspace_config_in_force_is_named_on_stderr(invoke: Invoke, tmp_path: Path) -> None:
+    folder = tmp_path / "client"
+    folder.mkdir()
+    write_csv(folder / "billing.csv", BILLING)
+    workspace(folder, {"billing": "billing.csv"})
+    cwd = Path.cwd()
+    try:
+        os.chdir(folder)
+        result = ok(invoke("numbers", "billing.csv", "-f", "json"))
+        assert result.stderr.count("using csctl.yaml (the workspace config in this folder)") == 1
+        assert "workspace config" not in ok(invoke("numbers", "billing.csv", "-f", "json", "-q")).stderr
+        assert "workspace config" not in ok(invoke("numbers", "billing.csv", "-f", "json", "-c", "csctl.yaml")).stderr
+    finally:
+        os.chdir(cwd)
+    result = ok(invoke("numbers", folder / "billing.csv", "-f", "json", env={"CSCTL_CONFIG": str(folder)}))
+    assert "(the workspace config from $CSCTL_CONFIG)" in result.stderr
