@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import calendar
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,85 @@ def test_the_workspace_config_in_force_is_named_on_stderr(invoke: Invoke, tmp_pa
         os.chdir(cwd)
     result = ok(invoke("numbers", folder / "billing.csv", "-f", "json", env={"CSCTL_CONFIG": str(folder)}))
     assert "(the workspace config from $CSCTL_CONFIG)" in result.stderr
+
+
+# --- finding 11: exit codes and streams, through the installed entry point -------------------------------------------
+ENTRY = str(Path(sys.executable).parent / "csctl")
+ENV = {k: v for k, v in os.environ.items() if k not in ("CSCTL_CONFIG", "FORCE_COLOR")} | {"NO_COLOR": "1"}
+
+
+def shell(line: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``csctl ARGS`` and redirections, run by sh in ``cwd`` (``$C`` is the entry point)."""
+    return subprocess.run(
+        ["sh", "-c", line], check=False, cwd=cwd, env=ENV | {"C": ENTRY}, capture_output=True, timeout=120
+    )
+
+
+@pytest.fixture
+def billing_folder(tmp_path: Path) -> Path:
+    write_csv(tmp_path / "billing.csv", BILLING)
+    return tmp_path
+
+
+def test_a_closed_stderr_never_turns_into_exit_1_and_the_output_is_written(billing_folder: Path) -> None:
+    done = shell('"$C" numbers billing.csv -o out.csv 2>&-', billing_folder)
+    assert done.returncode == 0, done
+    assert (billing_folder / "out.csv").read_text(encoding="utf-8").startswith("section,metric,")
+    done = shell("\"$C\" numbers billing.csv -o breach.csv --fail-on 'mrr<1000000' 2>&-", billing_folder)
+    assert done.returncode == 1  # the breach, and only the breach, is exit 1
+    assert (billing_folder / "breach.csv").is_file()
+    done = shell('"$C" numbers nosuch.csv 2>&-', billing_folder)
+    assert done.returncode == 3
+
+
+@pytest.mark.parametrize(
+    ("redirect", "message"),
+    [
+        (">&-", "stdout is closed, so the output cannot be written there"),
+        (">/dev/full", "stdout: cannot write the output: No space left on device"),
+    ],
+)
+def test_a_closed_or_full_stdout_exits_3_with_a_message(billing_folder: Path, redirect: str, message: str) -> None:
+    if redirect == ">/dev/full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    done = shell(f'"$C" numbers billing.csv -f csv {redirect}', billing_folder)
+    assert done.returncode == 3, done
+    stderr = done.stderr.decode()
+    assert message in stderr and "Traceback" not in stderr and "Exception ignored" not in stderr
+    assert shell(f'"$C" numbers billing.csv -f csv {redirect} 2>&-', billing_folder).returncode == 3
+    assert shell(f'"$C" numbers billing.csv -o out.csv {redirect}', billing_folder).returncode == 0  # not needed
+
+
+def test_a_closed_stdin_read_as_input_exits_3(billing_folder: Path) -> None:
+    done = shell('"$C" numbers - -f json <&-', billing_folder)
+    assert done.returncode == 3 and b"stdin is closed" in done.stderr, done
+    assert shell('"$C" numbers billing.csv -f json <&- >/dev/null', billing_folder).returncode == 0  # not needed
+
+
+def test_a_file_name_that_is_not_utf8_exits_3(billing_folder: Path) -> None:
+    name = os.fsdecode(b"billing-\xff.csv")
+    try:
+        (billing_folder / name).write_bytes((billing_folder / "billing.csv").read_bytes())
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system takes UTF-8 names only")
+    done = subprocess.run(
+        [ENTRY.encode(), b"numbers", b"billing-\xff.csv"],
+        check=False,
+        cwd=billing_folder,
+        env=ENV,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done
+    assert b"billing-\\xff.csv: the file name is not UTF-8" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("start", "months"), [("9999-12", "12"), ("2189-12", "2"), ("1899-12", "12"), ("0000-01", "1")]
+)
+def test_sample_start_outside_the_readable_years_is_a_usage_error(
+    invoke: Invoke, tmp_path: Path, start: str, months: str
+) -> None:
+    result = invoke("sample", "--start", start, "--months", months, "--customers", 3, "-o", tmp_path / "s")
+    assert result.exit_code == 2, result.stderr
+    assert "--start" in result.stderr and not (tmp_path / "s").exists()

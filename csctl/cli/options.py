@@ -253,11 +253,7 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
         write_output(common.output, data, "-o ")
         info(f"wrote {common.output}")
     else:
-        try:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        except BrokenPipeError:
-            pass
+        write_stdout(data)
     if fmt not in ("table", "markdown", "json", "html"):  # formats that do not carry the warnings: say them on stderr
         for message in result.warnings:
             warn(message)
@@ -272,6 +268,33 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
             warn(f"--fail-on {message}; not counted as a breach")
         if breached:
             raise ThresholdBreached("threshold breached: " + "; ".join(breached))
+
+
+def write_stdout(data: bytes) -> None:
+    """Data to stdout. A reader that went away (a broken pipe) is no error; a closed stdout or a full disk is
+    (exit 3): the data did not arrive. Whatever stays buffered is dropped, so the exit adds no second error."""
+    if state.stdout_closed:
+        raise InputError("stdout is closed, so the output cannot be written there", hint="give -o FILE")
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    except OSError as exc:
+        _drop_stdout()
+        raise InputError(f"stdout: cannot write the output: {exc.strerror or exc}", hint="give -o FILE") from None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of what is left in its buffer succeeds."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
 
 
 def check_folder(path: Path, option: str = "") -> None:
