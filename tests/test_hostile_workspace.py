@@ -4,6 +4,7 @@ instead. A client's folder is untrusted: its csctl.yaml reads only files inside 
 from __future__ import annotations
 
 import calendar
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from csctl.config.yamlfile import yaml_quote
+from csctl.resources import config_path
 from tests.conftest import Invoke
 from tests.helpers import ok, write_csv
 
@@ -244,3 +247,130 @@ def test_sample_start_outside_the_readable_years_is_a_usage_error(
     result = invoke("sample", "--start", start, "--months", months, "--customers", 3, "-o", tmp_path / "s")
     assert result.exit_code == 2, result.stderr
     assert "--start" in result.stderr and not (tmp_path / "s").exists()
+
+
+# --- finding 10: rule SQL bounded and checked against the data ------------------------------------------------------
+def segments_file(path: Path, when: str) -> Path:
+    path.write_text(
+        "segments:\n"
+        f"  - name: Picked\n    when: {yaml_quote(when)}\n    touch: high\n    accounts_per_csm: 10\n"
+        "  - name: Rest\n    when: 'true'\n    touch: tech\n    accounts_per_csm: 100\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def segment_run(invoke: Invoke, tmp_path: Path, when: str) -> tuple[int, str, str]:
+    customers = write_csv(tmp_path / "customers.csv", CUSTOMERS)
+    rules = segments_file(tmp_path / "segments.yaml", when)
+    result = invoke("segment", customers, "--rules", rules, "-f", "json")
+    return result.exit_code, result.stderr, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (
+            "employees > 0 AND " * 700 + "true",
+            "is 12,604 characters long; a rule's SQL expression may have at most 10,000",
+        ),
+        (
+            " AND ".join(f"employees <> {i}" for i in range(300)),
+            "has 599 operators; a rule's SQL expression may have at most 200",
+        ),
+        (
+            "(" * 30 + "employees > 1" + ")" * 30,
+            "nests parentheses 30 deep; a rule's SQL expression may nest at most 20",
+        ),
+        ("length(lpad(customer_id, 200000000, 'x')) > 0", "LPAD's length must be a whole number of at most 1,000"),
+        ("length(rpad(name, employees, 'x')) > 5", "RPAD's length must be a whole number of at most 1,000"),
+        ("length(LPAD(name, 10 * 1000)) > 5", "LPAD's length must be a whole number of at most 1,000"),
+    ],
+)
+def test_rule_sql_over_its_bounds_exits_3_at_its_line(invoke: Invoke, tmp_path: Path, when: str, expected: str) -> None:
+    code, stderr, _ = segment_run(invoke, tmp_path, when)
+    assert code == 3, stderr
+    assert f"{tmp_path / 'segments.yaml'}:3: when" in stderr and expected in stderr
+    assert len(stderr) < 2_000  # a long rule is not echoed whole
+
+
+def test_rule_sql_within_its_bounds_runs(invoke: Invoke, tmp_path: Path) -> None:
+    # at the limits: 200 operators, 20 parentheses deep, LPAD to 1,000; each picks Beta and Gamma (employees >= 200)
+    for when in (
+        " AND ".join(["employees >= 200"] * 100),
+        "(" * 20 + "employees >= 200" + ")" * 20,
+        "length(lpad(name, 1000, 'x')) = 1000 AND employees >= 200",
+    ):
+        code, stderr, stdout = segment_run(invoke, tmp_path, when)
+        assert code == 0, stderr
+        picked = sorted(
+            row["customer_id"] for row in json.loads(stdout)["tables"]["customers"] if row["segment"] == "Picked"
+        )
+        assert picked == ["C2", "C3"], when
+
+
+def test_a_rule_that_fails_on_the_values_exits_3_at_its_line(invoke: Invoke, tmp_path: Path) -> None:
+    code, stderr, _ = segment_run(invoke, tmp_path, "CAST(customer_id AS INTEGER) > 0")
+    assert code == 3, stderr
+    assert f"{tmp_path / 'segments.yaml'}:3: 'CAST(customer_id AS INTEGER) > 0' fails on the data" in stderr
+    assert "TRY_CAST" in stderr
+    code, stderr, stdout = segment_run(invoke, tmp_path, "TRY_CAST(customer_id AS INTEGER) > 0")  # null: no match
+    assert code == 0 and {r["segment"] for r in json.loads(stdout)["tables"]["customers"]} == {"Rest"}
+
+
+def test_a_health_value_that_fails_on_the_usage_values_exits_3_at_its_line(invoke: Invoke, tmp_path: Path) -> None:
+    customers = write_csv(tmp_path / "customers.csv", CUSTOMERS)
+    usage = write_csv(
+        tmp_path / "usage.csv",
+        [["customer_id", "date", "plan_code"], ["C1", "2024-06-10", "P-1"], ["C2", "2024-06-12", "P-2"]],
+    )
+    rules = tmp_path / "health.yaml"
+    rules.write_text(
+        "scorecards:\n"
+        "  - name: All\n"
+        "    applies_to: 'true'\n"
+        "    groups:\n"
+        "      - name: use\n"
+        "        weight: 1\n"
+        "        measures:\n"
+        "          - name: code\n"
+        "            source: usage\n"
+        "            value: CAST(plan_code AS INTEGER)\n"
+        "            aggregate: mean\n"
+        "            window_days: 28\n"
+        "            direction: higher\n"
+        "            bands: [{below: 1, score: 0}, {score: 100}]\n",
+        encoding="utf-8",
+    )
+    result = invoke("health", customers, "--usage", usage, "--rules", rules, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert f"{rules}:10: 'CAST(plan_code AS INTEGER)' fails on the data" in result.stderr
+
+
+def test_a_play_trigger_that_fails_on_the_values_exits_3_at_its_line(
+    invoke: Invoke, tmp_path: Path, sample_dir: Path
+) -> None:
+    plays = config_path("plays.yaml").read_text(encoding="utf-8")
+    default = 'trigger: "days_to_renewal BETWEEN 0 AND 120"'
+    assert default in plays
+    plays_file = tmp_path / "plays.yaml"
+    plays_file.write_text(plays.replace(default, 'trigger: "CAST(customer_id AS INTEGER) > 0"'), encoding="utf-8")
+    line = (
+        plays_file.read_text(encoding="utf-8").splitlines().index('    trigger: "CAST(customer_id AS INTEGER) > 0"') + 1
+    )
+    result = invoke(
+        "plan",
+        "--billing",
+        sample_dir / "billing.csv",
+        "--customers",
+        sample_dir / "customers.csv",
+        "--plays",
+        plays_file,
+        "--plan-file",
+        tmp_path / "plan.yaml",
+        "-f",
+        "json",
+    )
+    assert result.exit_code == 3, result.stderr
+    assert f"{plays_file}:{line}: 'CAST(customer_id AS INTEGER) > 0' fails on the data" in result.stderr
+    assert not (tmp_path / "plan.yaml").exists()
