@@ -374,3 +374,26 @@ def test_a_play_trigger_that_fails_on_the_values_exits_3_at_its_line(
     assert result.exit_code == 3, result.stderr
     assert f"{plays_file}:{line}: 'CAST(customer_id AS INTEGER) > 0' fails on the data" in result.stderr
     assert not (tmp_path / "plan.yaml").exists()
+
+
+# --- item 5 of the issue: a field's size bounded ---------------------------------------------------------------------
+@pytest.mark.parametrize("column", ["name", "employees"])
+def test_a_field_over_10_mib_exits_3_naming_row_and_column_without_echoing_it(
+    invoke: Invoke, tmp_path: Path, column: str
+) -> None:
+    huge = "7" * ((10 << 20) + 1)
+    rows = [list(row) for row in CUSTOMERS]
+    rows[2][rows[0].index(column)] = huge
+    customers = write_csv(tmp_path / "customers.csv", rows)
+    rules = segments_file(tmp_path / "segments.yaml", "employees >= 200")
+    result = invoke("segment", customers, "--rules", rules, "-f", "json")
+    assert result.exit_code == 3, result.stderr[:500]
+    assert (
+        f"row 3, column '{column}': a value of 10,485,761 bytes; csctl reads values of at most 10 MiB" in result.stderr
+    )
+    assert len(result.stderr) < 2_000
+    rows = [list(row) for row in CUSTOMERS]
+    rows[2][1] = "B" * 100_000  # a long name within the bound is read
+    write_csv(customers, rows)
+    result = ok(invoke("segment", customers, "--rules", rules, "-f", "json"))
+    assert [len(r["name"]) for r in json.loads(result.stdout)["tables"]["customers"]] == [5, 100_000, 5]
