@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import glob
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -82,17 +83,21 @@ class Session:
         *,
         today: dt.date | None = None,
         derive: bool = True,
+        allow_outside: bool = False,
     ) -> Session:
-        """The exports and rule files a workspace's csctl.yaml names, each checked to exist (exit 3 at its line)."""
+        """The exports and rule files a workspace's csctl.yaml names, each checked to exist (exit 3 at its line) and,
+        unless ``allow_outside`` (--allow-outside) or the workspace's ``allow_outside: true`` says otherwise, to lie
+        inside the workspace folder: a client's folder cannot make csctl read another's files."""
         cfg = workspace.config
         session = cls(cfg, opts, month, today or dt.date.today(), derive=derive)
+        fence = None if allow_outside or cfg.allow_outside else workspace.folder
         for table in EXPORT_TABLES:
             entry = getattr(cfg.exports, table)
             if entry is None:
                 continue
             export = entry if isinstance(entry, Export) else Export(path=entry)
             where = f"{workspace.where('exports', table)} (exports.{table})"
-            specs = _expand(workspace.folder, export, where)
+            specs = _expand(workspace.folder, export, where, fence)
             session.sources[table] = Source(specs, where, export.preset)
         for name in RULE_FILES:
             value = getattr(cfg.rules, name)
@@ -100,16 +105,17 @@ class Session:
                 continue
             where = f"{workspace.where('rules', name)} (rules.{name})"
             path = workspace.folder / value
+            _inside(fence, value, path, where)
             if not path.is_file():
                 raise ConfigError(f"{where}: {value}: no such file{_nearby(path)}")
             session.rule_paths[name] = path
             session.rule_where[name] = where
         if cfg.plan.assess is not None:
             plan = workspace.folder / cfg.plan.assess
+            where = f"{workspace.where('plan', 'assess')} (plan.assess)"
+            _inside(fence, cfg.plan.assess, plan, where)
             if not plan.is_file():
-                raise ConfigError(
-                    f"{workspace.where('plan', 'assess')} (plan.assess): {plan}: no such file{_nearby(plan)}"
-                )
+                raise ConfigError(f"{where}: {plan}: no such file{_nearby(plan)}")
             session.plan_to_assess = plan
         return session
 
@@ -305,18 +311,54 @@ def _size(spec: str) -> int:
         return 0
 
 
-def _expand(folder: Path, export: Export, where: str) -> tuple[str, ...]:
-    """A workspace export's files: a path or a glob, relative to the workspace folder; none found exits 3."""
+MAX_GLOB_FILES = 1000  # files one workspace export's glob may match
+
+
+def _inside(fence: Path | None, text: str, path: Path, where: str) -> None:
+    """A file a workspace names must lie inside its folder (``fence``; None: anywhere): an absolute path, a ``../``
+    or a link that leads out of it exits 3 at the csctl.yaml line, before anything is read or even looked for."""
+    if fence is None:
+        return
+    root = fence.resolve()
+    lexical = Path(os.path.normpath(root / text))  # root / an absolute path is that path
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a link loop: not inside anything
+        resolved = Path("/")
+    if not (lexical.is_relative_to(root) and resolved.is_relative_to(root)):
+        raise ConfigError(
+            f"{where}: {text}: outside the workspace folder {root}; a workspace reads only files inside its folder",
+            hint="if this workspace is yours and means it, give --allow-outside or set allow_outside: true in "
+            "its csctl.yaml",
+        )
+
+
+def _expand(folder: Path, export: Export, where: str, fence: Path | None = None) -> tuple[str, ...]:
+    """A workspace export's files: a path or a glob (at most MAX_GLOB_FILES files), relative to the workspace
+    folder and, with a ``fence``, inside it; none found exits 3."""
     path = export.path
     if path == "-":
         raise ConfigError(f"{where}: a workspace export cannot be stdin (-); give a path")
     full = Path(path) if Path(path).is_absolute() else folder / path
     if any(ch in path for ch in "*?["):
-        matches = sorted(glob.glob(str(full)))
+        _inside(fence, path, folder, where)  # the pattern itself (lexically), before it is expanded
+        matches: list[str] = []
+        for match in glob.iglob(str(full)):
+            if len(matches) == MAX_GLOB_FILES:
+                raise ConfigError(
+                    f"{where}: {path}: this pattern matches more than {MAX_GLOB_FILES:,} files; csctl reads at "
+                    f"most {MAX_GLOB_FILES:,} files for one export",
+                    hint="narrow the pattern, or combine the files into fewer exports",
+                )
+            matches.append(match)
         if not matches:
             raise ConfigError(f"{where}: {path}: no file matches this pattern{_nearby(full)}")
+        matches.sort()
+        for match in matches:  # a link among the matches may lead out
+            _inside(fence, os.path.relpath(match, folder), Path(match), where)
         files = matches
     else:
+        _inside(fence, path, full, where)
         if not full.is_file():
             raise ConfigError(f"{where}: {path}: no such file{_nearby(full)}")
         files = [str(full)]

@@ -7,15 +7,18 @@ as open questions for the client; a command never gets there, its arguments requ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from csctl.errors import ConfigError, InputError, UsageError
+from csctl.errors import ConfigError, CsctlError, InputError, UsageError
 
 if TYPE_CHECKING:
     import polars as pl
 
+    from csctl.config.rules import Sql
     from csctl.result import Result
     from csctl.session import Session
 
@@ -30,6 +33,26 @@ class Missing(UsageError):
         )
         self.step = step
         self.needs = needs
+
+
+@contextlib.contextmanager
+def rules_on_data(checks: Iterable[tuple[list[Sql], Callable[[], pl.DataFrame | None]]]) -> Iterator[None]:
+    """Rules whose types passed on the table's schema can still fail on its values (``CAST(customer_id AS
+    INTEGER)`` on ids like C1): when the step fails, each rule is run alone on its table, and the first that fails is
+    a ConfigError at its file:line (exit 3) instead of an internal error."""
+    from csctl.config.rules import failing_rule
+
+    try:
+        yield
+    except CsctlError:
+        raise
+    except Exception:
+        for items, frame in checks:
+            table = frame()
+            error = None if table is None else failing_rule(items, table)
+            if error is not None:
+                raise error from None
+        raise
 
 
 def need(s: Session, step: str, *tables: str) -> None:
@@ -183,7 +206,13 @@ def segment(s: Session) -> Result:
             exc.hint = "mrr and arr come from the billing export: add --billing BILLING"
         raise
     measured = s.measured() if with_billing else None
-    return segment_customers(accounts, rules, measured, s.opts.base_currency)
+    from csctl.core.segments import with_revenue
+
+    def table() -> pl.DataFrame:
+        return accounts if measured is None else with_revenue(accounts, measured)
+
+    with rules_on_data([(rules.conditions, table)]):
+        return segment_customers(accounts, rules, measured, s.opts.base_currency)
 
 
 # --- health ------------------------------------------------------------------------------------------------
@@ -222,7 +251,16 @@ def health(s: Session) -> Result:
         missing = [c for c in ("health_score", "health_band") if c not in previous.columns]
         if missing:
             raise InputError(f"{s.spec('previous')}: not a csctl health output (no {', '.join(missing)} column)")
-    return compute_health(scorecards, Inputs(frame, sources, day, previous), day.isoformat())
+    by_table: dict[str, list[Sql]] = {"customers": list(scorecards.applies_to)}
+    for cm in scorecards.measures:
+        by_table.setdefault(cm.measure.source, []).extend(x for x in (cm.value, cm.filter) if x is not None)
+    activity = scorecards.rules.activity
+    if activity is not None:
+        found = [x for x in (scorecards.activity_value, scorecards.activity_filter) if x is not None]
+        by_table.setdefault(activity.source, []).extend(found)
+    tables: dict[str, pl.DataFrame | None] = {"customers": frame, **sources}
+    with rules_on_data((items, functools.partial(tables.get, name)) for name, items in by_table.items()):
+        return compute_health(scorecards, Inputs(frame, sources, day, previous), day.isoformat())
 
 
 # --- steps 5 and 6 -----------------------------------------------------------------------------------------
@@ -362,6 +400,11 @@ def _check_triggers(plays: Any, frame: pl.DataFrame, unavailable: dict[str, str]
         needs = sorted({unavailable[c] for t in plays.triggers.values() for c in t.columns if c in unavailable})
         raise Missing("plan", needs)
     check_types(evaluable, frame.schema, "condition")
+    from csctl.config.rules import failing_rule
+
+    failing = failing_rule(evaluable, frame)  # the enriched table is at hand: each trigger run on it before the plan
+    if failing is not None:
+        raise failing
     for play in plays.rules.plays:
         if play.due is None or play.due.column in unavailable:
             continue

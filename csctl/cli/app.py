@@ -178,6 +178,9 @@ def _terminate(signum: int, frame: object) -> None:
 def main() -> None:
     import signal
 
+    from csctl.cli.console import open_closed_streams
+
+    open_closed_streams()
     state.debug = "--debug" in sys.argv[1:]
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):

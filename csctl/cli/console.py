@@ -20,9 +20,28 @@ class State:
     verbose: bool = False
     json: bool = False  # -f json: errors as a JSON object on stderr
     color: str = "auto"
+    stdout_closed: bool = False  # the caller closed stdout (>&-): data for it is an error, not silence
 
 
 state = State()
+
+
+def open_closed_streams() -> None:
+    """Standard streams the caller closed (``>&-``, ``2>&-``, ``<&-``) are opened on /dev/null, so a file csctl opens
+    never takes their descriptor (a message would land in an output) and a message to a closed stderr is no error.
+    A closed stdout is remembered (data for it exits 3); a closed stdin stays None (reading ``-`` exits 3)."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            if fd == 1:
+                state.stdout_closed = True
+            if fd > 0:
+                setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False))  # noqa: SIM115
 
 
 def use_color(stream_is_tty: bool) -> bool:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from csctl.cli.options import AllowOutsideOpt
+
 if TYPE_CHECKING:
     from csctl.cli.options import Common
     from csctl.session import Session
@@ -70,11 +72,18 @@ def workspace_inputs(
             )
             for r in rules
         ]
+        extra.append(
+            inspect.Parameter(
+                "allow_outside", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=AllowOutsideOpt
+            )
+        )
 
         @functools.wraps(func)
         def command(**kwargs: object) -> None:
             inputs = {t: kwargs.pop(f"in_{t}") for t in tables}
             rule_files = {r: kwargs.pop(f"rules_{r}") for r in rules}
+            common = kwargs["common"]
+            common.allow_outside = bool(kwargs.pop("allow_outside"))  # type: ignore[attr-defined]
             func(inputs=inputs, rule_files=rule_files, **kwargs)
 
         params = [*own[:-1], *extra, own[-1]] if own and own[-1].name == "common" else [*own, *extra]

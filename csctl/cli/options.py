@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from csctl.session import Session
 
 
+AllowOutsideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside",
+        help="Read exports and rule files that csctl.yaml names outside its folder (default: refused).",
+    ),
+]
 ConfigOpt = Annotated[
     str | None,
     typer.Option(
@@ -170,6 +177,7 @@ class Common:
     header_row: int | None = None
     limit: int | None = None
     columns: str | None = None
+    allow_outside: bool = False
     _workspace: Workspace | None = field(default=None, repr=False)
     _session: Session | None = field(default=None, repr=False)
 
@@ -192,6 +200,9 @@ class Common:
 
         if self._workspace is None:
             self._workspace = load_workspace(self.config_path)
+            if self._workspace.origin in ("cwd", "env"):  # a config the command line did not name: say which
+                where = "from $CSCTL_CONFIG" if self._workspace.origin == "env" else "in this folder"
+                info(f"using {self._workspace.path} (the workspace config {where})")
         return self._workspace
 
     def session(self, *, workspace_exports: bool = False, derive: bool = False) -> Session:
@@ -206,7 +217,7 @@ class Common:
         cfg = ws.config
         opts, month = self.read_options(cfg), self.month(cfg)
         if workspace_exports:
-            session = Session.from_workspace(ws, opts, month, derive=derive)
+            session = Session.from_workspace(ws, opts, month, derive=derive, allow_outside=self.allow_outside)
         else:
             session = Session(cfg, opts, month, dt.date.today(), derive=derive)
         session.history_starts = self.history_month(cfg)
@@ -304,11 +315,7 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
         write_output(common.output, data, "-o ")
         info(f"wrote {common.output}")
     else:
-        try:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        except BrokenPipeError:
-            pass
+        write_stdout(data)
     if fmt not in ("table", "markdown", "json", "html"):  # formats that do not carry the warnings: say them on stderr
         for message in result.warnings:
             warn(message)
@@ -333,6 +340,33 @@ def _with_inputs(data: bytes, inputs: dict[str, list[dict[str, object]]]) -> byt
     document = json.loads(data)
     document["inputs"] = inputs
     return (json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+
+
+def write_stdout(data: bytes) -> None:
+    """Data to stdout. A reader that went away (a broken pipe) is no error; a closed stdout or a full disk is
+    (exit 3): the data did not arrive. Whatever stays buffered is dropped, so the exit adds no second error."""
+    if state.stdout_closed:
+        raise InputError("stdout is closed, so the output cannot be written there", hint="give -o FILE")
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    except OSError as exc:
+        _drop_stdout()
+        raise InputError(f"stdout: cannot write the output: {exc.strerror or exc}", hint="give -o FILE") from None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of what is left in its buffer succeeds."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
 
 
 def check_folder(path: Path, option: str = "") -> None:

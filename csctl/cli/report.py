@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from csctl.cli.options import (
+    AllowOutsideOpt,
     AsOfOpt,
     ColorOpt,
     Common,
@@ -41,6 +42,7 @@ def report(
         typer.Option("--templates", metavar="DIR", help="assessment.md.j2 / assessment.html.j2 to use instead."),
     ] = None,
     config: ConfigOpt = None,
+    allow_outside: AllowOutsideOpt = False,
     as_of: AsOfOpt = None,
     history_starts: HistoryStartsOpt = None,
     skip_bad_rows: SkipBadOpt = False,
@@ -63,6 +65,7 @@ def report(
         color=color,
         debug=debug,
         skip_bad_rows=skip_bad_rows,
+        allow_outside=allow_outside,
     )
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: not a folder")

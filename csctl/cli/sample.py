@@ -11,6 +11,8 @@ from csctl.cli.console import info
 from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt
 from csctl.errors import UsageError
 
+LAST_MONTH = "2189-12"  # the latest month a sample's history may reach: its dates stay readable (years to 2200)
+
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
@@ -59,14 +61,20 @@ def sample(
 ) -> None:
     Common(quiet=quiet, verbose=verbose, color=color, debug=debug)
     from csctl.core import sample as generator
-    from csctl.core.months import parse_month
+    from csctl.core.months import label_of, parse_month
     from csctl.io.write import write_atomic
 
     first = start or generator.DEFAULT_START
     try:
-        parse_month(first)
+        first_index = parse_month(first)
     except ValueError as exc:
         raise UsageError(f"--start: {exc}") from None
+    last = label_of(first_index + months - 1)
+    if not parse_month("1900-01") <= first_index <= first_index + months - 1 <= parse_month(LAST_MONTH):
+        raise UsageError(
+            f"--start {first} with --months {months}: the history would run to {last}; it must lie between "
+            f"1900-01 and {LAST_MONTH} (csctl reads dates up to the year 2200, and renewals fall after the history)"
+        )
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: exists and is not a folder")
     output.mkdir(parents=True, exist_ok=True)

@@ -14,17 +14,18 @@ from csctl.metrics import suggest
 from csctl.resources import config_path
 
 
-def find_config(explicit: str | None) -> Path:
-    """The config file in force: -c, then $CSCTL_CONFIG, then ./csctl.yaml, then the built-in defaults."""
+def find_config(explicit: str | None) -> tuple[Path, str]:
+    """The config file in force and where it came from: -c ("option"), then $CSCTL_CONFIG ("env"), then
+    ./csctl.yaml ("cwd"), then the built-in defaults ("builtin")."""
     if explicit:
-        return Path(explicit)
+        return Path(explicit), "option"
     env = os.environ.get("CSCTL_CONFIG")
     if env:
-        return Path(env)
+        return Path(env), "env"
     local = Path("csctl.yaml")
     if local.is_file():
-        return local
-    return config_path("csctl.yaml")
+        return local, "cwd"
+    return config_path("csctl.yaml"), "builtin"
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Workspace:
     path: Path
     doc: YamlDoc
     builtin: bool
+    origin: str = "option"  # option (-c), env ($CSCTL_CONFIG), cwd (./csctl.yaml) or builtin
 
     @property
     def folder(self) -> Path:
@@ -46,7 +48,7 @@ class Workspace:
 
 
 def load_workspace(explicit: str | None = None) -> Workspace:
-    path = find_config(explicit)
+    path, origin = find_config(explicit)
     if not path.exists():
         origin = "-c" if explicit else "$CSCTL_CONFIG"
         raise ConfigError(f"{path}: config file not found (from {origin})")
@@ -56,7 +58,7 @@ def load_workspace(explicit: str | None = None) -> Workspace:
             raise ConfigError(f"{path}: no csctl.yaml in this folder (csctl init writes one)")
     doc = load_yaml(path)
     builtin = path.resolve() == config_path("csctl.yaml").resolve()
-    return Workspace(validate(doc, Config, what="config"), path, doc, builtin)
+    return Workspace(validate(doc, Config, what="config"), path, doc, builtin, "builtin" if builtin else origin)
 
 
 def load_config(explicit: str | None = None) -> tuple[Config, Path]:

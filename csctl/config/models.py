@@ -145,6 +145,9 @@ class Config(Strict):
     """csctl.yaml: the company, its currency, the as-of month, and how to read and measure its exports."""
 
     company: str | None = None
+    allow_outside: bool = Field(
+        False, description="exports and rule files may lie outside the workspace folder (absolute, ../, links)"
+    )
     currency: str = Field("USD", min_length=3, max_length=3)
     as_of: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
     gross_margin: float = Field(0.75, gt=0, le=1)

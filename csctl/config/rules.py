@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -156,13 +157,94 @@ class Sql:
     where: str  # file:line
 
 
+MAX_SQL_CHARS = 10_000  # a rule's SQL expression: characters,
+MAX_SQL_DEPTH = 20  # nested parentheses,
+MAX_SQL_OPERATORS = 200  # operators (AND, OR, NOT, comparisons, arithmetic, LIKE, IN, CASE branches ...)
+MAX_PAD = 1_000  # the length LPAD/RPAD may pad to: an integer literal, never a column
+PADDERS = {"LPAD", "RPAD", "REPEAT", "REPLICATE"}
+WORD_OPERATORS = {"AND", "OR", "NOT", "LIKE", "ILIKE", "IN", "BETWEEN", "IS", "WHEN", "THEN", "ELSE", "XOR"}
+_TOKEN = re.compile(
+    r"""(?P<str>'(?:[^']|'')*'?)|(?P<ident>"(?:[^"]|"")*"?)|(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)"""
+    r"""|(?P<word>[A-Za-z_][A-Za-z_0-9$]*)|(?P<op><>|!=|<=|>=|\|\||::|[-+*/%=<>!~^&|])"""
+    r"""|(?P<open>\()|(?P<close>\))|(?P<comma>,)|(?P<space>\s+)|(?P<other>.)""",
+    re.S,
+)
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 200 else repr(text[:200]) + f" … ({len(text):,} characters)"
+
+
+def bound_sql(text: str, where: str, what: str) -> None:
+    """A rule's SQL within bounds before Polars parses it: its length, nesting and number of operators (a huge or
+    deep expression takes minutes or overflows the stack), and LPAD/RPAD only to a literal length of at most
+    MAX_PAD (a padded string can take all memory). Outside them: a ConfigError at file:line (exit 3)."""
+    if len(text) > MAX_SQL_CHARS:
+        raise ConfigError(
+            f"{where}: {what} is {len(text):,} characters long; a rule's SQL expression may have at most "
+            f"{MAX_SQL_CHARS:,}"
+        )
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup != "space"]
+    depth = deepest = operators = 0
+    for kind, value in tokens:
+        if kind == "open":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind == "close":
+            depth -= 1
+        elif kind == "op" or (kind == "word" and value.upper() in WORD_OPERATORS):
+            operators += 1
+    if deepest > MAX_SQL_DEPTH:
+        raise ConfigError(
+            f"{where}: {what} nests parentheses {deepest} deep; a rule's SQL expression may nest at most "
+            f"{MAX_SQL_DEPTH}: {_shown(text)}"
+        )
+    if operators > MAX_SQL_OPERATORS:
+        raise ConfigError(
+            f"{where}: {what} has {operators:,} operators; a rule's SQL expression may have at most "
+            f"{MAX_SQL_OPERATORS}: {_shown(text)}",
+            hint="split it into several rules, or use IN (...) for a list of values",
+        )
+    for i, (kind, value) in enumerate(tokens):
+        if kind == "word" and value.upper() in PADDERS and i + 1 < len(tokens) and tokens[i + 1][0] == "open":
+            length = _argument(tokens, i + 1, 1)
+            if not (
+                len(length) == 1 and length[0][0] == "num" and length[0][1].isdigit() and int(length[0][1]) <= MAX_PAD
+            ):
+                raise ConfigError(
+                    f"{where}: {what}: {value.upper()}'s length must be a whole number of at most {MAX_PAD:,} "
+                    f"written in the rule (not a column): {_shown(text)}"
+                )
+
+
+def _argument(tokens: list[tuple[str | None, str]], start: int, index: int) -> list[tuple[str | None, str]]:
+    """The tokens of argument ``index`` of the call whose opening parenthesis is ``tokens[start]``."""
+    depth, current, found = 0, 0, []
+    for kind, value in tokens[start:]:
+        if kind == "open":
+            depth += 1
+            if depth == 1:
+                continue
+        elif kind == "close":
+            depth -= 1
+            if depth == 0:
+                break
+        elif kind == "comma" and depth == 1:
+            current += 1
+            continue
+        if current == index:
+            found.append((kind, value))
+    return found
+
+
 def compile_sql(text: str, where: str, what: str) -> Sql:
-    """Compile a rule's SQL expression with Polars' SQL parser; a ConfigError names file and line."""
+    """Compile a rule's SQL expression with Polars' SQL parser, within bounds; a ConfigError names file and line."""
+    bound_sql(text, where, what)
     try:
         expr = pl.sql_expr(text)
     except Exception as exc:  # polars raises SQLInterfaceError / SQLSyntaxError / others
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"{where}: {what} is not a valid SQL expression: {text!r} ({message})") from None
+        raise ConfigError(f"{where}: {what} is not a valid SQL expression: {_shown(text)} ({message})") from None
     return Sql(text, expr, tuple(dict.fromkeys(expr.meta.root_names())), where)
 
 
@@ -192,6 +274,23 @@ def check_types(items: list[Sql], schema: pl.Schema, want: Literal["condition", 
             raise ConfigError(f"{sql.where}: {sql.text!r} is not a condition (it gives {dtype}, not true/false)")
         if want == "number" and not (dtype.is_numeric() or dtype in (pl.Boolean, pl.Null)):
             raise ConfigError(f"{sql.where}: {sql.text!r} is not a number (it gives {dtype})")
+
+
+def failing_rule(items: list[Sql], frame: pl.DataFrame) -> ConfigError | None:
+    """After rules failed on the data (a strict CAST of a value that does not convert, an overflow): the first of
+    ``items`` that fails alone on ``frame``, as a ConfigError at its file:line (exit 3); None when none does."""
+    for sql in items:
+        if not set(sql.columns) <= set(frame.columns):
+            continue
+        try:
+            frame.select(sql.expr.alias("__rule"))
+        except Exception as exc:  # polars raises several error types for values it cannot compute
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return ConfigError(
+                f"{sql.where}: {_shown(sql.text)} fails on the data: {message}",
+                hint="TRY_CAST(x AS type) gives null where a value does not convert",
+            )
+    return None
 
 
 def _where(doc: YamlDoc, *loc: str | int) -> str:

@@ -224,7 +224,11 @@ class MissingColumns(InputError):
 
 
 def missing_columns_error(headers: list[str], spec: TableSpec, mapping: Mapping, label: str) -> MissingColumns:
+    """Which required columns are missing, with a did-you-mean and the file's columns. A file none of whose columns
+    csctl knows may not be an export at all (a config names /etc/passwd, a key file): its first line is then never
+    echoed, only counted."""
     lines = []
+    known = bool(mapping.columns)
     unused = [h for h in headers if h not in {m.source for m in mapping.columns.values()}]
     for name in mapping.missing:
         if name.startswith("(none: "):
@@ -234,13 +238,17 @@ def missing_columns_error(headers: list[str], spec: TableSpec, mapping: Mapping,
             normalise(name), [normalise(h) for h in unused], n=1, cutoff=0.6
         )
         hint = ""
-        if close:
+        if close and known:
             guess = next((h for h in unused if close[0] in (h, normalise(h))), close[0])
             hint = f"; did you mean {guess!r}?"
         lines.append(f"{label}: required {spec.name} column {name!r} not found{hint}")
+    presets = f"choose a preset with --preset ({', '.join(preset_names())}) or a preset YAML file."
+    if not known:
+        count = f"{len(headers):,} column{'s' if len(headers) != 1 else ''}"
+        return MissingColumns(
+            "\n".join(lines),
+            hint=f"none of the file's {count} is a {spec.name} column csctl knows (its first line is not shown: "
+            f"is this the {spec.name} export?). Rename the columns, or {presets}",
+        )
     shown = ", ".join(headers[:30]) + (" …" if len(headers) > 30 else "")
-    return MissingColumns(
-        "\n".join(lines),
-        hint=f"columns in the file: {shown}. Rename the column, or choose a preset with --preset "
-        f"({', '.join(preset_names())}) or a preset YAML file.",
-    )
+    return MissingColumns("\n".join(lines), hint=f"columns in the file: {shown}. Rename the column, or {presets}")

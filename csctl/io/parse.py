@@ -756,11 +756,17 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
             present = value.is_not_null() & (value != "") if textual else value.is_not_null()
             flags.append((~present).alias(f"__missing_{p.column.name}"))
     columns = [pl.col(c.removeprefix(HIDDEN)).alias(c) if c.startswith(HIDDEN) else pl.col(c) for c in extras]
-    frame = raw.frame.select(ROW, *values, *columns, *flags)
+    schema = raw.frame.collect_schema()
+    read = dict.fromkeys(
+        [*(p.source for p in plans if p.source is not None), *(c.removeprefix(HIDDEN) for c in extras)]
+    )
+    texts = [source for source in read if schema.get(source) == pl.String]
+    sizes = [pl.col(source).str.len_bytes().alias(f"__size_{i}") for i, source in enumerate(texts)]
+    frame = raw.frame.select(ROW, *values, *columns, *flags, *sizes)
     order = _order_rule(spec, {p.column.name for p in plans})
     if order is not None:
         frame = frame.with_columns(order.alias("__order"))
-    full = _collect(raw, frame)
+    full = _check_field_sizes(raw, _collect(raw, frame), texts)
     # the __noend_ flags stay in the frame for _no_end_notes
     flag_names = [c for c in full.columns if c.startswith(("__bad_", "__missing_")) or c == "__order"]
     if not flag_names:
@@ -768,6 +774,24 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
     any_bad = pl.any_horizontal([pl.col(c).fill_null(False) for c in flag_names])
     failed = full.filter(any_bad)
     return full.drop(flag_names), failed
+
+
+MAX_FIELD_BYTES = 10 << 20  # one value of a CSV field
+
+
+def _check_field_sizes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> pl.DataFrame:
+    """No value csctl reads is over MAX_FIELD_BYTES (exit 3 naming its row and column, never echoing it); the size
+    columns are dropped."""
+    names = [f"__size_{i}" for i in range(len(texts))]
+    for source, name in zip(texts, names, strict=True):
+        largest = full[name].max()
+        if isinstance(largest, int) and largest > MAX_FIELD_BYTES:
+            row = full[ROW][int(full[name].arg_max() or 0)]
+            raise InputError(
+                f"{raw.source.label}: row {row}, column '{source}': a value of {largest:,} bytes; csctl reads values "
+                f"of at most {MAX_FIELD_BYTES >> 20} MiB (is a quote left open?)"
+            )
+    return full.drop(names)
 
 
 def _no_end_notes(frame: pl.DataFrame, label: str, notes: list[str]) -> pl.DataFrame:

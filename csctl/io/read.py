@@ -87,9 +87,15 @@ class Raw:
 
 
 def parse_source(spec: str) -> Source:
-    """INPUT is a path, ``path.xlsx#Sheet`` or ``-`` for stdin."""
+    """INPUT is a path, ``path.xlsx#Sheet`` or ``-`` for stdin. A name that is not UTF-8 (its bytes came through
+    as surrogates) exits 3: the readers take UTF-8 paths only."""
     if spec == "-":
         return Source(spec, None)
+    try:
+        spec.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = spec.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise InputError(f"{shown}: the file name is not UTF-8; rename the file (csctl reads UTF-8 names)") from None
     if "#" in spec:
         base, _, sheet = spec.rpartition("#")
         if Path(base).suffix.lower() in (*EXCEL, ".zip") and sheet:
@@ -118,6 +124,8 @@ def _check_path(source: Source) -> Path:
 
 
 def read_stdin(stream: BinaryIO | None = None) -> bytes:
+    if stream is None and sys.stdin is None:  # the caller closed it (<&-)
+        raise InputError("'-' reads the input from stdin, but stdin is closed", hint="pipe a file in or give a path")
     stream = stream or sys.stdin.buffer
     if stream.isatty():
         raise UsageError(
