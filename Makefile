@@ -15,7 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
-$(VENV)/.bench: $(STAMP)
+$(VENV)/.bench: $(STAMP) pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
 	touch $(VENV)/.bench
 
@@ -54,8 +54,10 @@ format: $(STAMP)
 golden: $(STAMP)
 	CSCTL_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_render_golden.py
 
+# 1M and 10M generated lines, paired rotated rounds (see bench/bench_numbers.py); BENCH_ARGS adds options,
+# e.g. BENCH_ARGS="--sizes 1000000 --old-tree /tmp/csctl-old" (a `git worktree add --detach` of an earlier commit)
 bench: $(VENV)/.bench
-	$(BIN)/python bench/bench_numbers.py
+	$(BIN)/python bench/bench_numbers.py $(BENCH_ARGS)
 
 # the committed sample company (csctl sample's defaults)
 sample: $(STAMP)

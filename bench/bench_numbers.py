@@ -1,16 +1,28 @@
 """Benchmark `csctl numbers --view bridge` against a Polars parse, DuckDB and pandas; check its numbers.
 
-    python bench/bench_numbers.py [--lines 1000000] [--keep DIR] [--runs 3] [--fresh]
+    python bench/bench_numbers.py [--sizes 1000000,10000000] [--rounds 5] [--keep DIR] [--fresh]
+                                  [--old-tree DIR] [--skip pandas,...]
 
-1. Makes a ~--lines canonical billing export with `csctl sample --customers N --months M --seed 7 -o DIR`
-   (N calibrated on a small run), falling back to bench/gen_billing.py only when `csctl sample` fails.
-   The file is cached in --keep DIR (default: $TMPDIR/csctl-bench) and reused unless --fresh.
-2. Times each command in its own subprocess, best of --runs wall-clock runs (csctl --help: best of 5),
-   through a tiny wrapper process that reports getrusage(RUSAGE_CHILDREN).ru_maxrss, i.e. the peak RSS of
-   that command alone.
-3. Checks csctl's bridge CSV against the DuckDB and pandas bridges (and, on small files, the exact
-   plain-Python reference) to the cent; any mismatch is printed loudly and makes the exit status 1.
-4. Prints a Markdown table and the targets, and writes them to bench/results.md. Targets not met still exit 0.
+1. Makes a billing export of about each size (invoice lines) with bench/gen_billing.py (numpy; seconds, not
+   minutes), cached in --keep DIR (default: $TMPDIR/csctl-bench) and reused unless --fresh.
+2. Runs every command in its own process, in rounds: each round runs each command once, in an order rotated by
+   one from the round before (so slow and fast moments of a shared machine fall on every command alike). A tiny
+   wrapper reports each run's wall time, CPU time (user + system, getrusage(RUSAGE_CHILDREN)) and peak RSS.
+   Reported: the median over the rounds of wall and CPU seconds, the median of the per-round ratio to the
+   parse-only run of the same round (paired), and the largest peak RSS.
+   - parse-only: a Python process that reads the same seven columns with Polars (`pl.read_csv`);
+   - csctl: `csctl numbers FILE --view bridge -f csv`;
+   - csctl (old): the same with the pre-revision core (a checkout given with --old-tree), when given;
+   - DuckDB: bench/bridge_duckdb.py, docs/definitions.md's bridge in SQL;
+   - pandas: bench/bridge_pandas.py, the *previous* definition (a spread of each line over its months): timed as
+     a second engine, not checked;
+   - `csctl numbers --help` (start-up).
+3. Checks csctl's bridge CSV against DuckDB's to the cent, and the identities of each (mrr_end = mrr_start +
+   movements, start = previous end, customer counts), on every benchmark file and on small files (edge cases,
+   a small generated file, sample_data/billing.csv with and without its history_starts). Any mismatch is
+   printed and makes the exit status 1.
+4. Prints Markdown tables and the issue's targets, and writes them to bench/results.md. Targets not met still
+   exit 0.
 """
 
 from __future__ import annotations
@@ -22,7 +34,9 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,10 +51,11 @@ sys.path.insert(0, str(BENCH_DIR))
 from bridge_duckdb import BRIDGE_COLUMNS, COUNT_COLUMNS, MONEY_COLUMNS  # noqa: E402
 
 PY = sys.executable
-# csctl next to this Python (the venv's bin); CSCTL_BENCH_BIN overrides it (e.g. to try the bench itself)
+# csctl next to this Python (the venv's bin); CSCTL_BENCH_BIN overrides it
 CSCTL = os.environ.get("CSCTL_BENCH_BIN") or str(Path(sys.executable).parent / "csctl")
 SEED = 7
 MONTHS = 36
+LINES_PER_CUSTOMER = 18.78  # gen_billing.py at 36 months (calibrated: 51,300 customers → 963,345 lines)
 PARSE_COLUMNS = ["customer_id", "product", "quantity", "amount", "period_start", "period_end", "status"]
 MOVEMENTS = [
     "new",
@@ -61,8 +76,8 @@ sink = subprocess.DEVNULL if out == "-" else open(out, "wb")
 t = time.perf_counter()
 r = subprocess.run(sys.argv[2:], stdout=sink, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"rc": r.returncode, "wall": wall, "maxrss_kib": rss,
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": r.returncode, "wall": wall, "cpu": u.ru_utime + u.ru_stime, "maxrss_kib": u.ru_maxrss,
                   "stderr": r.stderr.decode("utf-8", "replace")[-3000:]}))
 """
 
@@ -70,39 +85,75 @@ Rows = list[dict]
 
 
 @dataclass
-class Measure:
+class Command:
     name: str
-    command: str
+    shown: str
+    argv: list[str]
+    out: str = "-"  # where its stdout goes
+
+
+@dataclass
+class Measure:
+    command: Command
     walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
     rss_kib: int = 0
     error: str = ""
 
     @property
-    def best(self) -> float:
-        return min(self.walls) if self.walls else math.nan
+    def wall(self) -> float:
+        return statistics.median(self.walls) if self.walls else math.nan
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus) if self.cpus else math.nan
 
 
 def say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def measure(name: str, argv: list[str], runs: int, cwd: Path, shown: str) -> Measure:
-    m = Measure(name, shown)
-    for i in range(runs):
-        r = subprocess.run(
-            [PY, "-c", WRAPPER, "-", *argv], cwd=cwd, capture_output=True, text=True, timeout=900, check=False
-        )
-        if r.returncode != 0:
-            m.error = f"wrapper failed: {r.stderr[-2000:]}"
-            break
-        res = json.loads(r.stdout.strip().splitlines()[-1])
-        if res["rc"] != 0:
-            m.error = f"exit {res['rc']}: {res['stderr'].strip()[-2000:]}"
-            break
-        m.walls.append(res["wall"])
-        m.rss_kib = max(m.rss_kib, int(res["maxrss_kib"]))
-        say(f"  {name} run {i + 1}: {res['wall']:.3f} s, {res['maxrss_kib'] / 1024:.0f} MiB")
-    return m
+def run_once(cmd: Command, cwd: Path) -> dict:
+    r = subprocess.run(
+        [PY, "-c", WRAPPER, cmd.out, *cmd.argv], cwd=cwd, capture_output=True, text=True, timeout=3600, check=False
+    )
+    if r.returncode != 0:
+        return {"error": f"wrapper failed: {r.stderr[-2000:]}"}
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    if res["rc"] != 0:
+        return {"error": f"exit {res['rc']}: {res['stderr'].strip()[-2000:]}"}
+    return res
+
+
+def measure_rounds(commands: list[Command], rounds: int, cwd: Path) -> dict[str, Measure]:
+    """Each round runs every command once, the order rotated by one per round."""
+    measures = {c.name: Measure(c) for c in commands}
+    for r in range(rounds):
+        k = r % len(commands)
+        for cmd in commands[k:] + commands[:k]:
+            m = measures[cmd.name]
+            if m.error:
+                continue
+            res = run_once(cmd, cwd)
+            if "error" in res:
+                m.error = res["error"]
+                say(f"  !! {cmd.name}: {m.error[:300]}")
+                continue
+            m.walls.append(res["wall"])
+            m.cpus.append(res["cpu"])
+            m.rss_kib = max(m.rss_kib, int(res["maxrss_kib"]))
+            say(
+                f"  round {r + 1} {cmd.name}: {res['wall']:.2f} s wall, {res['cpu']:.2f} s CPU, "
+                f"{res['maxrss_kib'] / 1024:.0f} MiB"
+            )
+    return measures
+
+
+def paired_ratio(m: Measure, base: Measure, attr: str) -> float:
+    """The median over rounds of m's time / base's time in the same round."""
+    xs, bs = getattr(m, attr), getattr(base, attr)
+    ratios = [x / b for x, b in zip(xs, bs, strict=False) if b > 0]
+    return statistics.median(ratios) if ratios else math.nan
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -117,69 +168,28 @@ def count_lines(path: Path) -> int:
     return max(0, n - 1)  # without the header
 
 
-def csctl_works(*args: str) -> bool:
-    if not Path(CSCTL).exists():
-        return False
-    try:
-        r = subprocess.run([CSCTL, *args], capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return r.returncode == 0
+def benchmark_file(target: int, cache: Path, fresh: bool) -> tuple[Path, int]:
+    """(billing.csv of about ``target`` lines made by gen_billing.py, customers), cached by size."""
+    import gen_billing
 
-
-def make_billing(source: str, customers: int, months: int, out_dir: Path) -> Path:
-    """Write out_dir/billing.csv with `csctl sample` or the fallback generator; raise on failure."""
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    if source == "csctl sample":
-        argv = [CSCTL, "sample", "--customers", str(customers), "--months", str(months), "--seed", str(SEED)]
-        cmd = [*argv, "-o", str(out_dir)]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
-        if r.returncode != 0 or not (out_dir / "billing.csv").exists():
-            raise RuntimeError(f"csctl sample failed (exit {r.returncode}): {r.stderr.strip()[-1500:]}")
-    else:
-        import gen_billing
-
-        gen_billing.write(customers, months, SEED, out_dir)
-    return out_dir / "billing.csv"
-
-
-def get_benchmark_file(target: int, cache: Path, fresh: bool) -> tuple[Path, str, int]:
-    """(billing.csv with ~target lines, source, customers); cached under cache/ by source and size."""
-    sources = ["csctl sample", "fallback generator"] if csctl_works("sample", "--help") else []
-    sources = sources or ["fallback generator"]
-    for source in sources:
-        tag = "csctl" if source == "csctl sample" else "fallback"
-        meta_path = cache / f"{tag}-{target}.json"
-        if meta_path.exists() and not fresh:
-            meta = json.loads(meta_path.read_text())
-            path = Path(meta["path"])
-            if path.exists() and path.stat().st_size == meta["size"]:
-                say(f"using cached {path} ({meta['lines']:,} lines, {source})")
-                return path, source, meta["customers"]
-        try:
-            # calibrate lines per customer on a small run, then scale (one correction if still off by >10%)
-            calib_n = 400
-            small = make_billing(source, calib_n, MONTHS, cache / f"{tag}-calibrate")
-            per_customer = max(count_lines(small) / calib_n, 1e-9)
-            customers = max(1, round(target / per_customer))
-            for _ in range(2):
-                say(f"generating with {source}: --customers {customers} --months {MONTHS} --seed {SEED} …")
-                out = cache / f"{tag}-c{customers}-m{MONTHS}-s{SEED}"
-                path = make_billing(source, customers, MONTHS, out)
-                lines = count_lines(path)
-                if abs(lines - target) <= 0.1 * target:
-                    break
-                customers = max(1, round(customers * target / max(lines, 1)))
-        except Exception as e:  # a failing `csctl sample` → the fallback generator
-            say(f"!! {source} did not work: {e}")
-            continue
-        meta = {"path": str(path), "size": path.stat().st_size, "lines": lines, "customers": customers}
-        meta_path.write_text(json.dumps(meta))
-        say(f"wrote {path} ({lines:,} lines)")
-        return path, source, customers
-    raise SystemExit("could not generate a billing file")
+    customers = max(1, round(target / LINES_PER_CUSTOMER))
+    out = cache / f"gen-c{customers}-m{MONTHS}-s{SEED}"
+    path = out / "billing.csv"
+    meta = out / "meta.json"
+    if path.exists() and meta.exists() and not fresh:
+        info = json.loads(meta.read_text())
+        if info.get("size") == path.stat().st_size:
+            say(f"using cached {path} ({info['lines']:,} lines)")
+            return path, customers
+    if out.exists():
+        shutil.rmtree(out)
+    t = time.perf_counter()
+    say(f"generating {path} (--customers {customers} --months {MONTHS} --seed {SEED}) …")
+    gen_billing.write(customers, MONTHS, SEED, out)
+    lines = count_lines(path)
+    meta.write_text(json.dumps({"size": path.stat().st_size, "lines": lines}))
+    say(f"  {lines:,} lines in {time.perf_counter() - t:.1f} s")
+    return path, customers
 
 
 EDGE_CASES = """\
@@ -223,10 +233,6 @@ E36,A10,One Off,core,3,10.00,30.00,USD,2024-05-10,2024-06-09,paid
 E37,A11,Future Void,core,1,10.00,10.00,USD,2024-09-01,2024-09-30,void
 E38,A12,Credit Only,core,1,-10.00,-10.00,USD,2024-06-01,2024-06-30,paid
 """
-
-
-# ----------------------------------------------------------------------------------------------------
-# correctness
 
 
 def parse_bridge_csv(text: str) -> Rows:
@@ -311,158 +317,151 @@ def compare(label_a: str, a: Rows, label_b: str, b: Rows) -> list[str]:
     return [f"{label_a} vs {label_b}: {p}" for p in problems]
 
 
-def run_bridge(impl: str, path: Path, out_json: Path) -> list[str]:
-    """argv of a Python process that computes one bench bridge and writes it as JSON."""
+# ----------------------------------------------------------------------------------------------------
+# correctness
+
+
+def duckdb_json(path: Path, out_json: Path, history: str | None = None) -> list[str]:
+    """argv of a Python process that computes DuckDB's bridge and writes it as JSON."""
     code = (
         f"import json, sys; sys.path.insert(0, {str(BENCH_DIR)!r}); "
-        f"from bridge_{impl} import bridge_{impl} as f; "
+        "from bridge_duckdb import bridge_duckdb as f; "
+        f"json.dump(f({str(path)!r}, {history!r}), open({str(out_json)!r}, 'w'))"
+    )
+    return [PY, "-c", code]
+
+
+def pandas_json(path: Path, out_json: Path) -> list[str]:
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(BENCH_DIR)!r}); "
+        "from bridge_pandas import bridge_pandas as f; "
         f"json.dump(f({str(path)!r}), open({str(out_json)!r}, 'w'))"
     )
     return [PY, "-c", code]
 
 
-def csctl_bridge(path: Path, cwd: Path) -> tuple[Rows | None, str]:
-    r = subprocess.run(
-        [CSCTL, "numbers", str(path), "--view", "bridge", "-f", "csv"],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=900,
-        check=False,
+def csctl_argv(path: Path, history: str | None = None, tree: Path | None = None) -> list[str]:
+    args = ["numbers", str(path), "--view", "bridge", "-f", "csv"]
+    if history:
+        args += ["--history-starts", history]
+    if tree is None:
+        return [CSCTL, *args]
+    code = (
+        f"import sys; sys.path.insert(0, {str(tree)!r}); from csctl.cli.app import main; "
+        f"sys.argv = ['csctl', *{args!r}]; main()"
     )
-    if r.returncode != 0:
-        return None, f"csctl numbers exit {r.returncode}: {r.stderr.strip()[-1500:]}"
-    header = next(csv.reader(io.StringIO(r.stdout)), [])
+    return [PY, "-c", code]
+
+
+def read_csctl_csv(text: str) -> tuple[Rows | None, str]:
+    header = next(csv.reader(io.StringIO(text)), [])
     missing = [c for c in BRIDGE_COLUMNS if c not in header]
     if missing:
         return None, f"csctl bridge CSV lacks columns {missing}; header: {header}"
-    return parse_bridge_csv(r.stdout), ""
+    return parse_bridge_csv(text), ""
 
 
-def currencies_in(path: Path) -> list[str]:
-    import duckdb
-
-    sql = "SELECT DISTINCT currency FROM read_csv($p, header = true, all_varchar = true) WHERE currency <> ''"
-    try:
-        return sorted(str(r[0]) for r in duckdb.execute(sql, {"p": str(path)}).fetchall())
-    except duckdb.Error:  # no currency column
-        return []
-
-
-def check_file(
-    *,
-    label: str,
-    path: Path,
-    cwd: Path,
-    with_csctl: bool,
-    small: bool,
-    bench_out: dict,
-) -> list[str]:
-    """All implementations on one file; bench_out holds results already computed by the timed runs."""
-    from bridge_duckdb import bridge_duckdb
-    from bridge_pandas import bridge_pandas
-
-    results: dict[str, Rows] = {}
+def check_pair(label: str, csctl_rows: Rows | None, duck_rows: Rows | None, err: str = "") -> list[str]:
     problems: list[str] = []
-    currencies = currencies_in(path)
-    if len(currencies) > 1:
-        say(f"!! {label} has several currencies {currencies}: the bench bridges add them up unconverted")
-    results["duckdb"] = bench_out.get("duckdb") or bridge_duckdb(str(path))
-    results["pandas"] = bench_out.get("pandas") or bridge_pandas(str(path))
-    if small:
-        from bridge_reference import bridge_reference
-
-        results["reference"] = bridge_reference(str(path))
-    if with_csctl:
-        rows, err = csctl_bridge(path, cwd)
-        if rows is None:
-            problems.append(f"csctl on {label}: {err}")
-        else:
-            results["csctl"] = rows
-    for name, rows in results.items():
-        problems += consistency_problems(f"{name} on {label}:", rows)
-    names = list(results)
-    base = "csctl" if "csctl" in results else names[0]
-    for other in names:
-        if other != base:
-            problems += [f"[{label}] {p}" for p in compare(base, results[base], other, results[other])]
-    say(f"checked {label}: {', '.join(names)}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    if csctl_rows is None or duck_rows is None:
+        return [f"[{label}] {err or 'a bridge is missing'}"]
+    problems += consistency_problems(f"[{label}] csctl", csctl_rows)
+    problems += consistency_problems(f"[{label}] duckdb", duck_rows)
+    problems += [f"[{label}] {p}" for p in compare("csctl", csctl_rows, "duckdb", duck_rows)]
+    say(f"checked {label}: {len(csctl_rows)} months: {'OK' if not problems else f'{len(problems)} problem(s)'}")
     return problems
+
+
+def check_small(label: str, path: Path, cwd: Path, history: str | None) -> list[str]:
+    from bridge_duckdb import bridge_duckdb
+
+    r = subprocess.run(csctl_argv(path, history), capture_output=True, text=True, cwd=cwd, timeout=600, check=False)
+    if r.returncode != 0:
+        return [f"[{label}] csctl exit {r.returncode}: {r.stderr.strip()[-1500:]}"]
+    rows, err = read_csctl_csv(r.stdout)
+    return check_pair(label, rows, bridge_duckdb(str(path), history), err)
+
+
+def small_files(cache: Path) -> list[tuple[str, Path, str | None]]:
+    import gen_billing
+
+    small = cache / "small"
+    small.mkdir(parents=True, exist_ok=True)
+    edge = small / "edge_cases.csv"
+    edge.write_text(EDGE_CASES, encoding="utf-8")
+    files: list[tuple[str, Path, str | None]] = [("edge cases, history from 2024-01", edge, "2024-01")]
+    files.append(("generated, 600 customers", gen_billing.write(600, 30, SEED, small / "gen600"), None))
+    committed = BENCH_DIR.parent / "sample_data" / "billing.csv"
+    if committed.exists():
+        files.append(("sample_data/billing.csv", committed, None))
+        config = committed.parent / "csctl.yaml"
+        found = re.search(r'history_starts:\s*"?(\d{4}-\d{2})', config.read_text()) if config.exists() else None
+        if found:
+            files.append((f"sample_data/billing.csv, history from {found.group(1)}", committed, found.group(1)))
+    return files
 
 
 # ----------------------------------------------------------------------------------------------------
 # report
 
 
-def fmt(x: float, spec: str) -> str:
+def fmt(x: float | None, spec: str) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
-
-
-def report(
-    *, measures: dict[str, Measure], path: Path, lines: int, source: str, customers: int, csctl_ready: bool
-) -> str:
-    size = path.stat().st_size
-    base = measures["baseline"].best
-    out = [
-        "# csctl numbers benchmark",
-        "",
-        f"- file: {lines:,} invoice lines, {size / 2**20:.1f} MiB, made by {source} "
-        f"(`--customers {customers} --months {MONTHS} --seed {SEED}`)",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        f"- versions: {versions()}",
-        "- load average (1 min) when done: "
-        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other work on the machine skews the timings)",
-        f"- best of {len(measures['baseline'].walls) or '?'} wall-clock runs (`csctl --help`: best of 5); "
-        "peak RSS of the command's own process (largest over the runs)",
-        "",
-        "| command | best wall s | × baseline | peak RSS MiB | RSS × file size |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for m in measures.values():
-        rss = m.rss_kib * 1024
-        ok = bool(m.walls)
-        out.append(
-            f"| {m.command} | {fmt(m.best, '.3f') if ok else 'failed'} | "
-            f"{fmt(m.best / base, '.2f') if ok else 'n/a'} | {fmt(rss / 2**20, '.0f') if ok else 'n/a'} | "
-            f"{fmt(rss / size, '.2f') if ok else 'n/a'} |"
-        )
-    for m in measures.values():
-        if m.error:
-            out.append(f"\n{m.name} failed: `{m.error[:500]}`")
-    out += ["", "| target | measured | met |", "|---|---|---|"]
-    c = measures.get("csctl")
-    h = measures.get("help")
-    d, p = measures["duckdb"].best, measures["pandas"].best
-    if not csctl_ready or c is None or not c.walls:
-        why = "csctl not ready" if not csctl_ready else "csctl numbers failed"
-        for t in ["csctl ≤ 1.5× baseline", "csctl faster than DuckDB and pandas", "peak RSS < 2× file size"]:
-            out.append(f"| {t} | n/a | n/a ({why}) |")
-    else:
-        rss = c.rss_kib * 1024
-        out += [
-            f"| csctl ≤ 1.5× baseline | {c.best / base:.2f}× ({c.best:.3f} s vs {base:.3f} s) | "
-            f"{met(c.best <= 1.5 * base)} |",
-            f"| csctl faster than DuckDB and pandas | {c.best:.3f} s vs {d:.3f} s, {p:.3f} s | "
-            f"{met(c.best < d and c.best < p)} |",
-            f"| peak RSS < 2× file size | {rss / size:.2f}× "
-            f"({rss / 2**20:.0f} MiB vs {size / 2**20:.0f} MiB) | {met(rss < 2 * size)} |",
-        ]
-    if h is not None and h.walls:
-        out.append(f"| `csctl --help` < 0.2 s | {h.best:.3f} s | {met(h.best < 0.2)} |")
-    else:
-        out.append("| `csctl --help` < 0.2 s | n/a | n/a (csctl not ready) |")
-    return "\n".join(out) + "\n"
 
 
 def met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
+def size_report(path: Path, lines: int, customers: int, rounds: int, measures: dict[str, Measure]) -> list[str]:
+    size = path.stat().st_size
+    base = measures["parse"]
+    out = [
+        f"### {lines:,} lines ({size / 2**20:.0f} MiB; gen_billing.py --customers {customers} --months {MONTHS} "
+        f"--seed {SEED}), {rounds} rounds",
+        "",
+        "| command | wall s | CPU s | × parse-only, wall | × parse-only, CPU | peak RSS MiB | RSS × file size |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in measures.values():
+        if m.error and not m.walls:
+            out.append(f"| {m.command.shown} | failed | | | | | |")
+            continue
+        rss = m.rss_kib * 1024
+        out.append(
+            f"| {m.command.shown} | {fmt(m.wall, '.2f')} | {fmt(m.cpu, '.2f')} | "
+            f"{fmt(paired_ratio(m, base, 'walls'), '.2f')} | {fmt(paired_ratio(m, base, 'cpus'), '.2f')} | "
+            f"{rss / 2**20:.0f} | {rss / size:.2f} |"
+        )
+    for m in measures.values():
+        if m.error:
+            out.append(f"\n{m.command.name} failed: `{m.error[:500]}`")
+    c, d = measures.get("csctl"), measures.get("duckdb")
+    out += ["", "| target | measured | met |", "|---|---|---|"]
+    if c is None or not c.walls:
+        out.append("| csctl targets | csctl did not run | n/a |")
+        return [*out, ""]
+    limit = 2.5 if lines < 5_000_000 else 3.0
+    for attr, what in (("walls", "wall"), ("cpus", "CPU")):
+        r = paired_ratio(c, base, attr)
+        out.append(f"| csctl ≤ {limit}× parse-only ({what}) | {r:.2f}× | {met(r <= limit)} |")
+    if d is not None and d.walls:
+        for attr, what in (("walls", "wall"), ("cpus", "CPU")):
+            r = paired_ratio(d, c, attr)
+            out.append(f"| csctl ≥ 2× faster than DuckDB ({what}) | {r:.2f}× faster | {met(r >= 2)} |")
+    rss = c.rss_kib * 1024
+    if lines >= 5_000_000:
+        out.append(
+            f"| peak RSS ≤ 1.5× file size | {rss / size:.2f}× ({rss / 2**20:.0f} MiB) | {met(rss <= 1.5 * size)} |"
+        )
+    return [*out, ""]
+
+
 def versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     parts = []
-    for pkg in ["csctl", "polars", "duckdb", "pandas"]:
+    for pkg in ["csctl", "polars", "duckdb", "pandas", "pyarrow", "numpy"]:
         try:
             parts.append(f"{pkg} {version(pkg)}")
         except PackageNotFoundError:
@@ -475,11 +474,15 @@ def versions() -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--lines", type=int, default=1_000_000, help="target number of invoice lines")
+    ap.add_argument("--sizes", default="1000000,10000000", help="invoice lines of each benchmark file")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds at sizes under 5M lines (3 at larger ones)")
     ap.add_argument("--keep", type=Path, help="where to generate and keep the data (default: a temp dir)")
-    ap.add_argument("--runs", type=int, default=3, help="wall-clock runs per command (best is reported)")
     ap.add_argument("--fresh", action="store_true", help="regenerate the data even if cached")
+    ap.add_argument("--old-tree", type=Path, help="a checkout of an earlier csctl to time beside this one")
+    ap.add_argument("--skip", default="", help="commands to leave out: parse,csctl,old,duckdb,pandas,help")
+    ap.add_argument("--no-small", action="store_true", help="skip the small correctness files")
     a = ap.parse_args()
+    skip = {s.strip() for s in a.skip.split(",") if s.strip()}
 
     cache = (a.keep or Path(tempfile.gettempdir()) / "csctl-bench").resolve()
     cache.mkdir(parents=True, exist_ok=True)
@@ -487,87 +490,71 @@ def main() -> int:
     run_dir.mkdir(exist_ok=True)
     os.environ.pop("CSCTL_CONFIG", None)
 
-    csctl_ready = csctl_works("numbers", "--help")
-    if not csctl_ready:
-        say(f"!! `{CSCTL} numbers --help` does not work: csctl is not ready; measuring the others only")
-    path, source, customers = get_benchmark_file(a.lines, cache, a.fresh)
-    lines = count_lines(path)
-
-    f = str(path)
-    read = f"pl.read_csv({f!r}, columns={PARSE_COLUMNS!r}, try_parse_dates=True)"
-    baseline_code = f"import polars as pl; {read}"
-    outs = {impl: cache / f"bridge_{impl}.json" for impl in ("duckdb", "pandas")}
-    plan: list[tuple[str, list[str], int, str]] = []
-    if csctl_ready:
-        csctl_argv = [CSCTL, "numbers", f, "--view", "bridge", "-f", "csv"]
-        plan.append(("csctl", csctl_argv, a.runs, "`csctl numbers FILE --view bridge -f csv`"))
-    plan += [
-        (
-            "baseline",
-            [PY, "-c", baseline_code],
-            a.runs,
-            "baseline: `pl.read_csv(FILE, columns=…, try_parse_dates)`",
-        ),
-        ("duckdb", run_bridge("duckdb", path, outs["duckdb"]), a.runs, "`bridge_duckdb(FILE)` (DuckDB SQL)"),
-        ("pandas", run_bridge("pandas", path, outs["pandas"]), a.runs, "`bridge_pandas(FILE)` (pandas)"),
+    started = time.strftime("%Y-%m-%d")
+    text = [
+        "# csctl numbers benchmark",
+        "",
+        f"- `make bench` ({started}): machine {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}; {versions()}",
+        "- each round runs every command once in its own process, the order rotated by one per round; wall and "
+        "CPU (user + system) are medians over the rounds, the ratios are medians of the per-round ratios (paired); "
+        "peak RSS is the largest over the rounds",
+        "- parse-only: `pl.read_csv(FILE, columns=[7 columns], try_parse_dates=True)` in a Python process",
+        "- DuckDB implements docs/definitions.md (bench/bridge_duckdb.py) and is checked against csctl to the cent;"
+        " **pandas (bench/bridge_pandas.py) still implements the previous definition** (each line spread over its "
+        "months): it is timed as a second engine, not checked",
+        "",
     ]
-    if csctl_ready:
-        plan.append(("help", [CSCTL, "--help"], 5, "`csctl --help`"))
-    measures: dict[str, Measure] = {}
-    t0 = time.perf_counter()
-    for name, argv, runs, shown in plan:
-        say(f"measuring {name} …")
-        measures[name] = measure(name, argv, runs, run_dir, shown)
-    say(f"measured in {time.perf_counter() - t0:.0f} s")
-
-    # correctness: the benchmark file (reusing the timed DuckDB/pandas results) and the small files
     problems: list[str] = []
-    for name in ("duckdb", "pandas"):
-        if measures[name].error:
-            problems.append(f"{name} bridge failed on the benchmark file: {measures[name].error}")
-    if not problems:
-        bench_out = {impl: json.loads(outs[impl].read_text()) for impl in outs}
-        problems += check_file(
-            label="benchmark file",
-            path=path,
-            cwd=run_dir,
-            with_csctl=csctl_ready,
-            small=False,
-            bench_out=bench_out,
-        )
-    small_dir = cache / "small"
-    small_dir.mkdir(exist_ok=True)
-    edge = small_dir / "edge_cases.csv"
-    edge.write_text(EDGE_CASES, encoding="utf-8")
-    small_files = [("edge cases", edge)]
-    try:
-        small_files.append(("small sample", make_billing(source, 300, 24, small_dir / "sample")))
-    except RuntimeError as e:
-        problems.append(f"could not make the small sample: {e}")
-    committed = BENCH_DIR.parent / "sample_data" / "billing.csv"
-    if committed.exists():
-        small_files.append(("sample_data/billing.csv", committed))
-    for label, p in small_files:
-        problems += check_file(
-            label=label,
-            path=p,
-            cwd=run_dir,
-            with_csctl=csctl_ready,
-            small=True,
-            bench_out={},
-        )
-
-    text = report(
-        measures=measures, path=path, lines=lines, source=source, customers=customers, csctl_ready=csctl_ready
+    for target in [int(s) for s in a.sizes.split(",") if s.strip()]:
+        path, customers = benchmark_file(target, cache, a.fresh)
+        lines = count_lines(path)
+        rounds = a.rounds if target < 5_000_000 else min(a.rounds, 3)
+        outs = {k: cache / f"out-{target}-{k}" for k in ("csctl", "old", "duckdb", "pandas")}
+        read = f"pl.read_csv({str(path)!r}, columns={PARSE_COLUMNS!r}, try_parse_dates=True)"
+        commands = [
+            Command("parse", "parse-only (Polars, 7 columns)", [PY, "-c", f"import polars as pl; {read}"]),
+            Command("csctl", "`csctl numbers FILE --view bridge -f csv`", csctl_argv(path), str(outs["csctl"])),
+        ]
+        if a.old_tree:
+            commands.append(
+                Command(
+                    "old",
+                    "the same, pre-revision core (00e3079, the previous definition)",
+                    csctl_argv(path, tree=a.old_tree.resolve()),
+                )
+            )
+        commands += [
+            Command("duckdb", "DuckDB (bridge_duckdb.py)", duckdb_json(path, outs["duckdb"])),
+            Command("pandas", "pandas (bridge_pandas.py, previous definition)", pandas_json(path, outs["pandas"])),
+            Command("help", "`csctl numbers --help`", [CSCTL, "numbers", "--help"]),
+        ]
+        commands = [c for c in commands if c.name not in skip or c.name == "parse"]
+        say(f"measuring {lines:,} lines, {rounds} rounds …")
+        t0 = time.perf_counter()
+        measures = measure_rounds(commands, rounds, run_dir)
+        say(f"measured in {time.perf_counter() - t0:.0f} s")
+        text += size_report(path, lines, customers, rounds, measures)
+        if "csctl" in measures and "duckdb" in measures:
+            c_rows, err = (
+                (None, measures["csctl"].error)
+                if measures["csctl"].error
+                else read_csctl_csv(outs["csctl"].read_text())
+            )
+            d_rows = None if measures["duckdb"].error else json.loads(outs["duckdb"].read_text())
+            problems += check_pair(f"{lines:,} lines", c_rows, d_rows, err or measures["duckdb"].error)
+    if not a.no_small:
+        for label, p, history in small_files(cache):
+            problems += check_small(label, p, run_dir, history)
+    text.append(
+        "Correctness (csctl against DuckDB on every file above"
+        + ("" if a.no_small else " and on the small files: edge cases, a small generated file, sample_data")
+        + "): "
+        + ("every bridge column agrees to the cent.\n" if not problems else f"**{len(problems)} MISMATCH(ES)**.\n")
     )
-    if not csctl_ready:
-        text += "\ncsctl was not ready (`csctl numbers --help` failed): only baseline, DuckDB, pandas ran.\n"
-    checked = "csctl, DuckDB, pandas" if csctl_ready else "DuckDB, pandas"
-    text += f"\nCorrectness ({checked}; plus the exact reference on small files): " + (
-        "all agree to the cent.\n" if not problems else f"**{len(problems)} MISMATCH(ES)**.\n"
-    )
-    print(text)
-    (BENCH_DIR / "results.md").write_text(text, encoding="utf-8")
+    report = "\n".join(text)
+    print(report)
+    (BENCH_DIR / "results.md").write_text(report, encoding="utf-8")
     if problems:
         say("\n" + "!" * 100 + "\nCORRECTNESS MISMATCH:")
         for p in problems[:60]:
