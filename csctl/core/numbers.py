@@ -8,6 +8,7 @@ units only when the Result's tables are built.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -81,7 +82,7 @@ class Measured:
 
     as_of: int
     first_month: int  # the first month with movements (the bridge's first row)
-    monthly: pl.DataFrame  # (customer_id, product, month, mrr, quantity, plans): held products
+    plans: pl.DataFrame  # the snapshot's held plans up to the as-of month (mr.PLAN_SCHEMA)
     customer_mrr: pl.DataFrame  # (customer_id, month, mrr): c(m) > 0 from the opening month on
     movements: pl.DataFrame  # (customer_id, month, mrr_start, mrr_end, MOVEMENTS)
     bridge: pl.DataFrame  # monthly totals with rates (cents)
@@ -90,6 +91,11 @@ class Measured:
     complete_from: int | None = None  # the first month whose MRR is complete (None: every month)
     info: list[str] = field(default_factory=list)  # notes on how the export was read
     progress_note: str | None = None  # names the month in progress when the default as-of month leaves it out
+
+    @functools.cached_property
+    def monthly(self) -> pl.DataFrame:
+        """(customer_id, product, month, mrr, quantity, plans): held products, built when first asked for."""
+        return br.product_monthly(self.plans.lazy()).sort("customer_id", "product", "month").collect()
 
     def complete(self, month: int) -> bool:
         """Whether month's MRR is complete (a term invoiced before the export began cannot be missing)."""
@@ -208,11 +214,10 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
         .sort("month")
         .collect()
     )
-    monthly = br.product_monthly(plans.lazy()).sort("customer_id", "product", "month").collect()
     return Measured(
         as_of,
         first_month,
-        monthly,
+        plans,
         customer_mrr.sort("customer_id", "month"),
         movements,
         bridge_frame,
