@@ -75,12 +75,13 @@ def write_cells(
     per_row_unit = "unit" in headers and any(c in headers for c in table.by_unit)
     shown = [label(h) if labels else h for h in headers]
     widths = [len(h) + 2 for h in shown]
+    kinds = [table.kind(name) for name in headers]  # once per column: kind() reads the frame's schema
     for col, name in enumerate(shown):
         sheet.write_string(row0, col0 + col, name, header)
     for row_number, record in enumerate(frame.iter_rows(named=True), start=row0 + 1):
         for col, name in enumerate(headers):
             value = record[name]
-            kind = table.kind(name)
+            kind = kinds[col]
             if per_row_unit and name in table.by_unit:
                 kind = UNIT_FORMATS.get(str(record["unit"]), "number")  # type: ignore[assignment]
             cell_format = formats.get(kind)
