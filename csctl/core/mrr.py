@@ -80,6 +80,7 @@ class Snapshot:
     longest_term: int  # months (a week counts as 1)
     notes: list[str] = field(default_factory=list)
     has_plans: bool = True  # False: every line's plan is empty (no plan column, no product lines)
+    tally: BillingTally | None = None  # billing: what was counted and set aside (the notes' figures)
 
     @property
     def last_month(self) -> int:
@@ -144,29 +145,85 @@ def _fills(start: pl.Expr, after: pl.Expr, months: pl.Expr) -> pl.Expr:
     return apart & (forward | backward)
 
 
-def _status_filter(frame: pl.DataFrame, excluded: tuple[str, ...], notes: list[str]) -> pl.DataFrame:
-    if frame.get_column("status").null_count() == frame.height:
-        return frame
-    counts = frame.group_by("status").len().sort("status").rows()
-    dropped = sum(n for status, n in counts if status is not None and status in excluded)
+@dataclass
+class BillingTally:
+    """What reading billing lines counted, set aside and decided: additive over a partition of the customers, so
+    the notes of a partitioned run are those of the whole export."""
+
+    statuses: dict[str, int] = field(default_factory=dict)  # lines per (non-empty) status
+    shared: int = 0  # consecutive lines starting on the previous line's end day
+    adjacent: int = 0  # … on the day after
+    exclusive: bool = False  # period_end taken as exclusive
+    one_off_n: int = 0
+    one_off_amount: float = 0.0
+    refund_n: int = 0
+    refund_amount: float = 0.0
+
+    def __add__(self, other: BillingTally) -> BillingTally:
+        statuses = dict(self.statuses)
+        for status, n in other.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+        return BillingTally(
+            statuses,
+            self.shared + other.shared,
+            self.adjacent + other.adjacent,
+            self.exclusive or other.exclusive,
+            self.one_off_n + other.one_off_n,
+            self.one_off_amount + other.one_off_amount,
+            self.refund_n + other.refund_n,
+            self.refund_amount + other.refund_amount,
+        )
+
+
+def billing_notes(tally: BillingTally, excluded: tuple[str, ...]) -> list[str]:
+    """The notes on how billing lines were read, from their tally."""
+    notes = []
+    dropped = sum(n for status, n in tally.statuses.items() if status in excluded)
     if dropped:
         notes.append(f"{_count(dropped, 'line')} with status {', '.join(sorted(excluded))} never stood: left out")
-    for status, n in counts:
-        if status is not None and status not in excluded and status not in KNOWN_STATUSES:
+    for status, n in sorted(tally.statuses.items()):
+        if status not in excluded and status not in KNOWN_STATUSES:
             notes.append(
                 f"{_count(n, 'line')} with status '{status}', a status csctl does not know: counted as MRR "
                 "(add it to billing.exclude_statuses in csctl.yaml if such lines never stood)"
             )
+    if tally.exclusive:
+        notes.append(
+            f"period_end is exclusive in this export ({tally.shared:,} consecutive lines start on the previous "
+            f"line's end day, {tally.adjacent:,} the day after): each line taken to end the day before"
+        )
+    if tally.one_off_n:
+        notes.append(
+            f"{_count(tally.one_off_n, 'one-off line')} (a service period of one day: set-up fees, overage; "
+            f"{_money(tally.one_off_amount)} in all) are not MRR"
+        )
+    if tally.refund_n:
+        notes.append(
+            f"{_count(tally.refund_n, 'negative line')} without a service period (refunds, credit notes; "
+            f"{_money(tally.refund_amount)} in all) are not MRR: refunds do not change MRR"
+        )
+    return notes
+
+
+def _status_filter(frame: pl.DataFrame, excluded: tuple[str, ...], tally: BillingTally) -> pl.DataFrame:
+    if frame.get_column("status").null_count() == frame.height:
+        return frame
+    counts = frame.group_by("status").len().rows()
+    tally.statuses = {status: int(n) for status, n in counts if status is not None}
     return frame.filter(pl.col("status").is_null() | ~pl.col("status").is_in(list(excluded)))
 
 
-def _exclusive_ends(frame: pl.DataFrame, start: str, end: str, sample: int = 20_000) -> tuple[int, int]:
+def _exclusive_ends(
+    frame: pl.DataFrame, start: str, end: str, sample: int = 20_000, customers: int | None = None
+) -> tuple[int, int]:
     """(pairs where the next line starts on this one's last day, pairs where it starts the day after).
 
     Decided on the lines of at most ``sample`` customers (chosen by a hash of the id, so the same export always
-    gives the same answer): enough pairs to tell an export's convention, without sorting a large export whole."""
+    gives the same answer): enough pairs to tell an export's convention, without sorting a large export whole.
+    ``customers`` is the export's number of customers when ``frame`` holds a part of them (a partition)."""
     lines = frame.lazy().filter(pl.col("amount") > 0)  # an ongoing line's start still follows the line before it
-    customers = frame.get_column("customer_id").n_unique()
+    if customers is None:
+        customers = frame.get_column("customer_id").n_unique()
     if customers > sample:
         every = customers // sample + 1
         lines = lines.filter(pl.col("customer_id").cast(pl.String).hash(11) % every == 0)
@@ -267,9 +324,8 @@ def _empty_snapshot(latest: dt.date, notes: list[str], due: pl.DataFrame | None)
     )
 
 
-def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> Snapshot | None:
-    """Measure billing lines (canonical columns) at every month's snapshot day. None when no line counts."""
-    rules = rules or BillingRules()
+def _billing_lines(lines: pl.LazyFrame, rules: BillingRules, tally: BillingTally) -> pl.DataFrame | None:
+    """The lines that count (statuses tallied), products and plans resolved, ids as Categorical; None: none."""
     schema = lines.collect_schema()
 
     def optional(name: str, dtype: pl.DataType, fill: object = None) -> pl.Expr:
@@ -290,23 +346,54 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
         optional("period_end", pl.Date()).alias("end"),
         status,
     ).collect()
-    notes: list[str] = []
-    frame = _status_filter(frame, tuple(rules.exclude_statuses), notes)
+    frame = _status_filter(frame, tuple(rules.exclude_statuses), tally)
     if frame.height == 0:
         return None
     # ids, products and plans as Categorical: every group-by and join below runs on integer codes
-    frame = _products(frame, rules.product_lines).with_columns(pl.col(CATEGORICAL).cast(pl.Categorical))
-    latest: dt.date = frame["start"].max()  # type: ignore[assignment]
+    return _products(frame, rules.product_lines).with_columns(pl.col(CATEGORICAL).cast(pl.Categorical))
+
+
+def billing_scan(lines: pl.LazyFrame, rules: BillingRules) -> tuple[int, dt.date | None]:
+    """(customers, latest start date) of the lines that count: the first pass of a partitioned run."""
+    frame = _billing_lines(lines, rules, BillingTally())
+    if frame is None:
+        return 0, None
+    return frame.get_column("customer_id").n_unique(), frame["start"].max()  # type: ignore[return-value]
+
+
+def billing_end_pairs(lines: pl.LazyFrame, rules: BillingRules, customers: int) -> tuple[int, int]:
+    """(shared, adjacent) end-day pairs of a part of an export of ``customers`` customers (see _exclusive_ends)."""
+    frame = _billing_lines(lines, rules, BillingTally())
+    return (0, 0) if frame is None else _exclusive_ends(frame, "start", "end", customers=customers)
+
+
+def billing_snapshot(
+    lines: pl.LazyFrame,
+    rules: BillingRules | None = None,
+    *,
+    latest: dt.date | None = None,
+    end_pairs: tuple[int, int] | None = None,
+) -> Snapshot | None:
+    """Measure billing lines (canonical columns) at every month's snapshot day. None when no line counts.
+
+    ``latest`` and ``end_pairs`` are the whole export's when ``lines`` are a partition of its customers (else they
+    are measured on ``lines``): its latest start date and its (shared, adjacent) end-day pairs."""
+    rules = rules or BillingRules()
+    tally = BillingTally()
+    found = _billing_lines(lines, rules, tally)
+    if found is None:
+        return None
+    frame = found
+    if latest is None:
+        latest = frame["start"].max()  # type: ignore[assignment]
+    assert latest is not None
     last_month, _ = _snapshot_bounds(latest)
 
     # exclusive ends: consecutive lines of a customer and product share a day
-    shared, adjacent = _exclusive_ends(frame, "start", "end")
-    if shared > adjacent:
+    tally.shared, tally.adjacent = end_pairs if end_pairs is not None else _exclusive_ends(frame, "start", "end")
+    tally.exclusive = tally.shared > tally.adjacent
+    if tally.exclusive:
         frame = frame.with_columns(pl.col("end") - pl.duration(days=1))
-        notes.append(
-            f"period_end is exclusive in this export ({shared:,} consecutive lines start on the previous line's end "
-            f"day, {adjacent:,} the day after): each line taken to end the day before"
-        )
 
     # not MRR: one-off charges (a period of one day at most) and refunds or credit notes without a period
     one_off = pl.col("end").is_not_null() & (pl.col("end") <= pl.col("start"))
@@ -317,16 +404,9 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
         refund_n=refund.sum(),
         refund_amount=pl.col("amount").filter(refund).sum(),
     ).row(0, named=True)
-    if set_aside["one_off_n"]:
-        notes.append(
-            f"{_count(set_aside['one_off_n'], 'one-off line')} (a service period of one day: set-up fees, overage; "
-            f"{_money(set_aside['one_off_amount'])} in all) are not MRR"
-        )
-    if set_aside["refund_n"]:
-        notes.append(
-            f"{_count(set_aside['refund_n'], 'negative line')} without a service period (refunds, credit notes; "
-            f"{_money(set_aside['refund_amount'])} in all) are not MRR: refunds do not change MRR"
-        )
+    tally.one_off_n, tally.refund_n = int(set_aside["one_off_n"]), int(set_aside["refund_n"])
+    tally.one_off_amount = float(set_aside["one_off_amount"] or 0.0)
+    tally.refund_amount = float(set_aside["refund_amount"] or 0.0)
     frame = frame.filter(~one_off & ~refund)
 
     # service periods, whole lines and their intervals
@@ -382,7 +462,8 @@ def billing_snapshot(lines: pl.LazyFrame, rules: BillingRules | None = None) -> 
         "customer_id", month=month_index(pl.col("end") + pl.duration(days=1))
     )  # repeats allowed: the semi join that uses them counts each pair once
     _, in_progress = _snapshot_bounds(latest)
-    return Snapshot(held, credits, due, latest, in_progress, longest_term, notes, has_plans)
+    notes = billing_notes(tally, tuple(rules.exclude_statuses))
+    return Snapshot(held, credits, due, latest, in_progress, longest_term, notes, has_plans, tally)
 
 
 def _nearest(left: pl.DataFrame, right: pl.DataFrame, by: list[str]) -> pl.DataFrame:
