@@ -12,11 +12,11 @@ $(BIN)/python:
 
 # requirements.lock pins every package (made with `make lock`), so a fresh install is reproducible.
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,distributed]"
 	touch $(STAMP)
 
 $(VENV)/.bench: $(STAMP) pyproject.toml requirements.lock
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,distributed,bench]"
 	touch $(VENV)/.bench
 
 demo: $(STAMP)
@@ -65,7 +65,7 @@ sample: $(STAMP)
 
 lock:
 	rm -rf /tmp/csctl-lock && $(PYTHON) -m venv /tmp/csctl-lock
-	/tmp/csctl-lock/bin/pip install --quiet ".[dev,bench]"
+	/tmp/csctl-lock/bin/pip install --quiet ".[dev,distributed,bench]"
 	/tmp/csctl-lock/bin/pip freeze --exclude-editable | grep -v '^csctl' > requirements.lock
 
 clean:

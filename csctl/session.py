@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csctl.config.models import EXPORT_TABLES, RULE_FILES, Export
-from csctl.errors import ConfigError, InputError
+from csctl.errors import ConfigError, InputError, UsageError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from csctl.config.load import Workspace
     from csctl.config.models import Config
     from csctl.core.mrr import BillingRules
-    from csctl.core.numbers import Measured
+    from csctl.core.numbers import Measured, NumbersSettings
     from csctl.io.parse import Canonical, ReadOptions
 
 
@@ -66,6 +66,8 @@ class Session:
     history_starts: int | None = None  # month index: --history-starts or billing.history_starts
     plan_to_assess: Path | None = None  # a workspace's plan.assess: an earlier plan.yaml for report's step 10
     derive: bool = False  # segment raw customers with the rules (a workspace run); commands take them as given
+    partitions: int | None = None  # measure billing in this many customer partitions (csctl numbers --partitions)
+    cluster: str | None = None  # … on a Dask cluster: a scheduler address, or "local" (csctl/distributed.py)
     notify: Callable[[str], None] = lambda message: None
     describe: Callable[[str], None] = lambda message: None  # how each file was read (-v)
     inputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the same facts, for JSON outputs
@@ -216,9 +218,26 @@ class Session:
             settings = NumbersSettings(
                 as_of=self.month, today=self.today, currency=self.opts.base_currency, billing=self.billing_rules()
             )
-            self._cache["measured"] = measure(kind, revenue.frame.lazy(), accounts, settings)
+            if self.partitions is None and self.cluster is None:
+                self._cache["measured"] = measure(kind, revenue.frame.lazy(), accounts, settings)
+            else:
+                self._cache["measured"] = self._measure_partitioned(kind, revenue.frame, settings)
         measured: Measured = self._cache["measured"]
         return measured
+
+    def _measure_partitioned(self, kind: str, frame: pl.DataFrame, settings: NumbersSettings) -> Measured:
+        from csctl.core.partitioned import measure_partitioned, partition
+
+        if kind != "billing":
+            raise UsageError("--partitions and --cluster measure billing lines, not subscription periods")
+        accounts = self.frame("customers") if self.has("customers") else None
+        parts = partition(frame.drop("__row", strict=False), self.partitions or 2)
+        if self.cluster is None:
+            return measure_partitioned(parts, accounts, settings)
+        from csctl.distributed import dask_engine
+
+        with dask_engine(self.cluster) as engine:
+            return measure_partitioned(parts, accounts, settings, engine)
 
     def billing_rules(self) -> BillingRules:
         """csctl.yaml's billing section (with --history-starts) as the core's rules."""

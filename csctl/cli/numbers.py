@@ -43,6 +43,25 @@ def numbers(
     ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show how each figure is measured.")] = False,
     chart: ChartOpt = False,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--partitions",
+            min=1,
+            metavar="N",
+            help="Measure billing in N parts split by customer and add them up (views summary, bridge by month, "
+            "quarters, forecast).",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="ADDRESS",
+            help="Run the parts on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for two local "
+            "workers (needs the distributed extra).",
+        ),
+    ] = None,
     *,
     common: Common,
 ) -> None:
@@ -52,7 +71,12 @@ def numbers(
         warn(f"--period applies to the {' and '.join(PERIOD_VIEWS)} views; ignored for {view}")
     from csctl import steps
 
+    if partitions is not None or cluster is not None:
+        from csctl.core.partitioned import check_view
+
+        check_view(view, period)
     session = common.session()
+    session.partitions, session.cluster = partitions, cluster
     session.add("billing", billing)
     session.add("customers", customers)
     session.revenue(kind)

@@ -18,7 +18,7 @@ from csctl.core import forecast as fc
 from csctl.core import mrr as mr
 from csctl.core.ltv import clv as compute_clv
 from csctl.core.months import label_of, month_index, month_label, period_expr, period_label_expr
-from csctl.core.retention import cohorts, eligible_by_month, window_retention
+from csctl.core.retention import Window, cohorts, eligible_by_month, window_retention
 from csctl.errors import InputError, UsageError
 from csctl.metrics import REGISTRY
 from csctl.result import Kind, Result, Table
@@ -91,6 +91,13 @@ class Measured:
     complete_from: int | None = None  # the first month whose MRR is complete (None: every month)
     info: list[str] = field(default_factory=list)  # notes on how the export was read
     progress_note: str | None = None  # names the month in progress when the default as-of month leaves it out
+    windows: dict[tuple[int, int], Window] = field(default_factory=dict)  # measured already (partitioned runs)
+
+    def window(self, start: int, end: int) -> Window:
+        """Retention from ``start`` to ``end`` over the customers with MRR in ``start`` − 1."""
+        if (start, end) not in self.windows:
+            self.windows[(start, end)] = window_retention(self.customer_mrr, start, end)
+        return self.windows[(start, end)]
 
     @functools.cached_property
     def monthly(self) -> pl.DataFrame:
@@ -121,6 +128,111 @@ def _money_units(columns: tuple[str, ...] | list[str]) -> list[pl.Expr]:
     return [(pl.col(c) / 100).round(2).alias(c) for c in columns]  # round: no 4.2700000000000005
 
 
+def _as_of(snapshot: mr.Snapshot, settings: NumbersSettings, info: list[str]) -> tuple[int, str | None]:
+    """(the as-of month, the note naming the month in progress): --as-of, else the last complete month (its note
+    then in ``info`` too)."""
+    if settings.as_of is None:
+        note = mr.month_in_progress_note(snapshot)
+        if note:
+            info.append(note)
+        return snapshot.last_complete, note
+    if settings.as_of > snapshot.last_month:
+        raise UsageError(
+            f"--as-of {label_of(settings.as_of)} is after the export's latest date {snapshot.latest.isoformat()}",
+            hint=f"the latest month it can measure is {label_of(snapshot.last_month)}",
+        )
+    return settings.as_of, None
+
+
+def _months(
+    kind: str, rules: mr.BillingRules, opening: int, longest_term: int, as_of: int, opening_balance: tuple[int, int]
+) -> tuple[int, int | None]:
+    """(first month of the bridge, first complete month or None) from the opening month and the longest term.
+
+    ``opening_balance`` is (MRR in cents, customers) in the opening month, for the error when no month is left."""
+    history = rules.history_starts
+    complete_from: int | None
+    if history is not None and kind == "billing":
+        if opening < history:
+            raise InputError(
+                f"billing holds MRR in {label_of(opening)}, before --history-starts {label_of(history)}",
+                hint="--history-starts is the month the business's billing began: no line can be earlier",
+            )
+        first_month, complete_from = opening, None
+    elif kind == "billing":
+        complete_from = opening + longest_term - 1
+        first_month = complete_from + 1
+    else:
+        first_month, complete_from = opening, None
+    if as_of < first_month:
+        opening_mrr, opening_customers = opening_balance
+        terms = "month" if longest_term == 1 else f"{longest_term} months"
+        raise InputError(
+            f"no month with movements to measure: the billing export starts in {label_of(opening)} (MRR "
+            f"{opening_mrr / 100:,.2f} from {opening_customers:,} customers, its opening balance) with terms of up "
+            f"to {terms}, so its first complete month is {label_of(complete_from or opening)} and the as-of month is "
+            f"{label_of(as_of)}",
+            hint="if the export holds the whole billing history, say when it starts with --history-starts YYYY-MM",
+        )
+    return first_month, complete_from
+
+
+def _renewals(customers: pl.LazyFrame | None) -> pl.LazyFrame | None:
+    if customers is None or "renewal_date" not in customers.collect_schema():
+        return None
+    return customers.filter(pl.col("renewal_date").is_not_null()).select(
+        pl.col("customer_id").cast(pl.String).cast(pl.Categorical), month=month_index(pl.col("renewal_date"))
+    )
+
+
+def _movements(
+    snapshot: mr.Snapshot,
+    plans: pl.DataFrame,
+    credits: pl.DataFrame,
+    customer_mrr: pl.DataFrame,
+    renewals: pl.LazyFrame | None,
+    first_month: int,
+    as_of: int,
+) -> tuple[pl.DataFrame, pl.LazyFrame, pl.LazyFrame]:
+    """(movements per customer and month, the bridge's monthly totals, eligible MRR and its loss per month)."""
+    movements = br.customer_movements(
+        plans.lazy(), credits.lazy(), customer_mrr.lazy(), first_month, as_of, has_plans=snapshot.has_plans
+    ).collect()
+    bridge = br.monthly_bridge(movements.lazy(), first_month, as_of)
+    due: pl.LazyFrame | None = snapshot.due.lazy() if snapshot.due is not None else None
+    if renewals is not None:
+        due = renewals if due is None else pl.concat([due, renewals], how="vertical")
+    if due is None:  # subscription export without renewal dates: every customer is due every month
+        eligible = (
+            movements.lazy()
+            .filter(pl.col("mrr_start") > 0)
+            .group_by("month")
+            .agg(
+                eligible_mrr=pl.col("mrr_start").sum(),
+                eligible_lost=(pl.col("mrr_start") - pl.min_horizontal("mrr_start", "mrr_end")).sum(),
+            )
+        )
+    else:
+        eligible = eligible_by_month(movements.lazy(), due)
+    return movements, bridge, eligible
+
+
+def _with_eligible(bridge: pl.LazyFrame, eligible: pl.LazyFrame) -> pl.DataFrame:
+    return (
+        br.with_rates(bridge)
+        .join(eligible, on="month", how="left")
+        .with_columns(pl.col("eligible_mrr", "eligible_lost").fill_null(0).cast(pl.Int64))
+        .with_columns(eligible_churn=br.ratio(pl.col("eligible_lost"), pl.col("eligible_mrr")))
+        .sort("month")
+        .collect()
+    )
+
+
+def _opening_balance(customer_mrr: pl.DataFrame, opening: int) -> tuple[int, int]:
+    at = customer_mrr.filter(pl.col("month") == opening)
+    return int(at["mrr"].sum()), at.height
+
+
 def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, settings: NumbersSettings) -> Measured:
     """Measure MRR (a month-end snapshot), movements and the monthly bridge for billing lines or subscriptions."""
     rules = settings.billing
@@ -135,18 +247,7 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
         if snapshot is None:
             raise InputError("the subscriptions table has no rows")
     info = list(snapshot.notes)
-    if settings.as_of is None:
-        as_of = snapshot.last_complete
-        progress_note = mr.month_in_progress_note(snapshot)
-        if progress_note:
-            info.append(progress_note)
-    else:
-        as_of, progress_note = settings.as_of, None
-        if as_of > snapshot.last_month:
-            raise UsageError(
-                f"--as-of {label_of(as_of)} is after the export's latest date {snapshot.latest.isoformat()}",
-                hint=f"the latest month it can measure is {label_of(snapshot.last_month)}",
-            )
+    as_of, progress_note = _as_of(snapshot, settings, info)
     plans = snapshot.plans.filter(pl.col("month") <= as_of)
     credits = snapshot.credits.filter(pl.col("month") <= as_of)
     customer_mrr = br.customer_monthly(plans.lazy(), credits.lazy()).collect()
@@ -159,60 +260,11 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
             "measures the month in progress",
         )
     opening = int(customer_mrr["month"].min())  # type: ignore[arg-type]  # the first month with MRR: c(m) > 0
-    history = rules.history_starts
-    complete_from: int | None
-    if history is not None and kind == "billing":
-        if opening < history:
-            raise InputError(
-                f"billing holds MRR in {label_of(opening)}, before --history-starts {label_of(history)}",
-                hint="--history-starts is the month the business's billing began: no line can be earlier",
-            )
-        first_month, complete_from = opening, None
-    elif kind == "billing":
-        complete_from = opening + snapshot.longest_term - 1
-        first_month = complete_from + 1
-    else:
-        first_month, complete_from = opening, None
-    if as_of < first_month:
-        opening_mrr = int(customer_mrr.filter(pl.col("month") == opening)["mrr"].sum())
-        opening_customers = customer_mrr.filter(pl.col("month") == opening).height
-        terms = "month" if snapshot.longest_term == 1 else f"{snapshot.longest_term} months"
-        raise InputError(
-            f"no month with movements to measure: the billing export starts in {label_of(opening)} (MRR "
-            f"{opening_mrr / 100:,.2f} from {opening_customers:,} customers, its opening balance) with terms of up "
-            f"to {terms}, so its first complete month is {label_of(complete_from or opening)} and the as-of month is "
-            f"{label_of(as_of)}",
-            hint="if the export holds the whole billing history, say when it starts with --history-starts YYYY-MM",
-        )
-    movements = br.customer_movements(
-        plans.lazy(), credits.lazy(), customer_mrr.lazy(), first_month, as_of, has_plans=snapshot.has_plans
-    ).collect()
-    bridge = br.monthly_bridge(movements.lazy(), first_month, as_of)
-    due: pl.LazyFrame | None = snapshot.due.lazy() if snapshot.due is not None else None
-    if customers is not None and "renewal_date" in customers.collect_schema():
-        renewals = customers.filter(pl.col("renewal_date").is_not_null()).select(
-            pl.col("customer_id").cast(pl.String).cast(pl.Categorical), month=month_index(pl.col("renewal_date"))
-        )
-        due = renewals if due is None else pl.concat([due, renewals], how="vertical")
-    if due is None:  # subscription export without renewal dates: every customer is due every month
-        eligible = (
-            movements.lazy()
-            .filter(pl.col("mrr_start") > 0)
-            .group_by("month")
-            .agg(
-                eligible_mrr=pl.col("mrr_start").sum(),
-                eligible_lost=(pl.col("mrr_start") - pl.min_horizontal("mrr_start", "mrr_end")).sum(),
-            )
-        )
-    else:
-        eligible = eligible_by_month(movements.lazy(), due)
-    bridge_frame = (
-        br.with_rates(bridge)
-        .join(eligible, on="month", how="left")
-        .with_columns(pl.col("eligible_mrr", "eligible_lost").fill_null(0))
-        .with_columns(eligible_churn=br.ratio(pl.col("eligible_lost"), pl.col("eligible_mrr")))
-        .sort("month")
-        .collect()
+    first_month, complete_from = _months(
+        kind, rules, opening, snapshot.longest_term, as_of, _opening_balance(customer_mrr, opening)
+    )
+    movements, bridge, eligible = _movements(
+        snapshot, plans, credits, customer_mrr, _renewals(customers), first_month, as_of
     )
     return Measured(
         as_of,
@@ -220,7 +272,7 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
         plans,
         customer_mrr.sort("customer_id", "month"),
         movements,
-        bridge_frame,
+        _with_eligible(bridge, eligible),
         [],
         opening_month=opening if complete_from is not None else None,
         complete_from=complete_from,
@@ -246,8 +298,8 @@ def headline_metrics(m: Measured, settings: NumbersSettings) -> tuple[dict[str, 
     mrr = row["mrr_end"] / 100
     customers = row["customers_end"]
     arpa = mrr / customers if customers else None
-    w3 = window_retention(m.customer_mrr, m.as_of - 2, m.as_of) if ok3 else None
-    w12 = window_retention(m.customer_mrr, m.as_of - 11, m.as_of) if ok12 else None
+    w3 = m.window(m.as_of - 2, m.as_of) if ok3 else None
+    w12 = m.window(m.as_of - 11, m.as_of) if ok12 else None
     headwind_expr = -pl.sum_horizontal(*br.HEADWIND)
     bases: dict[str, float | None] = {
         "gross_revenue_churn_12m": _sum_ratio(trailing, headwind_expr, pl.col("mrr_start")) if ok12 else None,
@@ -326,8 +378,7 @@ def _bridge_table(m: Measured, period: str) -> pl.DataFrame:
         .collect()
     )
     windows = [
-        window_retention(m.customer_mrr, first, last) if m.window_ok(first) else None
-        for first, last in grouped.select("first", "last").rows()
+        m.window(first, last) if m.window_ok(first) else None for first, last in grouped.select("first", "last").rows()
     ]
     headwind = pl.sum_horizontal(*br.HEADWIND)
     gains = pl.sum_horizontal("new", "reactivation", *br.TAILWIND)

@@ -1,0 +1,109 @@
+"""csctl numbers measured in customer partitions (issue 15): each part by the same core, the additive parts summed,
+ratios recomputed — the same bridge, metrics and notes as one run over the whole export, here and on a local Dask
+cluster of two workers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from csctl.core import numbers as nb
+from csctl.core import partitioned as pt
+from csctl.core.mrr import BillingRules
+from csctl.io.load import load_revenue
+from csctl.io.parse import ReadOptions
+from tests.conftest import Invoke
+from tests.helpers import ok, write_csv
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+HEADER = ["customer_id", "product", "plan", "quantity", "amount", "period_start", "period_end", "status"]
+
+# every quirk the parts must agree on: exclusive ends (decided over the whole export), statuses known and unknown,
+# one-off and refund lines, a proration of a seat change, credits on lines of their own, a weekly plan, an annual
+# term, churn and a return
+QUIRKS = [
+    HEADER,
+    *[["A", "core", "pro", 10, 100, f"2024-{m:02d}-01", f"2024-{m + 1:02d}-01", "paid"] for m in range(1, 9)],
+    ["A", "core", "pro", 5, 25.81, "2024-03-20", "2024-04-01", "paid"],  # 5 more seats from Mar 20
+    ["A", "", "", None, -10, "2024-04-01", "2024-05-01", "paid"],  # a discount line
+    *[["B", "core", "basic", 1, 50, f"2024-{m:02d}-15", f"2024-{m + 1:02d}-15", "Paid"] for m in range(1, 5)],
+    *[["B", "core", "basic", 1, 50, f"2024-{m:02d}-15", f"2024-{m + 1:02d}-15", "open"] for m in range(7, 9)],
+    ["B", "setup", "", 1, 300, "2024-01-15", "2024-01-15", "paid"],  # one-off
+    ["B", "core", "", None, -20, "2024-02-20", None, "refunded"],  # a refund
+    ["C", "core", "annual", 2, 2400, "2024-02-01", "2025-02-01", "paid"],
+    *[["D", "addon", "weekly", 1, 25, f"2024-06-{d:02d}", f"2024-06-{d + 7:02d}", "paid"] for d in (1, 8, 15)],
+    ["E", "core", "pro", 3, 30, "2024-05-01", "2024-06-01", "void"],
+    ["E", "core", "pro", 3, 30, "2024-05-01", "2024-06-01", "on_hold"],  # unknown status: counted, noted
+    *[["F", "core", "pro", 1, 10, f"2024-{m:02d}-01", f"2024-{m + 1:02d}-01", ""] for m in range(2, 8)],
+    ["F", "core", "pro", 1, -10, "2024-05-01", "2024-06-01", "credited"],  # a credit note cancelling May
+    ["G", "core", "basic", 4, 40, "2024-08-01", "2024-09-01", "paid"],
+]
+
+
+def _load(path: Path) -> tuple[str, pl.DataFrame]:
+    kind, canonical = load_revenue(str(path), None, ReadOptions())
+    return kind, canonical.frame.drop("__row", strict=False)
+
+
+def _same_as_whole(path: Path, rules: BillingRules, counts: tuple[int, ...]) -> None:
+    kind, frame = _load(path)
+    for view in pt.VIEWS:
+        settings = nb.NumbersSettings(view=view, billing=rules)
+        whole = nb.numbers_result(nb.measure(kind, frame.lazy(), None, settings), kind, settings)
+        for n in counts:
+            parts = pt.partition(frame, n)
+            assert sum(p.height for p in parts) == frame.height
+            got = nb.numbers_result(pt.measure_partitioned(parts, None, settings), kind, settings)
+            for name, table in whole.tables.items():
+                assert got.tables[name].frame.equals(table.frame), (view, n, name)
+            assert got.metrics == whole.metrics, (view, n)
+            assert got.notes == whole.notes, (view, n)
+
+
+def test_partitions_keep_each_customer_whole() -> None:
+    frame = pl.DataFrame({"customer_id": [str(i % 50) for i in range(1000)], "x": range(1000)})
+    parts = pt.partition(frame, 4)
+    owners = [set(p["customer_id"]) for p in parts]
+    assert sum(len(o) for o in owners) == 50  # no customer in two parts
+    assert sorted(pl.concat(parts)["x"].to_list()) == list(range(1000))
+
+
+def test_every_quirk_partitioned_equals_the_whole(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "billing.csv", QUIRKS)
+    kind, frame = _load(path)
+    whole = nb.measure(kind, frame.lazy(), None, nb.NumbersSettings(billing=BillingRules(history_starts=24288)))
+    assert any("exclusive" in note for note in whole.info)  # the export's convention, decided over every part
+    assert any("on_hold" in note for note in whole.info)
+    _same_as_whole(path, BillingRules(history_starts=24288), counts=(1, 2, 7))
+
+
+def test_the_sample_company_partitioned_equals_the_whole(billing_csv: Path) -> None:
+    _same_as_whole(billing_csv, BillingRules(), counts=(3,))
+
+
+def test_the_committed_sample_partitioned_equals_the_whole() -> None:
+    _same_as_whole(SAMPLE / "billing.csv", BillingRules(history_starts=2023 * 12 + 10), counts=(4,))
+
+
+def test_views_of_single_customers_are_refused_partitioned(invoke: Invoke, billing_csv: Path) -> None:
+    for args in (["--view", "customers"], ["--view", "cohorts"], ["--view", "bridge", "--period", "quarter"]):
+        result = invoke("numbers", billing_csv, *args, "--partitions", 2)
+        assert result.exit_code == 2, args
+        assert "--partitions" in result.stderr
+
+
+def test_a_local_dask_cluster_gives_the_single_machine_figures(cli: Invoke, tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    history = ["--history-starts", "2023-11"]
+    billing = SAMPLE / "billing.csv"
+    single = ok(cli("numbers", billing, "--view", "bridge", "-f", "csv", *history)).stdout
+    spread = ok(
+        cli("numbers", billing, "--view", "bridge", "-f", "csv", *history, "--partitions", 4, "--cluster", "local")
+    )
+    assert spread.stdout == single  # every bridge column of every month, to the cent
+    summary = ok(cli("numbers", billing, "-f", "json", *history)).stdout
+    cluster = ok(cli("numbers", billing, "-f", "json", *history, "--partitions", 3, "--cluster", "local")).stdout
+    assert json.loads(cluster)["metrics"] == json.loads(summary)["metrics"]
