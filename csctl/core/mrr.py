@@ -229,8 +229,13 @@ def _exclusive_ends(
         lines = lines.filter(pl.col("customer_id").cast(pl.String).hash(11) % every == 0)
     pairs = (
         lines.select("customer_id", "product", start, end)
-        .sort("customer_id", "product", start)
-        .with_columns(next_start=pl.col(start).shift(-1).over("customer_id", "product"))
+        .sort(pl.col("customer_id").to_physical(), pl.col("product").to_physical(), start)  # codes: adjacency is all
+        .with_columns(  # the next row's start when it is the same customer and product: one sort, no window
+            next_start=pl.when(
+                (pl.col("customer_id") == pl.col("customer_id").shift(-1))
+                & (pl.col("product") == pl.col("product").shift(-1))
+            ).then(pl.col(start).shift(-1))
+        )
         .select(
             shared=(pl.col("next_start") == pl.col(end)).sum(),
             adjacent=(pl.col("next_start") == pl.col(end) + pl.duration(days=1)).sum(),
