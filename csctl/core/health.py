@@ -48,7 +48,9 @@ def _aggregate(aggregate: str, value: pl.Expr, source: str) -> pl.Expr:
             .last()
             .cast(pl.Float64)
         )
-    return getattr(value.cast(pl.Float64), aggregate)()  # mean, sum, min, max, median
+    # mean, sum, min, max, median; rounded to 9 decimals: a parallel sum adds a customer's rows in no fixed order,
+    # and the last bits it leaves must not move a value across a band's edge from one run to the next
+    return getattr(value.cast(pl.Float64), aggregate)().round(9)
 
 
 def measure_values(
