@@ -11,7 +11,8 @@ Written from the definition only (MRR as a month-end snapshot of service periods
   snapping to the nearest whole line of the same plan within the rounding of the amount;
 - each month is measured at its snapshot day (the last day; the latest start date in the month in progress);
 - per (customer, product, plan, month): net rounded to cents, held when net > 0 and net >= 1% of the positive
-  rates, credits where a plan has negative lines only; c(m) = max(0, Σ held + Σ credits);
+  rates (compared before rounding), seats = positive lines' less negative lines' ($0.00 lines neither), credits
+  where a plan has negative lines only; c(m) = max(0, Σ held + Σ credits);
 - the opening month F, the longest term T, the bridge from F + T (from F with history_starts) to the last
   complete month, and the movements of §"The revenue bridge" (price effect (p1/q1 − p0/q0) × q0 with the same
   plan set, rounded half away from zero after 6 decimals, as csctl rounds).
@@ -163,7 +164,7 @@ plan_sums AS (
            sum(rate) AS net, sum(CASE WHEN rate > 0 THEN rate ELSE 0 END) AS gross,
            count(*) FILTER (WHERE rate > 0) AS positives,
            sum(CASE WHEN rate > 0 AND q IS NOT NULL THEN q ELSE 0 END) AS q_in,
-           sum(CASE WHEN rate <= 0 AND q IS NOT NULL THEN abs(q) ELSE 0 END) AS q_out,
+           sum(CASE WHEN rate < 0 AND q IS NOT NULL THEN abs(q) ELSE 0 END) AS q_out,
            count(*) FILTER (WHERE rate > 0 AND q IS NOT NULL) AS counted
     FROM spread GROUP BY ALL
 ),
