@@ -796,7 +796,7 @@ def _bill(
             month_start = t0.day0 - dt.date.fromordinal(t0.day0 + _EPOCH).day + 1
             days = min(randint(2, 27), t0.day0 - month_start)
             if days >= 2:
-                signup = t0.day0 - (8 if days == 7 else days)
+                signup = t0.day0 - (6 if days == 7 else days)  # 7 days would read as a week; 8 may leave the month
         setup = rand() < _SETUP_SHARE
         if first_day < 0:
             first_day = signup
