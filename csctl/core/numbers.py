@@ -270,7 +270,7 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
         as_of,
         first_month,
         plans,
-        customer_mrr.sort("customer_id", "month"),
+        customer_mrr,  # no order needed: every use filters, joins or sums integers
         movements,
         _with_eligible(bridge, eligible),
         [],
