@@ -23,7 +23,7 @@ from csctl.core import bridge as br
 from csctl.core import mrr as mr
 from csctl.core import numbers as nb
 from csctl.core.months import label_of
-from csctl.core.retention import Window
+from csctl.core.retention import window_from_sums, window_sums
 from csctl.errors import InputError, UsageError
 
 PARTITION_SEED = 20_261_206
@@ -99,25 +99,6 @@ class PartBridge:
     windows: dict[tuple[int, int], tuple[int, int, int, int, int]]  # (base, kept, later, customers, lost)
 
 
-def _window_sums(customer_mrr: pl.DataFrame, start: int, end: int) -> tuple[int, int, int, int, int]:
-    base = customer_mrr.lazy().filter(pl.col("month") == start - 1).select("customer_id", base="mrr")
-    later = customer_mrr.lazy().filter(pl.col("month") == end).select("customer_id", later="mrr")
-    row = (
-        base.join(later, on="customer_id", how="left")
-        .with_columns(pl.col("later").fill_null(0))
-        .select(
-            pl.col("base").sum(),
-            pl.min_horizontal("base", "later").sum().alias("kept"),
-            pl.col("later").sum(),
-            pl.len().alias("customers"),
-            (pl.col("later") == 0).sum().alias("lost"),
-        )
-        .collect()
-        .row(0)
-    )
-    return tuple(int(x or 0) for x in row)  # type: ignore[return-value]
-
-
 def part_bridge(
     snapshot: mr.Snapshot | None,
     *,
@@ -140,20 +121,7 @@ def part_bridge(
     return PartBridge(
         totals.collect(),
         eligible.collect(),
-        {(a, b): _window_sums(customer_mrr, a, b) for a, b in windows},
-    )
-
-
-def _window(start: int, end: int, sums: tuple[int, int, int, int, int]) -> Window:
-    base, kept, later, customers, lost = sums
-    return Window(
-        start=start,
-        end=end,
-        base_mrr=base,
-        base_customers=customers,
-        grr=kept / base if base else None,
-        nrr=later / base if base else None,
-        logo_churn=lost / customers if customers else None,
+        {(a, b): window_sums(customer_mrr, a, b) for a, b in windows},
     )
 
 
@@ -238,7 +206,7 @@ def measure_partitioned(
         complete_from=complete_from,
         info=info,
         progress_note=progress_note,
-        windows={w: _window(*w, s) for w, s in sums.items()},
+        windows={w: window_from_sums(*w, s) for w, s in sums.items()},
     )
 
 

@@ -23,39 +23,44 @@ class Window:
     logo_churn: float | None
 
 
-def window_retention(customer_mrr: pl.DataFrame, start: int, end: int) -> Window:
-    """grr = Σ min(c(b), c(a-1)) / Σ c(a-1); nrr = Σ c(b) / Σ c(a-1); logo churn = share with c(b) = 0."""
+def window_sums(customer_mrr: pl.DataFrame, start: int, end: int) -> tuple[int, int, int, int, int]:
+    """The additive parts of a window from month a to month b, over the customers with c(a-1) > 0: (Σ c(a-1),
+    Σ min(c(b), c(a-1)), Σ c(b), customers, customers with c(b) = 0). Sums over customer partitions add up."""
     base = customer_mrr.lazy().filter(pl.col("month") == start - 1).select("customer_id", base="mrr")
     later = customer_mrr.lazy().filter(pl.col("month") == end).select("customer_id", later="mrr")
     row = (
         base.join(later, on="customer_id", how="left")
         .with_columns(pl.col("later").fill_null(0))
         .select(
-            base_mrr=pl.col("base").sum(),
-            kept=pl.min_horizontal("base", "later").sum(),
-            later_mrr=pl.col("later").sum(),
-            base_customers=pl.len(),
-            lost=(pl.col("later") == 0).sum(),
-        )
-        .select(
-            "base_mrr",
-            "base_customers",
-            grr=ratio(pl.col("kept"), pl.col("base_mrr")),
-            nrr=ratio(pl.col("later_mrr"), pl.col("base_mrr")),
-            logo_churn=ratio(pl.col("lost"), pl.col("base_customers")),
+            pl.col("base").sum(),
+            pl.min_horizontal("base", "later").sum().alias("kept"),
+            pl.col("later").sum(),
+            pl.len().alias("customers"),
+            (pl.col("later") == 0).sum().alias("lost"),
         )
         .collect()
-        .row(0, named=True)
+        .row(0)
     )
+    return tuple(int(x or 0) for x in row)  # type: ignore[return-value]
+
+
+def window_from_sums(start: int, end: int, sums: tuple[int, int, int, int, int]) -> Window:
+    """grr = Σ min(c(b), c(a-1)) / Σ c(a-1); nrr = Σ c(b) / Σ c(a-1); logo churn = share with c(b) = 0 (None over 0)."""
+    base, kept, later, customers, lost = sums
     return Window(
         start=start,
         end=end,
-        base_mrr=int(row["base_mrr"] or 0),
-        base_customers=int(row["base_customers"]),
-        grr=row["grr"],
-        nrr=row["nrr"],
-        logo_churn=row["logo_churn"],
+        base_mrr=base,
+        base_customers=customers,
+        grr=kept / base if base else None,
+        nrr=later / base if base else None,
+        logo_churn=lost / customers if customers else None,
     )
+
+
+def window_retention(customer_mrr: pl.DataFrame, start: int, end: int) -> Window:
+    """Cohort-based retention from month a to month b over the customers with c(a-1) > 0."""
+    return window_from_sums(start, end, window_sums(customer_mrr, start, end))
 
 
 def eligible_by_month(movements: pl.LazyFrame, due: pl.LazyFrame) -> pl.LazyFrame:
