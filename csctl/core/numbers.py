@@ -533,7 +533,8 @@ def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers:
         notes.insert(
             0,
             f"MRR {money(metrics['mrr'], cur)} (ARR {money(metrics['arr'], cur)}) from {metrics['customers']:,} "
-            f"customers; gross revenue churn {percent(metrics['gross_revenue_churn'])}, "
+            f"customers; net new MRR {money(metrics['net_new_mrr'], cur)} ({percent(metrics['mrr_growth'])} "
+            f"growth); gross revenue churn {percent(metrics['gross_revenue_churn'])}, "
             f"net {percent(metrics['net_revenue_churn'])}; NRR 12m {percent(metrics['nrr_12m'])}.",
         )
     elif view == "bridge":
