@@ -214,7 +214,7 @@ def _status_filter(frame: pl.DataFrame, excluded: tuple[str, ...], tally: Billin
 
 
 def _exclusive_ends(
-    frame: pl.DataFrame, start: str, end: str, sample: int = 20_000, customers: int | None = None
+    frame: pl.DataFrame, start: str, end: str, sample: int = 5_000, customers: int | None = None
 ) -> tuple[int, int]:
     """(pairs where the next line starts on this one's last day, pairs where it starts the day after).
 
