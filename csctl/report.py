@@ -141,11 +141,8 @@ def _add(section: Section, result: Result, tables: list[str], detail: tuple[str,
 def _numbers(s: Session, section: Section) -> None:
 
     summary = steps.run(s, "numbers")
+    # the numbers' own first sentence: MRR, net new MRR and MRR growth first, as a monthly review reads
     section.answer = summary.notes[0] if summary.notes else None
-    if "net_new_mrr" in summary.metrics:  # a monthly review's first lines: MRR, net new MRR, MRR growth
-        growth = f"net new MRR {_m(summary, 'net_new_mrr')} ({_m(summary, 'mrr_growth')} MRR growth)"
-        first, _, rest = (section.answer or f"MRR {_m(summary, 'mrr')}").partition("; ")
-        section.answer = "; ".join(part for part in (first, growth, rest) if part)
     _add(section, summary, ["summary", "winds"])
     bridge = steps.numbers(s, "bridge")
     quarters = steps.numbers(s, "quarters")

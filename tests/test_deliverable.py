@@ -322,6 +322,9 @@ def test_summary_leads_with_mrr_net_new_mrr_and_growth(invoke: Invoke, tmp_path:
     assert doc["metrics"]["mrr_growth"] == pytest.approx(-70 / 300)
     # MRR first, with ARR (12 × MRR) beside it, then net new MRR and MRR growth: before any movement
     assert [r["metric"] for r in doc["tables"]["summary"][:4]] == ["mrr", "arr", "net_new_mrr", "mrr_growth"]
+    # and the first sentence (the report's step-1 answer) says them once each
+    first = doc["notes"][0]
+    assert first.count("net new MRR") == 1 and "net new MRR -$70.00 (-23.33% growth)" in first, first
 
 
 # --- the terminal ------------------------------------------------------------------------------------------------

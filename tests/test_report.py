@@ -340,6 +340,7 @@ def test_templates_override_renders_in_the_sandbox(invoke: Invoke, engagement: P
     assert lines[0] == f"# {engagement.name}"
     mrr = json.loads(ok(invoke("numbers", engagement / "billing.csv", "-f", "json", "-q")).stdout)["metrics"]["mrr"]
     assert lines[1].startswith(f"1 MRR ${mrr:,.2f}")
+    assert lines[1].count("net new MRR") == 1  # step 1's answer is the numbers' own sentence, not a second copy
     assert "<svg" in (out / "assessment.html").read_text(encoding="utf-8")  # the HTML template was not overridden
 
 
