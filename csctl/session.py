@@ -219,7 +219,13 @@ class Session:
                 as_of=self.month, today=self.today, currency=self.opts.base_currency, billing=self.billing_rules()
             )
             if self.partitions is None and self.cluster is None:
-                self._cache["measured"] = measure(kind, revenue.frame.lazy(), accounts, settings)
+                try:
+                    self._cache["measured"] = measure(kind, revenue.frame.lazy(), accounts, settings)
+                except InputError as exc:
+                    if exc.message.startswith("row "):  # a row of the export: name the file it is in
+                        exc.message = f"{self.spec('billing')}: {exc.message}"
+                        exc.args = (exc.message,)
+                    raise
             else:
                 self._cache["measured"] = self._measure_partitioned(kind, revenue.frame, settings)
         measured: Measured = self._cache["measured"]

@@ -42,3 +42,17 @@ def test_amount_quantity_interval_inclusive_ends_and_short_periods(invoke: Invok
     notes = " ".join(doc["notes"])
     assert "inclusive" in notes
     assert "1 subscription period starts and ends between two month-end snapshots (50.00" in notes
+
+
+def test_a_period_without_mrr_or_interval_is_refused_not_dropped(invoke: Invoke, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "subscriptions.csv",
+        [
+            ["customer_id", "start_date", "end_date", "amount", "interval"],
+            ["A", "2024-01-01", "", "100", ""],  # an amount with no interval: no monthly value to give it
+            ["B", "2024-01-01", "", "50", "month"],
+        ],
+    )
+    result = invoke("numbers", path, "--as-of", "2024-03")
+    assert result.exit_code == 3, result.stderr
+    assert f"{path}: row 2: a subscription period of customer 'A' has no monthly value" in result.stderr

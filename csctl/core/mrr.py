@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from csctl.core.months import index_of_date, label_of, last_day, month_index
+from csctl.errors import InputError
 
 DEFAULT_EXCLUDED = ("void", "voided", "draft", "deleted", "canceled", "cancelled")
 # statuses of lines that stood: counted without a note (refunds and bad debt do not change MRR)
@@ -587,6 +588,7 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
         optional("interval_count", pl.Int64()),
         pl.col("start_date").alias("start"),
         optional("end_date", pl.Date()).alias("end"),
+        optional("__row", pl.UInt32()),
     ).collect()
     if frame.height == 0:
         return None
@@ -606,6 +608,15 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
     frame = frame.with_columns(
         rate=pl.coalesce(pl.col("mrr"), pl.col("amount") * pl.col("quantity").fill_null(1) / months)
     )
+    unpriced = frame.filter(pl.col("rate").is_null())
+    if unpriced.height:  # never dropped in silence: a period with neither mrr nor amount and interval
+        example = unpriced.row(0, named=True)
+        where = f"row {example['__row']}: " if example["__row"] is not None else ""
+        raise InputError(
+            f"{where}a subscription period of customer {example['customer_id']!r} has no monthly value: neither mrr "
+            f"nor amount with an interval ({unpriced.height:,} such periods)",
+            hint="give each period an mrr, or an amount and an interval (day, week, month or year)",
+        )
     # inclusive ends: a customer's next period starts the day after this one's end
     shared, adjacent = _exclusive_ends(frame.with_columns(amount=pl.col("rate")), "start", "end")
     if adjacent > shared:
