@@ -456,3 +456,54 @@ def test_report_twice_on_one_workspace_gives_byte_identical_files(invoke: Invoke
     assert sorted(one) == ["assessment.html", "assessment.md", "assessment.xlsx", "plan.yaml"]
     for name in one:
         assert one[name] == two[name], name
+
+
+# --- found by the hostile-input suite (tests/fuzz/hostile.py): each with the case that found it --------------------
+CONTACTS = [["customer_id", "name", "title"], ["C1", "Ann", "CEO"], ["C2", "Bo", "Admin"], ["C3", "Cy", "User"]]
+
+
+def test_outcomes_without_a_target_column_leave_achieved_unknown(invoke: Invoke, tmp_path: Path) -> None:
+    # personas, outcomes.csv with its 'target' header replaced by 100,000 'h's: exit 4 (ColumnNotFoundError)
+    contacts = write_csv(tmp_path / "contacts.csv", CONTACTS)
+    outcomes = write_csv(
+        tmp_path / "outcomes.csv",
+        [["customer_id", "outcome", "baseline", "h" * 100_000, "actual"], ["C1", "Faster close", 10, 5, 6]],
+    )
+    data = json.loads(ok(invoke("personas", contacts, "--outcomes", outcomes, "-f", "json")).stdout)
+    assert data["metrics"]["outcomes_achieved_share"] is None  # unknown without a target, not a guess
+    assert [row["achieved"] for row in data["tables"]["outcomes"]] == [None]
+
+
+def test_a_quoted_field_over_128_kib_in_a_ragged_looking_file_is_read(invoke: Invoke, tmp_path: Path) -> None:
+    # health --surveys with a 200,000-character comment: exit 4 (csv 'field larger than field limit (131072)')
+    long = "x, " * 70_000
+    path = write_csv(tmp_path / "contacts.csv", [*CONTACTS, ["C4", "Dee", long]])
+    data = json.loads(ok(invoke("personas", path, "-f", "json")).stdout)
+    assert len(data["tables"]["contacts"]) == 4
+
+
+def test_a_csv_with_cr_only_line_endings_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    # plan with costs.csv's line endings turned into CR: exit 4 (csv 'new-line character seen in unquoted field')
+    path = write_csv(tmp_path / "contacts.csv", CONTACTS)
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    result = invoke("personas", path, "-f", "json")
+    assert result.exit_code == 3 and "contacts.csv: lines end in CR only" in result.stderr, result.stderr
+
+
+def test_a_csv_starting_with_two_byte_order_marks_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    # assess with contacts.csv behind two UTF-8 BOMs: exit 4 (ColumnNotFoundError "\ufeffcustomer_id")
+    path = write_csv(tmp_path / "contacts.csv", CONTACTS)
+    path.write_bytes(b"\xef\xbb\xbf" * 2 + path.read_bytes())
+    result = invoke("personas", path, "-f", "json")
+    assert result.exit_code == 3 and "contacts.csv: the file starts with two byte-order marks" in result.stderr
+    path.write_bytes(path.read_bytes()[3:])  # one mark is the usual UTF-8 CSV of Excel: read
+    ok(invoke("personas", path, "-f", "json"))
+
+
+def test_a_renewal_window_past_the_calendar_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:
+    # personas --customers --renewal-window 999999999: exit 4 (OverflowError: date value out of range)
+    contacts = write_csv(tmp_path / "contacts.csv", CONTACTS)
+    customers = write_csv(tmp_path / "customers.csv", CUSTOMERS)
+    result = invoke("personas", contacts, "--customers", customers, "--renewal-window", 999_999_999)
+    assert result.exit_code == 2 and "--renewal-window" in result.stderr
+    ok(invoke("personas", contacts, "--customers", customers, "--renewal-window", 36_500, "-f", "json"))

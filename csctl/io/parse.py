@@ -850,6 +850,9 @@ def _original_value(raw: Raw, row: int, source: str) -> object:
     return found.item(0, 0) if found.height else None
 
 
+FIELD_LIMIT = 64 << 20  # characters; above the readers' 10 MiB bound on a field
+
+
 def _ragged_row(raw: Raw) -> tuple[int, int] | None:
     """The first record whose field count differs from the header's, by a csv-module pass over the file."""
     if raw.target is None or raw.separator is None:
@@ -858,12 +861,20 @@ def _ragged_row(raw: Raw) -> tuple[int, int] | None:
         handle: io.TextIOBase = raw.target.open("r", encoding="utf-8-sig", newline="")
     else:
         handle = io.StringIO(raw.target.decode("utf-8-sig", errors="replace"), newline="")
-    with handle:
-        reader = csv.reader(handle, delimiter=raw.separator)
-        width = len(next(reader, []))
-        for number, record in enumerate(reader, start=raw.first_row):
-            if record and len(record) != width:
-                return number, len(record)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(FIELD_LIMIT)  # the reader's own bound on a field (10 MiB) is checked elsewhere
+    number = raw.first_row - 1
+    try:
+        with handle:
+            reader = csv.reader(handle, delimiter=raw.separator)
+            width = len(next(reader, []))
+            for number, record in enumerate(reader, start=raw.first_row):
+                if record and len(record) != width:
+                    return number, len(record)
+    except csv.Error as exc:
+        raise InputError(f"{raw.source.label}: row {number + 1} cannot be read as CSV: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
     return None
 
 
