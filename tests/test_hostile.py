@@ -507,3 +507,46 @@ def test_a_renewal_window_past_the_calendar_is_a_usage_error(invoke: Invoke, tmp
     result = invoke("personas", contacts, "--customers", customers, "--renewal-window", 999_999_999)
     assert result.exit_code == 2 and "--renewal-window" in result.stderr
     ok(invoke("personas", contacts, "--customers", customers, "--renewal-window", 36_500, "-f", "json"))
+
+
+@pytest.mark.parametrize("word", ["null", "NULL", "None", "#N/A"])
+def test_an_id_that_is_a_missing_value_word_exits_3(invoke: Invoke, tmp_path: Path, word: str) -> None:
+    # numbers with one billing customer_id 'null': exit 0, a customer named 'null' with $340 MRR
+    rows = [list(r) for r in BILLING]
+    rows[5][0] = word
+    result = invoke("numbers", write_csv(tmp_path / "billing.csv", rows), "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert f"row 6, column 'customer_id': customer_id is {word!r}" in result.stderr
+    rows[5][0] = "NA"  # a real id (a country code, initials): read
+    ok(invoke("numbers", write_csv(tmp_path / "billing.csv", rows), "-f", "json"))
+
+
+def test_billing_lines_that_repeat_earlier_lines_are_counted_with_a_warning(invoke: Invoke, tmp_path: Path) -> None:
+    # opportunity on a billing export whose every line appears twice: exit 0 with twice the MRR and no word
+    once = json.loads(ok(invoke("numbers", write_csv(tmp_path / "once.csv", BILLING), "-f", "json")).stdout)
+    twice = invoke("numbers", write_csv(tmp_path / "twice.csv", [*BILLING, *BILLING[1:]]), "-f", "json")
+    assert json.loads(ok(twice).stdout)["metrics"]["mrr"] == 2 * once["metrics"]["mrr"]  # each line counted
+    lines = len(BILLING) - 1
+    assert f"twice.csv: {lines} lines repeat an earlier line in every column (first: row {lines + 2} = row 2)" in (
+        twice.stderr
+    )
+    assert "repeat an earlier line" not in invoke("numbers", tmp_path / "once.csv", "-f", "json").stderr
+
+
+@pytest.mark.parametrize("value", ["9" * 40, "NaN", "inf", "0", "-3"])
+def test_a_segmented_accounts_per_csm_that_is_no_count_is_refused_or_read(
+    invoke: Invoke, tmp_path: Path, value: str
+) -> None:
+    # asis --customers (csctl segment's CSV) with accounts_per_csm 9999...9 (40 digits): exit 4 (cast to i64)
+    rows = [
+        ["customer_id", "csm", "mrr", "arr", "segment", "accounts_per_csm"],
+        ["C1", "Ann", 100, 1200, "Growth", value],
+        ["C2", "Ann", 200, 2400, "Growth", 100],
+    ]
+    result = invoke("asis", "--customers", write_csv(tmp_path / "segmented.csv", rows), "-f", "json")
+    if value == "9" * 40:  # a huge count is a count: read as a number, never cast into an overflow
+        load = json.loads(ok(result).stdout)["tables"]["csm_load"]
+        assert load[0]["capacity_used"] == 0.01  # C1 counts for 1/9e39 of a CSM, C2 for 1/100
+    else:
+        assert result.exit_code == 3, result.stderr
+        assert "customer C1: accounts_per_csm" in result.stderr and "not a positive number" in result.stderr

@@ -261,9 +261,12 @@ def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
     text = [c for c in extras if frame.schema.get(c) == pl.String]
     if not text:
         return frame
-    probe = frame.select(
-        *[(pl.col(c).cast(pl.Float64, strict=False).null_count() == pl.col(c).null_count()).alias(f"{c}") for c in text]
-    ).row(0)
+
+    def plain(c: str) -> pl.Expr:  # every value a finite number ('NaN' and 'inf' keep the column as text)
+        number = pl.col(c).cast(pl.Float64, strict=False)
+        return (number.null_count() == pl.col(c).null_count()) & number.is_finite().fill_null(True).all()
+
+    probe = frame.select(*[plain(c).alias(c) for c in text]).row(0)
     numeric = [c for c, ok in zip(text, probe, strict=True) if ok and frame[c].null_count() < frame.height]
     if not numeric:
         return frame
@@ -271,7 +274,8 @@ def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
     numeric = [c for c, lead in zip(numeric, zeros, strict=True) if not lead]
     if not numeric:
         return frame
-    whole = frame.select(*[pl.col(c).str.contains(r"^\s*-?\d+\s*$").all().alias(c) for c in numeric]).row(0)
+    # whole numbers that fit an integer (at most 18 digits) as integers; longer ones as decimals
+    whole = frame.select(*[pl.col(c).str.contains(r"^\s*-?\d{1,18}\s*$").all().alias(c) for c in numeric]).row(0)
     return frame.with_columns(
         pl.col(c).str.strip_chars().cast(pl.Int64 if is_whole else pl.Float64)
         for c, is_whole in zip(numeric, whole, strict=True)
@@ -639,6 +643,7 @@ def _to_canonical(
         frame = _number_extras(frame, keep_extras)
     frame = _normalise_interval(frame, raw.source.label)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
+    _duplicate_notes(frame, spec, raw.source.label, notes)
     facts = {
         **raw.facts(),
         "unmapped": mapping.unmapped(raw.columns),
@@ -754,6 +759,8 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
         if p.column.required and p.source is not None:
             textual = not p.check and p.column.type in ("id", "text")
             present = value.is_not_null() & (value != "") if textual else value.is_not_null()
+            if textual and p.column.type == "id":  # 'NULL', 'None': a database's or a script's missing value
+                present = present & ~value.str.to_lowercase().is_in(NULL_WORDS)
             flags.append((~present).alias(f"__missing_{p.column.name}"))
     columns = [pl.col(c.removeprefix(HIDDEN)).alias(c) if c.startswith(HIDDEN) else pl.col(c) for c in extras]
     schema = raw.frame.collect_schema()
@@ -777,6 +784,8 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
 
 
 MAX_FIELD_BYTES = 10 << 20  # one value of a CSV field
+# an id that is one of these (any case) is missing: SQL NULL, Python None, JavaScript null/undefined, Excel #N/A
+NULL_WORDS = ("null", "none", "nil", "undefined", "nan", "#n/a", "n/a")
 
 
 def _check_field_sizes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> pl.DataFrame:
@@ -811,6 +820,23 @@ def _no_end_notes(frame: pl.DataFrame, label: str, notes: list[str]) -> pl.DataF
 ORDERED = {"billing": ("period_start", "period_end"), "subscriptions": ("start_date", "end_date")}
 
 
+def _duplicate_notes(frame: pl.DataFrame, spec: TableSpec, label: str, notes: list[str]) -> None:
+    """Billing lines that repeat an earlier line in every column read are counted each time (two equal seat lines
+    can be real), so a warning says how many and where the first is: an export pulled twice doubles the MRR."""
+    if spec.name not in ORDERED or frame.height < 2:
+        return
+    lines = frame.sort(ROW).select(ROW, hash=pl.struct(pl.exclude(ROW)).hash())
+    repeated = ~lines["hash"].is_first_distinct()
+    repeats = int(repeated.sum())
+    if repeats:
+        at = int(repeated.arg_max() or 0)
+        earlier = lines.filter(pl.col("hash") == lines["hash"][at])[ROW][0]
+        notes.append(
+            f"{label}: {repeats:,} line{'s' if repeats != 1 else ''} repeat an earlier line in every column (first: "
+            f"row {lines[ROW][at]} = row {earlier}); each is counted: remove them if the export repeated lines"
+        )
+
+
 def _order_rule(spec: TableSpec, present: set[str]) -> pl.Expr | None:
     """An end before its start is a bad row (when the table has both columns)."""
     if spec.name not in ORDERED or not set(ORDERED[spec.name]) <= present:
@@ -838,6 +864,12 @@ def _describe(raw: Raw, row: dict[str, object], plans: list[_Plan], spec: TableS
     for p in plans:
         if row.get(f"__missing_{p.column.name}"):
             assert p.source is not None
+            original = _original_value(raw, int(row[ROW]), p.source)  # type: ignore[call-overload]
+            if isinstance(original, str) and original.strip().lower() in NULL_WORDS:
+                return InputError(
+                    f"{label}: row {row[ROW]}, column '{p.source}': {p.column.name} is {original.strip()!r}, the "
+                    f"word a database or a script writes for a missing value{more}"
+                )
             return InputError(f"{label}: row {row[ROW]}, column '{p.source}': {p.column.name} is empty{more}")
     if row.get("__order"):
         start, end = ("period_start", "period_end") if spec.name == "billing" else ("start_date", "end_date")

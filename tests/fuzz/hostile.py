@@ -146,6 +146,7 @@ class Case:
     args: list[str]
     check: Check | None = None  # the invariant of an exit 0 (None: fine)
     reference: tuple[dict[str, bytes], list[str]] | None = None  # files and args that must give the same metrics
+    warns: str = ""  # what an exit 0 must say on stderr (a repeated billing line is counted, with a warning)
 
 
 @dataclass
@@ -1128,10 +1129,11 @@ def _case_for(spec: Spec, rng: random.Random, ident: str, input_name: str | None
         if reference is not None:
             reference["csctl.yaml"] = reference.pop(spec.inputs["config"])
     args = spec.args(rng, names)
+    warns = "repeat an earlier line" if mutation == "billing:many_rows" else ""
     if reference is None:
-        return Case(ident, spec.command, mutation, files, args, spec.check)
+        return Case(ident, spec.command, mutation, files, args, spec.check, warns=warns)
     original = [renamed[1] if renamed and a == renamed[0] else a for a in args]
-    return Case(ident, spec.command, mutation, files, args, spec.check, (reference, original))
+    return Case(ident, spec.command, mutation, files, args, spec.check, (reference, original), warns)
 
 
 def _init_case(rng: random.Random, ident: str) -> Case:
@@ -1346,6 +1348,8 @@ def classify(outcome: Outcome, leftovers: list[str], root: Path | None = None) -
                 problem = f"output not readable: {type(exc).__name__}: {exc}"[:300]
             if problem:
                 outcome.verdict, outcome.detail = "wrong output", problem
+        if outcome.verdict == "accepted" and outcome.case.warns and outcome.case.warns not in stderr:
+            outcome.verdict, outcome.detail = "silent acceptance", f"no warning '{outcome.case.warns}' on stderr"
     elif code in {4, 1}:
         outcome.verdict = "exit 4" if code == 4 else "exit 1"
         outcome.detail = (stderr.strip().splitlines() or [""])[0][:200]
