@@ -550,3 +550,13 @@ def test_a_segmented_accounts_per_csm_that_is_no_count_is_refused_or_read(
     else:
         assert result.exit_code == 3, result.stderr
         assert "customer C1: accounts_per_csm" in result.stderr and "not a positive number" in result.stderr
+
+
+def test_a_customer_on_two_rows_of_the_customers_export_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    # plan on a workspace whose customers.csv holds every row 400 times: killed by its memory limit (SIGABRT),
+    # the joins on customer_id multiplied; segment and health counted each customer as many times, with exit 0
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    customers = write_csv(tmp_path / "customers.csv", [*CUSTOMERS, CUSTOMERS[2]])
+    result = invoke("segment", customers, "--billing", billing, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert "customers.csv: row 5: customer_id 'C2' is also on row 3; a customers export has one row" in result.stderr

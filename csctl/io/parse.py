@@ -644,6 +644,7 @@ def _to_canonical(
     frame = _normalise_interval(frame, raw.source.label)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
     _duplicate_notes(frame, spec, raw.source.label, notes)
+    _refuse_repeated_keys(frame, spec, raw.source.label)
     facts = {
         **raw.facts(),
         "unmapped": mapping.unmapped(raw.columns),
@@ -818,6 +819,29 @@ def _no_end_notes(frame: pl.DataFrame, label: str, notes: list[str]) -> pl.DataF
 
 
 ORDERED = {"billing": ("period_start", "period_end"), "subscriptions": ("start_date", "end_date")}
+
+
+KEYS = {"customers": "customer_id"}  # tables of one row per key: a CRM's accounts
+
+
+def _refuse_repeated_keys(frame: pl.DataFrame, spec: TableSpec, label: str) -> None:
+    """A customers export has one row per customer: a customer on two rows would be counted twice (and every
+    join on it multiplied), so the second row exits 3 naming both."""
+    key = KEYS.get(spec.name)
+    if key is None or key not in frame.columns or frame.height < 2:
+        return
+    lines = frame.select(ROW, key).sort(ROW)
+    repeated = lines[key].is_duplicated() & ~lines[key].is_first_distinct()
+    if repeated.any():
+        at = int(repeated.arg_max() or 0)
+        value = lines[key][at]
+        first = lines.filter(pl.col(key) == value)[ROW][0]
+        count = int(repeated.sum())
+        raise InputError(
+            f"{label}: row {lines[ROW][at]}: {key} {value!r} is also on row {first}; a {spec.name} export "
+            f"has one row per customer ({count:,} repeated row{'s' if count != 1 else ''})",
+            hint="remove the repeated rows, or export the accounts again",
+        )
 
 
 def _duplicate_notes(frame: pl.DataFrame, spec: TableSpec, label: str, notes: list[str]) -> None:

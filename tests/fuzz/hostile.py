@@ -1364,8 +1364,30 @@ def classify(outcome: Outcome, leftovers: list[str], root: Path | None = None) -
 FINE = {"refused", "accepted"}
 
 
+def record(outcome: Outcome) -> dict[str, Any]:
+    """An outcome as one JSON object (the --log lines, read back by --summary)."""
+    return {
+        "case": outcome.case.ident,
+        "command": outcome.case.command,
+        "mutation": outcome.case.mutation,
+        "args": outcome.case.args,
+        "code": outcome.code,
+        "seconds": round(outcome.seconds, 2),
+        "verdict": outcome.verdict,
+        "detail": outcome.detail,
+        "checked": outcome.code == 0 and outcome.case.check is not None,
+        "stderr": outcome.stderr[-500:],
+    }
+
+
 def campaign(
-    count: int, seed: int, jobs: int, time_limit: float, memory: int, commands: tuple[str, ...] = COMMANDS
+    count: int,
+    seed: int,
+    jobs: int,
+    time_limit: float,
+    memory: int,
+    commands: tuple[str, ...] = COMMANDS,
+    log: Path | None = None,
 ) -> list[Outcome]:
     """Run count cases, jobs at a time; a case's files are made just before it runs and dropped after it (kept for
     a finding)."""
@@ -1376,6 +1398,9 @@ def campaign(
         outcome = run(case, time_limit, memory)
         with lock:
             done.append(outcome)
+            if log is not None:
+                with log.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(record(outcome)) + "\n")
             if outcome.verdict not in FINE:
                 print(f"FINDING {case.ident} [{case.mutation}] {outcome.verdict}: {outcome.detail}", file=sys.stderr)
             else:
@@ -1394,19 +1419,21 @@ def campaign(
     return sorted(done, key=lambda o: o.case.ident)
 
 
-def table(outcomes: list[Outcome]) -> str:
-    """One row per command: cases, exit-code counts, accepted runs checked, findings, slowest run."""
-    codes = sorted({o.code for o in outcomes})
+def table(outcomes: list[Outcome] | list[dict[str, Any]]) -> str:
+    """One row per command: cases, exit-code counts (hang: over the time limit; negative: a signal), accepted runs
+    whose output was checked, findings, slowest run."""
+    rows = [o if isinstance(o, dict) else record(o) for o in outcomes]
+    codes = sorted({r["code"] for r in rows})
     heads = ["command", "cases", *[("hang" if c == -1 else f"exit {c}") for c in codes], "checked", "findings", "max s"]
     lines = ["| " + " | ".join(heads) + " |", "|" + "|".join(["---"] + ["---:"] * (len(heads) - 1)) + "|"]
-    commands = [c for c in COMMANDS if any(o.case.command == c for o in outcomes)]
+    commands = [c for c in COMMANDS if any(r["command"] == c for r in rows)]
     for command in [*commands, "all"]:
-        mine = [o for o in outcomes if command in ("all", o.case.command)]
+        mine = [r for r in rows if command in ("all", r["command"])]
         cells = [command, f"{len(mine):,}"]
-        cells += [f"{sum(o.code == c for o in mine):,}" for c in codes]
-        cells.append(f"{sum(o.code == 0 and o.case.check is not None for o in mine):,}")
-        cells.append(f"{sum(o.verdict not in FINE for o in mine):,}")
-        cells.append(f"{max(o.seconds for o in mine):.1f}")
+        cells += [f"{sum(r['code'] == c for r in mine):,}" for c in codes]
+        cells.append(f"{sum(bool(r['checked']) for r in mine):,}")
+        cells.append(f"{sum(r['verdict'] not in FINE for r in mine):,}")
+        cells.append(f"{max(r['seconds'] for r in mine):.1f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -1435,14 +1462,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", type=int, default=MEMORY_LIMIT, help="bytes of address space per run")
     parser.add_argument("--commands", default=",".join(COMMANDS), help="comma-separated (default: all 13)")
     parser.add_argument("--json", type=Path, help="also write every outcome to this file")
+    parser.add_argument("--log", type=Path, help="append each outcome to this file as it ends (one JSON a line)")
+    parser.add_argument("--summary", type=Path, help="print the table of a --log file and exit")
     parser.add_argument("--keep", type=Path, help="write each finding's files and command line into this folder")
     args = parser.parse_args(argv)
+    if args.summary:
+        rows = [json.loads(line) for line in args.summary.read_text(encoding="utf-8").splitlines() if line]
+        print(table(rows))
+        print("verdicts: " + ", ".join(f"{v} {n:,}" for v, n in sorted(Counter(r["verdict"] for r in rows).items())))
+        bad = [r for r in rows if r["verdict"] not in FINE]
+        for r in bad:
+            print(f"FINDING {r['case']} [{r['mutation']}] {r['verdict']}: {r['detail']}")
+        return 1 if bad else 0
     commands = tuple(c for c in args.commands.split(",") if c)
     unknown = set(commands) - set(COMMANDS)
     if unknown:
         parser.error(f"unknown commands: {sorted(unknown)}")
     started = time.monotonic()
-    outcomes = campaign(args.cases, args.seed, args.jobs, args.time_limit, args.memory, commands)
+    outcomes = campaign(args.cases, args.seed, args.jobs, args.time_limit, args.memory, commands, args.log)
     print(table(outcomes))
     verdicts = Counter(o.verdict for o in outcomes)
     print("verdicts: " + ", ".join(f"{v} {n:,}" for v, n in sorted(verdicts.items())))
@@ -1458,21 +1495,7 @@ def main(argv: list[str] | None = None) -> int:
         for o in bad:
             keep(o, args.keep / o.case.ident)
     if args.json:
-        rows = [
-            {
-                "case": o.case.ident,
-                "command": o.case.command,
-                "mutation": o.case.mutation,
-                "args": o.case.args,
-                "code": o.code,
-                "seconds": round(o.seconds, 2),
-                "verdict": o.verdict,
-                "detail": o.detail,
-                "stderr": o.stderr[-500:],
-            }
-            for o in outcomes
-        ]
-        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps([record(o) for o in outcomes], indent=1), encoding="utf-8")
     return 1 if bad else 0
 
 
