@@ -1462,7 +1462,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", type=int, default=MEMORY_LIMIT, help="bytes of address space per run")
     parser.add_argument("--commands", default=",".join(COMMANDS), help="comma-separated (default: all 13)")
     parser.add_argument("--json", type=Path, help="also write every outcome to this file")
-    parser.add_argument("--log", type=Path, help="append each outcome to this file as it ends (one JSON a line)")
+    parser.add_argument("--log", type=Path, help="write each outcome to this file as it ends (one JSON a line)")
     parser.add_argument("--summary", type=Path, help="print the table of a --log file and exit")
     parser.add_argument("--keep", type=Path, help="write each finding's files and command line into this folder")
     args = parser.parse_args(argv)
@@ -1479,6 +1479,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown commands: {sorted(unknown)}")
     started = time.monotonic()
+    if args.log:
+        args.log.write_text("", encoding="utf-8")
     outcomes = campaign(args.cases, args.seed, args.jobs, args.time_limit, args.memory, commands, args.log)
     print(table(outcomes))
     verdicts = Counter(o.verdict for o in outcomes)
