@@ -560,3 +560,24 @@ def test_a_customer_on_two_rows_of_the_customers_export_exits_3(invoke: Invoke, 
     result = invoke("segment", customers, "--billing", billing, "-f", "json")
     assert result.exit_code == 3, result.stderr
     assert "customers.csv: row 5: customer_id 'C2' is also on row 3; a customers export has one row" in result.stderr
+
+
+@pytest.mark.parametrize("byte", [b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"])
+@pytest.mark.parametrize("late", [False, True])
+def test_a_byte_windows_1252_leaves_undefined_exits_3_naming_its_offset(
+    invoke: Invoke, tmp_path: Path, byte: bytes, late: bool
+) -> None:
+    # finding 11 and the suite's 'encoding' mutation: cp1252-looking text with 0x81, 0x8D, 0x8F, 0x90 or 0x9D, in
+    # the first bytes (read as Windows-1252 from the start) or after 64 KiB of UTF-8 (read again as Windows-1252)
+    head = b"customer_id,name,title\n" + b"".join(f"C{i},Name {i},User\n".encode() for i in range(5_000 if late else 1))
+    data = head + "C9001,Caf\u00e9,CEO\n".encode("cp1252") + b"C9002,B" + byte + b"d,CEO\n"
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(data)
+    result = invoke("personas", path, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    offset = data.index(byte, len(head))
+    assert f"byte 0x{byte.hex().upper()} at offset {offset:,} is neither UTF-8 nor Windows-1252" in result.stderr
+    # init names a byte in the first bytes it reads and goes on; one further on is for the run that reads the file
+    said = ok(invoke("init", tmp_path)).stderr
+    expected = "contacts.csv: contacts" if late else f"contacts.csv: byte 0x{byte.hex().upper()} at offset {offset:,}"
+    assert expected in said and ("not read" in said) is not late, said
