@@ -581,3 +581,19 @@ def test_a_byte_windows_1252_leaves_undefined_exits_3_naming_its_offset(
     said = ok(invoke("init", tmp_path)).stderr
     expected = "contacts.csv: contacts" if late else f"contacts.csv: byte 0x{byte.hex().upper()} at offset {offset:,}"
     assert expected in said and ("not read" in said) is not late, said
+
+
+def test_a_quote_left_open_that_swallows_rows_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    # a '"' put before a customer's name and another after a later one: exit 0 with 3 of 11 customers gone (their
+    # rows read as lines of the first name)
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    text = 'customer_id,name,employees,renewal_date\nC1,"Alpha,10,2024-09-01\nC2,Beta,200,2024-12-01\nC3,Gamma",3,\n'
+    (tmp_path / "customers.csv").write_text(text, encoding="utf-8")
+    result = invoke("segment", tmp_path / "customers.csv", "--billing", billing, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert "customers.csv: row 2, column 'name': a quoted value runs over 3 lines, 1 of them" in result.stderr
+    # a note over several lines is a value like any other, commas and all
+    text = 'customer_id,name,employees,renewal_date\nC1,"Alpha\nCalled Ann, Bo, Cy and Di",10,2024-09-01\n'
+    (tmp_path / "customers.csv").write_text(text, encoding="utf-8")
+    data = json.loads(ok(invoke("segment", tmp_path / "customers.csv", "--billing", billing, "-f", "json")).stdout)
+    assert data["tables"]["customers"][0]["name"] == "Alpha\nCalled Ann, Bo, Cy and Di"

@@ -770,11 +770,15 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
     )
     texts = [source for source in read if schema.get(source) == pl.String]
     sizes = [pl.col(source).str.len_bytes().alias(f"__size_{i}") for i, source in enumerate(texts)]
+    if raw.format == "csv":  # values over several lines (quoted): checked below for a quote left open
+        sizes += [
+            pl.col(source).str.contains("\n", literal=True).alias(f"__lines_{i}") for i, source in enumerate(texts)
+        ]
     frame = raw.frame.select(ROW, *values, *columns, *flags, *sizes)
     order = _order_rule(spec, {p.column.name for p in plans})
     if order is not None:
         frame = frame.with_columns(order.alias("__order"))
-    full = _check_field_sizes(raw, _collect(raw, frame), texts)
+    full = _check_open_quotes(raw, _check_field_sizes(raw, _collect(raw, frame), texts), texts)
     # the __noend_ flags stay in the frame for _no_end_notes
     flag_names = [c for c in full.columns if c.startswith(("__bad_", "__missing_")) or c == "__order"]
     if not flag_names:
@@ -787,6 +791,32 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
 MAX_FIELD_BYTES = 10 << 20  # one value of a CSV field
 # an id that is one of these (any case) is missing: SQL NULL, Python None, JavaScript null/undefined, Excel #N/A
 NULL_WORDS = ("null", "none", "nil", "undefined", "nan", "#n/a", "n/a")
+
+
+def _check_open_quotes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> pl.DataFrame:
+    """A quoted value over several lines is fine (a note with line breaks), unless one of its lines holds exactly
+    the separators of a row of the file (of 3 columns or more): then a quote was left open and swallowed whole rows
+    (exit 3 naming its row and column; those rows would be missing without a word). The line columns are
+    dropped."""
+    names = [f"__lines_{i}" for i in range(len(texts))]
+    if not names or names[0] not in full.columns:
+        return full
+    separator, width = raw.separator or ",", len(raw.columns)
+    for source, name in zip(texts, names, strict=True):
+        if not full[name].any():
+            continue
+        rows = full.filter(pl.col(name))[ROW]
+        found = raw.frame.filter(pl.col(ROW).is_in(rows.implode())).select(ROW, source).collect()
+        for row, value in found.iter_rows():
+            lines = str(value).split("\n")
+            rowlike = sum(1 for line in lines[1:] if line.count(separator) == width - 1)
+            if rowlike and width > 2:
+                raise InputError(
+                    f"{raw.source.label}: row {row}, column '{source}': a quoted value runs over {len(lines):,} "
+                    f"lines, {rowlike:,} of them with the separators of a whole row (is a quote left open?)",
+                    hint='close the quote (a quote inside a value is written twice: "")',
+                )
+    return full.drop(names)
 
 
 def _check_field_sizes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> pl.DataFrame:

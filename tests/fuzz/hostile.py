@@ -397,6 +397,21 @@ def m_quote(rng: random.Random, rows: Rows) -> Mutated:
     return data[:at] + rng.choice([b'"', b'"""', b"'", b'\\"']) + data[at:]
 
 
+def m_open_quote(rng: random.Random, rows: Rows) -> Mutated:
+    """A quote opened at the start of a value and closed a few rows further on: the rows between are swallowed."""
+    if len(rows) < 4:
+        return m_quote(rng, rows)
+    lines = to_csv(rows).decode("utf-8").split("\n")
+    start = rng.randrange(1, len(lines) - 3)
+    end = start + rng.choice([1, 2, 3])
+    first, last = lines[start].split(","), lines[end].split(",")
+    col = rng.randrange(1, min(len(first), len(last))) if min(len(first), len(last)) > 1 else 0
+    first[col] = '"' + first[col]
+    last[col] = last[col] + '"'
+    lines[start], lines[end] = ",".join(first), ",".join(last)
+    return "\n".join(lines).encode("utf-8")
+
+
 def m_nul(rng: random.Random, rows: Rows) -> Mutated:
     rows = _copy(rows)
     row = rows[_row(rng, rows)]
@@ -548,6 +563,7 @@ CSV_MUTATIONS: dict[str, Callable[[random.Random, Rows], Mutated]] = {
     "bytes": m_bytes,
     "encoding": m_encoding,
     "quote": m_quote,
+    "open_quote": m_open_quote,
     "nul": m_nul,
     "huge_field": m_huge_field,
     "wide_header": m_wide_header,
@@ -850,7 +866,8 @@ def check_segment(stdout: str, root: Path | None = None) -> str | None:
     if problem:
         return problem
     segments = data["tables"].get("segments") or []
-    counted = sum(s.get("customers") or 0 for s in segments)
+    # billed customers missing from the customer file are a segment of their own, 'not in CRM' (with a warning)
+    counted = sum(s.get("customers") or 0 for s in segments if s.get("segment") != "not in CRM")
     if counted != len(data["tables"].get("customers") or []):
         return f"segments count {counted} customers of {len(data['tables']['customers'])}"
     shares = [s["arr_share"] for s in segments if s.get("arr_share") is not None]
@@ -927,7 +944,8 @@ def check_init(stdout: str, root: Path | None = None) -> str | None:
     if config.get("gross_margin") != 0.75:
         return f"gross_margin {config.get('gross_margin')!r}: a file's name or header set a key"
     for key, name in {**(config.get("exports") or {}), **(config.get("rules") or {})}.items():
-        for one in name if isinstance(name, list) else [name]:
+        for entry in name if isinstance(name, list) else [name]:
+            one = entry.get("path") if isinstance(entry, dict) else entry  # {path:, preset:} when init chose one
             path = (ws / str(one)).resolve()
             if not path.is_file() or ws.resolve() not in path.parents:
                 return f"{key}: {one!r} is not a file in the folder"
