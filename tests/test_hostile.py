@@ -597,3 +597,25 @@ def test_a_quote_left_open_that_swallows_rows_exits_3(invoke: Invoke, tmp_path: 
     (tmp_path / "customers.csv").write_text(text, encoding="utf-8")
     data = json.loads(ok(invoke("segment", tmp_path / "customers.csv", "--billing", billing, "-f", "json")).stdout)
     assert data["tables"]["customers"][0]["name"] == "Alpha\nCalled Ann, Bo, Cy and Di"
+
+
+@pytest.mark.parametrize(
+    ("config", "line", "field"),
+    [
+        ("opportunity:\n  multipliers:\n    upsell: true\n", 3, "opportunity.multipliers.upsell"),
+        ("gross_margin: false\n", 1, "gross_margin"),
+        ("valuation:\n  hours_per_csm_year: yes\n", 2, "valuation.hours_per_csm_year"),
+    ],
+)
+def test_a_boolean_where_a_number_is_meant_exits_3_at_its_line(
+    invoke: Invoke, tmp_path: Path, config: str, line: int, field: str
+) -> None:
+    # opportunity with csctl.yaml's 'upsell: true': exit 0, the multiplier read as 1 (the default is 4)
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    path = tmp_path / "csctl.yaml"
+    path.write_text(config, encoding="utf-8")
+    result = invoke("opportunity", billing, "-c", path, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert f"csctl.yaml:{line}: {field}: Value error, " in result.stderr and "is not a number" in result.stderr
+    path.write_text("read:\n  minor_units: true\n", encoding="utf-8")  # a boolean setting is still one
+    ok(invoke("opportunity", billing, "-c", path, "-f", "json"))
