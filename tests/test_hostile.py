@@ -619,3 +619,19 @@ def test_a_boolean_where_a_number_is_meant_exits_3_at_its_line(
     assert f"csctl.yaml:{line}: {field}: Value error, " in result.stderr and "is not a number" in result.stderr
     path.write_text("read:\n  minor_units: true\n", encoding="utf-8")  # a boolean setting is still one
     ok(invoke("opportunity", billing, "-c", path, "-f", "json"))
+
+
+def test_a_value_path_week_past_ten_years_exits_3_at_its_line(invoke: Invoke, tmp_path: Path) -> None:
+    # report with value_path.yaml's 8th milestone at week 1e30: exit 4 (next_week cast from f64 to i64)
+    path = tmp_path / "value_path.yaml"
+    text = config_path("value_path.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    at = [i for i, line in enumerate(lines) if line.strip().startswith("week:")][7]
+    lines[at] = lines[at].split(":")[0] + ": 1000000000000000000000000000000"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    milestones = write_csv(
+        tmp_path / "milestones.csv", [["customer_id", "milestone", "date"], ["C1", "kickoff", "2024-01-02"]]
+    )
+    result = invoke("value-path", milestones, "--value-path", path, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert f"value_path.yaml:{at + 1}: milestones.7.week: Input should be less than or equal to 520" in result.stderr

@@ -1368,6 +1368,12 @@ def classify(outcome: Outcome, leftovers: list[str], root: Path | None = None) -
                 outcome.verdict, outcome.detail = "wrong output", problem
         if outcome.verdict == "accepted" and outcome.case.warns and outcome.case.warns not in stderr:
             outcome.verdict, outcome.detail = "silent acceptance", f"no warning '{outcome.case.warns}' on stderr"
+    elif code == 1 and outcome.case.command == "assess" and "not working" in stderr:
+        outcome.verdict = "breached"  # assess exits 1 when the plan is not working (its --fail-on), output written
+        if outcome.case.check is not None and outcome.stdout.strip():
+            problem = outcome.case.check(outcome.stdout, root or Path("."))
+            if problem:
+                outcome.verdict, outcome.detail = "wrong output", problem
     elif code in {4, 1}:
         outcome.verdict = "exit 4" if code == 4 else "exit 1"
         outcome.detail = (stderr.strip().splitlines() or [""])[0][:200]
@@ -1379,7 +1385,7 @@ def classify(outcome: Outcome, leftovers: list[str], root: Path | None = None) -
         outcome.verdict, outcome.detail = "temporary files left", ", ".join(leftovers)
 
 
-FINE = {"refused", "accepted"}
+FINE = {"refused", "accepted", "breached"}
 
 
 def record(outcome: Outcome) -> dict[str, Any]:
