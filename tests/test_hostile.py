@@ -635,3 +635,15 @@ def test_a_value_path_week_past_ten_years_exits_3_at_its_line(invoke: Invoke, tm
     result = invoke("value-path", milestones, "--value-path", path, "-f", "json")
     assert result.exit_code == 3, result.stderr
     assert f"value_path.yaml:{at + 1}: milestones.7.week: Input should be less than or equal to 520" in result.stderr
+
+
+def test_tickets_without_resolved_at_leave_the_times_to_close_unknown(invoke: Invoke, tmp_path: Path) -> None:
+    # asis with tickets.csv's 'resolved_at' header renamed 'Unnamed: 0': exit 4 (ColumnNotFoundError)
+    tickets = write_csv(
+        tmp_path / "tickets.csv",
+        [["ticket_id", "customer_id", "created_at", "Unnamed: 0"], ["T1", "C1", "2024-01-02 10:00:00", "x"]],
+    )
+    result = ok(invoke("asis", "--tickets", tickets, "-f", "json"))
+    metrics = json.loads(result.stdout)["metrics"]
+    assert metrics["median_hours_to_close"] is None and metrics["same_day_share"] is None
+    assert "the tickets export has no resolved_at column: the times to close are not measured" in result.stderr

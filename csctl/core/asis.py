@@ -160,7 +160,10 @@ def csm_load(
 def support(tickets: pl.DataFrame, accounts: int, as_of: dt.date) -> tuple[dict[str, float | None], list[str]]:
     notes: list[str] = []
     frame = tickets.filter(pl.col("created_at").cast(pl.Date) <= as_of)
-    resolved = frame.filter(pl.col("resolved_at").is_not_null()) if "resolved_at" in frame.columns else frame.clear()
+    if "resolved_at" not in frame.columns:  # an export without it: the times to close are unknown, not zero
+        notes.append("the tickets export has no resolved_at column: the times to close are not measured")
+        frame = frame.with_columns(resolved_at=pl.lit(None, frame.schema["created_at"]))
+    resolved = frame.filter(pl.col("resolved_at").is_not_null())
     backwards = resolved.filter(pl.col("resolved_at") < pl.col("created_at"))
     if backwards.height:
         first = backwards.row(0, named=True)
