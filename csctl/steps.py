@@ -294,8 +294,8 @@ def value_path(s: Session) -> Result:
 
 
 # --- step 8 ------------------------------------------------------------------------------------------------
-def opportunity(s: Session, step: float | None = None, horizon: int | None = None) -> Result:
-    from csctl.core.opportunity import OpportunitySettings, compute_opportunity
+def opportunity(s: Session, share: float | None = None, horizon: int | None = None) -> Result:
+    from csctl.core.opportunity import OpportunityInputs, OpportunitySettings, compute_opportunity
     from csctl.core.valuation import ratio_rows
 
     need(s, "opportunity", "billing")
@@ -310,16 +310,24 @@ def opportunity(s: Session, step: float | None = None, horizon: int | None = Non
             source = f"targets.crc: the CRC over {trailing['window']} is undefined (no ARR retained)"
     o = cfg.opportunity
     settings = OpportunitySettings(
-        step=step if step is not None else o.step,
+        share=share if share is not None else o.share,
         horizon_months=horizon if horizon is not None else o.horizon_months,
         gross_margin=cfg.gross_margin,
         multipliers=(o.multipliers.retention, o.multipliers.expansion, o.multipliers.upsell),
         crc=crc,
         crc_source=source,
         sensitivity=tuple(o.sensitivity),
+        renewal_days=o.renewal_days,
+        seat_utilisation=o.seat_utilisation,
+        target_churn=o.target_churn,
         currency=s.opts.base_currency,
     )
-    return compute_opportunity(measured, segmented(s, "opportunity"), settings)
+    # the customers with what the levers are measured on: segment, health band, renewal coverage, value path
+    customers = segmented(s, "opportunity")
+    if customers is not None:
+        customers = enriched(s)[0]
+    inputs = OpportunityInputs(measured, customers, s.optional("usage"), as_of_day(s))
+    return compute_opportunity(inputs, settings)
 
 
 # --- the registry over a session ------------------------------------------------------------------------------
