@@ -159,12 +159,14 @@ def active_customers(inputs: OpportunityInputs) -> pl.DataFrame:
         pl.col("customer_id").cast(pl.String), (pl.col("mrr") / 100).alias("mrr")
     )
     if inputs.customers is None:
-        return now.with_columns(segment=pl.lit("all customers"))
+        return now.with_columns(segment=pl.lit("all customers")).sort("customer_id")
     crm = inputs.customers.with_columns(
         pl.col("customer_id").cast(pl.String), pl.col("segment").cast(pl.String)
     ).unique("customer_id", keep="first")
     crm = _flags(crm.drop([c for c in ("mrr", "arr") if c in crm.columns]))
-    return now.join(crm, on="customer_id", how="left").with_columns(pl.col("segment").fill_null(NOT_IN_CRM))
+    # in customer order: every sum below adds its floats in one order, whatever the joins' (a report twice is equal)
+    joined = now.join(crm, on="customer_id", how="left").with_columns(pl.col("segment").fill_null(NOT_IN_CRM))
+    return joined.sort("customer_id")
 
 
 def _retention(frame: pl.DataFrame, rates: pl.DataFrame, s: OpportunitySettings, cur: str) -> list[Measure]:
@@ -284,6 +286,7 @@ def _expansion(
             frame.select("customer_id", "segment", "mrr")
             .join(latest, on="customer_id", how="inner")
             .filter(pl.col("seats") > 0)
+            .sort("customer_id")
             .with_columns(
                 needed=((pl.col("active_users") / u - 1e-9).ceil() - pl.col("seats")).clip(lower_bound=0),
                 per_seat=pl.col("mrr") / pl.col("seats"),
@@ -358,9 +361,9 @@ def whitespace(frame: pl.DataFrame, measured: Measured) -> pl.DataFrame | None:
     from csctl.core.mrr import NO_PRODUCT
 
     held = measured.monthly.filter((pl.col("month") == measured.as_of) & (pl.col("mrr") > 0)).select(
-        pl.col("customer_id").cast(pl.String), pl.col("product").cast(pl.String), (pl.col("mrr") / 100).alias("mrr")
+        pl.col("customer_id").cast(pl.String), pl.col("product").cast(pl.String), "mrr"
     )
-    held = held.group_by("customer_id", "product").agg(pl.col("mrr").sum())
+    held = held.group_by("customer_id", "product").agg(pl.col("mrr").sum())  # cents: exact in any order
     if held.height == 0 or set(held["product"].unique().to_list()) <= {NO_PRODUCT}:
         return None
     held = held.filter(pl.col("product") != NO_PRODUCT)
@@ -369,7 +372,7 @@ def whitespace(frame: pl.DataFrame, measured: Measured) -> pl.DataFrame | None:
     holders = (
         held.join(members, on="customer_id", how="inner")
         .group_by("segment", "product")
-        .agg(holders=pl.len(), product_mrr=pl.col("mrr").sum())
+        .agg(holders=pl.len(), product_mrr=pl.col("mrr").sum() / 100)
     )
     return (
         holders.join(size, on="segment")
@@ -706,21 +709,24 @@ def _rank(table: pl.DataFrame) -> pl.DataFrame:
 
 
 def _sensitivity(found: list[Measure], rates: pl.DataFrame, s: OpportunitySettings) -> pl.DataFrame:
-    frames = []
+    """Per share of headroom realised and lever: the gain, cost and net value over every segment (a sum of
+    unknown costs is unknown, not 0). Added in segment order, so the same data gives the same figures."""
+    rows = []
     for share in s.sensitivity:
-        rows = levers(found, rates, s, share).filter(pl.col("status") == "measured")
-        frames.append(
-            rows.group_by("lever", "lever_order")
-            .agg(  # a sum of unknown costs is unknown, not 0
-                pl.col("gain").sum(),
-                *[
-                    pl.when(pl.col(c).is_null().any()).then(None).otherwise(pl.col(c).sum()).alias(c)
-                    for c in ("cost", "net_value")
-                ],
+        table = levers(found, rates, s, share).filter(pl.col("status") == "measured").sort("lever_order", "segment")
+        for lever in LEVERS:
+            own = table.filter(pl.col("lever") == lever)
+            if not own.height:
+                continue
+            costs, nets = own["cost"].to_list(), own["net_value"].to_list()
+            rows.append(
+                {
+                    "share": share,
+                    "lever": lever,
+                    "gain": round(sum(own["gain"].to_list()), 2),
+                    "cost": None if None in costs else round(sum(costs), 2),
+                    "net_value": None if None in nets else round(sum(nets), 2),
+                }
             )
-            .with_columns(share=pl.lit(share))
-        )
     schema = {"share": pl.Float64, "lever": pl.String, "gain": pl.Float64, "cost": pl.Float64, "net_value": pl.Float64}
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    return pl.concat(frames).sort("share", "lever_order").select(list(schema)).cast(schema)  # type: ignore[arg-type]
+    return pl.DataFrame(rows, schema=schema)
