@@ -436,6 +436,8 @@ def opportunity_gains(s: Session, path: str | None) -> pl.DataFrame | None:
         table = load_table(path, "levers", s.opts)
         for note in table.notes:
             s.notify(note)
+        if "gain" not in table.frame.columns:  # an unmeasured lever's gain is empty, but the column is there
+            raise InputError(f"--opportunity {path}: no gain column; give csctl opportunity's CSV (-f csv)")
         gains = table.frame.select(pl.col("segment").cast(pl.String), "lever", pl.col("gain").cast(pl.Float64))
         if s.has("customers"):
             ours = s.segmented()
@@ -524,7 +526,7 @@ def assess(s: Session, plan_path: str) -> Result:
     monetise = None
     if s.has("billing"):
         levers = run(s, "opportunity").tables["levers"].frame
-        top = levers.filter(levers["lever"].is_in(["expansion", "upsell"]))
+        top = levers.filter(levers["lever"].is_in(["expansion", "upsell"]) & (levers["status"] == "measured"))
         if top.height:
             row = top.row(0, named=True)
             monetise = (

@@ -537,6 +537,30 @@ def test_no_crc_costs_unknown_ranked_by_gain(invoke: Invoke, company: dict[str, 
     assert "unknown cost" in doc["notes"][0]
 
 
+def test_costs_with_an_undefined_crc_are_not_reported_as_missing(invoke: Invoke, tmp_path: Path) -> None:
+    # A relaunch: Z pays $200 in 2024-01 only (a pilot; the history starts then), N1 $300 and N2 $100 (+ a $40 addon)
+    # are new in the as-of month 2025-01. Kept MRR over 2024-02 .. 2025-01: 2024-02: 200 − 200 (Z churns) = 0, then
+    # 0: no ARR retained, the CRC over 12 months to 2025-01 is undefined ($2,400 of retention spend over nothing kept).
+    rows: list[list[object]] = [
+        ["customer_id", "product", "amount", "period_start"],
+        ["Z", "core", "200", "2024-01-01"],
+    ]
+    rows += [["N1", "core", "300", "2025-01-01"], ["N2", "core", "100", "2025-01-01"]]
+    rows += [["N2", "addon", "40", "2025-01-01"]]
+    billing = write_csv(tmp_path / "relaunch.csv", rows)
+    costs = write_csv(tmp_path / "costs.csv", COSTS)
+    valuation = as_json(invoke("valuation", billing, "--costs", costs, *WHOLE, "-f", "json"))
+    assert valuation["metrics"]["crc_12m"] is None
+    doc = as_json(invoke("opportunity", billing, "--costs", costs, *WHOLE, "-f", "json"))
+    # the measured CRC is undefined: the config's targets.crc (0.12) is used instead, and the note says why
+    notes = " ".join(doc["notes"])
+    assert "no --costs" not in notes, notes
+    assert "CRC 0.120 (targets.crc: the CRC over 12 months to 2025-01 is undefined" in notes, notes
+    # upsell: N1 lacks the addon N2 holds (adoption 50%, $40): $20 of whitespace; churn 200 / 200: a 1-month lifetime
+    upsell = levers_of(doc)[("all customers", "upsell")]
+    assert_valued(upsell, valued(20.0, 1.0, 4, 0.12))
+
+
 def test_segmented_csv_without_a_segment_column_exits_3(invoke: Invoke, company: dict[str, Path]) -> None:
     plain = write_csv(company["costs"].parent / "crm.csv", [["customer_id", "name"], ["A", "Acme"]])
     result = invoke("opportunity", company["billing"], "--customers", plain, *WHOLE)

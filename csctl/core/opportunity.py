@@ -550,7 +550,7 @@ def compute_opportunity(inputs: OpportunityInputs, settings: OpportunitySettings
     ranked = _rank(table)
     unmeasured = ranked.filter(pl.col("status") == "unmeasured")
     if unmeasured.height:
-        by_lever = {}
+        by_lever: dict[str, list[str]] = {}
         for r in unmeasured.iter_rows(named=True):
             by_lever.setdefault(r["lever"], []).append(r["segment"])
         notes.append(
