@@ -294,8 +294,8 @@ def value_path(s: Session) -> Result:
 
 
 # --- step 8 ------------------------------------------------------------------------------------------------
-def opportunity(s: Session, step: float | None = None, horizon: int | None = None) -> Result:
-    from csctl.core.opportunity import OpportunitySettings, compute_opportunity
+def opportunity(s: Session, share: float | None = None, horizon: int | None = None) -> Result:
+    from csctl.core.opportunity import OpportunityInputs, OpportunitySettings, compute_opportunity
     from csctl.core.valuation import ratio_rows
 
     need(s, "opportunity", "billing")
@@ -310,16 +310,24 @@ def opportunity(s: Session, step: float | None = None, horizon: int | None = Non
             source = f"targets.crc: the CRC over {trailing['window']} is undefined (no ARR retained)"
     o = cfg.opportunity
     settings = OpportunitySettings(
-        step=step if step is not None else o.step,
+        share=share if share is not None else o.share,
         horizon_months=horizon if horizon is not None else o.horizon_months,
         gross_margin=cfg.gross_margin,
         multipliers=(o.multipliers.retention, o.multipliers.expansion, o.multipliers.upsell),
         crc=crc,
         crc_source=source,
         sensitivity=tuple(o.sensitivity),
+        renewal_days=o.renewal_days,
+        seat_utilisation=o.seat_utilisation,
+        target_churn=o.target_churn,
         currency=s.opts.base_currency,
     )
-    return compute_opportunity(measured, segmented(s, "opportunity"), settings)
+    # the customers with what the levers are measured on: segment, health band, renewal coverage, value path
+    customers = segmented(s, "opportunity")
+    if customers is not None:
+        customers = enriched(s)[0]
+    inputs = OpportunityInputs(measured, customers, s.optional("usage"), as_of_day(s))
+    return compute_opportunity(inputs, settings)
 
 
 # --- the registry over a session ------------------------------------------------------------------------------
@@ -428,6 +436,8 @@ def opportunity_gains(s: Session, path: str | None) -> pl.DataFrame | None:
         table = load_table(path, "levers", s.opts)
         for note in table.notes:
             s.notify(note)
+        if "gain" not in table.frame.columns:  # an unmeasured lever's gain is empty, but the column is there
+            raise InputError(f"--opportunity {path}: no gain column; give csctl opportunity's CSV (-f csv)")
         gains = table.frame.select(pl.col("segment").cast(pl.String), "lever", pl.col("gain").cast(pl.Float64))
         if s.has("customers"):
             ours = s.segmented()
@@ -516,7 +526,7 @@ def assess(s: Session, plan_path: str) -> Result:
     monetise = None
     if s.has("billing"):
         levers = run(s, "opportunity").tables["levers"].frame
-        top = levers.filter(levers["lever"].is_in(["expansion", "upsell"]))
+        top = levers.filter(levers["lever"].is_in(["expansion", "upsell"]) & (levers["status"] == "measured"))
         if top.height:
             row = top.row(0, named=True)
             monetise = (

@@ -170,12 +170,14 @@ def options(plays: Plays, inputs: PlanInputs) -> tuple[pl.DataFrame, dict[str, p
         available = None if team is None else team * period_days / 365
         capacity = None if not available else hours / available
         value = 0.0
+        unvalued = False  # the lever is unmeasured wherever the play reaches: the option cannot be valued
         if inputs.gains is not None and seg_arr is not None and accounts:
             lever = inputs.gains.filter(pl.col("lever") == play.lever).select("segment", "gain")
             in_scope = scope.group_by("segment").agg(pl.col("__arr").sum().alias("scope_arr"))
             joined = in_scope.join(seg_arr, on="segment").join(lever, on="segment")
             share = pl.when(pl.col("segment_arr") > 0).then(pl.col("scope_arr") / pl.col("segment_arr")).otherwise(0)
             value = float(joined.select((pl.col("gain") * share).sum()).item() or 0.0)
+            unvalued = joined.height > 0 and joined["gain"].null_count() == joined.height
         score = value * RISK_FACTOR[play.risk] - (cost or 0.0)
         within = capacity is None or capacity <= inputs.max_capacity_share or play.owner != "CS"
         row |= {
@@ -188,10 +190,12 @@ def options(plays: Plays, inputs: PlanInputs) -> tuple[pl.DataFrame, dict[str, p
             "capacity_share": capacity,
             "value": round(value, 2),
             "score": round(score, 2),
-            "feasible": accounts > 0 and within,
+            "feasible": accounts > 0 and within and not unvalued,
             "why": (
                 "no account matches"
                 if accounts == 0
+                else f"its lever ({play.lever}) is unmeasured in csctl opportunity: an input is missing"
+                if unvalued
                 else ""
                 if within
                 else f"needs {capacity:.0%} of the CS team's hours (max {inputs.max_capacity_share:.0%})"
