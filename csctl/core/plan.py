@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from csctl.config.plays import Plays
+from csctl.errors import InputError
 from csctl.metrics import REGISTRY
 from csctl.result import Kind, Result, Table
 from csctl.units import money
@@ -36,6 +37,7 @@ ENRICHMENT = {
     "health_band": "usage, tickets or surveys (health)",
     "quadrant": "usage, tickets or surveys (health)",
     "days_to_renewal": "renewal_date in customers",
+    "renewal_date": "renewal_date in customers",
     "value_stage": "milestones (value path)",
     "value_status": "milestones (value path)",
     "value_behind": "milestones (value path)",
@@ -281,14 +283,16 @@ def actions(scope: pl.DataFrame, play_name: str, plays: Plays, as_of: dt.date) -
     ).sort(["due", "customer_id"])
 
 
+class NothingToPick(InputError):
+    """No play's trigger selects an active customer: csctl plan exits 3; csctl report says so in step 9."""
+
+
 def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | None) -> tuple[Result, dict]:
     """The plan Result and the plan document (what plan.yaml holds, for assess)."""
-    from csctl.errors import InputError
-
     ranked, scopes, notes = options(plays, inputs)
     chosen = pick(ranked)
     if chosen is None:
-        raise InputError(
+        raise NothingToPick(
             f"{plays.path}: no play's trigger selects any active customer, so there is nothing to pick",
             hint="check the triggers against the customer table (csctl segment / health outputs show its columns)",
         )
@@ -335,6 +339,12 @@ def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | N
             "the plan has no baseline for it"
         )
     acts = actions(scopes[name], name, plays, inputs.as_of)
+    if play.due is not None and play.due.column not in scopes[name].columns:
+        column = play.due.column
+        notes.append(
+            f"{name}: its actions are due within {max(plays.rules.action_within_days, 1)} days of the as-of day, "
+            f"not {play.due.days_before} days before {column} (this run's customers have no {column!r} column)"
+        )
     if value_steps is not None:
         behind = value_steps.filter(pl.col("behind")).select(
             pl.col("customer_id").cast(pl.String),
