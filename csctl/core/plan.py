@@ -111,7 +111,13 @@ def enrich(
             on="customer_id",
             how="left",
         )
-    return frame, {c: why for c, why in ENRICHMENT.items() if c not in frame.columns}
+    from csctl.io.schema import TABLES
+
+    lacking = {c: why for c, why in ENRICHMENT.items() if c not in frame.columns}
+    # a column of the customer table's layout this CRM export lacks (industry, edition, ...): a trigger on it is
+    # "cannot tell yet", as for an export not given; a column of no layout is a mistake in the trigger
+    layout = {c.name: f"{c.name} in customers" for c in TABLES["customers"].columns if c.name not in frame.columns}
+    return frame, layout | lacking
 
 
 def team_hours(team: pl.DataFrame, hours_per_year: float) -> dict[str, float]:
