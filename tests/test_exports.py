@@ -308,3 +308,30 @@ def test_gainsight_date_order_from_another_column() -> None:
     assert column(table, "renewal_date") == [D(2026, 3, 1), D(2026, 4, 5)]
     assert column(table, "start_date") == [D(2023, 3, 15), D(2024, 4, 5)]
     assert table.facts["date_order"] == "mdy" and table.facts["date_order_from"] == "Original Contract Date"
+
+
+# --- Baremetrics, Freshdesk -------------------------------------------------------------------------------------
+def test_baremetrics_subscriptions_in_cents(invoke: Invoke) -> None:
+    preset, table = read("baremetrics/subscriptions.csv", "subscriptions")
+    assert preset == "baremetrics"
+    assert source_of(table, "amount") == "plan_amount"
+    assert column(table, "amount") == [1200.0, 50.0, 297.0]  # 120000, 5000, 29700 cents
+    assert column(table, "interval") == ["year", "month", "month"]
+    assert column(table, "interval_count") == [1, 1, 3]
+    assert column(table, "end_date") == [None, D(2024, 4, 15), None]
+    # MRR by hand: $1,200 a year / 12 = 100; $50 a month; $297 every 3 months / 3 = 99
+    metrics = as_json(invoke("numbers", fixture("baremetrics/subscriptions.csv"), "--as-of", "2024-03", "-f", "json"))
+    assert metrics["metrics"]["mrr"] == pytest.approx(249.0)
+    assert metrics["metrics"]["customers"] == 3
+
+
+def test_freshdesk_tickets_by_company() -> None:
+    preset, table = read("freshdesk/tickets.csv", "tickets")
+    assert preset == "freshdesk"
+    assert source_of(table, "customer_id") == "Company Name"
+    assert column(table, "customer_id") == ["Acme Corp", "Beta LLC", "Acme Corp"]
+    assert column(table, "ticket_id") == ["101", "102", "103"]
+    assert column(table, "created_at") == [T(2024, 1, 15, 10, 32, 11), T(2024, 2, 1, 9), T(2024, 3, 4, 14, 20)]
+    assert column(table, "resolved_at") == [T(2024, 1, 15, 16, 2, 11), T(2024, 2, 2, 11), None]
+    assert column(table, "priority") == ["Urgent", "Low", "Medium"]
+    assert "csat" not in table.frame.columns  # "Survey results" is the account's own scale, not a 1-5 CSAT

@@ -40,6 +40,8 @@ EXPECTED: dict[str, tuple[str, str] | None] = {
     "salesforce/opportunities_report.csv": None,
     "zendesk/tickets.csv": ("tickets", "zendesk"),
     "gainsight/companies.csv": ("customers", "gainsight"),
+    "baremetrics/subscriptions.csv": ("billing", "baremetrics"),
+    "freshdesk/tickets.csv": ("tickets", "freshdesk"),
 }
 
 
@@ -113,6 +115,10 @@ def test_init_on_a_folder_of_one_company_s_exports_then_report_runs(tmp_path: Pa
             id="chartmogul-gainsight-hubspot-zendesk",
         ),
         pytest.param(["zuora/rate_plan_charges.csv", "hubspot/companies.csv"], id="zuora-hubspot"),
+        pytest.param(
+            ["baremetrics/subscriptions.csv", "hubspot/companies.csv", "freshdesk/tickets.csv"],
+            id="baremetrics-hubspot-freshdesk",
+        ),
     ],
 )
 def test_init_then_report_runs_with_no_edits(tmp_path: Path, invoke: Invoke, files: list[str]) -> None:
