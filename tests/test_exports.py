@@ -335,3 +335,69 @@ def test_freshdesk_tickets_by_company() -> None:
     assert column(table, "resolved_at") == [T(2024, 1, 15, 16, 2, 11), T(2024, 2, 2, 11), None]
     assert column(table, "priority") == ["Urgent", "Low", "Medium"]
     assert "csat" not in table.frame.columns  # "Survey results" is the account's own scale, not a 1-5 CSAT
+
+
+# --- several files for one export -------------------------------------------------------------------------------
+HEADER = "customer_id,amount,period_start,period_end\n"
+JAN_FEB = "A,100.00,2024-01-01,2024-01-31\nB,50.00,2024-01-01,2024-01-31\nA,100.00,2024-02-01,2024-02-29\n"
+MAR = "A,120.00,2024-03-01,2024-03-31\nB,50.00,2024-03-01,2024-03-31\nC,30.00,2024-03-01,2024-03-31\n"
+
+
+def split_billing(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "invoices-2024-03.csv").write_text(HEADER + MAR, encoding="utf-8")
+    (folder / "invoices-2024-01.csv").write_text(HEADER + JAN_FEB, encoding="utf-8")
+    (folder / "all.csv").write_text(HEADER + JAN_FEB + MAR, encoding="utf-8")
+    return folder
+
+
+def numbers_json(invoke: Invoke, *args: object) -> dict:
+    return as_json(invoke("numbers", *args, "--as-of", "2024-03", "--view", "bridge", "-f", "json"))
+
+
+def test_a_quoted_glob_and_several_paths_read_as_one_export(invoke: Invoke, tmp_path: Path) -> None:
+    folder = split_billing(tmp_path / "exports")
+    whole = numbers_json(invoke, folder / "all.csv")
+    by_glob = numbers_json(invoke, f"{folder}/invoices-*.csv")
+    by_paths = numbers_json(invoke, folder / "invoices-2024-03.csv", folder / "invoices-2024-01.csv")
+    assert whole["metrics"]["mrr"] == 200.0  # March: A 120 + B 50 + C 30
+    for doc in (by_glob, by_paths):
+        assert doc["metrics"] == whole["metrics"]
+        assert doc["tables"] == whole["tables"]
+    # the glob's files in name order, each in the inputs block
+    files = [entry["file"] for entry in by_glob["inputs"]["billing"]]
+    assert [Path(f).name for f in files] == ["invoices-2024-01.csv", "invoices-2024-03.csv"]
+
+
+def test_files_of_one_export_with_other_columns_exit_3_naming_the_file(invoke: Invoke, tmp_path: Path) -> None:
+    folder = split_billing(tmp_path / "exports")
+    (folder / "invoices-2024-03.csv").write_text(
+        "customer_id,amount,period_start\n" + "A,120.00,2024-03-01\n", encoding="utf-8"
+    )
+    result = invoke("numbers", f"{folder}/invoices-*.csv")
+    assert result.exit_code == 3, result.stderr
+    assert "invoices-2024-03.csv: its columns differ from those of" in result.stderr
+    assert "invoices-2024-01.csv, the first file of this export: it has no period_end" in result.stderr
+
+
+def test_a_glob_that_matches_nothing_or_too_many_files(invoke: Invoke, tmp_path: Path) -> None:
+    from csctl.io import inputs
+
+    result = invoke("numbers", f"{tmp_path}/nothing-*.csv")
+    assert result.exit_code == 3 and "no file matches this pattern" in result.stderr, result.stderr
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"b{i}.csv").write_text(HEADER, encoding="utf-8")
+    assert len(inputs.expand_inputs(f"{folder}/b*.csv")) == 5
+    original = inputs.MAX_INPUT_FILES
+    try:
+        inputs.MAX_INPUT_FILES = 4
+        with pytest.raises(InputError, match=r"5\+ files for one export; csctl reads at most 4"):
+            inputs.expand_inputs(f"{folder}/b*.csv")
+    finally:
+        inputs.MAX_INPUT_FILES = original
+    result = invoke("numbers", folder / "b0.csv", folder / "b0.csv")
+    assert result.exit_code == 2 and "given twice for one export" in result.stderr
+    result = invoke("numbers", "-", folder / "b0.csv")
+    assert result.exit_code == 2 and "stdin (-) is one export on its own" in result.stderr
