@@ -136,3 +136,49 @@ def test_init_then_report_runs_with_no_edits(tmp_path: Path, invoke: Invoke, fil
     else:  # no usage, tickets or surveys: health is an open question, not a score of 50
         assert "health needs usage, tickets or surveys" in report
     assert "Traceback" not in result.output
+
+
+# --- which csctl.yaml applies -----------------------------------------------------------------------------------
+BILLING = "customer_id,amount,period_start,period_end\nA,100.00,2024-01-01,2024-01-31\nA,100.00,2024-02-01,2024-02-29\n"
+
+
+def test_config_found_in_a_parent_folder_then_in_the_user_config_folder(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    workspace = tmp_path / "client"
+    deeper = workspace / "exports" / "2024"
+    deeper.mkdir(parents=True)
+    (deeper / "billing.csv").write_text(BILLING, encoding="utf-8")
+    (workspace / "csctl.yaml").write_text("currency: EUR\n", encoding="utf-8")
+    xdg = tmp_path / "xdg"
+    (xdg / "csctl").mkdir(parents=True)
+    (xdg / "csctl" / "csctl.yaml").write_text("currency: GBP\n", encoding="utf-8")
+    env = {"XDG_CONFIG_HOME": str(xdg)}
+    monkeypatch.chdir(deeper)  # two folders below the workspace's csctl.yaml: it applies, and is named
+    result = ok(invoke("numbers", "billing.csv", "--history-starts", "2024-01", "-f", "json", env=env))
+    assert json.loads(result.stdout)["currency"] == "EUR"
+    assert f"using {workspace / 'csctl.yaml'} (the workspace config in a parent folder)" in result.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "billing.csv").write_text(BILLING, encoding="utf-8")
+    monkeypatch.chdir(elsewhere)  # no csctl.yaml here or above: the user's own
+    result = ok(invoke("numbers", "billing.csv", "--history-starts", "2024-01", "-f", "json", env=env))
+    assert json.loads(result.stdout)["currency"] == "GBP"
+    assert f"using {xdg / 'csctl' / 'csctl.yaml'} (the workspace config in your config folder)" in result.stderr
+    result = ok(
+        invoke(
+            "numbers",
+            "billing.csv",
+            "--history-starts",
+            "2024-01",
+            "-f",
+            "json",
+            env={"XDG_CONFIG_HOME": str(tmp_path / "none")},
+        )
+    )
+    assert json.loads(result.stdout)["currency"] == "USD" and "using " not in result.stderr  # the built-in one
+    (elsewhere / "csctl.yaml").write_text("currency: SEK\n", encoding="utf-8")  # this folder's wins over the user's
+    result = ok(invoke("numbers", "billing.csv", "--history-starts", "2024-01", "-f", "json", env=env))
+    assert json.loads(result.stdout)["currency"] == "SEK" and "(the workspace config in this folder)" in result.stderr

@@ -38,7 +38,8 @@ ConfigOpt = Annotated[
     typer.Option(
         "-c",
         "--config",
-        help="Workspace config (default: $CSCTL_CONFIG, ./csctl.yaml, built-in).",
+        help="Workspace config (default: $CSCTL_CONFIG, csctl.yaml here or in a parent folder, "
+        "~/.config/csctl/csctl.yaml, built-in).",
         metavar="PATH",
         show_default=False,
     ),
@@ -200,9 +201,10 @@ class Common:
 
         if self._workspace is None:
             self._workspace = load_workspace(self.config_path)
-            if self._workspace.origin in ("cwd", "env"):  # a config the command line did not name: say which
-                where = "from $CSCTL_CONFIG" if self._workspace.origin == "env" else "in this folder"
-                info(f"using {self._workspace.path} (the workspace config {where})")
+            from csctl.config.load import ORIGINS
+
+            if self._workspace.origin in ORIGINS:  # a config the command line did not name: say which
+                info(f"using {self._workspace.path} (the workspace config {ORIGINS[self._workspace.origin]})")
         return self._workspace
 
     def session(self, *, workspace_exports: bool = False, derive: bool = False) -> Session:
