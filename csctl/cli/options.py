@@ -473,3 +473,8 @@ def show_charts(pairs: list[tuple[Chart, pl.DataFrame]], common: Common, currenc
     for chart, frame in pairs:
         stream.write("\n" + chart_lines(chart, frame, currency, width=width, color=color) + "\n")
     stream.flush()
+
+
+def examples(*lines: str) -> str:
+    """A command's --help epilog: its examples, one a line, kept as written (click does not rewrap them)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)

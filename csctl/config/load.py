@@ -14,7 +14,6 @@ from csctl.errors import ConfigError
 from csctl.metrics import suggest
 from csctl.resources import config_path
 
-
 ORIGINS = {  # where a config the command line did not name came from, as said on stderr
     "env": "from $CSCTL_CONFIG",
     "cwd": "in this folder",
