@@ -401,3 +401,56 @@ def test_a_glob_that_matches_nothing_or_too_many_files(invoke: Invoke, tmp_path:
     assert result.exit_code == 2 and "given twice for one export" in result.stderr
     result = invoke("numbers", "-", folder / "b0.csv")
     assert result.exit_code == 2 and "stdin (-) is one export on its own" in result.stderr
+
+
+# --- decompression bombs ----------------------------------------------------------------------------------------
+def bomb_bytes(size: int) -> bytes:
+    """A CSV header and then ``size`` bytes of one repeated line: packs a thousandfold."""
+    line = b"A,1.00,2024-01-01\n"
+    return b"customer_id,amount,period_start\n" + line * (size // len(line))
+
+
+def test_a_zip_bomb_is_refused_with_exit_3(invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+    import zipfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    archive = tmp_path / "billing.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        out.writestr("billing.csv", bomb_bytes(70 << 20))  # 70 MiB that pack to well under 1 MiB
+    assert archive.stat().st_size * 200 < 64 << 20
+    result = invoke("numbers", archive)
+    assert result.exit_code == 3, result.stderr
+    assert "the zip data unpacks to more than 65 MiB from" in result.stderr
+    assert "over 200 times its packed size (csctl's limit beyond 64 MiB)" in result.stderr
+    assert "decompression bomb" in result.stderr
+    assert "Traceback" not in result.output
+    assert list(scratch.iterdir()) == []  # the part unpacked is removed
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2"])
+def test_gz_and_bz2_bombs_and_stdin_are_refused(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    import bz2
+    import gzip
+
+    from csctl.io import read
+
+    monkeypatch.setattr(read, "UNPACKED_RATIO_FLOOR", 1 << 20)  # the same rule at a smaller scale: quick
+    data = bomb_bytes(4 << 20)
+    packed = gzip.compress(data) if kind == "gzip" else bz2.compress(data)
+    path = tmp_path / ("billing.csv.gz" if kind == "gzip" else "billing.csv.bz2")
+    path.write_bytes(packed)
+    result = invoke("numbers", path)
+    assert result.exit_code == 3 and f"the {kind} data unpacks to more than 2 MiB from" in result.stderr, result.stderr
+    if kind == "gzip":
+        result = invoke("numbers", "-", input=packed)
+        assert result.exit_code == 3 and "decompression bomb" in result.stderr, result.stderr
+    # a real export of the same size that packs like a CSV does is read
+    monkeypatch.setattr(read, "MAX_UNPACKED_RATIO", 10_000)
+    result = invoke("numbers", path, "--history-starts", "2024-01", "--as-of", "2024-01")
+    assert result.exit_code == 0, result.stderr
