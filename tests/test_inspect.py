@@ -142,7 +142,7 @@ def test_errors_are_one_json_object_on_stderr_with_format_json(invoke: Invoke, t
 
 @pytest.mark.parametrize(
     ("command", "usage"),
-    [("numbers", "Usage: csctl numbers [OPTIONS] BILLING"), ("init", "Usage: csctl init [OPTIONS] [DIR]")],
+    [("numbers", "Usage: csctl numbers [OPTIONS] BILLING..."), ("init", "Usage: csctl init [OPTIONS] [DIR]")],
 )
 def test_usage_line_names_arguments_plainly(invoke: Invoke, command: str, usage: str) -> None:
     assert ok(invoke(command, "--help")).stdout.splitlines()[0] == usage
