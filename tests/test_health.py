@@ -702,6 +702,19 @@ def test_quadrant(invoke: Invoke, tmp_path: Path, threshold: float | None, expec
     assert counts == {q: expected.count(q) for q in set(expected)}
 
 
+def test_no_quadrant_when_the_usage_export_lacks_the_activity_column(invoke: Invoke, tmp_path: Path) -> None:
+    activity = "activity: {source: usage, value: sessions, aggregate: sum, window_days: 28}\n"
+    customers = customers_with_v({"C1": 80, "C3": 10})
+    doc = health_json(invoke, tmp_path, LEVELS + activity, customers, "--as-of", AS_OF, usage=QUADRANT_USAGE)
+    assert "quadrant" not in doc["tables"]
+    assert {r["customer_id"]: r["health_score"] for r in doc["tables"]["customers"]} == {"C1": 90, "C3": 20}
+    assert any(
+        "the activity of the health vs activity quadrant (" in n
+        and "not measured: the usage export has no 'sessions' column: no health vs activity quadrant" in n
+        for n in doc["warnings"]
+    ), doc["warnings"]
+
+
 def test_portfolio_overall_by_segment_and_by_csm(invoke: Invoke, tmp_path: Path) -> None:
     rules = LEVELS.replace("  - name: Card\n", "  - name: Card\n    applies_to: 'v IS NOT NULL'\n")
     customers = [
