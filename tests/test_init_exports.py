@@ -182,3 +182,18 @@ def test_config_found_in_a_parent_folder_then_in_the_user_config_folder(
     (elsewhere / "csctl.yaml").write_text("currency: SEK\n", encoding="utf-8")  # this folder's wins over the user's
     result = ok(invoke("numbers", "billing.csv", "--history-starts", "2024-01", "-f", "json", env=env))
     assert json.loads(result.stdout)["currency"] == "SEK" and "(the workspace config in this folder)" in result.stderr
+
+
+def test_a_workspace_glob_over_files_with_other_columns_exits_3_naming_the_file(invoke: Invoke, tmp_path: Path) -> None:
+    folder = tmp_path / "client"
+    folder.mkdir()
+    (folder / "billing_2024-01.csv").write_text(BILLING, encoding="utf-8")
+    (folder / "billing_2024-02.csv").write_text(
+        "customer_id,amount,period_start,plan\nA,100.00,2024-02-01,Pro\n", encoding="utf-8"
+    )
+    (folder / "csctl.yaml").write_text('exports:\n  billing: "billing_*.csv"\n', encoding="utf-8")
+    result = invoke("report", "-c", folder / "csctl.yaml", "-o", tmp_path / "out")
+    assert result.exit_code == 3, result.stderr
+    assert "billing_2024-02.csv: its columns differ from those of" in result.stderr
+    assert "it has no period_end; it has plan (read as product) besides" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -58,20 +58,26 @@ def _hint(pattern: str) -> str:
     return "quote the pattern so that csctl expands it, and check the folder and the file names"
 
 
-def read_columns(part: Canonical) -> list[str]:
-    """The columns a file of an export was read into: the canonical columns found in it, and the columns it
-    carries through under their own names (not the canonical ones every file of the table is given)."""
+def read_columns(part: Canonical) -> dict[str, str]:
+    """The columns a file of an export was read into, each with its name in the file: the canonical columns found
+    in it, and the columns it carries through under their own names (not the ones every file of the table is
+    given)."""
     from csctl.io.schema import TABLES
 
     canonical = {c.name for c in TABLES[part.mapping.table].columns}
-    kept = [c for c in part.frame.columns if c not in canonical and c != "__row"]
-    return [*part.mapping.columns, *kept]
+    found = {name: mapped.source for name, mapped in part.mapping.columns.items()}
+    kept = {c: c for c in part.frame.columns if c not in canonical and c != "__row"}
+    return found | kept
 
 
-def check_same_columns(columns: Sequence[Sequence[str]], specs: Sequence[str]) -> None:
+def _shown(columns: dict[str, str], names: list[str]) -> str:
+    return ", ".join(columns[n] if columns[n] == n else f"{columns[n]} (read as {n})" for n in names)
+
+
+def check_same_columns(columns: Sequence[dict[str, str]], specs: Sequence[str]) -> None:
     """The files of one export must read into the same columns: the first file that differs from the first exits 3,
     named with what it lacks and what it has besides (its rows cannot stand under the first file's header)."""
-    first = list(columns[0])
+    first = columns[0]
     for spec, cols in zip(specs[1:], columns[1:], strict=True):
         if set(cols) == set(first):
             continue
@@ -79,9 +85,9 @@ def check_same_columns(columns: Sequence[Sequence[str]], specs: Sequence[str]) -
         extra = [c for c in cols if c not in first]
         parts = []
         if lacks:
-            parts.append(f"it has no {', '.join(lacks)}")
+            parts.append(f"it has no {_shown(first, lacks)}")
         if extra:
-            parts.append(f"it has {', '.join(extra)} besides")
+            parts.append(f"it has {_shown(cols, extra)} besides")
         raise InputError(
             f"{spec}: its columns differ from those of {specs[0]}, the first file of this export: {'; '.join(parts)}",
             hint="the files of one export need the same columns; read the odd one as an export of its own, or "
