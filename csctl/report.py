@@ -243,7 +243,13 @@ def _opportunity(s: Session, section: Section) -> None:
 
 
 def _plan(s: Session, section: Section, report: Report) -> None:
-    result, doc = steps.plan(s)
+    from csctl.core.plan import NothingToPick
+
+    try:
+        result, doc = steps.plan(s)
+    except NothingToPick as exc:  # the exports ran; the plays library has nothing to say about them yet
+        section.open_questions.append(f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
+        return
     report.plan = doc
     section.answer = result.notes[0].removeprefix("Pick: ").rstrip(".") if result.notes else None
     _add(section, result, ["pick", "options", "metrics", "lens", "actions"], detail=("actions",))

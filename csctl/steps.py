@@ -243,7 +243,8 @@ def health(s: Session) -> Result:
     if s.derive and "segment" not in frame.columns and any("segment" in a.columns for a in scorecards.applies_to):
         raise Missing("health", ["billing (the segment rules need it)"])
     sources = {name: s.optional(name) for name in HEALTH_SOURCES}
-    check_health(scorecards, frame.schema, {n: None if t is None else t.schema for n, t in sources.items()})
+    schemas = {n: None if t is None else t.schema for n, t in sources.items()}
+    scorecards = check_health(scorecards, frame.schema, schemas)  # measures the exports cannot feed: unmeasured
     day = as_of_day(s)
     previous = None
     if s.has("previous"):
@@ -252,10 +253,11 @@ def health(s: Session) -> Result:
         if missing:
             raise InputError(f"{s.spec('previous')}: not a csctl health output (no {', '.join(missing)} column)")
     by_table: dict[str, list[Sql]] = {"customers": list(scorecards.applies_to)}
-    for cm in scorecards.measures:
-        by_table.setdefault(cm.measure.source, []).extend(x for x in (cm.value, cm.filter) if x is not None)
+    for i, cm in enumerate(scorecards.measures):
+        if i not in scorecards.unmeasured:
+            by_table.setdefault(cm.measure.source, []).extend(x for x in (cm.value, cm.filter) if x is not None)
     activity = scorecards.rules.activity
-    if activity is not None:
+    if activity is not None and scorecards.activity_unmeasured is None:
         found = [x for x in (scorecards.activity_value, scorecards.activity_filter) if x is not None]
         by_table.setdefault(activity.source, []).extend(found)
     tables: dict[str, pl.DataFrame | None] = {"customers": frame, **sources}

@@ -494,6 +494,7 @@ def test_play_named_twice_exits_3_at_the_second_name(invoke: Invoke, tmp_path: P
         ("health_band = 'red'", "needs usage, tickets or surveys (health)"),
         ("value_behind", "needs milestones (value path)"),
         ("single_threaded", "needs contacts (personas)"),
+        ("industry = 'Retail'", "needs industry in customers"),  # of the CRM layout, not in this CRM's export
     ],
 )
 def test_trigger_on_a_column_another_export_provides_is_not_evaluable(

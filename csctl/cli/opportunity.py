@@ -6,13 +6,17 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 @app.command(
     "opportunity",
+    epilog=examples(
+        "csctl opportunity billing.csv --customers segmented.csv",
+        "csctl opportunity billing.csv --customers segmented.csv --costs costs.csv --step 0.005 -f csv",
+    ),
     help=(
         "Step 8, the greatest opportunity to increase LTV: each lever's headroom measured from the data (retention: "
         "ARR at risk from health, renewals without a decision maker or champion, churn above the best segment's; "

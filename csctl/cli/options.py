@@ -38,7 +38,8 @@ ConfigOpt = Annotated[
     typer.Option(
         "-c",
         "--config",
-        help="Workspace config (default: $CSCTL_CONFIG, ./csctl.yaml, built-in).",
+        help="Workspace config (default: $CSCTL_CONFIG, csctl.yaml here or in a parent folder, "
+        "~/.config/csctl/csctl.yaml, built-in).",
         metavar="PATH",
         show_default=False,
     ),
@@ -200,9 +201,10 @@ class Common:
 
         if self._workspace is None:
             self._workspace = load_workspace(self.config_path)
-            if self._workspace.origin in ("cwd", "env"):  # a config the command line did not name: say which
-                where = "from $CSCTL_CONFIG" if self._workspace.origin == "env" else "in this folder"
-                info(f"using {self._workspace.path} (the workspace config {where})")
+            from csctl.config.load import ORIGINS
+
+            if self._workspace.origin in ORIGINS:  # a config the command line did not name: say which
+                info(f"using {self._workspace.path} (the workspace config {ORIGINS[self._workspace.origin]})")
         return self._workspace
 
     def session(self, *, workspace_exports: bool = False, derive: bool = False) -> Session:
@@ -471,3 +473,8 @@ def show_charts(pairs: list[tuple[Chart, pl.DataFrame]], common: Common, currenc
     for chart, frame in pairs:
         stream.write("\n" + chart_lines(chart, frame, currency, width=width, color=color) + "\n")
     stream.flush()
+
+
+def examples(*lines: str) -> str:
+    """A command's --help epilog: its examples, one a line, kept as written (click does not rewrap them)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)

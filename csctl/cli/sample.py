@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from csctl.cli.console import info
-from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt
+from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt, examples
 from csctl.errors import UsageError
 
 LAST_MONTH = "2189-12"  # the latest month a sample's history may reach: its dates stay readable (years to 2200)
@@ -18,6 +18,9 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 
 @app.command(
     "sample",
+    epilog=examples(
+        "csctl sample -o demo/", "csctl sample -o demo/ --customers 500 --months 36 --style stripe --seed 7"
+    ),
     help=(
         "Write a synthetic SaaS company's exports into a folder: billing.csv (invoice lines as billing systems "
         "export them: weekly, monthly, quarterly and annual terms, a product with plan tiers and add-ons, upsells, "
