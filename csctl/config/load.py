@@ -61,11 +61,6 @@ def load_workspace(explicit: str | None = None) -> Workspace:
     return Workspace(validate(doc, Config, what="config"), path, doc, builtin, "builtin" if builtin else origin)
 
 
-def load_config(explicit: str | None = None) -> tuple[Config, Path]:
-    workspace = load_workspace(explicit)
-    return workspace.config, workspace.path
-
-
 def preset_names() -> list[str]:
     return sorted(p.stem for p in config_path("presets").glob("*.yaml"))
 
