@@ -8,7 +8,6 @@ units only when the Result's tables are built.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -32,11 +31,9 @@ SECTIONS = (
     "logos",
     "value",
 )  # dollars first, logos second
-CHURN_BASES = ("gross_revenue_churn_12m", "gross_revenue_churn", "eligible_churn_12m", "logo_churn_12m")
 
 BRIDGE_MONEY = ("mrr_start", *br.MOVEMENTS, "mrr_end")
 BRIDGE_RATES = ("gross_revenue_churn", "net_revenue_churn", "logo_churn_rate", "grr", "nrr", "eligible_churn")
-BRIDGE_COLUMNS = ("month", *BRIDGE_MONEY, *br.COUNTS, *BRIDGE_RATES, "quick_ratio")
 
 COLUMN_DEFINITIONS = {
     "mrr_start": "c(m−1) summed: MRR at the end of the previous month.",
@@ -98,11 +95,6 @@ class Measured:
         if (start, end) not in self.windows:
             self.windows[(start, end)] = window_retention(self.customer_mrr, start, end)
         return self.windows[(start, end)]
-
-    @functools.cached_property
-    def monthly(self) -> pl.DataFrame:
-        """(customer_id, product, month, mrr, quantity, plans): held products, built when first asked for."""
-        return br.product_monthly(self.plans.lazy()).sort("customer_id", "product", "month").collect()
 
     def complete(self, month: int) -> bool:
         """Whether month's MRR is complete (a term invoiced before the export began cannot be missing)."""
