@@ -7,14 +7,13 @@ heavy: ``csctl --help`` and argument checks use it without loading Polars.
 
 from __future__ import annotations
 
-import difflib
 import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from csctl.errors import UsageError
+from csctl.errors import UsageError, did_you_mean
 
 Unit = Literal["money", "ratio", "count", "multiple", "hours", "per_dollar", "number"]
 
@@ -506,11 +505,6 @@ class Condition:
         return _OPERATORS[self.op](value, self.threshold)
 
 
-def suggest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
-
-
 def parse_condition(text: str, command: str | None = None) -> Condition:
     """Parse ``NAME OP NUMBER[%]`` (e.g. ``grr_12m<0.9``, ``red_share>25%``); usage error when it is not one."""
     match = _CONDITION.match(text)
@@ -520,7 +514,7 @@ def parse_condition(text: str, command: str | None = None) -> Condition:
         )
     name, op, number, percent = match.groups()
     if name not in REGISTRY:
-        raise UsageError(f"--fail-on {text!r}: unknown metric {name!r}.{suggest(name, sorted(REGISTRY))}")
+        raise UsageError(f"--fail-on {text!r}: unknown metric {name!r}.{did_you_mean(name, sorted(REGISTRY))}")
     metric = REGISTRY[name]
     if command is not None and metric.command != command:
         raise UsageError(f"--fail-on {text!r}: {name} is measured by 'csctl {metric.command}', not 'csctl {command}'")
