@@ -18,7 +18,7 @@ from csctl import __version__
 from csctl.cli.console import say, state
 from csctl.errors import CsctlError, did_you_mean
 
-# name -> (module, one-line help shown by `csctl --help`)
+# name -> (module, the one line `csctl --help` lists and the first paragraph of the command's --help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "numbers": (
         "csctl.cli.numbers",
@@ -54,6 +54,9 @@ class LazyGroup(TyperGroup):
         module = importlib.import_module(COMMANDS[cmd_name][0])
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        # the one line `csctl --help` lists is the first paragraph of the command's own help: written once, here
+        command.help = f"{COMMANDS[cmd_name][1]}\n\n{command.help}" if command.help else COMMANDS[cmd_name][1]
+        command.short_help = COMMANDS[cmd_name][1]
         for param in command.params:
             if isinstance(param, TyperArgument):
                 param._usage_display_name = _usage_name.__get__(param)  # type: ignore[method-assign]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import BillingArg, Common, emit, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -14,7 +14,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 @app.command(
     "opportunity",
     help=(
-        "Step 8, the greatest opportunity to increase LTV: LTV per segment with its inputs; for each lever "
+        "LTV per segment with its inputs; for each lever "
         "(retention, expansion, upsell) and segment the gross-margin gain of a stated step, its cost at CRC × the "
         "lever's multiplier (1/2/4), net value and ROI, ranked; a sensitivity table over step sizes; the top "
         "opportunity in one sentence."
@@ -22,7 +22,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 )
 @shared_options
 def opportunity(
-    billing: Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")],
+    billing: BillingArg,
     customers: Annotated[
         str | None, typer.Option("--customers", metavar="SEGMENTED", help="csctl segment's CSV (segment column).")
     ] = None,
