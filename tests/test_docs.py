@@ -6,10 +6,12 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from typer.testing import Result
 
 from csctl.cli.app import COMMANDS
 from csctl.metrics import REGISTRY
@@ -62,7 +64,7 @@ def test_definitions_are_what_explain_prints() -> None:
         assert f"- `{metric.name}` (" in written and docs._markdown(metric.definition) in written
 
 
-def test_the_explain_text_is_the_tables_own(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_explain_text_is_the_tables_own(invoke: Callable[..., Result]) -> None:
     """--explain in a table prints the same definitions -f json carries (the ones the document holds)."""
     billing = ROOT / "sample_data" / "billing.csv"
     customers = ROOT / "sample_data" / "customers.csv"
