@@ -175,10 +175,13 @@ def _metric_line(metric: Metric) -> str:
 
 
 def _markdown(text: str) -> str:
-    """The definition as Markdown shows it verbatim: characters Markdown would read as emphasis or HTML escaped."""
-    for char in ("\\", "*", "_", "`", "<"):
+    """The definition as Markdown shows it verbatim: characters Markdown would read as emphasis, code or HTML
+    escaped (an underscore inside a word, as in mrr_start, is not emphasis and stays as it is)."""
+    import re
+
+    for char in ("\\", "*", "`", "<"):
         text = text.replace(char, "\\" + char)
-    return text
+    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\_", text)
 
 
 def definitions_doc(current: str, section: str) -> str:

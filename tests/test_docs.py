@@ -85,8 +85,8 @@ def test_every_command_with_figures_takes_explain(command: str) -> None:
 
 
 def test_the_generated_section_replaces_itself_and_nothing_else() -> None:
-    section = docs.figures_section([("csctl x", {"a_b": "1 * 2 < 3"})])
-    assert "- `a_b`: 1 \\* 2 \\< 3\n" in section
+    section = docs.figures_section([("csctl x", {"a_b": "1 * 2 < 3 mrr_start _x_"})])
+    assert "- `a_b`: 1 \\* 2 \\< 3 mrr_start \\_x\\_\n" in section
     first = docs.definitions_doc("# Title\n\nHand-written.\n", section)
     assert first == "# Title\n\nHand-written.\n\n" + section
     assert docs.definitions_doc(first, section) == first
