@@ -55,8 +55,10 @@ class LazyGroup(TyperGroup):
         command = typer.main.get_command(module.app)
         command.name = cmd_name
         # the one line `csctl --help` lists is the first paragraph of the command's own help: written once, here
-        command.help = f"{COMMANDS[cmd_name][1]}\n\n{command.help}" if command.help else COMMANDS[cmd_name][1]
-        command.short_help = COMMANDS[cmd_name][1]
+        short = COMMANDS[cmd_name][1]
+        if not (command.help or "").startswith(short):
+            command.help = f"{short}\n\n{command.help}" if command.help else short
+        command.short_help = short
         for param in command.params:
             if isinstance(param, TyperArgument):
                 param._usage_display_name = _usage_name.__get__(param)  # type: ignore[method-assign]
