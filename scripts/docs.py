@@ -18,8 +18,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from csctl.metrics import REGISTRY, Metric
+if TYPE_CHECKING:
+    from csctl.metrics import Metric
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_DOC = ROOT / "docs" / "cli.md"
@@ -164,6 +166,8 @@ def figures_section(runs: list[tuple[str, dict[str, str]]]) -> str:
         "which way is better; the commands above print the same text for the ones they show.",
         "",
     ]
+    from csctl.metrics import REGISTRY
+
     lines += [_metric_line(metric) for metric in sorted(REGISTRY.values(), key=lambda m: (m.command, m.name))]
     return "\n".join([*lines, "", END]) + "\n"
 
@@ -205,6 +209,7 @@ def generated() -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
+    sys.path.insert(0, str(ROOT))  # document this checkout's csctl, whichever one the interpreter has installed
     stale = []
     for path, text in generated().items():
         if path.exists() and path.read_text(encoding="utf-8") == text:
