@@ -10,8 +10,7 @@ from pathlib import Path
 
 from csctl.config.models import Alias, Config, Preset
 from csctl.config.yamlfile import YamlDoc, load_yaml, validate
-from csctl.errors import ConfigError
-from csctl.metrics import suggest
+from csctl.errors import ConfigError, did_you_mean
 from csctl.resources import config_path
 
 ORIGINS = {  # where a config the command line did not name came from, as said on stderr
@@ -90,11 +89,6 @@ def load_workspace(explicit: str | None = None) -> Workspace:
     return Workspace(validate(doc, Config, what="config"), path, doc, builtin, "builtin" if builtin else origin)
 
 
-def load_config(explicit: str | None = None) -> tuple[Config, Path]:
-    workspace = load_workspace(explicit)
-    return workspace.config, workspace.path
-
-
 def preset_names() -> list[str]:
     return sorted(p.stem for p in config_path("presets").glob("*.yaml"))
 
@@ -110,7 +104,7 @@ def load_preset(name_or_path: str) -> Preset:
         if not path.exists():
             names = preset_names()
             raise ConfigError(
-                f"unknown preset {name_or_path!r}.{suggest(name_or_path, names)} Presets: {', '.join(names)}; "
+                f"unknown preset {name_or_path!r}.{did_you_mean(name_or_path, names)} Presets: {', '.join(names)}; "
                 "or give the path of a preset YAML file."
             )
     doc = load_yaml(path)
@@ -122,20 +116,20 @@ def load_preset(name_or_path: str) -> Preset:
             if table not in TABLES:
                 line = doc.line_of((key, table))
                 raise ConfigError(
-                    f"{path}:{line}: unknown table {table!r}.{suggest(table, list(TABLES))} Tables: {', '.join(TABLES)}"
+                    f"{path}:{line}: unknown table {table!r}.{did_you_mean(table, TABLES)} Tables: {', '.join(TABLES)}"
                 )
     for table, columns in preset.tables.items():
         if table not in TABLES:
             line = doc.line_of(("tables", table))
             raise ConfigError(
-                f"{path}:{line}: unknown table {table!r}.{suggest(table, list(TABLES))} Tables: {', '.join(TABLES)}"
+                f"{path}:{line}: unknown table {table!r}.{did_you_mean(table, TABLES)} Tables: {', '.join(TABLES)}"
             )
         known = [c.name for c in TABLES[table].columns]
         for column in columns:
             if column not in known:
                 line = doc.line_of(("tables", table, column))
                 raise ConfigError(
-                    f"{path}:{line}: unknown {table} column {column!r}.{suggest(column, known)} "
+                    f"{path}:{line}: unknown {table} column {column!r}.{did_you_mean(column, known)} "
                     f"Columns: {', '.join(known)}"
                 )
     return preset
