@@ -175,7 +175,8 @@ def _segment(s: Session, section: Section) -> None:
     seg = steps.run(s, "segment")
     table = seg.tables["segments"].frame
     parts = [
-        f"{r['segment']} ({r['touch']} touch): {r['active']:,} active customers, {percent(r['arr_share'], 0)} of ARR"
+        f"{r['segment']}{'' if r['touch'] is None else ' (' + r['touch'] + ' touch)'}: {r['active']:,} active "
+        f"customers, {percent(r['arr_share'], 0)} of ARR"
         for r in table.iter_rows(named=True)
         if "active" in table.columns and "arr_share" in table.columns
     ]
@@ -237,12 +238,18 @@ def _opportunity(s: Session, section: Section) -> None:
 
     result = steps.run(s, "opportunity")
     section.answer = result.notes[0] if result.notes else None
-    _add(section, result, ["ltv", "levers", "sensitivity"])
+    _add(section, result, ["levers", "headroom", "whitespace", "ltv", "sensitivity"])
     section.charts.append(charts.levers_chart(result))
 
 
 def _plan(s: Session, section: Section, report: Report) -> None:
-    result, doc = steps.plan(s)
+    from csctl.core.plan import NothingToPick
+
+    try:
+        result, doc = steps.plan(s)
+    except NothingToPick as exc:  # the exports ran; the plays library has nothing to say about them yet
+        section.open_questions.append(f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
+        return
     report.plan = doc
     section.answer = result.notes[0].removeprefix("Pick: ").rstrip(".") if result.notes else None
     _add(section, result, ["pick", "options", "metrics", "lens", "actions"], detail=("actions",))

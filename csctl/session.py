@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 import glob
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from csctl.config.models import EXPORT_TABLES, RULE_FILES, Export
 from csctl.errors import ConfigError, InputError, UsageError
+from csctl.io.inputs import MAX_INPUT_FILES
 
 if TYPE_CHECKING:
     import polars as pl
@@ -121,10 +122,13 @@ class Session:
             session.plan_to_assess = plan
         return session
 
-    def add(self, table: str, spec: str | None) -> None:
-        """A command argument for a table: it replaces the workspace's export of that table."""
-        if spec is not None:
-            self.sources[table] = Source((spec,))
+    def add(self, table: str, spec: str | Sequence[str] | None) -> None:
+        """A command argument for a table (a path, a quoted glob or several paths): it replaces the workspace's
+        export of that table."""
+        from csctl.io.inputs import expand_inputs
+
+        if spec is not None and (isinstance(spec, str) or len(spec) > 0):
+            self.sources[table] = Source(expand_inputs(spec))
 
     def add_rules(self, name: str, path: Path | None) -> None:
         if path is not None:
@@ -336,7 +340,7 @@ def _size(spec: str) -> int:
         return 0
 
 
-MAX_GLOB_FILES = 1000  # files one workspace export's glob may match
+MAX_GLOB_FILES = MAX_INPUT_FILES  # files one workspace export's glob may match
 
 
 def _inside(fence: Path | None, text: str, path: Path, where: str) -> None:
@@ -394,22 +398,23 @@ def _expand(folder: Path, export: Export, where: str, fence: Path | None = None)
 
 def _nearby(path: Path) -> str:
     """A did-you-mean among the files next to where a missing file was expected."""
-    import difflib
+    from csctl.errors import did_you_mean
 
     folder = path.parent
     if not folder.is_dir():
         return f" (the folder {folder} does not exist)"
-    names = sorted(p.name for p in folder.iterdir() if p.is_file())
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(path.name, sorted(p.name for p in folder.iterdir() if p.is_file()))
+    return f".{hint}" if hint else ""
 
 
 def _concat(parts: list[Canonical], label: str) -> Canonical:
-    """Several files of one table (a glob): one table, their columns unioned."""
+    """Several files of one table (a glob, several paths): one table; every file needs the first's columns."""
     import polars as pl
 
+    from csctl.io.inputs import check_same_columns, read_columns
     from csctl.io.parse import Canonical
 
+    check_same_columns([read_columns(p) for p in parts], [p.label for p in parts])
     frames = [p.frame for p in parts]
     try:
         frame = pl.concat(frames, how="diagonal_relaxed")

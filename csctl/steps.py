@@ -243,7 +243,8 @@ def health(s: Session) -> Result:
     if s.derive and "segment" not in frame.columns and any("segment" in a.columns for a in scorecards.applies_to):
         raise Missing("health", ["billing (the segment rules need it)"])
     sources = {name: s.optional(name) for name in HEALTH_SOURCES}
-    check_health(scorecards, frame.schema, {n: None if t is None else t.schema for n, t in sources.items()})
+    schemas = {n: None if t is None else t.schema for n, t in sources.items()}
+    scorecards = check_health(scorecards, frame.schema, schemas)  # measures the exports cannot feed: unmeasured
     day = as_of_day(s)
     previous = None
     if s.has("previous"):
@@ -252,10 +253,11 @@ def health(s: Session) -> Result:
         if missing:
             raise InputError(f"{s.spec('previous')}: not a csctl health output (no {', '.join(missing)} column)")
     by_table: dict[str, list[Sql]] = {"customers": list(scorecards.applies_to)}
-    for cm in scorecards.measures:
-        by_table.setdefault(cm.measure.source, []).extend(x for x in (cm.value, cm.filter) if x is not None)
+    for i, cm in enumerate(scorecards.measures):
+        if i not in scorecards.unmeasured:
+            by_table.setdefault(cm.measure.source, []).extend(x for x in (cm.value, cm.filter) if x is not None)
     activity = scorecards.rules.activity
-    if activity is not None:
+    if activity is not None and scorecards.activity_unmeasured is None:
         found = [x for x in (scorecards.activity_value, scorecards.activity_filter) if x is not None]
         by_table.setdefault(activity.source, []).extend(found)
     tables: dict[str, pl.DataFrame | None] = {"customers": frame, **sources}
@@ -294,8 +296,8 @@ def value_path(s: Session) -> Result:
 
 
 # --- step 8 ------------------------------------------------------------------------------------------------
-def opportunity(s: Session, step: float | None = None, horizon: int | None = None) -> Result:
-    from csctl.core.opportunity import OpportunitySettings, compute_opportunity
+def opportunity(s: Session, share: float | None = None, horizon: int | None = None) -> Result:
+    from csctl.core.opportunity import OpportunityInputs, OpportunitySettings, compute_opportunity
     from csctl.core.valuation import ratio_rows
 
     need(s, "opportunity", "billing")
@@ -310,16 +312,24 @@ def opportunity(s: Session, step: float | None = None, horizon: int | None = Non
             source = f"targets.crc: the CRC over {trailing['window']} is undefined (no ARR retained)"
     o = cfg.opportunity
     settings = OpportunitySettings(
-        step=step if step is not None else o.step,
+        share=share if share is not None else o.share,
         horizon_months=horizon if horizon is not None else o.horizon_months,
         gross_margin=cfg.gross_margin,
         multipliers=(o.multipliers.retention, o.multipliers.expansion, o.multipliers.upsell),
         crc=crc,
         crc_source=source,
         sensitivity=tuple(o.sensitivity),
+        renewal_days=o.renewal_days,
+        seat_utilisation=o.seat_utilisation,
+        target_churn=o.target_churn,
         currency=s.opts.base_currency,
     )
-    return compute_opportunity(measured, segmented(s, "opportunity"), settings)
+    # the customers with what the levers are measured on: segment, health band, renewal coverage, value path
+    customers = segmented(s, "opportunity")
+    if customers is not None:
+        customers = enriched(s)[0]
+    inputs = OpportunityInputs(measured, customers, s.optional("usage"), as_of_day(s))
+    return compute_opportunity(inputs, settings)
 
 
 # --- the registry over a session ------------------------------------------------------------------------------
@@ -391,7 +401,7 @@ def _check_triggers(plays: Any, frame: pl.DataFrame, unavailable: dict[str, str]
     import polars as pl
 
     from csctl.config.rules import check_columns, check_types
-    from csctl.metrics import suggest
+    from csctl.errors import did_you_mean
 
     known = [*frame.columns, *unavailable]
     check_columns(list(plays.triggers.values()), known, "enriched customer")
@@ -412,7 +422,7 @@ def _check_triggers(plays: Any, frame: pl.DataFrame, unavailable: dict[str, str]
         where = plays.due_where[play.name]
         if column not in frame.columns:
             raise ConfigError(
-                f"{where}: due column {column!r} is not in the enriched customer table.{suggest(column, known)}"
+                f"{where}: due column {column!r} is not in the enriched customer table.{did_you_mean(column, known)}"
             )
         if frame.schema[column] not in (pl.Date, pl.Datetime) and not isinstance(frame.schema[column], pl.Datetime):
             raise ConfigError(f"{where}: due column {column!r} is {frame.schema[column]}, not a date")
@@ -428,6 +438,8 @@ def opportunity_gains(s: Session, path: str | None) -> pl.DataFrame | None:
         table = load_table(path, "levers", s.opts)
         for note in table.notes:
             s.notify(note)
+        if "gain" not in table.frame.columns:  # an unmeasured lever's gain is empty, but the column is there
+            raise InputError(f"--opportunity {path}: no gain column; give csctl opportunity's CSV (-f csv)")
         gains = table.frame.select(pl.col("segment").cast(pl.String), "lever", pl.col("gain").cast(pl.Float64))
         if s.has("customers"):
             ours = s.segmented()
@@ -516,7 +528,7 @@ def assess(s: Session, plan_path: str) -> Result:
     monetise = None
     if s.has("billing"):
         levers = run(s, "opportunity").tables["levers"].frame
-        top = levers.filter(levers["lever"].is_in(["expansion", "upsell"]))
+        top = levers.filter(levers["lever"].is_in(["expansion", "upsell"]) & (levers["status"] == "measured"))
         if top.height:
             row = top.row(0, named=True)
             monetise = (

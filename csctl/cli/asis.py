@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.inputs import SurveysOpt, TicketsOpt
+from csctl.cli.options import Common, emit, examples, shared_options
 from csctl.errors import UsageError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -15,8 +16,12 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 
 @app.command(
     "asis",
+    epilog=examples(
+        "csctl asis --inventory asis.yaml --team team.csv --customers customers.csv",
+        "csctl asis -c client/csctl.yaml -f markdown -o asis.md",
+    ),
     help=(
-        "Step 2, what is in place: processes and plays rated good/bad/gap, metrics in place and tools (from the "
+        "Processes and plays rated good/bad/gap, metrics in place and tools (from the "
         "as-is inventory YAML); people by role, expertise and passion; load per CSM with its imbalance and "
         "overload against segment targets; support (time to close, same-day share, escalations, tickets per "
         "account a month); onboarding (days to go live, failed, stalled); NPS and CSAT; and the as-is checklist, "
@@ -32,8 +37,8 @@ def asis(
     customers: Annotated[
         str | None, typer.Option("--customers", metavar="C", help="Customers (csctl segment's CSV for load vs target).")
     ] = None,
-    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help="Support tickets export.")] = None,
-    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help="Survey (NPS/CSAT) export.")] = None,
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
     milestones: Annotated[str | None, typer.Option("--milestones", metavar="M", help="Milestones export.")] = None,
     *,
     common: Common,

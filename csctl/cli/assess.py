@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from csctl.cli.inputs import session_for, workspace_inputs
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -18,8 +18,12 @@ RULES = ("segments", "health", "personas", "value_path")
 
 @app.command(
     "assess",
+    epilog=examples(
+        "csctl assess --plan plan.yaml -c client/csctl.yaml",
+        "csctl assess --plan plan.yaml --billing billing.csv --actions actions.csv -f json",
+    ),
     help=(
-        "Step 10, assess effectiveness: for each metric in plan.yaml its baseline, target and current value from "
+        "Assess effectiveness: for each metric in plan.yaml its baseline, target and current value from "
         "the current inputs; are we doing what we said (planned actions done, from --actions) and is it working; "
         "a verdict per metric and overall. Not working: back to step 9 with the next-best option (exit 1, for "
         "cron); working: step 8, the next level of value and the monetisation opportunity."

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt
+from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt, examples
 
 if TYPE_CHECKING:
     from csctl.io.detect import Found
@@ -25,6 +25,7 @@ RULES = {
 
 @app.command(
     "init",
+    epilog=examples("csctl init client/", "csctl init --force && csctl report -o report/"),
     help=(
         "Start a workspace in DIR (default: the current folder): detect which files in it look like which export "
         "(billing, customers, usage, tickets, surveys, costs, team, milestones, contacts, outcomes) by their "

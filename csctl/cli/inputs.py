@@ -31,6 +31,9 @@ EXPORT_HELP = {
     "outcomes": "Success outcomes export.",
     "actions": "Actions/activity export (customer_id, play, date[, status]).",
 }
+# the same export options on the commands that take files only (asis, health)
+TicketsOpt = Annotated[str | None, typer.Option("--tickets", metavar="T", help=EXPORT_HELP["tickets"])]
+SurveysOpt = Annotated[str | None, typer.Option("--surveys", metavar="S", help=EXPORT_HELP["surveys"])]
 RULE_OPTIONS = {
     "segments": ("--segments-rules", "Segment rules."),
     "health": ("--health-rules", "Health scorecards."),

@@ -16,19 +16,27 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 @app.command(
     "numbers",
     help=(
-        "Step 1, the numbers today: MRR/ARR, the revenue bridge, gross and net revenue churn, GRR/NRR, logo churn, "
+        "MRR/ARR, the revenue bridge, gross and net revenue churn, GRR/NRR, logo churn, "
         "eligible churn, quick ratio and CLV from a billing export (invoice lines) or subscription periods. "
         "Views: summary, bridge (one row per month), quarters (last 8), forecast (2 years), customers "
         "(movements in the as-of month), cohorts.\n\n"
         "Examples:\n\n"
         "  csctl numbers billing.csv\n\n"
         "  csctl numbers stripe_invoices.csv --as-of 2024-06 --view bridge -f csv\n\n"
-        "  csctl numbers sigma_lines.csv.gz -v -f json | jq .inputs"
+        "  csctl numbers sigma_lines.csv.gz -v -f json | jq .inputs\n\n"
+        "  csctl numbers 'exports/invoices-*.csv'   (several files of one export, in name order)"
     ),
 )
 @shared_options
 def numbers(
-    billing: Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")],
+    billing: Annotated[
+        list[str],
+        typer.Argument(
+            help="Billing or subscriptions export, or - for stdin; several files (or a quoted glob) for one export.",
+            metavar="BILLING",
+            show_default=False,
+        ),
+    ],
     customers: Annotated[
         str | None,
         typer.Option("--customers", metavar="CUSTOMERS", help="CRM accounts (names, renewal_date for eligible churn)."),
@@ -41,7 +49,6 @@ def numbers(
         RevenueKind | None,
         typer.Option("--kind", help="Input kind (default: from the columns)."),
     ] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show how each figure is measured.")] = False,
     chart: ChartOpt = False,
     partitions: Annotated[
         int | None,
@@ -66,7 +73,7 @@ def numbers(
     common: Common,
 ) -> None:
     common.conditions("numbers")  # a bad --fail-on is a usage error before any work
-    common.one_stdin(billing, customers)
+    common.one_stdin(*billing, customers)
     if period != "month" and view not in PERIOD_VIEWS:
         warn(f"--period applies to the {' and '.join(PERIOD_VIEWS)} views; ignored for {view}")
     from csctl import steps
@@ -81,7 +88,6 @@ def numbers(
     session.add("customers", customers)
     session.revenue(kind)
     result = steps.numbers(session, view, period, kind)
-    result.explain = explain
     emit(result, common, inputs=session.specs())
     if chart:
         from csctl.render.charts import bridge_charts

@@ -38,7 +38,8 @@ ConfigOpt = Annotated[
     typer.Option(
         "-c",
         "--config",
-        help="Workspace config (default: $CSCTL_CONFIG, ./csctl.yaml, built-in).",
+        help="Workspace config (default: $CSCTL_CONFIG, csctl.yaml here or in a parent folder, "
+        "~/.config/csctl/csctl.yaml, built-in).",
         metavar="PATH",
         show_default=False,
     ),
@@ -178,6 +179,7 @@ class Common:
     limit: int | None = None
     columns: str | None = None
     allow_outside: bool = False
+    explain: bool = False
     _workspace: Workspace | None = field(default=None, repr=False)
     _session: Session | None = field(default=None, repr=False)
 
@@ -200,9 +202,10 @@ class Common:
 
         if self._workspace is None:
             self._workspace = load_workspace(self.config_path)
-            if self._workspace.origin in ("cwd", "env"):  # a config the command line did not name: say which
-                where = "from $CSCTL_CONFIG" if self._workspace.origin == "env" else "in this folder"
-                info(f"using {self._workspace.path} (the workspace config {where})")
+            from csctl.config.load import ORIGINS
+
+            if self._workspace.origin in ORIGINS:  # a config the command line did not name: say which
+                info(f"using {self._workspace.path} (the workspace config {ORIGINS[self._workspace.origin]})")
         return self._workspace
 
     def session(self, *, workspace_exports: bool = False, derive: bool = False) -> Session:
@@ -282,6 +285,14 @@ def _month_option(flag: str, text: str | None) -> int | None:
         raise UsageError(f"{flag}: {exc}") from None
 
 
+ExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Show how each figure is measured (docs/definitions.md lists them all; on stderr for csv, "
+        "tsv and ndjson).",
+    ),
+]
 TERMINAL_ROWS = 40  # rows per table shown on a terminal unless --limit says otherwise
 
 
@@ -292,6 +303,7 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
 
     conditions = common.conditions(result.command)
     fmt = common.resolve_format()
+    result.explain = result.explain or common.explain
     if common.output is None and fmt in BINARY and sys.stdout.isatty():
         raise UsageError(f"{fmt} is a binary format; write it to a file with -o report.{fmt}")
     if common.output is not None:
@@ -416,6 +428,7 @@ SHARED_OPTIONS: dict[str, tuple[object, object]] = {
     "header_row": (HeaderRowOpt, None),
     "limit": (LimitOpt, None),
     "columns": (ColumnsOpt, None),
+    "explain": (ExplainOpt, False),
     "quiet": (QuietOpt, False),
     "verbose": (VerboseOpt, False),
     "color": (ColorOpt, "auto"),
@@ -449,6 +462,8 @@ def shared_options(func: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+BillingArg = Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")]
+InfoFormatOpt = Annotated[Literal["table", "json"], typer.Option("-f", "--format", help="Output format.")]
 ChartOpt = Annotated[
     bool, typer.Option("--chart", help="Also draw the trend in the terminal (stderr unless -f table).")
 ]
@@ -471,3 +486,8 @@ def show_charts(pairs: list[tuple[Chart, pl.DataFrame]], common: Common, currenc
     for chart, frame in pairs:
         stream.write("\n" + chart_lines(chart, frame, currency, width=width, color=color) + "\n")
     stream.flush()
+
+
+def examples(*lines: str) -> str:
+    """A command's --help epilog: its examples, one a line, kept as written (click does not rewrap them)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)

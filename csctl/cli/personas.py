@@ -7,15 +7,19 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 @app.command(
     "personas",
+    epilog=examples(
+        "csctl personas contacts.csv --customers segmented.csv",
+        "csctl personas contacts.csv --customers customers.csv --outcomes outcomes.csv -f xlsx -o personas.xlsx",
+    ),
     help=(
-        "Steps 5 and 6: each contact's persona (user, administrator, champion, economic decision maker, "
+        "Each contact's persona (user, administrator, champion, economic decision maker, "
         "executive sponsor, or your own) from title/role patterns; per account the personas covered and engaged, "
         "contacts, single-threaded, decision maker known; the renewal-risk list (renewing within the window "
         "without a decision maker or an engaged champion, ARR at stake); and outcomes achieved and recognised, "

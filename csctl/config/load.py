@@ -1,4 +1,5 @@
-"""Config discovery (-c, $CSCTL_CONFIG, ./csctl.yaml, built-in defaults) and preset loading."""
+"""Config discovery (-c, $CSCTL_CONFIG, ./csctl.yaml or a parent folder's, the user's config folder, built-in
+defaults) and preset loading."""
 
 from __future__ import annotations
 
@@ -9,14 +10,29 @@ from pathlib import Path
 
 from csctl.config.models import Alias, Config, Preset
 from csctl.config.yamlfile import YamlDoc, load_yaml, validate
-from csctl.errors import ConfigError
-from csctl.metrics import suggest
+from csctl.errors import ConfigError, did_you_mean
 from csctl.resources import config_path
+
+ORIGINS = {  # where a config the command line did not name came from, as said on stderr
+    "env": "from $CSCTL_CONFIG",
+    "cwd": "in this folder",
+    "parent": "in a parent folder",
+    "user": "in your config folder",
+}
+
+
+def user_config_dir() -> Path:
+    """The user's csctl config folder: $XDG_CONFIG_HOME/csctl, else ~/.config/csctl."""
+    base = os.environ.get("XDG_CONFIG_HOME")
+    return (Path(base) if base else Path.home() / ".config") / "csctl"
 
 
 def find_config(explicit: str | None) -> tuple[Path, str]:
     """The config file in force and where it came from: -c ("option"), then $CSCTL_CONFIG ("env"), then
-    ./csctl.yaml ("cwd"), then the built-in defaults ("builtin")."""
+    csctl.yaml in the current folder ("cwd") or the nearest parent folder that has one ("parent"), then the user's
+    config folder ($XDG_CONFIG_HOME/csctl/csctl.yaml or ~/.config/csctl/csctl.yaml: "user"), then the built-in
+    defaults ("builtin"). As git finds its repository: a command run in a workspace's subfolder
+    (``exports/2024``) uses the workspace's csctl.yaml."""
     if explicit:
         return Path(explicit), "option"
     env = os.environ.get("CSCTL_CONFIG")
@@ -25,6 +41,18 @@ def find_config(explicit: str | None) -> tuple[Path, str]:
     local = Path("csctl.yaml")
     if local.is_file():
         return local, "cwd"
+    try:
+        here = Path.cwd()
+    except OSError:  # the current folder was removed
+        here = None
+    if here is not None:
+        for folder in here.parents:
+            found = folder / "csctl.yaml"
+            if found.is_file():
+                return found, "parent"
+    user = user_config_dir() / "csctl.yaml"
+    if user.is_file():
+        return user, "user"
     return config_path("csctl.yaml"), "builtin"
 
 
@@ -36,7 +64,7 @@ class Workspace:
     path: Path
     doc: YamlDoc
     builtin: bool
-    origin: str = "option"  # option (-c), env ($CSCTL_CONFIG), cwd (./csctl.yaml) or builtin
+    origin: str = "option"  # option (-c), env ($CSCTL_CONFIG), cwd (./csctl.yaml), parent, user or builtin
 
     @property
     def folder(self) -> Path:
@@ -61,11 +89,6 @@ def load_workspace(explicit: str | None = None) -> Workspace:
     return Workspace(validate(doc, Config, what="config"), path, doc, builtin, "builtin" if builtin else origin)
 
 
-def load_config(explicit: str | None = None) -> tuple[Config, Path]:
-    workspace = load_workspace(explicit)
-    return workspace.config, workspace.path
-
-
 def preset_names() -> list[str]:
     return sorted(p.stem for p in config_path("presets").glob("*.yaml"))
 
@@ -81,7 +104,7 @@ def load_preset(name_or_path: str) -> Preset:
         if not path.exists():
             names = preset_names()
             raise ConfigError(
-                f"unknown preset {name_or_path!r}.{suggest(name_or_path, names)} Presets: {', '.join(names)}; "
+                f"unknown preset {name_or_path!r}.{did_you_mean(name_or_path, names)} Presets: {', '.join(names)}; "
                 "or give the path of a preset YAML file."
             )
     doc = load_yaml(path)
@@ -93,20 +116,20 @@ def load_preset(name_or_path: str) -> Preset:
             if table not in TABLES:
                 line = doc.line_of((key, table))
                 raise ConfigError(
-                    f"{path}:{line}: unknown table {table!r}.{suggest(table, list(TABLES))} Tables: {', '.join(TABLES)}"
+                    f"{path}:{line}: unknown table {table!r}.{did_you_mean(table, TABLES)} Tables: {', '.join(TABLES)}"
                 )
     for table, columns in preset.tables.items():
         if table not in TABLES:
             line = doc.line_of(("tables", table))
             raise ConfigError(
-                f"{path}:{line}: unknown table {table!r}.{suggest(table, list(TABLES))} Tables: {', '.join(TABLES)}"
+                f"{path}:{line}: unknown table {table!r}.{did_you_mean(table, TABLES)} Tables: {', '.join(TABLES)}"
             )
         known = [c.name for c in TABLES[table].columns]
         for column in columns:
             if column not in known:
                 line = doc.line_of(("tables", table, column))
                 raise ConfigError(
-                    f"{path}:{line}: unknown {table} column {column!r}.{suggest(column, known)} "
+                    f"{path}:{line}: unknown {table} column {column!r}.{did_you_mean(column, known)} "
                     f"Columns: {', '.join(known)}"
                 )
     return preset

@@ -13,21 +13,12 @@ from csctl.result import Result, Table
 
 FORMATS = {
     "money": "#,##0.00",  # with the currency symbol in front: cell_formats
-    "per_dollar": "#,##0.00",
+    "per_dollar": '#,##0.00" per 1"',
     "rate": "0.00%",
     "count": "#,##0",
     "multiple": '0.00"×"',
     "hours": '#,##0.0" h"',
     "number": "#,##0.00",
-}
-UNIT_FORMATS = {
-    "money": "money",
-    "ratio": "rate",
-    "count": "count",
-    "multiple": "multiple",
-    "hours": "hours",
-    "per_dollar": "per_dollar",
-    "number": "number",
 }
 
 
@@ -46,7 +37,8 @@ def number_formats(currency: str = "USD") -> dict[str, str]:
     from csctl.units import symbol
 
     money = '"' + symbol(currency).replace('"', "") + '"#,##0.00'
-    return FORMATS | {"money": f"{money};-{money}", "per_dollar": f"{money};-{money}"}
+    per = money + '" per ' + symbol(currency).replace('"', "") + '1"'
+    return FORMATS | {"money": f"{money};-{money}", "per_dollar": f"{per};-{per}"}
 
 
 def cell_formats(book: xlsxwriter.Workbook, currency: str = "USD") -> dict[str, object]:
@@ -83,7 +75,8 @@ def write_cells(
             value = record[name]
             kind = kinds[col]
             if per_row_unit and name in table.by_unit:
-                kind = UNIT_FORMATS.get(str(record["unit"]), "number")  # type: ignore[assignment]
+                unit = str(record["unit"])
+                kind = unit if unit in FORMATS else "number"  # type: ignore[assignment]
             cell_format = formats.get(kind)
             c = col0 + col
             if value is None:
