@@ -1065,11 +1065,7 @@ _spec(
     {"billing": "billing.csv", "customers": "segmented.csv", "costs": "costs.csv", "config": "settings.yaml"},
     lambda rng, n: [
         *("opportunity", n["billing"], "--customers", n["customers"], "--costs", n["costs"]),
-        *(
-            ["--step", rng.choice(["0.0001", "0.5"]), "--horizon", rng.choice(["1", "600"])]
-            if rng.random() < 0.3
-            else []
-        ),
+        *(["--horizon", rng.choice(["1", "600"])] if rng.random() < 0.3 else []),
         *_settings(n),
     ],
     check_json,
