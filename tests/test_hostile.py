@@ -647,3 +647,31 @@ def test_tickets_without_resolved_at_leave_the_times_to_close_unknown(invoke: In
     data = json.loads(result.stdout)
     assert data["metrics"]["median_hours_to_close"] is None and data["metrics"]["same_day_share"] is None
     assert "the tickets export has no resolved_at column: the times to close are not measured" in data["warnings"]
+
+
+def _previous_book(path: Path, score: str) -> Path:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("health")
+    for r, row in enumerate([["customer_id", "health_score", "health_band"], ["C1", "80", "green"], ["C2", score, ""]]):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value)  # every cell text, as a workbook saved from a CSV holds them
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize(("score", "refused"), [("", False), ("55.5", False), ("abc", True), ("101", True)])
+def test_a_previous_health_workbook_with_text_scores_is_read_or_refused(
+    invoke: Invoke, tmp_path: Path, score: str, refused: bool
+) -> None:
+    # health --previous previous.xlsx (the previous CSV saved as a workbook, its cells text): exit 4 casting ''
+    rows = [[*CUSTOMERS[0], "segment"], *[[*r, "Growth"] for r in CUSTOMERS[1:]]]
+    customers = write_csv(tmp_path / "customers.csv", rows)
+    previous = _previous_book(tmp_path / "previous.xlsx", score)
+    result = invoke("health", customers, "--previous", previous, "-f", "json")
+    if refused:
+        assert result.exit_code == 3, result.stderr
+        assert f"customer C2: health_score {score!r} is not a score from 0 to 100" in result.stderr
+    else:
+        ok(result)
