@@ -1,4 +1,4 @@
-"""pydantic models of csctl.yaml (the workspace config) and of column presets."""
+"""pydantic models of csctl.yaml (the workspace config); column presets are io's (csctl/io/presets.py)."""
 
 from __future__ import annotations
 
@@ -193,34 +193,3 @@ class Config(Strict):
             if rate <= 0:
                 raise ValueError(f"fx rate for {code} must be positive, got {rate}")
         return {code.upper(): rate for code, rate in value.items()}
-
-
-class Alias(Strict):
-    column: str
-    scale: float | None = None  # None: 1, or 0.01 for money when the preset's table is in minor units
-
-
-VocabularyValue = float | str | None
-
-
-class Preset(Strict):
-    """A column preset: for each canonical table, the export's names for each canonical column.
-
-    ``units``: tables whose money columns are in minor units (cents), scaled by 0.01 whatever the column's name.
-    ``signature``: per table, column names only this system's export has (they make the preset win over generic).
-    ``reject``: per table, column names that show an export is something else (a deals export is not accounts).
-    ``values``: per table and column, the export's words for values (e.g. Zendesk's "Good" satisfaction is 5).
-    ``also``: other names the preset answers to (chargify for maxio).
-    """
-
-    name: str
-    description: str = ""
-    system: str = ""
-    exports: str = ""  # where in the system the exports it reads are pulled from
-    source: list[str] = Field(default_factory=list)  # the documentation the layout was taken from
-    also: list[str] = Field(default_factory=list)
-    units: dict[str, Literal["major", "minor"]] = Field(default_factory=dict)
-    signature: dict[str, list[str]] = Field(default_factory=dict)
-    reject: dict[str, list[str]] = Field(default_factory=dict)  # per table: columns that say "not this table"
-    values: dict[str, dict[str, dict[str, VocabularyValue]]] = Field(default_factory=dict)
-    tables: dict[str, dict[str, list[str | Alias]]]

@@ -6,9 +6,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from csctl.config.load import aliases, load_preset, preset_names
-from csctl.config.models import Preset, VocabularyValue
 from csctl.errors import InputError, UsageError
+from csctl.io.presets import Preset, VocabularyValue, aliases, load_preset, preset_names
 from csctl.io.schema import Column, TableSpec
 
 

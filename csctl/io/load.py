@@ -96,7 +96,7 @@ def revenue_mapping(raw: Raw, kind: str | None, opts: ReadOptions) -> tuple[str,
     """Which of billing and subscriptions an export is (the one whose mapping tells more), and its mapping."""
     if kind is not None:
         return kind, map_raw(raw, kind, opts)
-    from csctl.config.load import load_preset
+    from csctl.io.presets import load_preset
 
     found = []
     for candidate in ("billing", "subscriptions"):
