@@ -45,11 +45,11 @@ def asis(
         raise UsageError(
             "asis needs at least one input: --inventory, --team, --customers, --tickets, --surveys or --milestones"
         )
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
-    session.add_rules("inventory", inventory)
-    session.rules("inventory")
+    run = common.run()
+    run.add_rules("inventory", inventory)
+    run.rules("inventory")
     for name, spec in zip(steps.ASIS_TABLES, specs, strict=True):
-        session.add(name, spec)
-    emit(steps.asis(session), common, inputs=session.specs())
+        run.add(name, spec)
+    emit(steps.asis(run), common, inputs=run.specs())

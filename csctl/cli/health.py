@@ -48,18 +48,16 @@ def health(
         "previous": previous,
     }
     common.one_stdin(*inputs.values())
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
-    session.add_rules("health", rules)
-    session.rules("health")  # rule errors before any data is read
+    run = common.run()
+    run.add_rules("health", rules)
+    run.rules("health")  # rule errors before any data is read
     for name, spec in inputs.items():
-        session.add(name, spec)
-    result = steps.health(session)
+        run.add(name, spec)
+    result = steps.health(run)
     try:
-        emit(result, common, inputs=session.specs())
+        emit(result, common, inputs=run.specs())
     finally:  # the chart also when --fail-on breaches (exit 1)
         if chart:
-            from csctl.render.charts import health_charts
-
-            show_charts(health_charts(result), common, result.currency)
+            show_charts(result.charts, common, result.currency)

@@ -40,9 +40,9 @@ def opportunity(
 ) -> None:
     common.conditions("opportunity")
     common.one_stdin(billing, customers, costs)
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
+    run = common.run()
     for name, spec in (("billing", billing), ("customers", customers), ("costs", costs)):
-        session.add(name, spec)
-    emit(steps.opportunity(session, step, horizon), common, inputs=session.specs())
+        run.add(name, spec)
+    emit(steps.opportunity(run, step, horizon), common, inputs=run.specs())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from csctl.config.tables import EXPORT_TABLES, RULE_FILES
 
 
 class Strict(BaseModel):
@@ -91,47 +93,36 @@ class Export(Strict):
     preset: str | None = None
 
 
-EXPORT_TABLES = (
-    "billing",
-    "customers",
-    "usage",
-    "tickets",
-    "surveys",
-    "costs",
-    "team",
-    "milestones",
-    "contacts",
-    "outcomes",
-    "actions",
-)
-RULE_FILES = ("segments", "health", "personas", "plays", "value_path", "inventory")
+def _sections(name: str, doc: str, keys: tuple[str, ...], kind: Any) -> type[Strict]:
+    """A csctl.yaml section with one optional key per name: built from the list, so the list is said once."""
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {key: (kind, None) for key in keys}
+    model: type[Strict] = create_model(name, __base__=Strict, __doc__=doc, **fields)
+    return model
 
 
-class Exports(Strict):
-    """The workspace's exports by table; each a path/glob string or {path, sheet, preset}."""
+if TYPE_CHECKING:
 
-    billing: str | Export | None = None
-    customers: str | Export | None = None
-    usage: str | Export | None = None
-    tickets: str | Export | None = None
-    surveys: str | Export | None = None
-    costs: str | Export | None = None
-    team: str | Export | None = None
-    milestones: str | Export | None = None
-    contacts: str | Export | None = None
-    outcomes: str | Export | None = None
-    actions: str | Export | None = None
+    class Exports(Strict):
+        def __getattr__(self, table: str) -> str | Export | None: ...
 
+    class RuleFiles(Strict):
+        def __getattr__(self, name: str) -> str | None: ...
 
-class RuleFiles(Strict):
-    """The workspace's rule files (paths relative to csctl.yaml); the built-in defaults when not given."""
-
-    segments: str | None = None
-    health: str | None = None
-    personas: str | None = None
-    plays: str | None = None
-    value_path: str | None = None
-    inventory: str | None = None
+else:
+    Exports = _sections(
+        "Exports",
+        "The workspace's exports by table; each a path/glob string or {path, sheet, preset}.",
+        EXPORT_TABLES,
+        str | Export | None,
+    )
+    RuleFiles = _sections(
+        "RuleFiles",
+        "The workspace's rule files (paths relative to csctl.yaml); the built-in defaults when not given.",
+        RULE_FILES,
+        str | None,
+    )
 
 
 class PlanConfig(Strict):

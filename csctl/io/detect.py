@@ -10,25 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from csctl.config.tables import EXPORTS
 from csctl.errors import InputError
 from csctl.io.columns import Mapping, candidates, normalise
 from csctl.io.schema import TABLES
 
-# words in file names that point at a table
-NAME_HINTS = {
-    "billing": ("billing", "invoice", "charges", "lines"),
-    "subscriptions": ("subscription", "mrr"),
-    "customers": ("customer", "account", "compan", "crm"),
-    "usage": ("usage", "activity", "events"),
-    "tickets": ("ticket", "support", "case"),
-    "surveys": ("survey", "nps", "csat"),
-    "costs": ("cost", "ledger", "spend", "expense"),
-    "team": ("team", "roster", "staff", "people"),
-    "milestones": ("milestone", "onboarding", "value_path"),
-    "contacts": ("contact", "people", "persons"),
-    "outcomes": ("outcome", "success", "goal"),
-    "actions": ("action", "plays", "tasks"),
-}
+# words in a file's name that point at a table: each export's (config/tables.py), and subscriptions', read as billing
+NAME_HINTS = {e.name: e.hints for e in EXPORTS} | {"subscriptions": ("subscription", "mrr")}
 EXPORT_OF = {"subscriptions": "billing"}  # the workspace key a table's export goes under
 
 

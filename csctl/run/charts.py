@@ -1,7 +1,8 @@
-"""The charts people would rather look at than read, as (Chart, frame) pairs over the steps' own tables.
+"""The charts people would rather look at than read, over the steps' own tables: each step that owns the figures
+fills its Result's charts with these (csctl/run/steps.py).
 
-Shared by csctl report (Excel, HTML) and ``--chart`` on numbers and health (the terminal). The frames are the
-Results' tables selected or reshaped for drawing; no figure is computed here.
+Drawn by csctl report (Excel, HTML), by -f html, and by ``--chart`` on numbers and health (the terminal). Each
+chart's frame is its Result's table selected or reshaped for drawing; no figure is computed here.
 """
 
 from __future__ import annotations
@@ -15,43 +16,40 @@ from csctl.result import Chart
 if TYPE_CHECKING:
     from csctl.result import Result
 
+BRIDGE_MONTHS = 24  # the months the MRR charts show (the bridge table holds them all)
 MOVES = ("new", "reactivation", "expansion", "price_uplift", "upsell", "contraction", "price_erosion", "churn")
 
 
-def bridge_charts(bridge: Result, months: int = 12) -> list[tuple[Chart, pl.DataFrame]]:
+def bridge_charts(bridge: Result, months: int = BRIDGE_MONTHS) -> list[Chart]:
     frame = bridge.tables["bridge"].frame.tail(months)
     return [
-        (
-            Chart(
-                "mrr",
-                f"MRR by month (last {frame.height} months)",
-                "bridge",
-                "month",
-                ("mrr_end",),
-                "line",
-                "money",
-                "Each point is the MRR at the month's end, as in the revenue bridge's last column.",
-            ),
+        Chart(
+            "mrr",
+            f"MRR by month (last {frame.height} months)",
+            "bridge",
+            "month",
+            ("mrr_end",),
+            "line",
+            "money",
+            "Each point is the MRR at the month's end, as in the revenue bridge's last column.",
             frame,
         ),
-        (
-            Chart(
-                "mrr_bridge",
-                f"MRR bridge by month (last {frame.height} months)",
-                "bridge",
-                "month",
-                MOVES,
-                "stacked",
-                "money",
-                "Above the axis what added MRR (new, reactivation, expansion, price uplift, upsell); below it what "
-                "took MRR away (contraction, price erosion, churn).",
-            ),
+        Chart(
+            "mrr_bridge",
+            f"MRR bridge by month (last {frame.height} months)",
+            "bridge",
+            "month",
+            MOVES,
+            "stacked",
+            "money",
+            "Above the axis what added MRR (new, reactivation, expansion, price uplift, upsell); below it what "
+            "took MRR away (contraction, price erosion, churn).",
             frame,
         ),
     ]
 
 
-def revenue_chart(quarters: Result, forecast: Result) -> tuple[Chart, pl.DataFrame]:
+def revenue_chart(quarters: Result, forecast: Result) -> Chart:
     """Revenue of the last 8 quarters beside the base case's projected years (shown as an average quarter)."""
     past = quarters.tables["quarters"].frame.select(
         pl.col("quarter").alias("period"), pl.col("revenue"), pl.lit(None, pl.Float64).alias("forecast")
@@ -62,7 +60,7 @@ def revenue_chart(quarters: Result, forecast: Result) -> tuple[Chart, pl.DataFra
         pl.lit(None, pl.Float64).alias("revenue"),
         pl.col("revenue_per_quarter").alias("forecast"),
     )
-    chart = Chart(
+    return Chart(
         "revenue_quarters",
         "Revenue by quarter, and the forecast",
         "quarters",
@@ -72,25 +70,26 @@ def revenue_chart(quarters: Result, forecast: Result) -> tuple[Chart, pl.DataFra
         "money",
         "The last 8 complete quarters' revenue; Year 1 and Year 2 are the base case's average quarter in each "
         "of the next two years (a run-rate projection, not a prediction).",
+        pl.concat([past, ahead]),
     )
-    return chart, pl.concat([past, ahead])
 
 
-def health_charts(health: Result) -> list[tuple[Chart, pl.DataFrame]]:
+def health_charts(health: Result) -> list[Chart]:
     bands = ("green", "yellow", "red")
-    pairs = []
+    charts = []
     for table, by, title in (("by_segment", "segment", "by segment"), ("by_csm", "csm", "by CSM")):
         if table in health.tables:
             frame = health.tables[table].frame.select(by, *bands)
             caption = (
                 "Customers in each band (green healthy, yellow at risk, red in trouble) from the health scorecards."
             )
-            chart = Chart(f"health_{by}", f"Health bands {title}", table, by, bands, "stacked", "count", caption)
-            pairs.append((chart, frame))
-    return pairs
+            charts.append(
+                Chart(f"health_{by}", f"Health bands {title}", table, by, bands, "stacked", "count", caption, frame)
+            )
+    return charts
 
 
-def levers_chart(opportunity: Result) -> tuple[Chart, pl.DataFrame]:
+def levers_chart(opportunity: Result) -> Chart:
     levers = opportunity.tables["levers"].frame
     frame = levers.select(pl.concat_str(pl.col("segment"), pl.lit(" · "), pl.col("lever")).alias("option"), "net_value")
     return Chart(
@@ -102,4 +101,5 @@ def levers_chart(opportunity: Result) -> tuple[Chart, pl.DataFrame]:
         "bar",
         "money",
         "Net value is the LTV gained less what the lever costs; the levers table below shows both.",
-    ), frame
+        frame,
+    )
