@@ -40,6 +40,7 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 # the hostile-input suite: 10,000 mutated runs (each bounded to 60 s and 2 GiB), then 50 kill -9 of report -o
