@@ -77,7 +77,7 @@ class Scan:
 def scan_folder(folder: Path) -> Scan:
     """Every export file in ``folder`` (every sheet of a workbook) read by its header and matched to a table; the
     first file of a table wins and a second one is warned about (nothing is dropped silently)."""
-    from csctl.io.read import archive_members, excel_sheets, parse_source, read_raw
+    from csctl.io.read import archive_members, excel_sheets, parse_spec, read_raw
 
     scan = Scan()
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES):
@@ -93,7 +93,7 @@ def scan_folder(folder: Path) -> Scan:
         for sheet in sheets:
             candidate = Found(path.name, "generic", sheet)
             try:
-                raw = read_raw(parse_source(str(path) if sheet is None else f"{path}#{sheet}"))
+                raw = read_raw(parse_spec(str(path) if sheet is None else f"{path}#{sheet}"))
             except InputError as exc:
                 scan.warnings.append(f"{candidate.label}: not read ({exc.message})")
                 scan.unknown.append(f"{candidate.label} (not read)")

@@ -200,7 +200,7 @@ def _figures_from_other_steps(run: Run) -> tuple[dict[str, float | int | None], 
 # --- step 1 ------------------------------------------------------------------------------------------------
 @once
 def numbers(run: Run, view: str = "summary", period: str = "month", kind: str | None = None) -> Result:
-    from csctl.core.numbers import NumbersSettings, numbers_result
+    from csctl.core.numbers import NumbersSettings, compute_view
     from csctl.run import charts
 
     need(run, "numbers", "billing")
@@ -216,7 +216,7 @@ def numbers(run: Run, view: str = "summary", period: str = "month", kind: str | 
         currency=run.opts.base_currency,
     )
     accounts = run.frame("customers").lazy() if run.has("customers") else None
-    result = numbers_result(measured(run), found, settings, accounts)
+    result = compute_view(measured(run), found, settings, accounts)
     if view == "bridge" and period == "month":
         result.charts = charts.bridge_charts(result)
     elif view == "quarters":
