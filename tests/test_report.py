@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from csctl.config.models import EXPORT_TABLES
+from csctl.config.tables import EXPORT_TABLES
 from csctl.io.detect import detect
 from tests.conftest import Invoke
 from tests.helpers import assert_plain_workbook, ok, write_csv, write_text

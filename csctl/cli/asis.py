@@ -9,6 +9,7 @@ import typer
 
 from csctl.cli.options import Common, emit, shared_options
 from csctl.errors import UsageError
+from csctl.run.catalogue import EXPORTS
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -28,12 +29,12 @@ def asis(
     inventory: Annotated[
         Path | None, typer.Option("--inventory", metavar="ASIS.yaml", help="The as-is inventory file.")
     ] = None,
-    team: Annotated[str | None, typer.Option("--team", metavar="T", help="CS team roster.")] = None,
+    team: Annotated[str | None, typer.Option("--team", metavar="T", help=EXPORTS["team"].help)] = None,
     customers: Annotated[
         str | None, typer.Option("--customers", metavar="C", help="Customers (csctl segment's CSV for load vs target).")
     ] = None,
-    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help="Support tickets export.")] = None,
-    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help="Survey (NPS/CSAT) export.")] = None,
+    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help=EXPORTS["tickets"].help)] = None,
+    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help=EXPORTS["surveys"].help)] = None,
     milestones: Annotated[str | None, typer.Option("--milestones", metavar="M", help="Milestones export.")] = None,
     *,
     common: Common,

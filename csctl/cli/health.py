@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from csctl.cli.options import ChartOpt, Common, emit, shared_options, show_charts
+from csctl.run.catalogue import EXPORTS
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -24,9 +25,9 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 @shared_options
 def health(
     customers: Annotated[str, typer.Argument(help="Customers (e.g. csctl segment's CSV output), or - for stdin.")],
-    usage: Annotated[str | None, typer.Option("--usage", metavar="U", help="Product usage export.")] = None,
-    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help="Support tickets export.")] = None,
-    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help="Survey (NPS/CSAT) export.")] = None,
+    usage: Annotated[str | None, typer.Option("--usage", metavar="U", help=EXPORTS["usage"].help)] = None,
+    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help=EXPORTS["tickets"].help)] = None,
+    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help=EXPORTS["surveys"].help)] = None,
     billing: Annotated[str | None, typer.Option("--billing", metavar="B", help="Billing: adds mrr and arr.")] = None,
     rules: Annotated[
         Path | None, typer.Option("--rules", metavar="HEALTH.yaml", help="Scorecards (default: configs/health.yaml).")
