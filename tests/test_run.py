@@ -233,3 +233,18 @@ def test_the_catalogue_says_every_rule_file_once_and_each_default_loads() -> Non
     run = _run()
     assert run.rules("inventory") is None  # no default inventory: step 2 asks for one
     assert run.rules("segments") is run.rules("segments")  # loaded once
+
+
+def test_quarters_without_history_for_a_forecast_chart_the_quarters_alone(tmp_path: Path) -> None:
+    billing = write_csv(
+        tmp_path / "b.csv",
+        [["customer_id", "amount", "period_start", "period_end"], ["A", 100, "2025-03-01", "2025-03-31"]],
+    )
+    run = _run(month=parse_month("2025-03"), billing=billing)
+    run.history_starts = parse_month("2025-03")  # the whole history: one month, nothing before it to project from
+    with pytest.raises(InputError, match="a forecast needs"):
+        steps.numbers(run, "forecast")
+    quarters = steps.numbers(run, "quarters")
+    (chart,) = quarters.charts
+    assert chart.series == ("revenue",) and chart.frame is not None
+    assert chart.frame["revenue"].to_list() == quarters.tables["quarters"].frame["revenue"].to_list()

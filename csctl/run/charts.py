@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from csctl.core.bridge import MOVEMENTS
 from csctl.result import Chart
 
 if TYPE_CHECKING:
     from csctl.result import Result
 
 BRIDGE_MONTHS = 24  # the months the MRR charts show (the bridge table holds them all)
-MOVES = ("new", "reactivation", "expansion", "price_uplift", "upsell", "contraction", "price_erosion", "churn")
 
 
 def bridge_charts(bridge: Result, months: int = BRIDGE_MONTHS) -> list[Chart]:
@@ -39,7 +39,7 @@ def bridge_charts(bridge: Result, months: int = BRIDGE_MONTHS) -> list[Chart]:
             f"MRR bridge by month (last {frame.height} months)",
             "bridge",
             "month",
-            MOVES,
+            MOVEMENTS,  # the bridge's own movements, in its order
             "stacked",
             "money",
             "Above the axis what added MRR (new, reactivation, expansion, price uplift, upsell); below it what "
@@ -49,11 +49,24 @@ def bridge_charts(bridge: Result, months: int = BRIDGE_MONTHS) -> list[Chart]:
     ]
 
 
-def revenue_chart(quarters: Result, forecast: Result) -> Chart:
-    """Revenue of the last 8 quarters beside the base case's projected years (shown as an average quarter)."""
+def revenue_chart(quarters: Result, forecast: Result | None) -> Chart:
+    """Revenue of the last 8 quarters beside the base case's projected years (shown as an average quarter; without
+    a forecast, the quarters alone)."""
     past = quarters.tables["quarters"].frame.select(
         pl.col("quarter").alias("period"), pl.col("revenue"), pl.lit(None, pl.Float64).alias("forecast")
     )
+    if forecast is None:
+        return Chart(
+            "revenue_quarters",
+            "Revenue by quarter",
+            "quarters",
+            "period",
+            ("revenue",),
+            "column",
+            "money",
+            "The last 8 complete quarters' revenue (too little history for a forecast).",
+            past.drop("forecast"),
+        )
     base = forecast.tables["forecast"].frame.filter(pl.col("case") == "base")
     ahead = base.select(
         pl.concat_str(pl.lit("Year "), pl.col("year").cast(pl.String)).alias("period"),

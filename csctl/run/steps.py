@@ -220,7 +220,11 @@ def numbers(run: Run, view: str = "summary", period: str = "month", kind: str | 
     if view == "bridge" and period == "month":
         result.charts = charts.bridge_charts(result)
     elif view == "quarters":
-        result.charts = [charts.revenue_chart(result, numbers(run, "forecast"))]
+        try:
+            ahead: Result | None = numbers(run, "forecast")
+        except InputError:  # too little history to project: the quarters alone
+            ahead = None
+        result.charts = [charts.revenue_chart(result, ahead)]
     return result
 
 
