@@ -1,8 +1,9 @@
 """How values are written for people: currency symbols, money, percentages. Shared by core notes and render.
 
 One format per unit: money with the currency and cents, ratios as percentages with two decimals, counts whole
-with thousands separators, hours with one decimal, money per $1 (cost ratios such as CRC) as money with cents,
-multiples (quick ratio, ROI) with two decimals and ×, other numbers with two decimals. Never scientific notation.
+with thousands separators, hours with one decimal, money per $1 (cost ratios such as CRC) as money with cents
+and "per $1" ("$0.12 per $1"), multiples (quick ratio, ROI) with two decimals and ×, other numbers with two
+decimals. Never scientific notation.
 """
 
 from __future__ import annotations
@@ -46,10 +47,17 @@ def number(value: float | int | None) -> str:
     return f"{value:,.2f}"
 
 
+def per_dollar(value: float | None, currency: str = "USD") -> str:
+    """Money per one unit of the currency (cost ratios such as CRC): "$0.12 per $1"."""
+    return "—" if value is None else f"{money(value, currency)} per {symbol(currency)}1"
+
+
 def format_unit(value: float | int | None, unit: str, currency: str = "USD") -> str:
     """Format a value by its registry unit (money, ratio, count, multiple, hours, per_dollar) or column kind."""
-    if unit in ("money", "per_dollar"):
+    if unit == "money":
         return money(value, currency)
+    if unit == "per_dollar":
+        return per_dollar(value, currency)
     if unit in ("ratio", "rate"):
         return percent(value)
     if unit == "count":

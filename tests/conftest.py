@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from typer.testing import CliRunner, Result
 from csctl.cli.app import app
 from csctl.cli.console import state
 
-# Every run is isolated from the developer's environment: no config from $CSCTL_CONFIG, no colour.
+# Every run is isolated from the developer's environment: no config from $CSCTL_CONFIG or the user's config folder
+# (subprocesses inherit os.environ), no colour.
+os.environ["XDG_CONFIG_HOME"] = str(Path(__file__).parent / "fixtures" / "no-user-config")
 BASE_ENV: dict[str, str | None] = {"CSCTL_CONFIG": None, "NO_COLOR": "1", "FORCE_COLOR": None}
 
 Invoke = Callable[..., Result]

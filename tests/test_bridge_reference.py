@@ -418,6 +418,19 @@ def test_billing_bridge_equals_reference(case: Case) -> None:
     compare(case)
 
 
+@settings(SETTINGS, max_examples=25)
+@given(billing_cases())
+def test_billing_bridge_in_blocks_of_one_customer_equals_reference(case: Case) -> None:
+    """The snapshot and the bridge computed block by block (here blocks of a customer or a few lines, as a large
+    export is) are the same."""
+    from unittest.mock import patch
+
+    from csctl.core import bridge, mrr
+
+    with patch.object(bridge, "BLOCK_CELLS", 1), patch.object(mrr, "HELD_BLOCK_CELLS", 3):
+        compare(case)
+
+
 @settings(SETTINGS, max_examples=40)
 @given(subscription_cases())
 def test_subscriptions_bridge_equals_reference(case: Case) -> None:

@@ -94,7 +94,7 @@ def test_band_series_are_drawn_in_their_band_colours_in_the_terminal() -> None:
     ("value", "unit", "shown"),
     [
         (15.45277777777778, "hours", "15.5 h"),  # was 15.45277777777778
-        (0.1234, "per_dollar", "$0.12"),  # CRC: money per $1 retained, was 0.12×
+        (0.1234, "per_dollar", "$0.12 per $1"),  # CRC: money per $1 retained, was 0.12×
         (1.86, "number", "1.86"),  # CSMs the budget buys: a count of people, was 1.86×
         (14290.0, "number", "14,290"),  # was 1.429e+04
         (1e14 + 0.5, "number", "100,000,000,000,000.50"),  # never scientific notation

@@ -308,3 +308,149 @@ def test_gainsight_date_order_from_another_column() -> None:
     assert column(table, "renewal_date") == [D(2026, 3, 1), D(2026, 4, 5)]
     assert column(table, "start_date") == [D(2023, 3, 15), D(2024, 4, 5)]
     assert table.facts["date_order"] == "mdy" and table.facts["date_order_from"] == "Original Contract Date"
+
+
+# --- Baremetrics, Freshdesk -------------------------------------------------------------------------------------
+def test_baremetrics_subscriptions_in_cents(invoke: Invoke) -> None:
+    preset, table = read("baremetrics/subscriptions.csv", "subscriptions")
+    assert preset == "baremetrics"
+    assert source_of(table, "amount") == "plan_amount"
+    assert column(table, "amount") == [1200.0, 50.0, 297.0]  # 120000, 5000, 29700 cents
+    assert column(table, "interval") == ["year", "month", "month"]
+    assert column(table, "interval_count") == [1, 1, 3]
+    assert column(table, "end_date") == [None, D(2024, 4, 15), None]
+    # MRR by hand: $1,200 a year / 12 = 100; $50 a month; $297 every 3 months / 3 = 99
+    metrics = as_json(invoke("numbers", fixture("baremetrics/subscriptions.csv"), "--as-of", "2024-03", "-f", "json"))
+    assert metrics["metrics"]["mrr"] == pytest.approx(249.0)
+    assert metrics["metrics"]["customers"] == 3
+
+
+def test_freshdesk_tickets_by_company() -> None:
+    preset, table = read("freshdesk/tickets.csv", "tickets")
+    assert preset == "freshdesk"
+    assert source_of(table, "customer_id") == "Company Name"
+    assert column(table, "customer_id") == ["Acme Corp", "Beta LLC", "Acme Corp"]
+    assert column(table, "ticket_id") == ["101", "102", "103"]
+    assert column(table, "created_at") == [T(2024, 1, 15, 10, 32, 11), T(2024, 2, 1, 9), T(2024, 3, 4, 14, 20)]
+    assert column(table, "resolved_at") == [T(2024, 1, 15, 16, 2, 11), T(2024, 2, 2, 11), None]
+    assert column(table, "priority") == ["Urgent", "Low", "Medium"]
+    assert "csat" not in table.frame.columns  # "Survey results" is the account's own scale, not a 1-5 CSAT
+
+
+# --- several files for one export -------------------------------------------------------------------------------
+HEADER = "customer_id,amount,period_start,period_end\n"
+JAN_FEB = "A,100.00,2024-01-01,2024-01-31\nB,50.00,2024-01-01,2024-01-31\nA,100.00,2024-02-01,2024-02-29\n"
+MAR = "A,120.00,2024-03-01,2024-03-31\nB,50.00,2024-03-01,2024-03-31\nC,30.00,2024-03-01,2024-03-31\n"
+
+
+def split_billing(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "invoices-2024-03.csv").write_text(HEADER + MAR, encoding="utf-8")
+    (folder / "invoices-2024-01.csv").write_text(HEADER + JAN_FEB, encoding="utf-8")
+    (folder / "all.csv").write_text(HEADER + JAN_FEB + MAR, encoding="utf-8")
+    return folder
+
+
+def numbers_json(invoke: Invoke, *args: object) -> dict:
+    return as_json(invoke("numbers", *args, "--as-of", "2024-03", "--view", "bridge", "-f", "json"))
+
+
+def test_a_quoted_glob_and_several_paths_read_as_one_export(invoke: Invoke, tmp_path: Path) -> None:
+    folder = split_billing(tmp_path / "exports")
+    whole = numbers_json(invoke, folder / "all.csv")
+    by_glob = numbers_json(invoke, f"{folder}/invoices-*.csv")
+    by_paths = numbers_json(invoke, folder / "invoices-2024-03.csv", folder / "invoices-2024-01.csv")
+    assert whole["metrics"]["mrr"] == 200.0  # March: A 120 + B 50 + C 30
+    for doc in (by_glob, by_paths):
+        assert doc["metrics"] == whole["metrics"]
+        assert doc["tables"] == whole["tables"]
+    # the glob's files in name order, each in the inputs block
+    files = [entry["file"] for entry in by_glob["inputs"]["billing"]]
+    assert [Path(f).name for f in files] == ["invoices-2024-01.csv", "invoices-2024-03.csv"]
+
+
+def test_files_of_one_export_with_other_columns_exit_3_naming_the_file(invoke: Invoke, tmp_path: Path) -> None:
+    folder = split_billing(tmp_path / "exports")
+    (folder / "invoices-2024-03.csv").write_text(
+        "customer_id,amount,period_start\n" + "A,120.00,2024-03-01\n", encoding="utf-8"
+    )
+    result = invoke("numbers", f"{folder}/invoices-*.csv")
+    assert result.exit_code == 3, result.stderr
+    assert "invoices-2024-03.csv: its columns differ from those of" in result.stderr
+    assert "invoices-2024-01.csv, the first file of this export: it has no period_end" in result.stderr
+
+
+def test_a_glob_that_matches_nothing_or_too_many_files(invoke: Invoke, tmp_path: Path) -> None:
+    from csctl.io import inputs
+
+    result = invoke("numbers", f"{tmp_path}/nothing-*.csv")
+    assert result.exit_code == 3 and "no file matches this pattern" in result.stderr, result.stderr
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"b{i}.csv").write_text(HEADER, encoding="utf-8")
+    assert len(inputs.expand_inputs(f"{folder}/b*.csv")) == 5
+    original = inputs.MAX_INPUT_FILES
+    try:
+        inputs.MAX_INPUT_FILES = 4
+        with pytest.raises(InputError, match=r"5\+ files for one export; csctl reads at most 4"):
+            inputs.expand_inputs(f"{folder}/b*.csv")
+    finally:
+        inputs.MAX_INPUT_FILES = original
+    result = invoke("numbers", folder / "b0.csv", folder / "b0.csv")
+    assert result.exit_code == 2 and "given twice for one export" in result.stderr
+    result = invoke("numbers", "-", folder / "b0.csv")
+    assert result.exit_code == 2 and "stdin (-) is one export on its own" in result.stderr
+
+
+# --- decompression bombs ----------------------------------------------------------------------------------------
+def bomb_bytes(size: int) -> bytes:
+    """A CSV header and then ``size`` bytes of one repeated line: packs a thousandfold."""
+    line = b"A,1.00,2024-01-01\n"
+    return b"customer_id,amount,period_start\n" + line * (size // len(line))
+
+
+def test_a_zip_bomb_is_refused_with_exit_3(invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+    import zipfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    archive = tmp_path / "billing.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        out.writestr("billing.csv", bomb_bytes(70 << 20))  # 70 MiB that pack to well under 1 MiB
+    assert archive.stat().st_size * 200 < 64 << 20
+    result = invoke("numbers", archive)
+    assert result.exit_code == 3, result.stderr
+    assert "the zip data unpacks to more than 65 MiB from" in result.stderr
+    assert "over 200 times its packed size (csctl's limit beyond 64 MiB)" in result.stderr
+    assert "decompression bomb" in result.stderr
+    assert "Traceback" not in result.output
+    assert list(scratch.iterdir()) == []  # the part unpacked is removed
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2"])
+def test_gz_and_bz2_bombs_and_stdin_are_refused(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    import bz2
+    import gzip
+
+    from csctl.io import read
+
+    monkeypatch.setattr(read, "UNPACKED_RATIO_FLOOR", 1 << 20)  # the same rule at a smaller scale: quick
+    data = bomb_bytes(4 << 20)
+    packed = gzip.compress(data) if kind == "gzip" else bz2.compress(data)
+    path = tmp_path / ("billing.csv.gz" if kind == "gzip" else "billing.csv.bz2")
+    path.write_bytes(packed)
+    result = invoke("numbers", path)
+    assert result.exit_code == 3 and f"the {kind} data unpacks to more than 2 MiB from" in result.stderr, result.stderr
+    if kind == "gzip":
+        result = invoke("numbers", "-", input=packed)
+        assert result.exit_code == 3 and "decompression bomb" in result.stderr, result.stderr
+    # a real export of the same size that packs like a CSV does is read
+    monkeypatch.setattr(read, "MAX_UNPACKED_RATIO", 10_000)
+    result = invoke("numbers", path, "--history-starts", "2024-01", "--as-of", "2024-01")
+    assert result.exit_code == 0, result.stderr

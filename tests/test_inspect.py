@@ -142,7 +142,7 @@ def test_errors_are_one_json_object_on_stderr_with_format_json(invoke: Invoke, t
 
 @pytest.mark.parametrize(
     ("command", "usage"),
-    [("numbers", "Usage: csctl numbers [OPTIONS] BILLING"), ("init", "Usage: csctl init [OPTIONS] [DIR]")],
+    [("numbers", "Usage: csctl numbers [OPTIONS] BILLING..."), ("init", "Usage: csctl init [OPTIONS] [DIR]")],
 )
 def test_usage_line_names_arguments_plainly(invoke: Invoke, command: str, usage: str) -> None:
     assert ok(invoke(command, "--help")).stdout.splitlines()[0] == usage
@@ -150,3 +150,25 @@ def test_usage_line_names_arguments_plainly(invoke: Invoke, command: str, usage:
 
 def test_shell_completion_is_offered(invoke: Invoke) -> None:
     assert "--install-completion" in ok(invoke("--help")).stdout
+
+
+COMMANDS = [
+    "numbers", "asis", "valuation", "segment", "health", "personas", "value-path", "opportunity", "plan", "assess",
+    "report", "inspect", "presets", "init", "sample",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_s_help_has_examples_that_use_its_own_options(invoke: Invoke, command: str) -> None:
+    import re
+
+    text = ok(invoke(command, "--help")).stdout
+    assert text.startswith(f"Usage: csctl {command} [OPTIONS]")
+    assert "{" not in text.splitlines()[0]  # a readable usage line, no {billing}
+    examples = [line.strip() for line in text.split("Examples:", 1)[1].splitlines() if line.strip()]
+    runs = [part.strip() for line in examples for part in line.split("|") if part.strip().startswith("csctl ")]
+    own = [r for r in runs if r.split()[1] == command]
+    assert own, f"no example of csctl {command}: {examples}"
+    for run in own:  # every option an example gives is one the command has
+        for option in re.findall(r"(?<!\S)(--?[a-z][a-z-]*)", run):
+            assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), f"{run}: {option} not in --help"

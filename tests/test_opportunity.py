@@ -1,54 +1,44 @@
-"""csctl opportunity (step 8): LTV per segment, the retention / expansion / upsell levers' gain, cost at CRC × the
-lever's multiplier, net value and ROI, ranked; the sensitivity table; the top opportunity in one sentence.
+"""csctl opportunity (step 8): each lever's headroom measured from the data, valued with the LTV formula and costed
+at CRC × the lever's multiplier; ranked whichever way the data says; an unmeasured lever is never given a number.
 
-The model (csctl/core/opportunity.py): per segment, over the trailing 12 months of its customers' movements,
-churn c = Σ −(churn + contraction + price erosion) / Σ mrr_start, expansion e = Σ (expansion + price uplift) /
-Σ mrr_start, upsell u = Σ upsell / Σ mrr_start; ARPA = MRR / customers; LTV = gm × ARPA / c; net retention
-r = 1 − c + e + u. Gain of a step s = gm × MRR × (S(r + s) − S(r)) with S(x) = Σ_{t=1..H} x^t = x(1 − x^H)/(1 − x);
-step revenue = gain / gm; cost = step revenue × CRC × multiplier; net = gain − cost; ROI = net / cost.
-
-Every expected number is worked out by hand below; the horizon sums are re-done with a plain loop (no closed form).
+The model (csctl/core/opportunity.py), re-done by hand below for a six-customer company:
+  headroom H (MRR): retention = max(ARR at risk / 12: red/amber health or a renewal within 90 days with neither a
+  decision maker nor an engaged champion; excess churn: MRR × min(1, 12 × (c − c_best))); expansion = seats
+  (⌈active / 0.8⌉ − seats) × MRR per seat + MRR behind on the value path × 12 × e; upsell = Σ products lacking ×
+  segment-peer adoption × MRR per holder.
+  moved m = 0.25 × H; lifetime L = min(1 / c, 36); gain = gm × m × L; revenue = m × L;
+  cost = revenue × CRC × (1, 2, 4); net = gain − cost; ROI = net / cost.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import random
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import as_json, assert_plain_workbook, ok, write_csv, write_text
+from helpers import as_json, ok, write_csv, write_text
 from typer.testing import Result
 
-from csctl.core.opportunity import horizon_value
+from csctl.core.opportunity import lifetime
 
 Invoke = Callable[..., Result]
 Rows = Sequence[Sequence[object]]
 
 GM = 0.75  # the default gross margin
+SHARE = 0.25  # the default share of headroom realised
 LEVERS = ("retention", "expansion", "upsell")
-
-
-# --- helpers ----------------------------------------------------------------------------------------------------------
-def loop_sum(r: float, horizon: int) -> float:
-    """Σ_{t=1..H} r^t by plain multiplication, no closed form."""
-    total, power = 0.0, 1.0
-    for _ in range(horizon):
-        power *= r
-        total += power
-    return total
-
-
-def loop_gain(mrr: float, r: float, step: float, horizon: int = 36, gm: float = GM) -> float:
-    return gm * mrr * (loop_sum(r + step, horizon) - loop_sum(r, horizon))
+MULTIPLIERS = {"retention": 1.0, "expansion": 2.0, "upsell": 4.0}
+CENT = 0.0051  # to the cent (the tool rounds money to 2 decimals)
 
 
 def levers_of(doc: dict) -> dict[tuple[str, str], dict]:
     return {(row["segment"], row["lever"]): row for row in doc["tables"]["levers"]}
+
+
+def headroom_of(doc: dict) -> dict[tuple[str, str, str], dict]:
+    return {(row["segment"], row["lever"], row["measure"]): row for row in doc["tables"]["headroom"]}
 
 
 def ltv_of(doc: dict) -> dict[str, dict]:
@@ -56,17 +46,36 @@ def ltv_of(doc: dict) -> dict[str, dict]:
 
 
 def ranking(doc: dict) -> list[tuple[str, str]]:
-    return [(row["segment"], row["lever"]) for row in doc["tables"]["levers"]]
+    return [(row["segment"], row["lever"]) for row in doc["tables"]["levers"] if row["rank"] is not None]
 
 
 def no_infinity(text: str) -> None:
     assert not re.search(r"\binf(inity)?\b|∞|\bnan\b", text, flags=re.IGNORECASE), text
 
 
-def shuffled(rows: Rows, seed: int) -> list[Sequence[object]]:
-    body = list(rows[1:])
-    random.Random(seed).shuffle(body)
-    return [rows[0], *body]
+def valued(headroom: float, churn: float, multiplier: float, crc: float | None) -> dict[str, float | None]:
+    """The lever's figures by the formulas, in plain Python (the tool's net is rounded gain − rounded cost)."""
+    life = min(1 / churn, 36.0) if churn > 0 else 36.0
+    moved = SHARE * headroom
+    gain = GM * moved * life
+    revenue = moved * life
+    cost = None if crc is None else revenue * crc * multiplier
+    return {
+        "mrr_moved": moved,
+        "lifetime_months": life,
+        "gain": gain,
+        "revenue": revenue,
+        "cost": cost,
+        "net_value": None if cost is None else round(gain, 2) - round(cost, 2),
+    }
+
+
+def assert_valued(row: dict, expected: dict[str, float | None]) -> None:
+    for key, value in expected.items():
+        if value is None:
+            assert row[key] is None, key
+        else:
+            assert row[key] == pytest.approx(value, abs=CENT), (key, row[key], value)
 
 
 # --- the hand-worked company ------------------------------------------------------------------------------------------
@@ -142,29 +151,32 @@ COSTS = [
 ]
 CRC = 24 / 293
 
-# (MRR, r) per segment, exact.
-SEGMENTS = {"Mid": (1850.0, 25150 / 25300), "SMB": (400.0, 4550 / 4900)}
+# Mid churn c = 500 / 25300 (B's −500), expansion e = (200 + 50) / 25300; SMB c = (100 + 300) / 4900, e = 0.
+# Lifetimes: Mid 25300 / 500 = 50.6 months, capped at 36; SMB 4900 / 400 = 12.25 months.
+MID_C, SMB_C, MID_E = 500 / 25300, 400 / 4900, 250 / 25300
 
-# The default step 0.0025 over 36 months, by hand (S(x) = x(1 − x^36)/(1 − x)):
-#   Mid: S(0.996542) − S(0.994071) = 1.493865 -> gain = 0.75 × 1850 × 1.493865 = 2072.74;
-#        step revenue = 1850 × 1.493865 = 2763.65;
-#        (a net is the rounded gain − the rounded cost, as shown)
-#        cost = 2763.65 × 24/293 × (1, 2, 4) = 226.37, 452.75, 905.50; net = 1846.37, 1619.99, 1167.24
-#   SMB: S(0.931071) − S(0.928571) = 0.377261 -> gain = 0.75 × 400 × 0.377261 = 113.18; step revenue 150.90;
-#        cost = 150.90 × 24/293 × (1, 2, 4) = 12.36, 24.72, 49.44; net = 100.82, 88.46, 63.74
-#   ROI = (gm − CRC × mult) / (CRC × mult) = 0.75 × 293 / (24 × mult) − 1: retention 219.75 / 24 − 1 = 8.15625;
-#        expansion 219.75 / 48 − 1 = 3.578125; upsell 219.75 / 96 − 1 = 1.2890625
-EXPECTED_LEVERS = {
-    # (segment, lever): (gain, step_revenue, cost, net_value, roi)
-    ("Mid", "retention"): (2072.74, 2763.65, 226.37, 1846.37, 8.15625),
-    ("Mid", "expansion"): (2072.74, 2763.65, 452.75, 1619.99, 3.578125),
-    ("Mid", "upsell"): (2072.74, 2763.65, 905.50, 1167.24, 1.2890625),
-    ("SMB", "retention"): (113.18, 150.90, 12.36, 100.82, 8.15625),
-    ("SMB", "expansion"): (113.18, 150.90, 24.72, 88.46, 3.578125),
-    ("SMB", "upsell"): (113.18, 150.90, 49.44, 63.74, 1.2890625),
-}
-MULTIPLIERS = {"retention": 1.0, "expansion": 2.0, "upsell": 4.0}
-CENT = 0.0051  # to the cent (the tool rounds money to 2 decimals)
+# The rich customer file: what csctl health, csctl personas and csctl value-path add, as columns (a pipeline's CSV).
+# As-of day 2025-01-31. B and E have churned (no MRR): their flags never count.
+RICH = [
+    ["customer_id", "segment", "renewal_date", "health_band", "decision_maker", "engaged_champion", "value_behind"],
+    ["A", "Mid", "2025-12-31", "red", "true", "true", "false"],  # red: at risk
+    ["B", "Mid", "2025-02-10", "red", "false", "false", "true"],  # churned: not counted
+    ["C", "Mid", "2025-02-15", "green", "false", "false", "true"],  # renews in 15 days, neither: at risk; behind
+    ["D", "SMB", "2025-03-01", "yellow", "false", "true", "false"],  # amber: at risk (has a champion)
+    ["E", "SMB", "", "red", "false", "false", "true"],  # churned
+    ["F", "SMB", "2025-06-30", "green", "false", "false", "false"],  # renews in 150 days: not within 90
+]
+
+# Usage (seats against entitlement, target utilisation 0.8); the latest row on or before 2025-01-31 counts.
+USAGE = [
+    ["customer_id", "date", "active_users", "seats", "logins", "reports_created", "api_calls"],
+    ["A", "2025-01-06", "5", "12", "40", "2", "0"],  # earlier: not the latest
+    ["A", "2025-01-27", "12", "12", "90", "3", "0"],  # ⌈12 / 0.8⌉ − 12 = 15 − 12 = 3 seats × 1200 / 12 = $300
+    ["A", "2025-02-03", "1", "12", "5", "0", "0"],  # after the as-of day: ignored
+    ["C", "2025-01-27", "3", "5", "20", "1", "0"],  # ⌈3.75⌉ − 5 < 0: none
+    ["D", "2025-01-27", "1", "1", "10", "0", "0"],  # ⌈1.25⌉ − 1 = 1 seat × $100 = $100
+    ["F", "2025-01-27", "2", "1", "12", "0", "0"],  # over entitlement: ⌈2.5⌉ − 1 = 2 seats × $300 = $600
+]
 
 
 @pytest.fixture
@@ -172,20 +184,22 @@ def company(tmp_path: Path) -> dict[str, Path]:
     return {
         "billing": write_csv(tmp_path / "billing.csv", company_billing()),
         "segmented": write_csv(tmp_path / "segmented.csv", SEGMENTED),
+        "rich": write_csv(tmp_path / "rich.csv", RICH),
+        "usage": write_csv(tmp_path / "usage.csv", USAGE),
         "costs": write_csv(tmp_path / "costs.csv", COSTS),
         "no_crc": write_text(tmp_path / "no-crc.yaml", "currency: USD\n"),  # no targets.crc
     }
 
 
-def run(invoke: Invoke, company: dict[str, Path], *args: object) -> Result:
-    return invoke("opportunity", company["billing"], "--customers", company["segmented"], *WHOLE, *args)
+def run(invoke: Invoke, company: dict[str, Path], *args: object, customers: str = "segmented") -> Result:
+    return invoke("opportunity", company["billing"], "--customers", company[customers], *WHOLE, *args)
 
 
-def company_doc(invoke: Invoke, company: dict[str, Path], *args: object) -> dict:
-    return as_json(run(invoke, company, "--costs", company["costs"], "-f", "json", *args))
+def company_doc(invoke: Invoke, company: dict[str, Path], *args: object, customers: str = "segmented") -> dict:
+    return as_json(run(invoke, company, "--costs", company["costs"], "-f", "json", *args, customers=customers))
 
 
-# --- 1. the hand-worked example ---------------------------------------------------------------------------------------
+# --- 1. LTV and CRC ---------------------------------------------------------------------------------------------------
 def test_ltv_per_segment_with_its_inputs(invoke: Invoke, company: dict[str, Path]) -> None:
     doc = company_doc(invoke, company)
     assert doc["as_of"] == "2025-01"
@@ -194,14 +208,22 @@ def test_ltv_per_segment_with_its_inputs(invoke: Invoke, company: dict[str, Path
     mid, smb = rows["Mid"], rows["SMB"]
     assert (mid["customers"], mid["mrr"], mid["arpa"]) == (2, pytest.approx(1850.0), pytest.approx(925.0))
     assert (smb["customers"], smb["mrr"], smb["arpa"]) == (2, pytest.approx(400.0), pytest.approx(200.0))
-    assert [mid[k] for k in ("churn", "expansion", "upsell", "net_retention")] == pytest.approx(
-        [500 / 25300, 250 / 25300, 100 / 25300, 25150 / 25300], abs=1e-6
-    )
-    assert [smb[k] for k in ("churn", "expansion", "upsell", "net_retention")] == pytest.approx(
-        [400 / 4900, 0.0, 50 / 4900, 4550 / 4900], abs=1e-6
-    )
+    assert [mid[k] for k in ("churn", "expansion", "upsell")] == pytest.approx([MID_C, MID_E, 100 / 25300], abs=1e-6)
+    assert [smb[k] for k in ("churn", "expansion", "upsell")] == pytest.approx([SMB_C, 0.0, 50 / 4900], abs=1e-6)
     assert mid["ltv"] == pytest.approx(35103.75, abs=CENT)  # 0.75 × 925 / (500 / 25300)
     assert smb["ltv"] == pytest.approx(1837.50, abs=CENT)  # 0.75 × 200 / (400 / 4900)
+    assert mid["lifetime_months"] == 36.0  # 50.6 capped at the horizon
+    assert smb["lifetime_months"] == pytest.approx(12.25)
+
+
+def test_lifetime_is_one_over_churn_capped_at_the_horizon() -> None:
+    assert lifetime(0.02, 36) == 36.0  # 1 / 0.02 = 50 months, capped
+    assert lifetime(0.05, 36) == pytest.approx(20.0)
+    assert lifetime(0.0, 36) == 36.0  # no churn: the horizon, never a division by zero
+    assert lifetime(None, 36) is None  # no churn rate: unknown
+    for churn in (0.001, 0.01, 0.0277, 0.1, 0.5):
+        for horizon in (1, 12, 36, 120):
+            assert lifetime(churn, horizon) == pytest.approx(min(1 / churn, horizon))
 
 
 def test_crc_is_measured_from_the_costs(invoke: Invoke, company: dict[str, Path]) -> None:
@@ -210,466 +232,387 @@ def test_crc_is_measured_from_the_costs(invoke: Invoke, company: dict[str, Path]
         "CRC 0.082 (measured over 12 months to 2025-01); multipliers retention ×1, expansion ×2, upsell ×4"
         in doc["notes"]
     )
-    # the same CRC as csctl valuation's trailing 12 months (retention spend / ARR retained): 2400 / 29300
     valuation = as_json(invoke("valuation", company["billing"], "--costs", company["costs"], *WHOLE, "-f", "json"))
     assert valuation["metrics"]["crc_12m"] == pytest.approx(CRC, abs=1e-12)
-    assert valuation["tables"]["ratios"][-1]["retained_arr"] == pytest.approx(29300)
     # the measured CRC wins over targets.crc in the config
     config = write_text(company["costs"].parent / "crc.yaml", "targets:\n  crc: 0.3\n")
     doc = company_doc(invoke, company, "-c", config)
-    assert levers_of(doc)[("Mid", "retention")]["cost"] == pytest.approx(226.37, abs=CENT)
+    assert levers_of(doc)[("Mid", "upsell")]["cost"] == pytest.approx(450 * CRC * 4, abs=CENT)
 
 
-def test_closed_form_matches_a_plain_sum() -> None:
-    # horizon_value = gm × MRR × Σ r^t; below, at and above 1, and the company's own r and r + step
-    for r in (0.5, 0.9, 0.99, 0.9975, 1.0, 1.0025, 1.01, 25150 / 25300, 25150 / 25300 + 0.0025, 4550 / 4900):
-        for horizon in (1, 12, 36, 120):
-            expected = GM * 1000 * loop_sum(r, horizon)
-            assert horizon_value(1000, r, horizon, GM) == pytest.approx(expected, rel=1e-9, abs=1e-9), (r, horizon)
-    assert horizon_value(1000, 1.0, 36, GM) == pytest.approx(0.75 * 1000 * 36)
-
-
-def test_levers_hand_worked_to_the_cent(invoke: Invoke, company: dict[str, Path]) -> None:
+# --- 2. each lever's headroom and value, by hand ----------------------------------------------------------------------
+def test_billing_only_retention_from_churn_gap_upsell_from_whitespace(invoke: Invoke, company: dict[str, Path]) -> None:
     doc = company_doc(invoke, company)
-    rows = levers_of(doc)
-    assert set(rows) == set(EXPECTED_LEVERS)
-    for key, (gain, revenue, cost, net, roi) in EXPECTED_LEVERS.items():
-        segment, lever = key
-        mrr, r = SEGMENTS[segment]
-        # the literals agree with a plain loop over the 36 months (no closed form)
-        plain_gain = loop_gain(mrr, r, 0.0025)
-        plain_cost = plain_gain / GM * CRC * MULTIPLIERS[lever]
-        assert (gain, revenue, cost) == pytest.approx((plain_gain, plain_gain / GM, plain_cost), abs=CENT)
-        assert net == pytest.approx(round(plain_gain, 2) - round(plain_cost, 2), abs=1e-9)  # the figures shown
-        row = rows[key]
-        assert row["step"] == pytest.approx(0.0025)
-        assert row["multiplier"] == MULTIPLIERS[lever]
-        assert [row["gain"], row["step_revenue"], row["cost"], row["net_value"]] == pytest.approx(
-            [gain, revenue, cost, net], abs=CENT
-        ), key
-        assert row["roi"] == pytest.approx(roi, abs=1e-6), key
-        assert row["roi"] == pytest.approx(row["net_value"] / row["cost"], rel=1e-3), key
-    # ranked by net value: 1846.37, 1619.99, 1167.24, 100.82, 88.46, 63.74
-    assert ranking(doc) == [("Mid", lever) for lever in LEVERS] + [("SMB", lever) for lever in LEVERS]
-    assert [row["rank"] for row in doc["tables"]["levers"]] == [1, 2, 3, 4, 5, 6]
-    assert (doc["step"], doc["horizon_months"]) == (0.0025, 36)
-
-
-def test_top_opportunity_sentence_and_metrics(invoke: Invoke, company: dict[str, Path]) -> None:
-    doc = company_doc(invoke, company)
-    sentence = doc["notes"][0]
-    assert sentence == (
-        "The greatest opportunity: retention in Mid — 0.25% lower monthly churn is worth $2,072.74 of gross margin "
-        "over 36 months for $226.37: net $1,846.37, ROI 8.2×."
-    )
-    assert doc["metrics"]["top_opportunity_net_value"] == pytest.approx(1846.37, abs=CENT)
-    assert doc["metrics"]["top_opportunity_gain"] == pytest.approx(2072.74, abs=CENT)
-    table = ok(run(invoke, company, "--costs", company["costs"], "-f", "table")).stdout
-    assert "The greatest opportunity: retention in Mid" in " ".join(table.split())
-
-
-# --- 2. ordering: the seed's 1 / 2 / 4 --------------------------------------------------------------------------------
-@pytest.mark.parametrize("crc", [0.12, 0.25])
-def test_equal_gains_rank_retention_expansion_upsell(
-    invoke: Invoke, company: dict[str, Path], tmp_path: Path, crc: float
-) -> None:
-    config = write_text(tmp_path / "seed.yaml", f"targets:\n  crc: {crc}\n")
-    doc = as_json(run(invoke, company, "-c", config, "-f", "json"))  # no --costs: targets.crc is the CRC
-    assert f"CRC {crc:.3f} (targets.crc in the config)" in " ".join(doc["notes"])
-    rows = levers_of(doc)
-    for segment in ("Mid", "SMB"):
-        gains = {rows[(segment, lever)]["gain"] for lever in LEVERS}
-        assert len(gains) == 1, gains  # equal steps give equal gains, whatever the lever
-        order = [lever for seg, lever in ranking(doc) if seg == segment]
-        assert order == list(LEVERS)
-        nets = [rows[(segment, lever)]["net_value"] for lever in LEVERS]
-        assert nets[0] > nets[1] > nets[2]
-        for lever in LEVERS:
-            spend = crc * MULTIPLIERS[lever]
-            # ROI = (gm − CRC × mult) / (CRC × mult): 0.12 -> 5.25, 2.125, 0.5625; 0.25 -> 2, 0.5, −0.25
-            assert rows[(segment, lever)]["roi"] == pytest.approx((GM - spend) / spend, abs=1e-6), (segment, lever)
-    if crc == 0.25:  # upselling at 4 × 0.25 = $1.00 per $1 of revenue loses money: a negative net, still ranked last
-        assert rows[("Mid", "upsell")]["net_value"] < 0
-        assert rows[("Mid", "upsell")]["roi"] == pytest.approx(-0.25, abs=1e-6)
-
-
-# Twin segments: Alpha (A1, A2) and Beta (B1, B2) have identical histories, hence equal gains.
-#   X1: $1,000 every month 2024-01 .. 2025-01; X2: $500 2024-01 .. 2024-06 (churn in 2024-07).
-TWIN_BILLING: list[list[object]] = [["customer_id", "amount", "period_start"]]
-for _m in MONTHS:
-    for _seg in ("A", "B"):
-        TWIN_BILLING.append([f"{_seg}1", "1000", f"{_m}-01"])
-        if _m <= "2024-06":
-            TWIN_BILLING.append([f"{_seg}2", "500", f"{_m}-01"])
-TWIN_SEGMENTS = [["customer_id", "segment"], ["B1", "Beta"], ["B2", "Beta"], ["A1", "Alpha"], ["A2", "Alpha"]]
-
-
-def test_ties_by_segment_name_and_a_stable_ranking(invoke: Invoke, tmp_path: Path) -> None:
-    config = write_text(tmp_path / "seed.yaml", "targets:\n  crc: 0.12\n")
-    docs = []
-    for seed in (None, 1, 2):
-        billing = TWIN_BILLING if seed is None else shuffled(TWIN_BILLING, seed)
-        segments = TWIN_SEGMENTS if seed is None else shuffled(TWIN_SEGMENTS, seed)
-        b = write_csv(tmp_path / f"twin-{seed}.csv", billing)
-        s = write_csv(tmp_path / f"twin-seg-{seed}.csv", segments)
-        for _ in range(2):  # the same inputs, twice
-            docs.append(as_json(invoke("opportunity", b, "--customers", s, "-c", config, *WHOLE, "-f", "json")))
-    first = docs[0]
-    # equal net values per lever across the twins: the segment's name breaks the tie
-    assert ranking(first) == [(seg, lever) for lever in LEVERS for seg in ("Alpha", "Beta")]
-    rows = levers_of(first)
-    for lever in LEVERS:
-        assert rows[("Alpha", lever)]["net_value"] == rows[("Beta", lever)]["net_value"]
-    for doc in docs[1:]:
-        assert doc["tables"]["levers"] == first["tables"]["levers"]
-        assert doc["tables"]["sensitivity"] == first["tables"]["sensitivity"]
-        assert doc["notes"] == first["notes"]
-
-
-def test_no_crc_ranks_by_gain_with_ties_retention_expansion_upsell(invoke: Invoke, tmp_path: Path) -> None:
-    b = write_csv(tmp_path / "twin.csv", TWIN_BILLING)
-    s = write_csv(tmp_path / "twin-seg.csv", TWIN_SEGMENTS)
-    config = write_text(tmp_path / "none.yaml", "currency: USD\n")
-    doc = as_json(invoke("opportunity", b, "--customers", s, "-c", config, *WHOLE, "-f", "json"))
-    # every net value is the same gain: lever first, then the segment's name
-    assert ranking(doc) == [(seg, lever) for lever in LEVERS for seg in ("Alpha", "Beta")]
-
-
-# --- 3. configurable --------------------------------------------------------------------------------------------------
-def test_config_multipliers_and_gross_margin(invoke: Invoke, company: dict[str, Path], tmp_path: Path) -> None:
-    config = write_text(
-        tmp_path / "mult.yaml",
-        "gross_margin: 0.8\nopportunity:\n  multipliers:\n    retention: 1.5\n    expansion: 3\n    upsell: 5\n",
-    )
-    base = levers_of(company_doc(invoke, company))
-    doc = company_doc(invoke, company, "-c", config)
-    rows = levers_of(doc)
-    assert "multipliers retention ×1.5, expansion ×3, upsell ×5" in " ".join(doc["notes"])
-    new_mult = {"retention": 1.5, "expansion": 3.0, "upsell": 5.0}
-    for (segment, lever), row in rows.items():
-        mrr, r = SEGMENTS[segment]
-        plain_gain = loop_gain(mrr, r, 0.0025, gm=0.8)
-        revenue = plain_gain / 0.8  # the step's revenue does not depend on the margin
-        assert row["multiplier"] == new_mult[lever]
-        assert row["step_revenue"] == pytest.approx(base[(segment, lever)]["step_revenue"], abs=CENT)
-        assert row["gain"] == pytest.approx(plain_gain, abs=CENT)
-        assert row["gain"] == pytest.approx(base[(segment, lever)]["gain"] * 0.8 / 0.75, abs=0.01)
-        # cost is proportional to the multiplier: ×1.5, ×1.5, ×1.25 against 1 / 2 / 4
-        assert row["cost"] == pytest.approx(revenue * CRC * new_mult[lever], abs=CENT)
-        assert row["cost"] == pytest.approx(
-            base[(segment, lever)]["cost"] * new_mult[lever] / MULTIPLIERS[lever], abs=0.01
-        )
-        spend = CRC * new_mult[lever]
-        assert row["roi"] == pytest.approx((0.8 - spend) / spend, abs=1e-6)
-
-
-@pytest.mark.parametrize(("step", "horizon"), [("0.01", "12"), ("0.001", "60"), ("0.0025", "1")])
-def test_step_and_horizon_options(invoke: Invoke, company: dict[str, Path], step: str, horizon: str) -> None:
-    doc = company_doc(invoke, company, "--step", step, "--horizon", horizon)
-    s, h = float(step), int(horizon)
-    assert (doc["step"], doc["horizon_months"]) == (s, h)
-    rows = levers_of(doc)
-    for (segment, lever), row in rows.items():
-        mrr, r = SEGMENTS[segment]
-        gain = loop_gain(mrr, r, s, horizon=h)
-        closed = GM * mrr * ((r + s) * (1 - (r + s) ** h) / (1 - r - s) - r * (1 - r**h) / (1 - r))
-        assert gain == pytest.approx(closed, rel=1e-9)
-        assert row["step"] == pytest.approx(s)
-        assert row["gain"] == pytest.approx(gain, abs=CENT), (segment, lever)
-        assert row["cost"] == pytest.approx(gain / GM * CRC * MULTIPLIERS[lever], abs=CENT), (segment, lever)
-    if h == 1:  # one month: the gain is just gm × MRR × step
-        assert rows[("Mid", "retention")]["gain"] == pytest.approx(0.75 * 1850 * 0.0025, abs=CENT)
-    assert f"over {h} months" in doc["notes"][0]
-    assert f"{s * 100:.2f}%" in doc["notes"][0]
-
-
-def test_step_out_of_range_is_a_usage_error(invoke: Invoke, company: dict[str, Path]) -> None:
-    for args in (("--step", "0"), ("--step", "0.9"), ("--horizon", "0")):
-        result = run(invoke, company, *args)
-        assert result.exit_code == 2, args
-        assert result.stdout == ""
-
-
-def test_sensitivity_one_row_per_step_and_lever(invoke: Invoke, company: dict[str, Path], tmp_path: Path) -> None:
-    # the default steps 0.1%, 0.25%, 0.5%, 1%: gains summed over Mid and SMB
-    doc = company_doc(invoke, company)
-    rows = doc["tables"]["sensitivity"]
-    steps = (0.001, 0.0025, 0.005, 0.01)
-    assert [(row["step"], row["lever"]) for row in rows] == [(s, lever) for s in steps for lever in LEVERS]
-    for row in rows:
-        total = sum(loop_gain(mrr, r, row["step"]) for mrr, r in SEGMENTS.values())
-        assert row["gain"] == pytest.approx(total, abs=2 * CENT)  # the sum of two amounts rounded to the cent
-        assert row["cost"] == pytest.approx(total / GM * CRC * MULTIPLIERS[row["lever"]], abs=2 * CENT)
-        # gain − cost of the plain loop (the table's net is the sum of the segments' nets, each rounded to the cent)
-        cost = total / GM * CRC * MULTIPLIERS[row["lever"]]
-        # each segment's net is its rounded gain − its rounded cost: two half-cents per segment at most
-        assert row["net_value"] == pytest.approx(total - cost, abs=2 * CENT * 2)
-    # the 0.25% rows are the levers table's sums
+    room = headroom_of(doc)
+    # excess churn against the best segment (Mid): SMB 400 × min(1, 12 × (400/4900 − 500/25300)) = 296.9755
+    smb_gap = 400 * 12 * (SMB_C - MID_C)
+    assert room[("SMB", "retention", "churn above reference")]["headroom_mrr"] == pytest.approx(smb_gap, abs=CENT)
+    assert room[("Mid", "retention", "churn above reference")]["headroom_mrr"] == 0.0
+    evidence = room[("SMB", "retention", "churn above reference")]["evidence"]
+    assert "churn 8.16% a month against 1.98% (the best segment, Mid): 6.19 percentage points above" in evidence
+    # the account-level measures need inputs this run lacks: unmeasured, named
+    assert room[("Mid", "retention", "ARR at risk")]["headroom_mrr"] is None
+    assert "health bands (usage, tickets or surveys)" in room[("Mid", "retention", "ARR at risk")]["evidence"]
+    # whitespace at 2025-01: Mid: addon held by C only (1 of 2, $100) -> 1 lacking × 0.5 × $100 = $50;
+    # SMB: addon held by F only (1 of 2, $50) -> 1 × 0.5 × $50 = $25; core held by all: no whitespace
+    assert room[("Mid", "upsell", "whitespace")]["headroom_mrr"] == pytest.approx(50.0)
+    assert room[("SMB", "upsell", "whitespace")]["headroom_mrr"] == pytest.approx(25.0)
+    assert "addon: 1 lacks it at peer adoption 50.0%, $100 MRR a holder" in room[("Mid", "upsell", "whitespace")][
+        "evidence"
+    ].replace("1 lack it", "1 lacks it")
+    space = {(r["segment"], r["product"]): r for r in doc["tables"]["whitespace"]}
+    assert (space[("Mid", "core")]["holders"], space[("Mid", "core")]["lacking"]) == (2, 0)
+    assert space[("SMB", "addon")]["adoption"] == pytest.approx(0.5)
     levers = levers_of(doc)
-    for row in rows:
-        if row["step"] == 0.0025:
-            assert row["gain"] == pytest.approx(sum(levers[(seg, row["lever"])]["gain"] for seg in SEGMENTS))
-            assert row["cost"] == pytest.approx(
-                sum(levers[(seg, row["lever"])]["cost"] for seg in SEGMENTS), abs=2 * CENT
-            )
-    # steps from the config; the horizon follows --horizon
-    config = write_text(tmp_path / "sens.yaml", "opportunity:\n  sensitivity: [0.002, 0.004]\n")
-    doc = company_doc(invoke, company, "-c", config, "--horizon", "24")
-    rows = doc["tables"]["sensitivity"]
-    assert [(row["step"], row["lever"]) for row in rows] == [(s, lever) for s in (0.002, 0.004) for lever in LEVERS]
-    for row in rows:
-        total = sum(loop_gain(mrr, r, row["step"], horizon=24) for mrr, r in SEGMENTS.values())
-        assert row["gain"] == pytest.approx(total, abs=2 * CENT)
+    assert_valued(levers[("SMB", "retention")], valued(smb_gap, SMB_C, 1, CRC))
+    assert_valued(levers[("Mid", "retention")], valued(0.0, MID_C, 1, CRC))
+    assert_valued(levers[("Mid", "upsell")], valued(50.0, MID_C, 4, CRC))
+    assert_valued(levers[("SMB", "upsell")], valued(25.0, SMB_C, 4, CRC))
+    # by hand: Mid upsell moves 0.25 × 50 = 12.5 MRR for 36 months: gain 0.75 × 12.5 × 36 = 337.50, revenue 450,
+    # cost 450 × 24/293 × 4 = 147.44, net 190.06; SMB retention: 0.75 × 74.2438 × 12.25: gain 682.11, cost 74.50
+    assert levers[("Mid", "upsell")]["gain"] == pytest.approx(337.50, abs=CENT)
+    assert levers[("Mid", "upsell")]["net_value"] == pytest.approx(190.06, abs=CENT)
+    assert levers[("SMB", "retention")]["gain"] == pytest.approx(682.11, abs=CENT)
+    # expansion: no usage, no milestones: unmeasured in both segments, never a number
+    for segment in ("Mid", "SMB"):
+        row = levers[(segment, "expansion")]
+        assert row["status"] == "unmeasured"
+        assert all(row[k] is None for k in ("rank", "headroom_mrr", "gain", "cost", "net_value", "roi"))
+        assert "a usage export with seats and active_users" in row["basis"] and "milestones" in row["basis"]
+    # the data decides: excess churn in SMB first, then Mid's whitespace, SMB's, and Mid's retention (no gap) last
+    assert ranking(doc) == [("SMB", "retention"), ("Mid", "upsell"), ("SMB", "upsell"), ("Mid", "retention")]
+    assert doc["notes"][0].startswith(
+        "The greatest opportunity: retention in SMB — keeping 25% of its $296.98 MRR headroom is worth $682.11"
+    )
+    assert "Measured from churn above reference" in doc["notes"][0]
+    assert any(n.startswith("unmeasured (not valued): expansion in Mid, SMB") for n in doc["notes"])
 
 
-# --- 4. no CRC, no churn ----------------------------------------------------------------------------------------------
+def test_retention_arr_at_risk_and_value_path_from_the_customer_columns(
+    invoke: Invoke, company: dict[str, Path]
+) -> None:
+    doc = company_doc(invoke, company, customers="rich")
+    room = headroom_of(doc)
+    # Mid: A red ($1,200) + C renewing in 15 days with neither ($650); B churned: 2 accounts, $1,850 MRR
+    risk = room[("Mid", "retention", "ARR at risk")]
+    assert (risk["accounts"], risk["headroom_mrr"]) == (2, pytest.approx(1850.0))
+    assert risk["evidence"] == (
+        "ARR at risk $22,200 from 2 accounts (1 red and 0 amber accounts; 1 renewing within 90 days with neither a "
+        "decision maker nor an engaged champion)"
+    )
+    # SMB: D amber ($100); F renews in 150 days: not within 90; E churned
+    assert room[("SMB", "retention", "ARR at risk")]["headroom_mrr"] == pytest.approx(100.0)
+    levers = levers_of(doc)
+    # retention takes the larger measure: Mid ARR at risk 1850 (> gap 0); SMB excess churn 296.98 (> 100)
+    assert_valued(levers[("Mid", "retention")], valued(1850.0, MID_C, 1, CRC))
+    assert levers[("Mid", "retention")]["basis"].startswith("ARR at risk (the larger retention measure)")
+    assert_valued(levers[("SMB", "retention")], valued(400 * 12 * (SMB_C - MID_C), SMB_C, 1, CRC))
+    # by hand: Mid retention moves 462.5 MRR for 36 months: gain 12,487.50, revenue 16,650, cost 1,363.82
+    assert levers[("Mid", "retention")]["gain"] == pytest.approx(12487.50, abs=CENT)
+    assert levers[("Mid", "retention")]["cost"] == pytest.approx(1363.82, abs=CENT)
+    # value path: C behind ($650) × 12 × e (250 / 25300) = 77.0751; SMB: nobody behind (E churned)
+    behind = room[("Mid", "expansion", "behind on the value path")]
+    assert behind["headroom_mrr"] == pytest.approx(650 * 12 * MID_E, abs=CENT)
+    assert behind["evidence"].startswith("1 customer behind on the value path with MRR $650")
+    assert room[("SMB", "expansion", "behind on the value path")]["headroom_mrr"] == 0.0
+    assert_valued(levers[("Mid", "expansion")], valued(650 * 12 * MID_E, MID_C, 2, CRC))
+    assert "not measured: seats against entitlement" in levers[("Mid", "expansion")]["basis"]
+    assert ranking(doc)[0] == ("Mid", "retention")
+
+
+def test_expansion_seats_against_entitlement(invoke: Invoke, company: dict[str, Path]) -> None:
+    doc = company_doc(invoke, company, "--usage", company["usage"])
+    room = headroom_of(doc)
+    mid = room[("Mid", "expansion", "seats against entitlement")]
+    smb = room[("SMB", "expansion", "seats against entitlement")]
+    assert (mid["accounts"], mid["headroom_mrr"]) == (1, pytest.approx(300.0))  # A: 3 seats × $100
+    assert (smb["accounts"], smb["headroom_mrr"]) == (2, pytest.approx(700.0))  # D 1 × $100 + F 2 × $300
+    assert smb["evidence"] == (
+        "2 of 2 customers use more than 80% of their seats: 3 seats bring them back to it, at their MRR per seat: "
+        "$700 MRR"
+    )
+    levers = levers_of(doc)
+    assert_valued(levers[("SMB", "expansion")], valued(700.0, SMB_C, 2, CRC))
+    assert_valued(levers[("Mid", "expansion")], valued(300.0, MID_C, 2, CRC))
+    # the usage also scores health (the built-in scorecards), so the ARR at risk is measured now
+    assert room[("Mid", "retention", "ARR at risk")]["headroom_mrr"] is not None
+
+
+def test_seat_target_from_the_config(invoke: Invoke, company: dict[str, Path], tmp_path: Path) -> None:
+    config = write_text(tmp_path / "seats.yaml", "targets:\n  crc: 0.1\nopportunity:\n  seat_utilisation: 0.5\n")
+    doc = as_json(run(invoke, company, "--usage", company["usage"], "-c", config, "-f", "json"))
+    room = headroom_of(doc)
+    # at 50%: A ⌈24⌉ − 12 = 12 × $100; C ⌈6⌉ − 5 = 1 × $130; D ⌈2⌉ − 1 = 1 × $100; F ⌈4⌉ − 1 = 3 × $300
+    assert room[("Mid", "expansion", "seats against entitlement")]["headroom_mrr"] == pytest.approx(1330.0)
+    assert room[("SMB", "expansion", "seats against entitlement")]["headroom_mrr"] == pytest.approx(1000.0)
+
+
+# --- 3. identities ----------------------------------------------------------------------------------------------------
+def test_identities_of_every_valued_lever(invoke: Invoke, company: dict[str, Path]) -> None:
+    doc = company_doc(invoke, company, "--usage", company["usage"], customers="rich")
+    rows = [r for r in doc["tables"]["levers"] if r["status"] == "measured"]
+    assert rows
+    for row in rows:
+        mult = MULTIPLIERS[row["lever"]]
+        assert row["net_value"] == pytest.approx(row["gain"] - row["cost"], abs=CENT)  # net = gain − cost
+        # from the rounded figures shown: within a cent and a half
+        assert row["gain"] == pytest.approx(GM * row["revenue"], abs=0.015)  # gain = gm × revenue
+        assert row["mrr_moved"] == pytest.approx(SHARE * row["headroom_mrr"], abs=0.015)
+        assert row["cost"] == pytest.approx(row["revenue"] * CRC * mult, abs=0.015)
+        if row["cost"]:  # ROI depends on the lever only: (gm − CRC × m) / (CRC × m)
+            assert row["roi"] == pytest.approx((GM - CRC * mult) / (CRC * mult), rel=1e-3)
+    nets = [r["net_value"] for r in rows]
+    assert nets == sorted(nets, reverse=True)
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    # the upsell headroom is the sum of its products' whitespace; retention the larger of its measures
+    room = doc["tables"]["headroom"]
+    for segment in ("Mid", "SMB"):
+        space = sum(r["whitespace_mrr"] for r in doc["tables"]["whitespace"] if r["segment"] == segment)
+        assert levers_of(doc)[(segment, "upsell")]["headroom_mrr"] == pytest.approx(space, abs=CENT)
+        measured = [r["headroom_mrr"] for r in room if r["segment"] == segment and r["lever"] == "retention"]
+        assert levers_of(doc)[(segment, "retention")]["headroom_mrr"] == pytest.approx(max(measured), abs=CENT)
+
+
+def test_sensitivity_is_linear_in_the_share(invoke: Invoke, company: dict[str, Path]) -> None:
+    doc = company_doc(invoke, company, customers="rich")
+    rows = {(r["share"], r["lever"]): r for r in doc["tables"]["sensitivity"]}
+    assert sorted({s for s, _ in rows}) == [0.1, 0.25, 0.5, 1.0]
+    levers = [r for r in doc["tables"]["levers"] if r["status"] == "measured"]
+    for lever in LEVERS:
+        at_quarter = sum(r["gain"] for r in levers if r["lever"] == lever)
+        assert rows[(0.25, lever)]["gain"] == pytest.approx(at_quarter, abs=CENT)
+        assert rows[(1.0, lever)]["gain"] == pytest.approx(4 * at_quarter, abs=4 * CENT * len(levers))
+        assert rows[(0.5, lever)]["net_value"] == pytest.approx(2 * rows[(0.25, lever)]["net_value"], abs=0.05)
+
+
+def test_share_and_horizon_options(invoke: Invoke, company: dict[str, Path]) -> None:
+    doc = company_doc(invoke, company, "--share", "0.5", "--horizon", "24")
+    levers = levers_of(doc)
+    # Mid upsell: 0.5 × $50 for min(50.6, 24) = 24 months: gain 0.75 × 25 × 24 = 450
+    assert levers[("Mid", "upsell")]["gain"] == pytest.approx(450.0, abs=CENT)
+    assert levers[("Mid", "upsell")]["lifetime_months"] == 24.0
+    assert levers[("SMB", "upsell")]["lifetime_months"] == pytest.approx(12.25)  # 12.25 < 24
+    result = run(invoke, company, "--share", "1.5")
+    assert result.exit_code == 2
+
+
+def test_target_churn_replaces_the_best_segment(invoke: Invoke, company: dict[str, Path], tmp_path: Path) -> None:
+    config = write_text(tmp_path / "t.yaml", "targets:\n  crc: 0.1\nopportunity:\n  target_churn: 0.01\n")
+    doc = as_json(run(invoke, company, "-c", config, "-f", "json"))
+    room = headroom_of(doc)
+    # Mid: 1850 × 12 × (500/25300 − 0.01) = 216.7984…; SMB: 400 × min(1, 12 × 0.0716) = 343.8367…
+    assert room[("Mid", "retention", "churn above reference")]["headroom_mrr"] == pytest.approx(
+        1850 * 12 * (MID_C - 0.01), abs=CENT
+    )
+    assert room[("SMB", "retention", "churn above reference")]["headroom_mrr"] == pytest.approx(
+        400 * 12 * (SMB_C - 0.01), abs=CENT
+    )
+    assert "against 1.00% (the target)" in room[("Mid", "retention", "churn above reference")]["evidence"]
+
+
+# --- 4. unmeasured, never a number ------------------------------------------------------------------------------------
+def test_one_segment_without_a_target_and_no_product_column(invoke: Invoke, tmp_path: Path) -> None:
+    rows: list[list[object]] = [["customer_id", "amount", "period_start"]]
+    for m in MONTHS:
+        rows += [["P", "300", f"{m}-01"], ["Q", "300", f"{m}-01"]]
+        if m <= "2024-05":
+            rows.append(["S", "500", f"{m}-01"])
+    billing = write_csv(tmp_path / "plain.csv", rows)
+    config = write_text(tmp_path / "crc.yaml", "targets:\n  crc: 0.1\n")
+    doc = as_json(invoke("opportunity", billing, "-c", config, *WHOLE, "-f", "json"))
+    levers = levers_of(doc)
+    assert {r["status"] for r in levers.values()} == {"unmeasured"}
+    for row in levers.values():
+        assert all(row[k] is None for k in ("rank", "headroom_mrr", "gain", "cost", "net_value", "roi")), row
+    assert "one segment and no opportunity.target_churn" in levers[("all customers", "retention")]["basis"]
+    assert "a product column in billing" in levers[("all customers", "upsell")]["basis"]
+    assert doc["notes"][0].startswith("No lever can be measured: the inputs each lever needs are missing")
+    assert doc["metrics"] == {"top_opportunity_net_value": None, "top_opportunity_gain": None}
+    for fmt in ("table", "markdown", "csv"):
+        out = ok(invoke("opportunity", billing, "-c", config, *WHOLE, "-f", fmt)).stdout
+        no_infinity(out)
+        assert "$0.00" not in out  # an unmeasured lever is not worth $0: it has no value at all
+
+
+def test_unmatched_crm_recommends_nothing_for_not_in_crm(
+    invoke: Invoke, company: dict[str, Path], tmp_path: Path
+) -> None:
+    other = write_csv(tmp_path / "other-crm.csv", [["customer_id", "segment"], ["X1", "Mid"], ["X2", "SMB"]])
+    doc = as_json(
+        invoke(
+            "opportunity", company["billing"], "--customers", other, "--costs", company["costs"], *WHOLE, "-f", "json"
+        )
+    )
+    assert doc["tables"]["levers"] == []
+    assert doc["notes"][0] == (
+        "No lever can be measured: none of the 4 billed customers is in the customer file (do its customer ids match "
+        "the billing's?)."
+    )
+    assert any(n.startswith("4 billed customers (MRR $2,250.00) are not in the customer file") for n in doc["notes"])
+    # partly matched: the unmatched customers are left out of the ranking, never a segment to act in
+    partial = write_csv(tmp_path / "partial.csv", SEGMENTED[:4])
+    doc = as_json(invoke("opportunity", company["billing"], "--customers", partial, *WHOLE, "-f", "json"))
+    assert {r["segment"] for r in doc["tables"]["levers"]} == {"Mid"}
+    assert "not in CRM" not in doc["notes"][0]
+    assert ltv_of(doc)["not in CRM"]["ltv"] == pytest.approx(1837.50, abs=CENT)  # shown, never ranked
+
+
+def test_unmatched_crm_in_the_report(invoke: Invoke, company: dict[str, Path], tmp_path: Path) -> None:
+    # a CRM file that matches one billed customer (A, renewing in 29 days: the renewal play has an account to pick)
+    # and names one the billing does not have: B..F are billed but "not in CRM"
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "billing.csv").write_bytes(company["billing"].read_bytes())
+    write_csv(
+        ws / "customers.csv",
+        [
+            ["customer_id", "name", "segment", "renewal_date"],
+            ["A", "Acme", "Mid", "2025-03-01"],
+            ["X2", "Beta", "SMB", ""],
+        ],
+    )
+    write_text(
+        ws / "csctl.yaml",
+        'currency: USD\nbilling:\n  history_starts: "2024-01"\n'
+        "exports:\n  billing: billing.csv\n  customers: customers.csv\n",
+    )
+    out = tmp_path / "report"
+    ok(invoke("report", "-c", ws / "csctl.yaml", "--as-of", "2025-01", "-o", out))
+    text = (out / "assessment.md").read_text(encoding="utf-8")
+    step8 = next(line for line in text.splitlines() if "[Greatest opportunity to increase LTV]" in line)
+    assert "not in CRM" not in step8, step8
+    assert "None touch" not in text and "(None" not in text
+    assert "not in CRM: 3 active customers" in text  # step 4 names them, without a touch model
+    assert "they have no segment, so no lever is measured or ranked for them" in text
+
+
+# --- 5. formats, --explain, --fail-on ---------------------------------------------------------------------------------
+def test_markdown_xlsx_and_explain(invoke: Invoke, company: dict[str, Path], tmp_path: Path) -> None:
+    md = tmp_path / "opportunity.md"
+    ok(run(invoke, company, "--costs", company["costs"], "-o", md))
+    text = md.read_text(encoding="utf-8")
+    for heading in (
+        "## Levers by segment, ranked by net value",
+        "## Headroom by segment, lever and measure: what each rests on",
+        "## Whitespace: products a customer lacks that its segment's peers hold",
+        "## LTV per segment and its inputs",
+    ):
+        assert heading in text
+    assert "| 1 | SMB | retention |" in text
+    assert "unmeasured: a usage export with seats and active_users" in text
+    no_infinity(text)
+    xlsx = tmp_path / "opportunity.xlsx"
+    ok(run(invoke, company, "--costs", company["costs"], "-o", xlsx))
+    sheet = openpyxl.load_workbook(xlsx)["levers"]
+    header = [cell.value for cell in sheet[1]]
+    gains = [sheet.cell(r, header.index("gain") + 1).value for r in range(2, sheet.max_row + 1)]
+    assert gains[0] == pytest.approx(682.11, abs=CENT)
+    assert None in gains  # the unmeasured levers: blank cells, never 0
+    explained = ok(run(invoke, company, "--explain", "-f", "table")).stdout
+    assert "How each figure is measured" in explained
+    assert "headroom_mrr" in explained and "min(1 / monthly churn, horizon)" in explained
+
+
+@pytest.mark.parametrize(
+    ("condition", "code"),
+    [
+        ("top_opportunity_gain>600", 1),  # 682.11
+        ("top_opportunity_gain<600", 0),
+        ("top_opportunity_net_value>=607.61", 1),  # 682.11 − 74.50 = 607.61
+        ("top_opportunity_net_value>607.61", 0),
+    ],
+)
+def test_fail_on(invoke: Invoke, company: dict[str, Path], condition: str, code: int) -> None:
+    result = run(invoke, company, "--costs", company["costs"], "--fail-on", condition, "-f", "csv")
+    assert result.exit_code == code, result.stderr
+    assert result.stdout.startswith("rank,segment,lever,")
+
+
 def test_no_crc_costs_unknown_ranked_by_gain(invoke: Invoke, company: dict[str, Path]) -> None:
     doc = as_json(run(invoke, company, "-c", company["no_crc"], "-f", "json"))
-    rows = levers_of(doc)
-    for key, row in rows.items():
-        assert row["cost"] is None, key
-        assert row["roi"] is None, key
-        assert row["gain"] == pytest.approx(EXPECTED_LEVERS[key][0], abs=CENT), key
-    assert any("no CRC" in n and "costs are not known" in n for n in doc["notes"])
+    rows = [r for r in doc["tables"]["levers"] if r["status"] == "measured"]
+    assert rows and all(r["cost"] is None and r["roi"] is None and r["net_value"] is None for r in rows)
+    gains = [r["gain"] for r in rows]
+    assert gains == sorted(gains, reverse=True)
     assert "unknown cost" in doc["notes"][0]
-    # ranked by gain: Mid (2072.74) before SMB (113.18); equal gains: retention, expansion, upsell
-    assert ranking(doc) == [("Mid", lever) for lever in LEVERS] + [("SMB", lever) for lever in LEVERS]
-    assert doc["metrics"]["top_opportunity_gain"] == pytest.approx(2072.74, abs=CENT)
-    text = ok(run(invoke, company, "-c", company["no_crc"], "-f", "csv")).stdout
-    first = next(csv.DictReader(io.StringIO(text)))
-    assert (first["cost"], first["roi"]) == ("", "")  # empty, never 0 or inf
-    no_infinity(text)
-
-
-def test_no_crc_sensitivity_costs_are_unknown(invoke: Invoke, company: dict[str, Path]) -> None:
-    doc = as_json(run(invoke, company, "-c", company["no_crc"], "-f", "json"))
-    assert doc["tables"]["sensitivity"]
-    for row in doc["tables"]["sensitivity"]:
-        assert row["cost"] is None, row
-
-
-def test_shipped_config_targets_crc_is_used_without_costs(invoke: Invoke, company: dict[str, Path]) -> None:
-    # the built-in csctl.yaml carries targets.crc 0.12 (the seed deck's $0.12 to retain $1.00)
-    doc = as_json(run(invoke, company, "-f", "json"))
-    assert any(n.startswith("CRC 0.120 (targets.crc in the config)") for n in doc["notes"])
-    rows = levers_of(doc)
-    assert rows[("Mid", "retention")]["cost"] == pytest.approx(2763.6511 * 0.12, abs=CENT)
-    assert rows[("Mid", "retention")]["roi"] == pytest.approx(5.25, abs=1e-6)
 
 
 def test_costs_with_an_undefined_crc_are_not_reported_as_missing(invoke: Invoke, tmp_path: Path) -> None:
-    # A relaunch: Z pays $200 in 2024-01 only (a pilot; the history starts then), N1 $300 and N2 $100 are new in the
-    # as-of month 2025-01. Kept MRR over 2024-02 .. 2025-01 (MRR at each month's start less churn, contraction and
-    # price erosion): 2024-02: 200 − 200 (Z churns) = 0; 2024-03 .. 2024-12: 0; 2025-01: 0 (N1 and N2 are new).
-    # No ARR retained: the CRC over 12 months to 2025-01 is undefined ($2,400 of retention spend over nothing kept).
-    rows: list[list[object]] = [["customer_id", "amount", "period_start"], ["Z", "200", "2024-01-01"]]
-    rows += [["N1", "300", "2025-01-01"], ["N2", "100", "2025-01-01"]]
+    # A relaunch: Z pays $200 in 2024-01 only (a pilot; the history starts then), N1 $300 and N2 $100 (+ a $40 addon)
+    # are new in the as-of month 2025-01. Kept MRR over 2024-02 .. 2025-01: 2024-02: 200 − 200 (Z churns) = 0, then
+    # 0: no ARR retained, the CRC over 12 months to 2025-01 is undefined ($2,400 of retention spend over nothing kept).
+    rows: list[list[object]] = [
+        ["customer_id", "product", "amount", "period_start"],
+        ["Z", "core", "200", "2024-01-01"],
+    ]
+    rows += [["N1", "core", "300", "2025-01-01"], ["N2", "core", "100", "2025-01-01"]]
+    rows += [["N2", "addon", "40", "2025-01-01"]]
     billing = write_csv(tmp_path / "relaunch.csv", rows)
     costs = write_csv(tmp_path / "costs.csv", COSTS)
     valuation = as_json(invoke("valuation", billing, "--costs", costs, *WHOLE, "-f", "json"))
-    trailing = valuation["tables"]["ratios"][-1]
-    assert (trailing["window"], trailing["retention_spend"], trailing["retained_arr"]) == (
-        "12 months to 2025-01",
-        2400,
-        0,
-    )
     assert valuation["metrics"]["crc_12m"] is None
     doc = as_json(invoke("opportunity", billing, "--costs", costs, *WHOLE, "-f", "json"))
     # the measured CRC is undefined: the config's targets.crc (0.12) is used instead, and the note says why
-    assert all(row["cost"] is not None for row in doc["tables"]["levers"])
     notes = " ".join(doc["notes"])
     assert "no --costs" not in notes, notes
     assert "CRC 0.120 (targets.crc: the CRC over 12 months to 2025-01 is undefined" in notes, notes
-
-
-# No churn: Ent (G: 4 seats $2,000 to 2024-04, 5 seats $2,500 from 2024-05 -> expansion +500) and Flat (H: $1,000
-# every month, no movement at all: r = 1 exactly, Σ r^t = 36). Both: LTV unbounded (empty), with a note. Mid2 keeps a
-# bounded LTV: K $400 to 2024-08 (churn −400 in 2024-09), L $600 throughout.
-#   Ent: Σ mrr_start = 4 × 2000 + 8 × 2500 = 28000; e = 500 / 28000; r = 1 + 500 / 28000; MRR 2500.
-#   Flat: r = 1; MRR 1000; gain = 0.75 × 1000 × (S(1.0025) − 36) = 0.75 × 1000 × 1.6661 = 1249.6.
-#   Mid2: Σ mrr_start = 8 × 1000 + 4 × 600 = 10400; c = 400 / 10400; MRR 600, 1 customer;
-#         LTV = 0.75 × 600 × 10400 / 400 = 11700; r = 1 − 400 / 10400.
-CALM_SEGMENTS = {"Ent": (2500.0, 1 + 500 / 28000), "Flat": (1000.0, 1.0), "Mid2": (600.0, 1 - 400 / 10400)}
-
-
-def calm_inputs(tmp_path: Path) -> tuple[Path, Path]:
-    rows: list[list[object]] = [["customer_id", "product", "quantity", "amount", "period_start"]]
-    for m in MONTHS:
-        day = f"{m}-01"
-        rows.append(["G", "core", 4 if m < "2024-05" else 5, "2000" if m < "2024-05" else "2500", day])
-        rows.append(["H", "core", 1, "1000", day])
-        if m <= "2024-08":
-            rows.append(["K", "core", 1, "400", day])
-        rows.append(["L", "core", 1, "600", day])
-    segments = [["customer_id", "segment"], ["G", "Ent"], ["H", "Flat"], ["K", "Mid2"], ["L", "Mid2"]]
-    return write_csv(tmp_path / "calm.csv", rows), write_csv(tmp_path / "calm-seg.csv", segments)
-
-
-def test_no_churn_ltv_unbounded_never_inf(invoke: Invoke, tmp_path: Path) -> None:
-    billing, segments = calm_inputs(tmp_path)
-    config = write_text(tmp_path / "crc.yaml", "targets:\n  crc: 0.12\n")
-    args = ("opportunity", billing, "--customers", segments, "-c", config, *WHOLE)
-    doc = as_json(invoke(*args, "-f", "json"))
-    rows = ltv_of(doc)
-    assert rows["Ent"]["ltv"] is None and rows["Flat"]["ltv"] is None
-    assert rows["Ent"]["churn"] == 0 and rows["Flat"]["churn"] == 0
-    assert rows["Ent"]["net_retention"] == pytest.approx(1 + 500 / 28000, abs=1e-6)
-    assert rows["Flat"]["net_retention"] == 1.0
-    assert rows["Mid2"]["ltv"] == pytest.approx(11700.0, abs=CENT)
-    assert "LTV unbounded (no churn in the last 12 months): Ent, Flat" in doc["notes"]
-    levers = levers_of(doc)
-    for segment, (mrr, r) in CALM_SEGMENTS.items():  # the gain is still valued, whatever the LTV
-        for lever in LEVERS:
-            assert levers[(segment, lever)]["gain"] == pytest.approx(loop_gain(mrr, r, 0.0025), abs=CENT)
-    assert levers[("Flat", "retention")]["gain"] == pytest.approx(0.75 * 1000 * (loop_sum(1.0025, 36) - 36), abs=CENT)
-    for fmt in ("json", "csv", "table", "markdown"):
-        no_infinity(ok(invoke(*args, "-f", fmt)).stdout)
-
-
-def test_ltv_uses_unrounded_arpa_like_numbers_clv(invoke: Invoke, tmp_path: Path) -> None:
-    # P $300, Q $300, R $400 every month; S $500 to 2024-05 (churn −500 in 2024-06). MRR now 1000 over 3 customers:
-    # ARPA 333.333…; Σ mrr_start = 5 × 1500 + 7 × 1000 = 14500; c = 500 / 14500 = 1/29;
-    # LTV = 0.75 × (1000 / 3) × 29 = 7250.00
-    rows: list[list[object]] = [["customer_id", "amount", "period_start"]]
-    for m in MONTHS:
-        rows += [["P", "300", f"{m}-01"], ["Q", "300", f"{m}-01"], ["R", "400", f"{m}-01"]]
-        if m <= "2024-05":
-            rows.append(["S", "500", f"{m}-01"])
-    billing = write_csv(tmp_path / "odd.csv", rows)
-    config = write_text(tmp_path / "none.yaml", "currency: USD\n")
-    numbers = as_json(invoke("numbers", billing, "-c", config, *WHOLE, "-f", "json"))
-    assert numbers["metrics"]["clv"] == pytest.approx(7250.0, abs=CENT)
-    doc = as_json(invoke("opportunity", billing, "-c", config, *WHOLE, "-f", "json"))
-    (row,) = doc["tables"]["ltv"]
-    assert row["segment"] == "all customers"
-    assert row["ltv"] == pytest.approx(7250.0, abs=CENT)
-
-
-def test_without_customers_one_segment_and_missing_ones_not_in_crm(
-    invoke: Invoke, company: dict[str, Path], tmp_path: Path
-) -> None:
-    doc = as_json(invoke("opportunity", company["billing"], "--costs", company["costs"], *WHOLE, "-f", "json"))
-    (row,) = doc["tables"]["ltv"]
-    # all six customers: Σ mrr_start = 25300 + 4900 = 30200; MRR 2250 over 4 customers
-    assert (row["segment"], row["customers"], row["mrr"]) == ("all customers", 4, pytest.approx(2250.0))
-    assert row["churn"] == pytest.approx(900 / 30200, abs=1e-6)
-    assert row["net_retention"] == pytest.approx(1 - 500 / 30200, abs=1e-6)
-    r = 29700 / 30200
-    assert levers_of(doc)[("all customers", "retention")]["gain"] == pytest.approx(
-        loop_gain(2250.0, r, 0.0025), abs=CENT
-    )
-    # D, E, F missing from the segmented CSV: "not in CRM", with SMB's numbers
-    partial = write_csv(tmp_path / "partial.csv", SEGMENTED[:4])
-    doc = as_json(invoke("opportunity", company["billing"], "--customers", partial, *WHOLE, "-f", "json"))
-    rows = ltv_of(doc)
-    assert list(rows) == ["Mid", "not in CRM"]
-    assert rows["not in CRM"]["ltv"] == pytest.approx(1837.50, abs=CENT)
+    # upsell: N1 lacks the addon N2 holds (adoption 50%, $40): $20 of whitespace; churn 200 / 200: a 1-month lifetime
+    upsell = levers_of(doc)[("all customers", "upsell")]
+    assert_valued(upsell, valued(20.0, 1.0, 4, 0.12))
 
 
 def test_segmented_csv_without_a_segment_column_exits_3(invoke: Invoke, company: dict[str, Path]) -> None:
     plain = write_csv(company["costs"].parent / "crm.csv", [["customer_id", "name"], ["A", "Acme"]])
     result = invoke("opportunity", company["billing"], "--customers", plain, *WHOLE)
     assert result.exit_code == 3
-    assert result.stdout == ""
     assert "no segment column" in result.stderr
-    assert "csctl segment" in result.stderr
 
 
-# --- 5. --fail-on, Markdown, Excel, the sample company ----------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("condition", "code"),
-    [
-        ("top_opportunity_net_value<2000", 1),  # 1846.37
-        ("top_opportunity_net_value>2000", 0),
-        ("top_opportunity_net_value>=1846.37", 1),
-        ("top_opportunity_net_value>1846.37", 0),
-        ("top_opportunity_gain>2000", 1),  # 2072.74
-        ("top_opportunity_gain<2000", 0),
-        ("top_opportunity_gain<=2072", 0),
-    ],
-)
-def test_fail_on(invoke: Invoke, company: dict[str, Path], condition: str, code: int) -> None:
-    result = run(invoke, company, "--costs", company["costs"], "--fail-on", condition, "-f", "csv")
-    assert result.exit_code == code, result.stderr
-    assert result.stdout.startswith("rank,segment,lever,")  # the report is written either way
-    if code == 1:
-        assert "threshold breached" in result.stderr
-
-
-def test_fail_on_metric_of_another_command(invoke: Invoke, company: dict[str, Path]) -> None:
-    result = run(invoke, company, "--fail-on", "crc_12m>0.5")
-    assert result.exit_code == 2
-    assert "csctl valuation" in result.stderr
-
-
-def test_markdown_and_xlsx(invoke: Invoke, company: dict[str, Path], tmp_path: Path) -> None:
-    md = tmp_path / "opportunity.md"
-    ok(run(invoke, company, "--costs", company["costs"], "-o", md))
-    text = md.read_text(encoding="utf-8")
-    assert text.startswith("# The greatest opportunity to increase LTV, 2025-01")
-    for heading in (
-        "## Levers by segment, ranked by net value",
-        "## LTV per segment and its inputs",
-        "## Sensitivity: all segments by step size",
-    ):
-        assert heading in text
-    assert "| 1 | Mid | retention |" in text
-    assert "$1,846.37" in text and "$35,103.75" in text
-    assert "The greatest opportunity: retention in Mid" in text
-    no_infinity(text)
-    xlsx = tmp_path / "opportunity.xlsx"
-    ok(run(invoke, company, "--costs", company["costs"], "-o", xlsx))
-    book = assert_plain_workbook(xlsx, ["levers", "ltv", "sensitivity", "metrics"])
-    levers = book["levers"]
-    header = [cell.value for cell in levers[1]]
-    net = header.index("net_value") + 1
-    assert [levers.cell(r, net).value for r in range(2, 8)] == pytest.approx(
-        [1846.37, 1619.99, 1167.24, 100.82, 88.46, 63.74], abs=CENT
+# --- 6. two companies made to differ pick different levers ------------------------------------------------------------
+def sample_opportunity(invoke: Invoke, folder: Path, *profile: str) -> dict:
+    ok(invoke("sample", "-o", folder, "--customers", 60, "--months", 24, *profile))
+    config = folder / "csctl.yaml"
+    segmented = folder / "segmented.csv"
+    ok(invoke("segment", folder / "customers.csv", "--billing", folder / "billing.csv", "-c", config, "-o", segmented))
+    inputs = [
+        f"--{t}={folder / f'{t}.csv'}" for t in ("costs", "usage", "tickets", "surveys", "contacts", "milestones")
+    ]
+    return as_json(
+        invoke("opportunity", folder / "billing.csv", "--customers", segmented, *inputs, "-c", config, "-f", "json")
     )
-    # an unbounded LTV is a blank cell in Excel
-    billing, segments = calm_inputs(tmp_path)
-    calm = tmp_path / "calm.xlsx"
-    ok(invoke("opportunity", billing, "--customers", segments, *WHOLE, "-o", calm))
-    sheet = openpyxl.load_workbook(calm)["ltv"]
-    header = [cell.value for cell in sheet[1]]
-    values = {sheet.cell(r, 1).value: sheet.cell(r, header.index("ltv") + 1).value for r in range(2, sheet.max_row + 1)}
-    assert values["Ent"] is None and values["Flat"] is None
-    assert values["Mid2"] == pytest.approx(11700.0, abs=CENT)
 
 
-def test_sample_company(invoke: Invoke, sample_dir: Path, tmp_path: Path) -> None:
-    # the sample's csctl.yaml: its billing holds the whole history (billing.history_starts)
-    billing, costs, config = sample_dir / "billing.csv", sample_dir / "costs.csv", sample_dir / "csctl.yaml"
-    segmented = tmp_path / "segmented.csv"
-    ok(invoke("segment", sample_dir / "customers.csv", "--billing", billing, "-c", config, "-o", segmented))
-    assert costs.is_file()
-    doc = as_json(
-        invoke("opportunity", billing, "--customers", segmented, "--costs", costs, "-c", config, "-f", "json")
-    )
-    crc = as_json(invoke("valuation", billing, "--costs", costs, "-c", config, "-f", "json"))["metrics"]["crc_12m"]
-    assert crc and crc > 0
-    assert any(n.startswith(f"CRC {crc:.3f} (measured over 12 months to {doc['as_of']})") for n in doc["notes"])
-    ltv = doc["tables"]["ltv"]
-    assert len(ltv) >= 2
-    numbers = as_json(invoke("numbers", billing, "-c", config, "-f", "json"))
-    assert numbers["as_of"] == doc["as_of"]
-    mrr = numbers["metrics"]["mrr"]
-    assert sum(row["mrr"] for row in ltv) == pytest.approx(mrr, abs=0.01 * len(ltv))
-    levers = doc["tables"]["levers"]
-    assert len(levers) == 3 * len(ltv)
-    nets = [row["net_value"] for row in levers]
-    assert nets == sorted(nets, reverse=True)
-    for row in levers:
-        spend = crc * MULTIPLIERS[row["lever"]]
-        assert row["roi"] == pytest.approx((GM - spend) / spend, abs=1e-6)
-        assert row["cost"] == pytest.approx(row["step_revenue"] * spend, abs=0.01)
-    top = levers[0]
-    assert doc["notes"][0].startswith(f"The greatest opportunity: {top['lever']} in {top['segment']} — ")
-    assert doc["metrics"] == {"top_opportunity_net_value": top["net_value"], "top_opportunity_gain": top["gain"]}
-    by_lever = {(row["step"], row["lever"]): row for row in doc["tables"]["sensitivity"]}
-    for lever in LEVERS:
-        total = sum(row["gain"] for row in levers if row["lever"] == lever)
-        assert by_lever[(0.0025, lever)]["gain"] == pytest.approx(total, abs=0.01)
-    for fmt in ("table", "markdown", "csv"):
-        out = ok(invoke("opportunity", billing, "--customers", segmented, "--costs", costs, "-c", config, "-f", fmt))
-        no_infinity(out.stdout)
+def test_two_companies_made_to_differ_pick_different_levers(invoke: Invoke, tmp_path: Path) -> None:
+    default = sample_opportunity(invoke, tmp_path / "default")
+    other = sample_opportunity(invoke, tmp_path / "expand", "--profile", "land-and-expand")
+    picks = {}
+    for name, doc in (("default", default), ("land-and-expand", other)):
+        top = doc["tables"]["levers"][0]
+        assert top["rank"] == 1 and top["status"] == "measured"
+        picks[name] = top["lever"]
+        # the value is traced to the data: the sentence names the measure with its counts and sums
+        assert doc["notes"][0].startswith(f"The greatest opportunity: {top['lever']} in {top['segment']}")
+        assert f"Measured from {top['basis']}" in doc["notes"][0]
+        assert re.search(r"\$[\d,]+", top["basis"]), top["basis"]  # a sum …
+        assert re.search(r"\b\d+ (accounts?|customers?|customer-products?|seats?)\b", top["basis"]), top["basis"]
+        # every lever is measured from the sample's exports, each measure with its evidence
+        assert {r["status"] for r in doc["tables"]["levers"]} == {"measured"}
+        assert all(r["headroom_mrr"] is not None and r["evidence"] for r in doc["tables"]["headroom"])
+        # gain = gm × share × headroom × lifetime; cost = revenue × CRC × multiplier (shown figures are rounded)
+        life = top["lifetime_months"]
+        assert top["gain"] == pytest.approx(GM * SHARE * top["headroom_mrr"] * life, rel=1e-3)
+        assert top["net_value"] == pytest.approx(top["gain"] - top["cost"], abs=CENT)
+    assert picks == {"default": "retention", "land-and-expand": "upsell"}
+
+
+def test_sample_default_profile_is_the_default_company(invoke: Invoke, tmp_path: Path) -> None:
+    ok(invoke("sample", "-o", tmp_path / "a", "--customers", 20, "--months", 6))
+    ok(invoke("sample", "-o", tmp_path / "b", "--customers", 20, "--months", 6, "--profile", "default"))
+    ok(invoke("sample", "-o", tmp_path / "c", "--customers", 20, "--months", 6, "--profile", "high-churn"))
+    for name in ("billing.csv", "usage.csv", "contacts.csv", "csctl.yaml"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert (tmp_path / "a" / "billing.csv").read_bytes() != (tmp_path / "c" / "billing.csv").read_bytes()
+    assert "high-churn profile, seed 7" in (tmp_path / "c" / "csctl.yaml").read_text(encoding="utf-8")
+    # and the profile does not leak: the default company again after it
+    ok(invoke("sample", "-o", tmp_path / "d", "--customers", 20, "--months", 6))
+    assert (tmp_path / "a" / "billing.csv").read_bytes() == (tmp_path / "d" / "billing.csv").read_bytes()

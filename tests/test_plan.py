@@ -494,6 +494,7 @@ def test_play_named_twice_exits_3_at_the_second_name(invoke: Invoke, tmp_path: P
         ("health_band = 'red'", "needs usage, tickets or surveys (health)"),
         ("value_behind", "needs milestones (value path)"),
         ("single_threaded", "needs contacts (personas)"),
+        ("industry = 'Retail'", "needs industry in customers"),  # of the CRM layout, not in this CRM's export
     ],
 )
 def test_trigger_on_a_column_another_export_provides_is_not_evaluable(
@@ -653,6 +654,28 @@ def test_gains_of_other_segments_are_an_input_error(invoke: Invoke, tmp_path: Pa
     result = invoke(*plan_args(files, tmp_path / "p.yaml"))
     assert result.exit_code == 3, result.stderr
     assert "none of its segments (Enterprise) is a segment of the customers" in result.stderr
+
+
+def test_an_option_whose_lever_is_unmeasured_is_not_feasible(invoke: Invoke, tmp_path: Path) -> None:
+    # csctl opportunity leaves an unmeasured lever's gain empty (its inputs are missing): the option cannot be
+    # valued, so it is not picked on a value of $0
+    files = company(tmp_path)
+    gains = [row if row[1] != "upsell" else [row[0], row[1], ""] for row in GAINS]
+    write_csv(files["opportunity"], gains)
+    doc = as_json(invoke(*plan_args(files, tmp_path / "p.yaml")))
+    row = options_of(doc)["deep dive"]
+    assert row["lever"] == "upsell"
+    assert row["feasible"] is False
+    assert row["why"] == "its lever (upsell) is unmeasured in csctl opportunity: an input is missing"
+    assert doc["tables"]["pick"][0]["pick"] != "deep dive"
+
+
+def test_gains_without_a_gain_column_are_an_input_error(invoke: Invoke, tmp_path: Path) -> None:
+    files = company(tmp_path)
+    write_csv(files["opportunity"], [["segment", "lever", "value"], ["Strategic", "retention", 100]])
+    result = invoke(*plan_args(files, tmp_path / "p.yaml"))
+    assert result.exit_code == 3, result.stderr
+    assert "no gain column" in result.stderr
 
 
 def test_the_lens_shows_the_csm_imbalance_csctl_asis_measures(invoke: Invoke, tmp_path: Path) -> None:

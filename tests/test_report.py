@@ -207,7 +207,9 @@ def test_report_figures_equal_the_commands_figures(cli: Invoke, engagement: Path
         },
         6: _metrics_at(cli, "personas", d / "contacts.csv", "--customers", seg, "--outcomes", d / "outcomes.csv"),
         7: _metrics_at(cli, "value-path", d / "milestones.csv", "--customers", seg, "-c", d / "csctl.yaml"),
-        8: _metrics(cli, "opportunity", d / "billing.csv", "--customers", seg, "--costs", d / "costs.csv"),
+        8: _metrics(cli, "opportunity", d / "billing.csv", "--customers", seg, "--costs", d / "costs.csv",
+                    "--usage", d / "usage.csv", "--tickets", d / "tickets.csv", "--surveys", d / "surveys.csv",
+                    "--contacts", d / "contacts.csv", "--milestones", d / "milestones.csv", "-c", d / "csctl.yaml"),
     }  # fmt: skip
     expected[5] = {k: v for k, v in expected[6].items() if k.startswith("outcomes_")}
     expected[6] = {k: v for k, v in expected[6].items() if not k.startswith("outcomes_")}

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import openpyxl
 import pytest
 from helpers import as_json, assert_plain_workbook, ok, write_csv, write_text
 from typer.testing import Result
@@ -186,6 +187,28 @@ def test_every_ratio_per_quarter_and_trailing_12_months(invoke: Invoke, company:
     )
     assert metrics["cec_12m"] == pytest.approx(0.35, abs=1e-9)
     assert metrics["cuc_12m"] == pytest.approx(400 / 600, abs=1e-9)
+
+
+def test_ratio_columns_are_money_per_dollar_in_every_document(
+    invoke: Invoke, company: dict[str, Path], tmp_path: Path
+) -> None:
+    # CRC over 12 months to 2024-12: 8586 / 21100 = 0.4069: dollars of spend per dollar of ARR, never "0.41×"
+    table = ok(company_run(invoke, company, "-f", "table")).stdout
+    markdown = ok(company_run(invoke, company, "-f", "markdown")).stdout
+    html = ok(company_run(invoke, company, "-f", "html")).stdout
+    for text in (table, markdown, html):
+        assert "$0.41 per $1" in text
+        assert not re.search(r"\b0\.41×", text)
+    book = tmp_path / "valuation.xlsx"
+    ok(company_run(invoke, company, "-o", book))
+    sheet = openpyxl.load_workbook(book)["ratios"]
+    header = [cell.value for cell in sheet[1]]
+    for name in RATIOS:
+        cell = sheet.cell(sheet.max_row, header.index(name) + 1)
+        assert cell.number_format.startswith('"$"#,##0.00" per $1"'), (name, cell.number_format)
+        assert "×" not in cell.number_format
+    crc = sheet.cell(sheet.max_row, header.index("crc") + 1)
+    assert crc.value == pytest.approx(8586 / 21100, abs=1e-6)  # the number stays a number
 
 
 def test_phrases_per_window(invoke: Invoke, company: dict[str, Path]) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 from csctl.errors import UsageError
 from csctl.run.catalogue import EXPORTS
 
@@ -16,6 +16,10 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 
 @app.command(
     "asis",
+    epilog=examples(
+        "csctl asis --inventory asis.yaml --team team.csv --customers customers.csv",
+        "csctl asis -c client/csctl.yaml -f markdown -o asis.md",
+    ),
     help=(
         "Step 2, what is in place: processes and plays rated good/bad/gap, metrics in place and tools (from the "
         "as-is inventory YAML); people by role, expertise and passion; load per CSM with its imbalance and "

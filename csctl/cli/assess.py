@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from csctl.cli.inputs import run_for, workspace_inputs
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -18,6 +18,10 @@ RULES = ("segments", "health", "personas", "value_path")
 
 @app.command(
     "assess",
+    epilog=examples(
+        "csctl assess --plan plan.yaml -c client/csctl.yaml",
+        "csctl assess --plan plan.yaml --billing billing.csv --actions actions.csv -f json",
+    ),
     help=(
         "Step 10, assess effectiveness: for each metric in plan.yaml its baseline, target and current value from "
         "the current inputs; are we doing what we said (planned actions done, from --actions) and is it working; "

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import ChartOpt, Common, emit, shared_options, show_charts
+from csctl.cli.options import ChartOpt, Common, emit, examples, shared_options, show_charts
 from csctl.run.catalogue import EXPORTS
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -15,6 +15,11 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 
 @app.command(
     "health",
+    epilog=examples(
+        "csctl health customers.csv --usage usage.csv --tickets tickets.csv",
+        "csctl segment customers.csv --billing billing.csv -f csv | csctl health - --tickets zendesk.csv",
+        "csctl health customers.csv --usage usage.csv --previous last_week.csv --fail-on 'red_share>25%'",
+    ),
     help=(
         "Health scores 0-100 and bands green/yellow/red from YAML scorecards chosen per segment: groups of "
         "weighted measures over the customer table, usage, tickets and surveys, with missing-data policies, "

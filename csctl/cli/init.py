@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt
+from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt, examples
 from csctl.run.catalogue import EXPORTS
 from csctl.run.catalogue import RULES as CATALOGUE_RULES
 
@@ -22,6 +22,7 @@ RULES = {r.name: r.default for r in CATALOGUE_RULES.values() if r.default is not
 
 @app.command(
     "init",
+    epilog=examples("csctl init client/", "csctl init --force && csctl report -o report/"),
     help=(
         "Start a workspace in DIR (default: the current folder): detect which files in it look like which export "
         "(billing, customers, usage, tickets, surveys, costs, team, milestones, contacts, outcomes) by their "

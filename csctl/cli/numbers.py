@@ -23,12 +23,20 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "Examples:\n\n"
         "  csctl numbers billing.csv\n\n"
         "  csctl numbers stripe_invoices.csv --as-of 2024-06 --view bridge -f csv\n\n"
-        "  csctl numbers sigma_lines.csv.gz -v -f json | jq .inputs"
+        "  csctl numbers sigma_lines.csv.gz -v -f json | jq .inputs\n\n"
+        "  csctl numbers 'exports/invoices-*.csv'   (several files of one export, in name order)"
     ),
 )
 @shared_options
 def numbers(
-    billing: Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")],
+    billing: Annotated[
+        list[str],
+        typer.Argument(
+            help="Billing or subscriptions export, or - for stdin; several files (or a quoted glob) for one export.",
+            metavar="BILLING",
+            show_default=False,
+        ),
+    ],
     customers: Annotated[
         str | None,
         typer.Option("--customers", metavar="CUSTOMERS", help="CRM accounts (names, renewal_date for eligible churn)."),
@@ -66,7 +74,7 @@ def numbers(
     common: Common,
 ) -> None:
     common.conditions("numbers")  # a bad --fail-on is a usage error before any work
-    common.one_stdin(billing, customers)
+    common.one_stdin(*billing, customers)
     if period != "month" and view not in PERIOD_VIEWS:
         warn(f"--period applies to the {' and '.join(PERIOD_VIEWS)} views; ignored for {view}")
     from csctl.run import steps

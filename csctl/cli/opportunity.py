@@ -6,43 +6,76 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 @app.command(
     "opportunity",
+    epilog=examples(
+        "csctl opportunity billing.csv --customers segmented.csv",
+        "csctl opportunity billing.csv --customers segmented.csv --costs costs.csv --step 0.005 -f csv",
+    ),
     help=(
-        "Step 8, the greatest opportunity to increase LTV: LTV per segment with its inputs; for each lever "
-        "(retention, expansion, upsell) and segment the gross-margin gain of a stated step, its cost at CRC × the "
-        "lever's multiplier (1/2/4), net value and ROI, ranked; a sensitivity table over step sizes; the top "
-        "opportunity in one sentence."
+        "Step 8, the greatest opportunity to increase LTV: each lever's headroom measured from the data (retention: "
+        "ARR at risk from health, renewals without a decision maker or champion, churn above the best segment's; "
+        "expansion: seats against entitlement, customers behind on the value path; upsell: products a customer "
+        "lacks that its segment's peers hold), valued with the LTV formula and costed at CRC × 1/2/4; net value "
+        "and ROI, ranked; what each value rests on; a lever whose inputs are missing is unmeasured, never valued."
     ),
 )
 @shared_options
 def opportunity(
     billing: Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")],
     customers: Annotated[
-        str | None, typer.Option("--customers", metavar="SEGMENTED", help="csctl segment's CSV (segment column).")
+        str | None,
+        typer.Option(
+            "--customers", metavar="SEGMENTED", help="csctl segment's CSV (segment column; renewal_date if any)."
+        ),
     ] = None,
     costs: Annotated[
         str | None, typer.Option("--costs", metavar="COSTS", help="Cost ledger: the CRC of the last 12 months.")
     ] = None,
-    step: Annotated[
-        float | None, typer.Option("--step", min=0.0001, max=0.5, help="Lever step, monthly rate points (0.0025).")
+    usage: Annotated[
+        str | None, typer.Option("--usage", metavar="PATH", help="Usage export: seats, active users; health.")
+    ] = None,
+    tickets: Annotated[str | None, typer.Option("--tickets", metavar="PATH", help="Tickets export: health.")] = None,
+    surveys: Annotated[str | None, typer.Option("--surveys", metavar="PATH", help="Surveys export: health.")] = None,
+    contacts: Annotated[
+        str | None, typer.Option("--contacts", metavar="PATH", help="CRM contacts: renewal coverage.")
+    ] = None,
+    milestones: Annotated[
+        str | None, typer.Option("--milestones", metavar="PATH", help="Milestones: the value path.")
+    ] = None,
+    share: Annotated[
+        float | None,
+        typer.Option("--share", min=0.01, max=1.0, help="Share of each lever's headroom realised (0.25)."),
     ] = None,
     horizon: Annotated[
-        int | None, typer.Option("--horizon", min=1, max=600, help="Months a gain is valued over (36).")
+        int | None, typer.Option("--horizon", min=1, max=600, help="Longest customer lifetime valued, months (36).")
     ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show how each figure is measured.")] = False,
     *,
     common: Common,
 ) -> None:
     common.conditions("opportunity")
-    common.one_stdin(billing, customers, costs)
+    tables = {
+        "billing": billing,
+        "customers": customers,
+        "costs": costs,
+        "usage": usage,
+        "tickets": tickets,
+        "surveys": surveys,
+        "contacts": contacts,
+        "milestones": milestones,
+    }
+    common.one_stdin(*tables.values())
     from csctl.run import steps
 
     run = common.run()
-    for name, spec in (("billing", billing), ("customers", customers), ("costs", costs)):
+    for name, spec in tables.items():
         run.add(name, spec)
-    emit(steps.opportunity(run, step, horizon), common, inputs=run.specs())
+    result = steps.opportunity(run, share, horizon)
+    result.explain = explain
+    emit(result, common, inputs=run.specs())

@@ -36,7 +36,8 @@ ConfigOpt = Annotated[
     typer.Option(
         "-c",
         "--config",
-        help="Workspace config (default: $CSCTL_CONFIG, ./csctl.yaml, built-in).",
+        help="Workspace config (default: $CSCTL_CONFIG, csctl.yaml here or in a parent folder, "
+        "~/.config/csctl/csctl.yaml, built-in).",
         metavar="PATH",
         show_default=False,
     ),
@@ -198,9 +199,10 @@ class Common:
 
         if self._workspace is None:
             self._workspace = load_workspace(self.config_path)
-            if self._workspace.origin in ("cwd", "env"):  # a config the command line did not name: say which
-                where = "from $CSCTL_CONFIG" if self._workspace.origin == "env" else "in this folder"
-                info(f"using {self._workspace.path} (the workspace config {where})")
+            from csctl.config.load import ORIGINS
+
+            if self._workspace.origin in ORIGINS:  # a config the command line did not name: say which
+                info(f"using {self._workspace.path} (the workspace config {ORIGINS[self._workspace.origin]})")
         return self._workspace
 
     def run(self, *, workspace: bool = False) -> Run:
@@ -470,3 +472,8 @@ def show_charts(charts: list[Chart], common: Common, currency: str) -> None:
         assert chart.frame is not None  # the steps fill each chart with its frame
         stream.write("\n" + chart_lines(chart, chart.frame, currency, width=width, color=color) + "\n")
     stream.flush()
+
+
+def examples(*lines: str) -> str:
+    """A command's --help epilog: its examples, one a line, kept as written (click does not rewrap them)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)

@@ -7,13 +7,17 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 @app.command(
     "personas",
+    epilog=examples(
+        "csctl personas contacts.csv --customers segmented.csv",
+        "csctl personas contacts.csv --customers customers.csv --outcomes outcomes.csv -f xlsx -o personas.xlsx",
+    ),
     help=(
         "Steps 5 and 6: each contact's persona (user, administrator, champion, economic decision maker, "
         "executive sponsor, or your own) from title/role patterns; per account the personas covered and engaged, "

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from csctl.cli.inputs import run_for, workspace_inputs
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -18,6 +18,9 @@ RULES = ("plays", "segments", "health", "personas", "value_path")
 
 @app.command(
     "plan",
+    epilog=examples(
+        "csctl plan -c client/csctl.yaml", "csctl plan -c client/csctl.yaml --plan-file plan.yaml --force -f markdown"
+    ),
     help=(
         "Step 9, execution: options from the plays library (lever, SQL trigger over the enriched customer table, "
         "owner, effort, risk, the metric it moves); per option the accounts, ARR in scope, hours and cost, capacity "

@@ -18,6 +18,7 @@ from csctl.cli.options import (
     QuietOpt,
     SkipBadOpt,
     VerboseOpt,
+    examples,
 )
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -25,6 +26,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 
 @app.command(
     "report",
+    epilog=examples("csctl report -o report/", "csctl report -c client/csctl.yaml -o client/report --as-of 2024-06"),
     help=(
         "Run every step on the workspace (csctl.yaml: its exports and rule files) and write OUTDIR/assessment.md, "
         "assessment.xlsx (a summary sheet, a sheet per step, native charts) and assessment.html (one self-contained "

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from csctl.cli.console import info
-from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt
+from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt, examples
 from csctl.errors import UsageError
 
 LAST_MONTH = "2189-12"  # the latest month a sample's history may reach: its dates stay readable (years to 2200)
@@ -18,6 +18,9 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 
 @app.command(
     "sample",
+    epilog=examples(
+        "csctl sample -o demo/", "csctl sample -o demo/ --customers 500 --months 36 --style stripe --seed 7"
+    ),
     help=(
         "Write a synthetic SaaS company's exports into a folder: billing.csv (invoice lines as billing systems "
         "export them: weekly, monthly, quarterly and annual terms, a product with plan tiers and add-ons, upsells, "
@@ -54,6 +57,17 @@ def sample(
         Literal["canonical", "stripe"],
         typer.Option("--style", help="Column names and formats."),
     ] = "canonical",
+    profile: Annotated[
+        Literal["default", "high-churn", "land-and-expand"],
+        typer.Option(
+            "--profile",
+            help=(
+                "The kind of company: default; high-churn (churn three times as high, more struggling accounts, "
+                "add-ons rarely bought); land-and-expand (low churn, mostly healthy accounts near their seat "
+                "limits, add-ons held by about half of each plan's accounts)."
+            ),
+        ),
+    ] = "default",
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
@@ -78,18 +92,19 @@ def sample(
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: exists and is not a folder")
     output.mkdir(parents=True, exist_ok=True)
-    billing = generator.generate_billing(customers=customers, months=months, seed=seed, start=first)
-    accounts = generator.generate_customers(customers=customers, months=months, seed=seed, start=first)
-    usage = generator.generate_usage(customers=customers, months=months, seed=seed, start=first)
-    tickets = generator.generate_tickets(customers=customers, months=months, seed=seed, start=first)
-    surveys = generator.generate_surveys(customers=customers, months=months, seed=seed, start=first)
-    team = generator.generate_team(customers=customers, months=months, seed=seed, start=first)
-    costs = generator.generate_costs(customers=customers, months=months, seed=seed, start=first)
-    milestones = generator.generate_milestones(customers=customers, months=months, seed=seed, start=first)
-    contacts = generator.generate_contacts(customers=customers, months=months, seed=seed, start=first)
-    outcomes = generator.generate_outcomes(customers=customers, months=months, seed=seed, start=first)
-    actions = generator.generate_actions(customers=customers, months=months, seed=seed, start=first)
-    inventory = generator.inventory_yaml(customers=customers, months=months, seed=seed, start=first, team=team)
+    with generator.profile(profile):  # default: the company every seed gives
+        billing = generator.generate_billing(customers=customers, months=months, seed=seed, start=first)
+        accounts = generator.generate_customers(customers=customers, months=months, seed=seed, start=first)
+        usage = generator.generate_usage(customers=customers, months=months, seed=seed, start=first)
+        tickets = generator.generate_tickets(customers=customers, months=months, seed=seed, start=first)
+        surveys = generator.generate_surveys(customers=customers, months=months, seed=seed, start=first)
+        team = generator.generate_team(customers=customers, months=months, seed=seed, start=first)
+        costs = generator.generate_costs(customers=customers, months=months, seed=seed, start=first)
+        milestones = generator.generate_milestones(customers=customers, months=months, seed=seed, start=first)
+        contacts = generator.generate_contacts(customers=customers, months=months, seed=seed, start=first)
+        outcomes = generator.generate_outcomes(customers=customers, months=months, seed=seed, start=first)
+        actions = generator.generate_actions(customers=customers, months=months, seed=seed, start=first)
+        inventory = generator.inventory_yaml(customers=customers, months=months, seed=seed, start=first, team=team)
     if style == "stripe":
         billing = generator.to_stripe_style(billing)
     tables = (
@@ -114,6 +129,8 @@ def sample(
     workspace = generator.workspace_yaml(
         customers=customers, months=months, seed=seed, start=first, files=[name for name, _ in tables], style=style
     )
+    if profile != "default":
+        workspace = workspace.replace(f"(synthetic, seed {seed})", f"(synthetic, {profile} profile, seed {seed})")
     write_atomic(output / "csctl.yaml", workspace.encode("utf-8"))
     info(f"wrote {output / 'csctl.yaml'} (the workspace: csctl report -c {output / 'csctl.yaml'})")
     info(

@@ -7,13 +7,17 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 @app.command(
     "segment",
+    epilog=examples(
+        "csctl segment customers.csv --billing billing.csv",
+        "csctl segment companies.csv --billing 'invoices-*.csv' --rules segments.yaml -f csv -o segmented.csv",
+    ),
     help=(
         "Step 4, segmentation (customer, not sales): each customer gets its MRR/ARR (with --billing), segment, "
         "touch model and target accounts per CSM from ordered rules (first match wins, a catch-all last). "

@@ -6,13 +6,17 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 @app.command(
     "valuation",
+    epilog=examples(
+        "csctl valuation billing.csv --costs costs.csv --team team.csv",
+        "csctl valuation billing.csv --costs costs.csv --customers segmented.csv --target-crc 0.1 -f json",
+    ),
     help=(
         "Step 3, optimise valuation: CAC ratio, CRC, CEC and CUC per quarter and over the trailing 12 months, from "
         "the cost ledger and the revenue bridge, phrased as the seed deck does ('$1.00 to get $1.15', '$0.12 to "

@@ -8,13 +8,16 @@ from typing import Annotated
 import typer
 
 from csctl.cli.inputs import run_for, workspace_inputs
-from csctl.cli.options import Common, emit, shared_options
+from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 @app.command(
     "value-path",
+    epilog=examples(
+        "csctl value-path milestones.csv --customers customers.csv", "csctl value-path -c client/csctl.yaml -f csv"
+    ),
     help=(
         "Step 7, your vision of success: the value path's milestones with the week each is expected (default: the "
         "seed deck's critical path, technical set-up wk 1 … initial value wk 8 … renewal wk 52); from the "

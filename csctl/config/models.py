@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -79,10 +79,15 @@ class Multipliers(Strict):
 
 
 class OpportunityConfig(Strict):
-    step: float = Field(0.0025, gt=0, lt=1, description="a lever's improvement, in points of its monthly rate")
-    horizon_months: int = Field(36, gt=0, le=600, description="months over which a lever's gain is valued")
+    share: float = Field(0.25, gt=0, le=1, description="share of each lever's measured headroom realised")
+    horizon_months: int = Field(36, gt=0, le=600, description="the longest customer lifetime a gain is valued over")
     multipliers: Multipliers = Field(default_factory=Multipliers)
-    sensitivity: list[float] = Field(default_factory=lambda: [0.001, 0.0025, 0.005, 0.01])
+    sensitivity: list[Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=lambda: [0.1, 0.25, 0.5, 1.0])
+    renewal_days: int = Field(90, gt=0, le=730, description="renewals this close without a decision maker or champion")
+    seat_utilisation: float = Field(0.8, gt=0, le=1, description="active users per seat above which seats are added")
+    target_churn: float | None = Field(
+        None, ge=0, lt=1, description="monthly churn each segment's is measured against (default: the best segment's)"
+    )
 
 
 class Export(Strict):

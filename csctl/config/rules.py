@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -163,6 +163,7 @@ MAX_SQL_OPERATORS = 200  # operators (AND, OR, NOT, comparisons, arithmetic, LIK
 MAX_PAD = 1_000  # the length LPAD/RPAD may pad to: an integer literal, never a column
 PADDERS = {"LPAD", "RPAD", "REPEAT", "REPLICATE"}
 WORD_OPERATORS = {"AND", "OR", "NOT", "LIKE", "ILIKE", "IN", "BETWEEN", "IS", "WHEN", "THEN", "ELSE", "XOR"}
+RESERVED = WORD_OPERATORS | {"SELECT", "FROM", "WHERE", "CASE", "END", "NULL", "TRUE", "FALSE", "AS", "ON", "JOIN"}
 _TOKEN = re.compile(
     r"""(?P<str>'(?:[^']|'')*'?)|(?P<ident>"(?:[^"]|"")*"?)|(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)"""
     r"""|(?P<word>[A-Za-z_][A-Za-z_0-9$]*)|(?P<op><>|!=|<=|>=|\|\||::|[-+*/%=<>!~^&|])"""
@@ -245,7 +246,14 @@ def compile_sql(text: str, where: str, what: str) -> Sql:
     except Exception as exc:  # polars raises SQLInterfaceError / SQLSyntaxError / others
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"{where}: {what} is not a valid SQL expression: {_shown(text)} ({message})") from None
-    return Sql(text, expr, tuple(dict.fromkeys(expr.meta.root_names())), where)
+    columns = tuple(dict.fromkeys(expr.meta.root_names()))
+    for name in columns:  # Polars reads a dangling keyword ("x >= AND") as a column named AND
+        if name.upper() in RESERVED and f'"{name}"' not in text:
+            raise ConfigError(
+                f"{where}: {what} is not a valid SQL expression: {_shown(text)} ({name} is a keyword, not a value; "
+                f'a column of that name is written "{name}")'
+            )
+    return Sql(text, expr, columns, where)
 
 
 def check_columns(items: list[Sql], available: list[str], table: str) -> None:
@@ -344,6 +352,10 @@ class Health:
     activity_value: Sql | None
     activity_filter: Sql | None
     notes: list[str]
+    activity_where: str = ""  # file:line of activity:
+    # measures (index into measures) whose input columns the exports lack, with the note that says which
+    unmeasured: dict[int, str] = field(default_factory=dict)
+    activity_unmeasured: str | None = None
 
 
 def load_health(path: str | Path | None) -> Health:
@@ -399,7 +411,8 @@ def load_health(path: str | Path | None) -> Health:
             act_value = compile_sql(rules.activity.value, _where(doc, "activity", "value"), "value")
         if rules.activity.filter is not None:
             act_filter = compile_sql(rules.activity.filter, _where(doc, "activity", "filter"), "filter")
-    return Health(doc.path, rules, applies, measures, act_value, act_filter, notes)
+    activity_where = _where(doc, "activity") if rules.activity is not None else doc.path
+    return Health(doc.path, rules, applies, measures, act_value, act_filter, notes, activity_where=activity_where)
 
 
 def check_segments(segments: Segments, schema: pl.Schema) -> None:
@@ -408,26 +421,57 @@ def check_segments(segments: Segments, schema: pl.Schema) -> None:
     check_types(segments.conditions, schema, "condition")
 
 
-def check_health(health: Health, customers: pl.Schema, sources: dict[str, pl.Schema | None]) -> None:
-    """Columns and types of every rule against its table; rules over a source that was not given are skipped."""
+def absent_columns(items: list[Sql], available: list[str]) -> list[str]:
+    """The columns ``items`` name that the table lacks, in order of first use."""
+    known = set(available)
+    return list(dict.fromkeys(n for sql in items for n in sql.columns if n not in known))
+
+
+def _absent_note(what: str, where: str, source: str, absent: list[str], available: list[str]) -> str:
+    names = " and ".join(repr(n) for n in absent)
+    column = "column" if len(absent) == 1 else "columns"
+    close = "".join(suggest(n, available) for n in absent)
+    return f"{what} ({where}) not measured: the {source} export has no {names} {column}.{close}".rstrip(".")
+
+
+def check_health(health: Health, customers: pl.Schema, sources: dict[str, pl.Schema | None]) -> Health:
+    """Columns and types of every rule against its table; rules over a source that was not given are skipped.
+    A measure (or the activity) whose input columns the export lacks is not measured: the Health returned names
+    it in ``unmeasured`` with a note naming the columns (and a close match, for a misspelt one), and the score is
+    made of the other measures. The rule files are written for exports that may not have every column (the
+    default rules count escalated tickets; Zendesk's export has no such column): a refusal of the whole run
+    would be wrong, a default value for the measure too."""
     schemas: dict[str, pl.Schema | None] = {"customers": customers, **sources}
     check_columns(health.applies_to, list(customers), "customer table")
     check_types(health.applies_to, customers, "condition")
-    rules: list[tuple[str, Sql | None, Sql | None]] = [
-        (cm.measure.source, cm.value, cm.filter) for cm in health.measures
+    unmeasured: dict[int, str] = {}
+    rules: list[tuple[int | None, str, Sql | None, Sql | None]] = [
+        (i, cm.measure.source, cm.value, cm.filter) for i, cm in enumerate(health.measures)
     ]
     if health.rules.activity is not None:
-        rules.append((health.rules.activity.source, health.activity_value, health.activity_filter))
-    for source, value, flt in rules:
+        rules.append((None, health.rules.activity.source, health.activity_value, health.activity_filter))
+    activity_unmeasured = None
+    for index, source, value, flt in rules:
         schema = schemas.get(source)
         if schema is None:
             continue
         used = [s for s in (value, flt) if s is not None]
-        check_columns(used, list(schema), f"{source} table")
+        absent = absent_columns(used, list(schema))
+        if absent:
+            if index is None:
+                where = health.activity_where
+                what = "the activity of the health vs activity quadrant"
+                activity_unmeasured = _absent_note(what, where, source, absent, list(schema))
+            else:
+                cm = health.measures[index]
+                what = f"measure {cm.measure.name} of {cm.scorecard}"
+                unmeasured[index] = _absent_note(what, cm.where, source, absent, list(schema))
+            continue
         if value is not None:
             check_types([value], schema, "number")
         if flt is not None:
             check_types([flt], schema, "condition")
+    return replace(health, unmeasured=unmeasured, activity_unmeasured=activity_unmeasured)
 
 
 # --- personas ------------------------------------------------------------------------------------------------

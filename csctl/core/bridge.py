@@ -6,9 +6,13 @@ customer and month ``c1 == c0 + sum(MOVEMENTS)`` exactly, and the same for every
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
 import polars as pl
 
-from csctl.core.mrr import to_cents
+from csctl.core import dense
 
 MOVEMENTS = (
     "new",
@@ -35,163 +39,272 @@ def product_monthly(plans: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+class Grid:
+    """Held MRR and credits per customer and month as dense arrays (customers × months ``low`` … ``high``), and
+    the held plans' customer codes, for the bridge's sums without hash group-bys (csctl/core/dense.py)."""
+
+    def __init__(self, plans: pl.DataFrame, credits: pl.DataFrame, high: int | None = None) -> None:
+        n = plans.height
+        self.customer = dense.code(pl.concat([plans.get_column("customer_id"), credits.get_column("customer_id")]))
+        self.plan_customers = self.customer.codes[:n]
+        self.plan_months = dense.ints(plans.get_column("month"))
+        credit_customers, credit_months = self.customer.codes[n:], dense.ints(credits.get_column("month"))
+        months = np.concatenate([self.plan_months, credit_months])
+        self.low = int(months.min()) if months.size else 0
+        self.high = int(months.max()) if high is None and months.size else (high if high is not None else 0)
+        self.span = self.high - self.low + 1
+        customers = self.customer.n
+        held = dense.int_sums(
+            self.plan_customers * self.span + (self.plan_months - self.low),
+            customers * self.span,
+            dense.ints(plans.get_column("mrr")),
+        ).reshape(customers, self.span)
+        self.credit = dense.int_sums(
+            credit_customers * self.span + (credit_months - self.low),
+            customers * self.span,
+            dense.ints(credits.get_column("credit")),
+        ).reshape(customers, self.span)
+        self.mrr = np.maximum(held + self.credit, 0)  # c(m)
+
+    def window(self, values: np.ndarray, low: int, high: int) -> np.ndarray:
+        """Columns for months low … high of a (rows × months low … high of the grid) array, 0 outside it."""
+        out = np.zeros((values.shape[0], high - low + 1), dtype=values.dtype)
+        lo, hi = max(low, self.low), min(high, self.high)
+        if lo <= hi:
+            out[:, lo - low : hi - low + 1] = values[:, lo - self.low : hi - self.low + 1]
+        return out
+
+    def customer_mrr(self) -> pl.DataFrame:
+        rows, cols = np.nonzero(self.mrr > 0)
+        return pl.DataFrame(
+            {
+                "customer_id": self.customer.decode(rows),
+                "month": pl.Series(cols + self.low, dtype=pl.Int32),
+                "mrr": pl.Series(self.mrr[rows, cols], dtype=pl.Int64),
+            }
+        )
+
+
 def customer_monthly(plans: pl.LazyFrame, credits: pl.LazyFrame) -> pl.LazyFrame:
     """c(m) = max(0, Σ held + Σ credits) per (customer_id, month), only where it is > 0."""
-    held = plans.select("customer_id", "month", total="mrr")
-    credit = credits.select("customer_id", "month", total="credit")
-    return (
-        pl.concat([held, credit], how="vertical")
-        .group_by("customer_id", "month")
-        .agg(pl.col("total").sum())
-        .filter(pl.col("total") > 0)
-        .select("customer_id", "month", mrr="total")
-    )
+    return Grid(plans.collect(), credits.collect()).customer_mrr().lazy()
 
 
-def _pairs(frame: pl.LazyFrame, keys: list[str], values: dict[str, pl.Expr], first: int, last: int) -> pl.LazyFrame:
-    """Rows of month m-1 and m side by side per key: each value as ``<name>0`` (m-1) and ``<name>1`` (m), 0 where
-    the key has no row that month. One concatenation and a group-by that only sums (Polars' fast path)."""
-    current = frame.select(
-        *keys,
-        "month",
-        **{f"{k}1": v for k, v in values.items()},
-        **{f"{k}0": pl.lit(0).cast(frame.select(v).collect_schema().dtypes()[0]) for k, v in values.items()},
-    )
-    previous = frame.select(
-        *keys,
-        (pl.col("month") + 1).cast(pl.Int32).alias("month"),
-        **{f"{k}1": pl.lit(0).cast(frame.select(v).collect_schema().dtypes()[0]) for k, v in values.items()},
-        **{f"{k}0": v for k, v in values.items()},
-    )
-    names = [f"{k}{side}" for side in (0, 1) for k in values]
-    return (
-        pl.concat([current, previous], how="vertical")
-        .filter(pl.col("month").is_between(first, last))
-        .group_by(*keys, "month")
-        .agg(pl.col(names).sum())
-    )
+def _plan_sets(plan: dense.Coded, rows: np.ndarray, cell: np.ndarray, cells: int) -> np.ndarray:
+    """A key of each (customer, product, month)'s set of held plans (``rows``: the plan rows of ``cell``): equal sets
+    give equal keys. With at most 52 plans a bit per plan (exact in a float sum); with more, a sum of the plans'
+    hashes."""
+    codes = plan.codes[rows]
+    if plan.n <= 52:
+        return np.rint(dense.sums(cell, cells, np.ldexp(1.0, codes))).astype(np.uint64)
+    hashes = plan.values.cast(pl.String).hash(7).to_numpy()
+    keys = np.zeros(cells, dtype=np.uint64)
+    np.add.at(keys, cell, hashes[codes])
+    return keys
 
 
-def customer_movements(
-    plans: pl.LazyFrame,
-    credits: pl.LazyFrame,
-    customer_mrr: pl.LazyFrame,
-    first: int,
-    as_of: int,
-    *,
-    has_plans: bool = True,
-) -> pl.LazyFrame:
-    """One row per (customer_id, month) from ``first`` to ``as_of`` where the customer had MRR in m-1 or m.
+BLOCK_CELLS = 4_000_000  # (customer, product) × month cells per block: the arrays' memory stays bounded
+
+
+@dataclass
+class Block:
+    """The movements of customers ``low`` … ``high`` − 1 (codes) as customers × months ``first`` … ``as_of``."""
+
+    low: int
+    start: np.ndarray  # c(m−1)
+    end: np.ndarray  # c(m)
+    moves: dict[str, np.ndarray]  # MOVEMENTS, signed cents
+
+
+class Moves:
+    """Every customer's movements per month ``first`` … ``as_of``, computed block by block of customers when asked
+    for (the monthly totals, eligible MRR, or rows), so memory holds one block's arrays at a time.
 
     ``has_plans=False`` says every plan is the same (no plan column): products are then taken as they are.
-    Columns: customer_id, month, mrr_start (c(m-1)), mrr_end (c(m)), the eight MOVEMENTS (signed cents).
-    """
-    zero = pl.lit(0, pl.Int64)
-    products = _pairs(
-        product_monthly(plans) if has_plans else plans.select(pl.exclude("plan"), plans=pl.lit(0, pl.UInt64)),
-        ["customer_id", "product"],
-        {"v": pl.col("mrr"), "q": pl.col("quantity"), "p": pl.col("plans")},
-        first,
-        as_of,
-    )
-    v0, v1, q0, q1 = pl.col("v0"), pl.col("v1"), pl.col("q0"), pl.col("q1")
-    both = (v0 > 0) & (v1 > 0)
-    same_plan = both & (pl.col("p0") == pl.col("p1"))
-    price = (
-        pl.when(same_plan & (q0 > 0) & (q1 > 0))
-        .then(to_cents((v1.cast(pl.Float64) / q1 - v0.cast(pl.Float64) / q0) * q0))
-        .otherwise(0)
-    )
-    volume = pl.when(both).then(v1 - v0 - price).otherwise(0)
-    # each product's movement as plain columns first, so the group-by only sums (its fast path)
-    per_product = (
-        products.with_columns(price=price)
-        .with_columns(volume=volume)
-        .select(
-            "customer_id",
-            "month",
-            held0=v0,
-            held1=v1,
-            cr0=zero,
-            cr1=zero,
-            upsell=pl.when((v0 == 0) & (v1 > 0)).then(v1).otherwise(zero),
-            contraction=pl.when((v0 > 0) & (v1 == 0)).then(-v0).otherwise(zero)
-            + pl.min_horizontal(pl.col("volume"), zero),
-            expansion=pl.max_horizontal(pl.col("volume"), zero),
-            price_uplift=pl.max_horizontal(pl.col("price"), zero),
-            price_erosion=pl.min_horizontal(pl.col("price"), zero),
-        )
-    )
-    credit_change = (
-        _pairs(credits, ["customer_id"], {"cr": pl.col("credit")}, first, as_of)
-        .with_columns(credit_change=pl.col("cr1") - pl.col("cr0"))
-        .select(
-            "customer_id",
-            "month",
-            held0=zero,
-            held1=zero,
-            cr0="cr0",
-            cr1="cr1",
-            upsell=zero,
-            contraction=zero,
-            expansion=zero,
-            price_uplift=pl.max_horizontal(pl.col("credit_change"), zero),
-            price_erosion=pl.min_horizontal(pl.col("credit_change"), zero),
-        )
-    )
-    per_customer = (
-        pl.concat([per_product, credit_change], how="vertical")
-        .group_by("customer_id", "month")
-        .agg(pl.all().sum())
-        .with_columns(
-            mrr_start=pl.max_horizontal(pl.col("held0") + pl.col("cr0"), zero),
-            mrr_end=pl.max_horizontal(pl.col("held1") + pl.col("cr1"), zero),
-        )
-        .filter((pl.col("mrr_start") > 0) | (pl.col("mrr_end") > 0))
-    )
-    first_month = customer_mrr.group_by("customer_id").agg(first_month=pl.col("month").min())
-    c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")
-    retained = (c0 > 0) & (c1 > 0)
-    arriving = (c0 == 0) & (c1 > 0)
-    return (
-        per_customer.join(first_month, on="customer_id", how="left")
-        .with_columns(
-            new=pl.when(arriving & (pl.col("first_month") == pl.col("month"))).then(c1).otherwise(zero),
-            reactivation=pl.when(arriving & (pl.col("first_month") < pl.col("month"))).then(c1).otherwise(zero),
-            churn=pl.when((c0 > 0) & (c1 == 0)).then(-c0).otherwise(zero),
-            **{
-                name: pl.when(retained).then(pl.col(name)).otherwise(zero)
-                for name in ("expansion", "price_uplift", "upsell", "contraction", "price_erosion")
-            },
-        )
-        .select("customer_id", "month", "mrr_start", "mrr_end", *MOVEMENTS)
-    )
+    Per (customer, product): v = Σ held MRR, q = Σ quantity, and the set of held plans, in month m−1 (v0, q0) and
+    m (v1, q1). Both held on the same plans with quantities: price = (v1/q1 − v0/q0) × q0 (cents), volume =
+    v1 − v0 − price; else the whole change is volume. A product's arrival is upsell, its departure contraction.
+    Credits' change is a price effect. A customer arriving (c(m−1) = 0) is new in its first month with MRR, else
+    reactivated; leaving, churn; only retained customers (c > 0 both months) carry the other movements."""
+
+    def __init__(
+        self,
+        plans: pl.DataFrame,
+        credits: pl.DataFrame,
+        first: int,
+        as_of: int,
+        *,
+        has_plans: bool = True,
+        grid: Grid | None = None,
+        block_cells: int | None = None,
+    ) -> None:
+        self.grid = grid if grid is not None and grid.high == as_of else Grid(plans, credits, as_of)
+        self.first, self.as_of = first, as_of
+        grid = self.grid
+        product = dense.code(plans.get_column("product"))
+        self.pair, pairs = dense.densify(grid.plan_customers * product.n + product.codes)
+        self.owner = pairs // product.n  # each pair's customer: pairs sort with their customer
+        self.mrr = dense.ints(plans.get_column("mrr"))
+        self.quantity = np.nan_to_num(dense.floats(plans.get_column("quantity")))
+        self.plan = dense.code(plans.get_column("plan")) if has_plans else None
+        # blocks of whole customers, about block_cells pair-months each
+        per_block = max(1, (block_cells or BLOCK_CELLS) // grid.span)
+        bounds = [0]
+        while bounds[-1] < pairs.size:
+            cut = min(bounds[-1] + per_block, pairs.size)
+            if cut < pairs.size:  # move the cut to the next customer's first pair
+                cut = int(np.searchsorted(self.owner, self.owner[cut - 1], side="right"))
+            bounds.append(cut)
+        self.pair_bounds = bounds
+        self.order: np.ndarray | None = None
+        self.row_bounds = np.array([0, self.pair.size])
+        if len(bounds) > 2:  # the plan rows of each block, by a stable sort on the block number
+            block_of = np.searchsorted(np.asarray(bounds[1:-1]), self.pair, side="right").astype(np.uint16)
+            self.order = np.argsort(block_of, kind="stable")
+            self.row_bounds = np.searchsorted(block_of[self.order], np.arange(len(bounds)), side="left")
+
+    def blocks(self) -> Iterator[Block]:
+        grid, first, as_of = self.grid, self.first, self.as_of
+        customers = grid.customer.n
+        zero = np.int64(0)
+        edges = [int(self.owner[b]) if b < self.owner.size else customers for b in self.pair_bounds[:-1]] + [customers]
+        edges[0] = 0
+        for index in range(len(self.pair_bounds) - 1):
+            p_lo, p_hi = self.pair_bounds[index], self.pair_bounds[index + 1]
+            c_lo, c_hi = edges[index], edges[index + 1]
+            rows = slice(self.row_bounds[index], self.row_bounds[index + 1])
+            picked = self.order[rows] if self.order is not None else np.arange(self.pair.size)
+            count = p_hi - p_lo
+            cells = count * grid.span
+            cell = (self.pair[picked] - p_lo) * grid.span + (grid.plan_months[picked] - grid.low)
+            value = dense.int_sums(cell, cells, self.mrr[picked]).reshape(count, grid.span)
+            quantity = dense.sums(cell, cells, self.quantity[picked]).reshape(count, grid.span)
+            v0, v1 = grid.window(value, first - 1, as_of - 1), grid.window(value, first, as_of)
+            q0, q1 = grid.window(quantity, first - 1, as_of - 1), grid.window(quantity, first, as_of)
+            both = (v0 > 0) & (v1 > 0)
+            if self.plan is not None:
+                keys = _plan_sets(self.plan, picked, cell, cells).reshape(count, grid.span)
+                same_plan = both & (grid.window(keys, first - 1, as_of - 1) == grid.window(keys, first, as_of))
+            else:
+                same_plan = both
+            priced = same_plan & (q0 > 0) & (q1 > 0)
+            price = np.zeros(v0.shape, dtype=np.int64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                price[priced] = dense.cents((v1[priced] / q1[priced] - v0[priced] / q0[priced]) * q0[priced])
+            volume = np.where(both, v1 - v0 - price, 0)
+            per_product = {
+                "upsell": np.where((v0 == 0) & (v1 > 0), v1, zero),
+                "contraction": np.where((v0 > 0) & (v1 == 0), -v0, zero) + np.minimum(volume, zero),
+                "expansion": np.maximum(volume, zero),
+                "price_uplift": np.maximum(price, zero),
+                "price_erosion": np.minimum(price, zero),
+            }
+            # summed per customer: a customer's pairs are contiguous
+            owner = self.owner[p_lo:p_hi] - c_lo
+            starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if count else np.zeros(0, np.int64)
+            moves: dict[str, np.ndarray] = {}
+            for name, values in per_product.items():
+                total = np.zeros((c_hi - c_lo, as_of - first + 1), dtype=np.int64)
+                if count:
+                    total[owner[starts]] = np.add.reduceat(values, starts, axis=0)
+                moves[name] = total
+            credit = grid.credit[c_lo:c_hi]
+            change = grid.window(credit, first, as_of) - grid.window(credit, first - 1, as_of - 1)
+            moves["price_uplift"] += np.maximum(change, zero)
+            moves["price_erosion"] += np.minimum(change, zero)
+
+            mrr = grid.mrr[c_lo:c_hi]
+            c0, c1 = grid.window(mrr, first - 1, as_of - 1), grid.window(mrr, first, as_of)
+            active = mrr > 0
+            first_month = np.where(active.any(axis=1), active.argmax(axis=1) + grid.low, np.iinfo(np.int64).max)
+            month = np.arange(first, as_of + 1, dtype=np.int64)[None, :]
+            arriving = (c0 == 0) & (c1 > 0)
+            retained = (c0 > 0) & (c1 > 0)
+            moves["new"] = np.where(arriving & (first_month[:, None] == month), c1, zero)
+            moves["reactivation"] = np.where(arriving & (first_month[:, None] < month), c1, zero)
+            moves["churn"] = np.where((c0 > 0) & (c1 == 0), -c0, zero)
+            for name in ("expansion", "price_uplift", "upsell", "contraction", "price_erosion"):
+                moves[name] = np.where(retained, moves[name], zero)
+            yield Block(c_lo, c0, c1, moves)
+
+    def _months(self) -> pl.Series:
+        return pl.Series("month", np.arange(self.first, self.as_of + 1), dtype=pl.Int32)
+
+    def frame(self, low: int | None = None, high: int | None = None) -> pl.DataFrame:
+        """One row per (customer_id, month) of months ``low`` … ``high`` (default: every month) where c(m−1) > 0 or
+        c(m) > 0: customer_id, month, mrr_start, mrr_end, the eight MOVEMENTS."""
+        lo = self.first if low is None else max(low, self.first)
+        hi = self.as_of if high is None else min(high, self.as_of)
+        parts = []
+        for block in self.blocks():
+            cut = slice(lo - self.first, hi - self.first + 1)
+            c0, c1 = block.start[:, cut], block.end[:, cut]
+            rows, cols = np.nonzero((c0 > 0) | (c1 > 0))
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "customer_id": self.grid.customer.decode(rows + block.low),
+                        "month": pl.Series(cols + lo, dtype=pl.Int32),
+                        "mrr_start": pl.Series(c0[rows, cols], dtype=pl.Int64),
+                        "mrr_end": pl.Series(c1[rows, cols], dtype=pl.Int64),
+                        **{
+                            name: pl.Series(block.moves[name][:, cut][rows, cols], dtype=pl.Int64) for name in MOVEMENTS
+                        },
+                    }
+                )
+            )
+        if not parts:
+            return pl.DataFrame(schema=MOVEMENT_SCHEMA)
+        return pl.concat(parts, how="vertical")
+
+    def summary(self, due: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(the monthly bridge, eligible MRR per month), one pass over the blocks.
+
+        The bridge: per month, the sums of the movements and of c(m−1), c(m) (cents), the customers at the start,
+        new, reactivated, churned and at the end, and retained MRR Σ min(c(m−1), c(m)); every month, none left out.
+        Eligible: the MRR of customers due for renewal (c(m−1) > 0) and the MRR they lost (churn + downgrade);
+        ``due``: (customer_id, month) pairs, repeats allowed; None: every customer is due every month."""
+        width = self.as_of - self.first + 1
+        names = ["mrr_start", *MOVEMENTS, "mrr_end", *COUNTS, "retained_mrr", "eligible_mrr", "eligible_lost"]
+        sums = {name: np.zeros(width, dtype=np.int64) for name in names}
+        if due is not None:
+            due_code = self.grid.customer.lookup(due.get_column("customer_id"))
+            due_month = dense.ints(due.get_column("month")) - self.first
+            inside = (due_code >= 0) & (due_month >= 0) & (due_month < width)
+            due_code, due_month = due_code[inside], due_month[inside]
+        for block in self.blocks():
+            c0, c1 = block.start, block.end
+            sums["mrr_start"] += c0.sum(axis=0)
+            sums["mrr_end"] += c1.sum(axis=0)
+            for name in MOVEMENTS:
+                sums[name] += block.moves[name].sum(axis=0)
+            sums["customers_start"] += (c0 > 0).sum(axis=0)
+            sums["customers_new"] += (block.moves["new"] > 0).sum(axis=0)
+            sums["customers_reactivated"] += (block.moves["reactivation"] > 0).sum(axis=0)
+            sums["customers_churned"] += (block.moves["churn"] < 0).sum(axis=0)
+            sums["customers_end"] += (c1 > 0).sum(axis=0)
+            sums["retained_mrr"] += np.minimum(c0, c1).sum(axis=0)
+            if due is None:
+                mask = c0 > 0
+            else:
+                mask = np.zeros(c0.shape, dtype=bool)
+                mine = (due_code >= block.low) & (due_code < block.low + c0.shape[0])
+                mask[due_code[mine] - block.low, due_month[mine]] = True
+                mask &= c0 > 0
+            sums["eligible_mrr"] += np.where(mask, c0, 0).sum(axis=0)
+            sums["eligible_lost"] += np.where(mask, c0 - np.minimum(c0, c1), 0).sum(axis=0)
+        columns = [self._months(), *(pl.Series(name, sums[name], dtype=pl.Int64) for name in names)]
+        frame = pl.DataFrame(columns)
+        return frame.drop("eligible_mrr", "eligible_lost"), frame.select("month", "eligible_mrr", "eligible_lost")
 
 
-def monthly_bridge(movements: pl.LazyFrame, first_month: int, as_of: int) -> pl.LazyFrame:
-    """Totals per month from first_month to as_of (months with no movement included), with counts.
-
-    Money columns stay Int64 cents; counts are Int64.
-    """
-    c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")
-    totals = movements.group_by("month").agg(
-        c0.sum(),
-        *[pl.col(name).sum() for name in MOVEMENTS],
-        c1.sum(),
-        customers_start=(c0 > 0).sum(),
-        customers_new=(pl.col("new") > 0).sum(),
-        customers_reactivated=(pl.col("reactivation") > 0).sum(),
-        customers_churned=(pl.col("churn") < 0).sum(),
-        customers_end=(c1 > 0).sum(),
-        retained_mrr=pl.min_horizontal(c0, c1).sum(),
-    )
-    months = pl.LazyFrame({"month": pl.int_range(first_month, as_of + 1, dtype=pl.Int32, eager=True)})
-    money = ["mrr_start", *MOVEMENTS, "mrr_end", "retained_mrr"]
-    return (
-        months.join(totals, on="month", how="left")
-        .with_columns(pl.col(money).fill_null(0).cast(pl.Int64), pl.col(COUNTS).fill_null(0).cast(pl.Int64))
-        .sort("month")
-    )
+MOVEMENT_SCHEMA = {
+    "customer_id": pl.Categorical,
+    "month": pl.Int32,
+    "mrr_start": pl.Int64,
+    "mrr_end": pl.Int64,
+    **{name: pl.Int64 for name in MOVEMENTS},
+}
 
 
 def ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:

@@ -107,8 +107,13 @@ def score_customers(rules: Health, inputs: Inputs) -> tuple[pl.DataFrame, list[s
     values: dict[int, str] = {}
     for i, cm in enumerate(rules.measures):
         m = cm.measure
-        found = measure_values(m.source, cm.value, m.aggregate, m.window_days, cm.filter, inputs)
         column = f"__v{i}"
+        if i in rules.unmeasured:  # an input column the export lacks: no value for anyone, never a default
+            notes.append(f"{rules.unmeasured[i]}; the score is made of the other measures")
+            frame = frame.with_columns(pl.lit(None, pl.Float64).alias(column))
+            values[i] = column
+            continue
+        found = measure_values(m.source, cm.value, m.aggregate, m.window_days, cm.filter, inputs)
         if found is None:
             missing_sources.add(m.source)
             frame = frame.with_columns(pl.lit(None, pl.Float64).alias(column))
@@ -132,7 +137,7 @@ def score_customers(rules: Health, inputs: Inputs) -> tuple[pl.DataFrame, list[s
                     continue
                 m = cm.measure
                 value = pl.col(values[i])
-                policy = m.missing or sc.missing or rules.rules.missing
+                policy = "exclude" if i in rules.unmeasured else m.missing or sc.missing or rules.rules.missing
                 score = pl.when(value.is_null()).then(_policy_value(policy)).otherwise(band_score(value, m))
                 parts.append((m.weight, score))
                 measured.append(value.is_not_null())
@@ -235,6 +240,8 @@ def quadrant(frame: pl.DataFrame, rules: Health, inputs: Inputs) -> tuple[pl.Dat
     act = rules.rules.activity
     if act is None:
         return frame, []
+    if rules.activity_unmeasured is not None:
+        return frame, [f"{rules.activity_unmeasured}: no health vs activity quadrant"]
     found = measure_values(
         act.source, rules.activity_value, act.aggregate, act.window_days, rules.activity_filter, inputs
     )

@@ -14,11 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from csctl.core.months import index_of_date, label_of, last_day, month_index
 from csctl.errors import InputError
+
+if TYPE_CHECKING:
+    from csctl.core.dense import Coded
 
 DEFAULT_EXCLUDED = ("void", "voided", "draft", "deleted", "canceled", "cancelled")
 # statuses of lines that stood: counted without a note (refunds and bad debt do not change MRR)
@@ -207,11 +212,24 @@ def billing_notes(tally: BillingTally, excluded: tuple[str, ...]) -> list[str]:
 
 
 def _status_filter(frame: pl.DataFrame, excluded: tuple[str, ...], tally: BillingTally) -> pl.DataFrame:
+    """Tally the lines per status (trimmed, lower case) and leave out the excluded ones. The statuses are
+    normalised on their distinct values, not on every line."""
     if frame.get_column("status").null_count() == frame.height:
-        return frame
+        return frame.drop("status")
     counts = frame.group_by("status").len().rows()
-    tally.statuses = {status: int(n) for status, n in counts if status is not None}
-    return frame.filter(pl.col("status").is_null() | ~pl.col("status").is_in(list(excluded)))
+    statuses: dict[str, int] = {}
+    left_out = []
+    for raw, n in counts:
+        if raw is None:
+            continue
+        status = raw.strip().lower()
+        statuses[status] = statuses.get(status, 0) + int(n)
+        if status in excluded:
+            left_out.append(raw)
+    tally.statuses = statuses
+    if not left_out:
+        return frame.drop("status")
+    return frame.filter(~pl.col("status").is_in(left_out).fill_null(False)).drop("status")
 
 
 def _exclusive_ends(
@@ -258,69 +276,130 @@ def _products(frame: pl.DataFrame, product_lines: Mapping[str, str]) -> pl.DataF
     )
 
 
-def _spread(lines: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per (line, month) for the months ``first`` … ``stop`` whose snapshot day a line holds; most lines
-    hold one month, so only the others are exploded."""
-    held = lines.filter(pl.col("stop") >= pl.col("first"))
-    columns = ("customer_id", "product", "plan", "month", "rate", "quantity")
-    single = held.filter(pl.col("stop") == pl.col("first")).with_columns(month=pl.col("first")).select(columns)
-    multi = (
-        held.filter(pl.col("stop") > pl.col("first"))
-        .with_columns(month=pl.int_ranges(pl.col("first"), pl.col("stop") + 1, dtype=pl.Int32))
-        .explode("month")
-        .select(columns)
+HELD_BLOCK_CELLS = 4_000_000  # line-months summed at a time: the arrays' memory stays bounded on large exports
+
+
+def _held(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Sum lines (customer_id, product, plan, first, stop, rate, quantity) into held plans and credits over the
+    months ``first`` … ``stop`` whose snapshot day each line holds.
+
+    Per (customer, product, plan, month): net = Σ rate; a plan is held when some line is positive, its net is
+    positive in cents and at least 1% of its gross (Σ positive rates); a cell with no positive line and a negative
+    net is a credit (summed per customer and month). Quantity = Σ quantity of positive lines − Σ |quantity| of
+    negative ones (null when no positive line has one). Summed on dense codes (see csctl/core/dense.py), in blocks
+    of whole customers of about HELD_BLOCK_CELLS line-months each."""
+    from csctl.core import dense
+
+    lines = lines.filter(pl.col("stop") >= pl.col("first"))
+    if lines.height == 0:
+        return pl.DataFrame(schema=PLAN_SCHEMA), pl.DataFrame(schema=CREDIT_SCHEMA)
+    codes = _HeldCodes(
+        dense.code(lines.get_column("customer_id")),
+        dense.code(lines.get_column("product")),
+        dense.code(lines.get_column("plan")),
     )
-    return pl.concat([single, multi], how="vertical")
+    first, stop = dense.ints(lines.get_column("first")), dense.ints(lines.get_column("stop"))
+    rate = np.nan_to_num(dense.floats(lines.get_column("rate")), nan=0.0)
+    quantity = dense.floats(lines.get_column("quantity"))
+    blocks = max(1, min(4096, int((stop - first + 1).sum()) // HELD_BLOCK_CELLS + 1))
+    if blocks == 1:
+        parts = [_held_block(codes, np.arange(first.size), first, stop, rate, quantity)]
+    else:
+        block_of = (codes.customer.codes * blocks // codes.customer.n).astype(np.uint16)
+        order = np.argsort(block_of, kind="stable")
+        bounds = np.searchsorted(block_of[order], np.arange(blocks + 1), side="left")
+        del block_of
+        parts = [
+            _held_block(codes, order[bounds[i] : bounds[i + 1]], first, stop, rate, quantity)
+            for i in range(blocks)
+            if bounds[i + 1] > bounds[i]
+        ]
+    plans = pl.concat([p for p, _ in parts], how="vertical")
+    credits = pl.concat([c for _, c in parts], how="vertical")
+    return plans, credits
 
 
-def _aggregate(covered: pl.LazyFrame, has_plans: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Sum covered (customer, product, plan, month, rate, quantity) rows into held plans and credits.
+@dataclass(frozen=True)
+class _HeldCodes:
+    customer: Coded
+    product: Coded
+    plan: Coded
 
-    Without plans (every plan empty) the plan is left out of the group-by key and put back after it."""
-    rate, q = pl.col("rate"), pl.col("quantity")
+
+def _held_block(
+    codes: _HeldCodes,
+    picked: np.ndarray,
+    first_all: np.ndarray,
+    stop_all: np.ndarray,
+    rate_all: np.ndarray,
+    quantity_all: np.ndarray,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``_held`` of the lines ``picked`` (whole customers)."""
+    from csctl.core import dense
+
+    customer, product, plan = codes.customer, codes.product, codes.plan
+    combo, triples = dense.densify(
+        (customer.codes[picked] * product.n + product.codes[picked]) * plan.n + plan.codes[picked]
+    )
+    first, stop = first_all[picked], stop_all[picked]
+    m0 = int(first.min())
+    span = int(stop.max()) - m0 + 1
+    rows, months = dense.spread(first, stop)
+    key = combo[rows] * span + (months - m0)
+    del months, first, stop, combo  # temporaries go as soon as they are used
+    cell, cells = dense.densify(key)
+    del key
+    n = cells.size
+
+    rate, quantity = rate_all[picked], quantity_all[picked]
+    has_quantity = ~np.isnan(quantity)
     positive = rate > 0
-    counted = positive & q.is_not_null()
-    zero = pl.lit(0.0)
-    # plain columns first, so the group-by only sums (its fast path)
-    sums = (
-        covered.select(
-            "customer_id",
-            "product",
-            "plan",
-            "month",
-            net=rate,
-            gross=pl.when(positive).then(rate).otherwise(zero),
-            positives=positive.cast(pl.UInt32),
-            quantity_in=pl.when(counted).then(q).otherwise(zero),
-            quantity_out=pl.when((rate < 0) & q.is_not_null()).then(q.abs()).otherwise(zero),
-            counted=counted.cast(pl.UInt32),
-        )
-        .group_by("customer_id", "product", *(["plan"] if has_plans else []), "month")
-        .agg(pl.exclude("plan").sum())
-        .with_columns(mrr=to_cents(pl.col("net") * 100))
-        .collect()
+    counted = positive & has_quantity
+
+    def total(weights: np.ndarray) -> np.ndarray:  # per cell: the lines' weights summed over their months
+        return dense.sums(cell, n, weights[rows])
+
+    net = total(rate)
+    gross = total(np.where(positive, rate, 0.0))
+    positives = total(positive.astype(np.float64))
+    quantity_net = total(np.where(counted, quantity, 0.0)) - total(
+        np.where((rate < 0) & has_quantity, np.abs(quantity), 0.0)
     )
-    if not has_plans:
-        sums = sums.with_columns(plan=pl.lit(NO_PLAN).cast(pl.Categorical))
-    has_positive = pl.col("positives") > 0
-    held = sums.filter(has_positive & (pl.col("mrr") > 0) & (pl.col("net") >= 0.01 * pl.col("gross") - 1e-9)).select(
-        "customer_id",
-        "product",
-        "plan",
-        pl.col("month").cast(pl.Int32),
-        "mrr",
-        quantity=pl.when(pl.col("counted") > 0)
-        .then(pl.col("quantity_in") - pl.col("quantity_out"))
-        .otherwise(None)
-        .cast(pl.Float64),
+    any_counted = total(counted.astype(np.float64)) > 0
+    mrr = dense.cents(net * 100)
+
+    held = (positives > 0) & (mrr > 0) & (net >= 0.01 * gross - 1e-9)
+    credit = (positives == 0) & (mrr < 0)
+    combo_of, month_of = cells // span, cells % span + m0
+    triple = triples[combo_of]
+    plan_of = triple % plan.n
+    product_of = (triple // plan.n) % product.n
+    customer_of = triple // (plan.n * product.n)
+
+    keep = np.flatnonzero(held)
+    quantity_held = np.where(any_counted[keep], quantity_net[keep], np.nan)
+    plans = pl.DataFrame(
+        {
+            "customer_id": customer.decode(customer_of[keep]),
+            "product": product.decode(product_of[keep]),
+            "plan": plan.decode(plan_of[keep]),
+            "month": pl.Series(month_of[keep], dtype=pl.Int32),
+            "mrr": pl.Series(mrr[keep], dtype=pl.Int64),
+            "quantity": pl.Series(quantity_held, dtype=pl.Float64, nan_to_null=True),
+        }
     )
-    credits = (
-        sums.filter(~has_positive & (pl.col("mrr") < 0))
-        .group_by("customer_id", "month")
-        .agg(credit=pl.col("mrr").sum())
-        .select("customer_id", pl.col("month").cast(pl.Int32), "credit")
+    gone = np.flatnonzero(credit)
+    if gone.size == 0:
+        return plans, pl.DataFrame(schema=CREDIT_SCHEMA)
+    slot, slots = dense.densify(customer_of[gone] * span + (month_of[gone] - m0))
+    credits = pl.DataFrame(
+        {
+            "customer_id": customer.decode(slots // span),
+            "month": pl.Series(slots % span + m0, dtype=pl.Int32),
+            "credit": pl.Series(dense.int_sums(slot, slots.size, mrr[gone]), dtype=pl.Int64),
+        }
     )
-    return held, credits
+    return plans, credits
 
 
 def _empty_snapshot(latest: dt.date, notes: list[str], due: pl.DataFrame | None) -> Snapshot:
@@ -338,7 +417,7 @@ def _billing_lines(lines: pl.LazyFrame, rules: BillingRules, tally: BillingTally
         return _optional(schema, name, dtype, fill)
 
     status = (
-        pl.col("status").cast(pl.String).str.strip_chars().str.to_lowercase().alias("status")
+        pl.col("status").cast(pl.String).alias("status")
         if "status" in schema
         else pl.lit(None, pl.String).alias("status")
     )
@@ -415,31 +494,36 @@ def billing_snapshot(
     tally.refund_amount = float(set_aside["refund_amount"] or 0.0)
     frame = frame.filter(~one_off & ~refund)
 
-    # service periods, whole lines and their intervals
+    # service periods, whole lines and their intervals: day numbers and table lookups (csctl/core/dense.py)
+    from csctl.core import dense
+
+    start = dense.days(frame.get_column("start"))
+    whole_monthly = frame.get_column("end").is_null().to_numpy()
+    given = dense.days(frame.get_column("end"))
+    latest_day = (latest - dt.date(1970, 1, 1)).days
+    cal = dense.Calendar(int(start.min()), int(max(start.max(), given.max(), latest_day)))
+    end = np.where(whole_monthly, cal.offset(start, 1) - 1, given)
+    days = end - start + 1
+    guess = np.round(days / 30.4375).astype(np.int64)
+    standard = np.isin(guess, [1, 3, 6, 12]) | ((guess % 12 == 0) & (guess > 0))
+    after = end + 1
+    fills = (cal.month(after) - cal.month(start) == guess) & (
+        (cal.mday(after) == np.minimum(cal.mday(start), cal.dim(after)))
+        | (cal.mday(start) == np.minimum(cal.mday(after), cal.dim(start)))
+    )
+    interval = np.where(whole_monthly, 1, np.where(days == 7, WEEK, np.where(standard & fills, guess, -1)))
+    # the months whose snapshot day each line holds: its last day, or the latest date in the month in progress
+    end_month = cal.month(end)
+    holds = np.where(end_month == last_month, end >= latest_day, cal.mday(end) == cal.dim(end))
+    stop = np.where(end_month > last_month, last_month, np.where(holds, end_month, end_month - 1))
     frame = frame.with_columns(
-        whole_monthly=pl.col("end").is_null(),
-        end=pl.coalesce(pl.col("end"), pl.col("start").dt.offset_by("1mo") - pl.duration(days=1)),
-    )
-    days = (pl.col("end") - pl.col("start")).dt.total_days() + 1
-    guess = (pl.col("days") / 30.4375).round(0).cast(pl.Int32)
-    standard = pl.col("guess").is_in([1, 3, 6, 12]) | ((pl.col("guess") % 12 == 0) & (pl.col("guess") > 0))
-    fills = _fills(pl.col("start"), pl.col("end") + pl.duration(days=1), pl.col("guess"))
-    frame = (
-        frame.with_columns(days=days.cast(pl.Int32))
-        .with_columns(guess=guess)
-        .with_columns(
-            interval=pl.when(pl.col("whole_monthly"))
-            .then(1)
-            .when(pl.col("days") == 7)
-            .then(WEEK)
-            .when(standard & fills.fill_null(False))
-            .then(pl.col("guess"))
-            .otherwise(None)
-            .cast(pl.Int32)
-        )
-        .drop("guess", "whole_monthly")
-        .with_row_index("line")
-    )
+        end=dense.date_series(end),
+        days=pl.Series(days, dtype=pl.Int32),
+        interval=dense.int_series(interval, interval < 0),
+        first=pl.Series(cal.month(start), dtype=pl.Int32),
+        stop=pl.Series(stop, dtype=pl.Int32),
+        due=pl.Series(cal.month(after), dtype=pl.Int32),  # the month of a term's day after
+    ).with_row_index("line")
     whole = frame.filter(pl.col("interval").is_not_null())
     partial = frame.filter(pl.col("interval").is_null())
     interval_months = pl.when(pl.col("interval") == WEEK).then(WEEK_MONTHS).otherwise(pl.col("interval"))
@@ -449,23 +533,10 @@ def billing_snapshot(
     covered = pl.concat([whole.select(partial.columns) if partial.height else whole, partial], how="diagonal_relaxed")
     longest = whole.select(pl.col("interval").max()).item() if whole.height else None
     longest_term = max(1, int(longest or 1))
-
-    # the months whose snapshot day each line holds
-    in_month = _snap_day(month_index(pl.col("end")), last_month, latest)
-    end_month = month_index(pl.col("end"))
-    first = month_index(pl.col("start"))
-    stop = (
-        pl.when(end_month > last_month)
-        .then(last_month)
-        .when(pl.col("end") >= in_month)
-        .then(end_month)
-        .otherwise(end_month - 1)
-    )
     has_plans = bool(covered.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
-    spread = _spread(covered.lazy().with_columns(first=first, stop=stop.cast(pl.Int32)))
-    held, credits = _aggregate(spread, has_plans)
+    held, credits = _held(covered)
     due = whole.filter(pl.col("amount") > 0).select(
-        "customer_id", month=month_index(pl.col("end") + pl.duration(days=1))
+        "customer_id", month="due"
     )  # repeats allowed: the semi join that uses them counts each pair once
     _, in_progress = _snapshot_bounds(latest)
     notes = billing_notes(tally, tuple(rules.exclude_statuses))
@@ -653,7 +724,7 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
             f"({_money(float(between['rate'].sum() or 0.0))} of monthly value in all): they never hold MRR"
         )
     has_plans = bool(frame.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
-    held, credits = _aggregate(_spread(frame.lazy()), has_plans)
+    held, credits = _held(frame)
     _, in_progress = _snapshot_bounds(latest)
     return Snapshot(held, credits, None, latest, in_progress, 1, notes, has_plans)
 

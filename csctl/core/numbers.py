@@ -18,7 +18,7 @@ from csctl.core import forecast as fc
 from csctl.core import mrr as mr
 from csctl.core.ltv import clv as compute_clv
 from csctl.core.months import label_of, month_index, month_label, period_expr, period_label_expr
-from csctl.core.retention import Window, cohorts, eligible_by_month, window_retention
+from csctl.core.retention import Window, cohorts, window_retention
 from csctl.errors import InputError, UsageError
 from csctl.metrics import REGISTRY
 from csctl.result import Kind, Result, Table
@@ -84,7 +84,7 @@ class Measured:
     first_month: int  # the first month with movements (the bridge's first row)
     plans: pl.DataFrame  # the snapshot's held plans up to the as-of month (mr.PLAN_SCHEMA)
     customer_mrr: pl.DataFrame  # (customer_id, month, mrr): c(m) > 0 from the opening month on
-    movements: pl.DataFrame  # (customer_id, month, mrr_start, mrr_end, MOVEMENTS)
+    moves: br.Moves | None  # the movements, computed when asked for (None: a partitioned run keeps only sums)
     bridge: pl.DataFrame  # monthly totals with rates (cents)
     notes: list[str] = field(default_factory=list)  # warnings
     opening_month: int | None = None  # the export's first month with MRR
@@ -103,6 +103,17 @@ class Measured:
     def monthly(self) -> pl.DataFrame:
         """(customer_id, product, month, mrr, quantity, plans): held products, built when first asked for."""
         return br.product_monthly(self.plans.lazy()).sort("customer_id", "product", "month").collect()
+
+    @functools.cached_property
+    def movements(self) -> pl.DataFrame:
+        """(customer_id, month, mrr_start, mrr_end, MOVEMENTS) for every month of the bridge."""
+        return pl.DataFrame(schema=br.MOVEMENT_SCHEMA) if self.moves is None else self.moves.frame()
+
+    def movements_between(self, low: int, high: int) -> pl.DataFrame:
+        """The movements of months ``low`` … ``high`` only (without building every month's rows)."""
+        if "movements" in self.__dict__ or self.moves is None:
+            return self.movements.filter(pl.col("month").is_between(low, high))
+        return self.moves.frame(low, high)
 
     def complete(self, month: int) -> bool:
         """Whether month's MRR is complete (a term invoiced before the export began cannot be missing)."""
@@ -189,32 +200,20 @@ def _movements(
     snapshot: mr.Snapshot,
     plans: pl.DataFrame,
     credits: pl.DataFrame,
-    customer_mrr: pl.DataFrame,
     renewals: pl.LazyFrame | None,
     first_month: int,
     as_of: int,
-) -> tuple[pl.DataFrame, pl.LazyFrame, pl.LazyFrame]:
-    """(movements per customer and month, the bridge's monthly totals, eligible MRR and its loss per month)."""
-    movements = br.customer_movements(
-        plans.lazy(), credits.lazy(), customer_mrr.lazy(), first_month, as_of, has_plans=snapshot.has_plans
-    ).collect()
-    bridge = br.monthly_bridge(movements.lazy(), first_month, as_of)
-    due: pl.LazyFrame | None = snapshot.due.lazy() if snapshot.due is not None else None
+    grid: br.Grid | None = None,
+) -> tuple[br.Moves, pl.LazyFrame, pl.LazyFrame]:
+    """(the movements, the bridge's monthly totals, eligible MRR and its loss per month)."""
+    moves = br.Moves(plans, credits, first_month, as_of, has_plans=snapshot.has_plans, grid=grid)
+    due = snapshot.due
     if renewals is not None:
-        due = renewals if due is None else pl.concat([due, renewals], how="vertical")
-    if due is None:  # subscription export without renewal dates: every customer is due every month
-        eligible = (
-            movements.lazy()
-            .filter(pl.col("mrr_start") > 0)
-            .group_by("month")
-            .agg(
-                eligible_mrr=pl.col("mrr_start").sum(),
-                eligible_lost=(pl.col("mrr_start") - pl.min_horizontal("mrr_start", "mrr_end")).sum(),
-            )
-        )
-    else:
-        eligible = eligible_by_month(movements.lazy(), due)
-    return movements, bridge, eligible
+        found = renewals.collect()
+        due = found if due is None else pl.concat([due, found], how="vertical")
+    # a subscription export without renewal dates (due None): every customer is due every month
+    totals, eligible = moves.summary(due)
+    return moves, totals.lazy(), eligible.lazy()
 
 
 def _with_eligible(bridge: pl.LazyFrame, eligible: pl.LazyFrame) -> pl.DataFrame:
@@ -250,7 +249,8 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     as_of, progress_note = _as_of(snapshot, settings, info)
     plans = snapshot.plans.filter(pl.col("month") <= as_of)
     credits = snapshot.credits.filter(pl.col("month") <= as_of)
-    customer_mrr = br.customer_monthly(plans.lazy(), credits.lazy()).collect()
+    grid = br.Grid(plans, credits, as_of)
+    customer_mrr = grid.customer_mrr()
     if customer_mrr.height == 0:
         raise InputError(
             f"no MRR in or before the as-of month {label_of(as_of)}",
@@ -263,15 +263,13 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     first_month, complete_from = _months(
         kind, rules, opening, snapshot.longest_term, as_of, _opening_balance(customer_mrr, opening)
     )
-    movements, bridge, eligible = _movements(
-        snapshot, plans, credits, customer_mrr, _renewals(customers), first_month, as_of
-    )
+    moves, bridge, eligible = _movements(snapshot, plans, credits, _renewals(customers), first_month, as_of, grid)
     return Measured(
         as_of,
         first_month,
         plans,
         customer_mrr,  # no order needed: every use filters, joins or sums integers
-        movements,
+        moves,
         _with_eligible(bridge, eligible),
         [],
         opening_month=opening if complete_from is not None else None,
@@ -463,7 +461,7 @@ def _summary_tables(m: Measured, metrics: dict[str, float | int | None]) -> dict
 
 
 def _customers_table(m: Measured, customers: pl.LazyFrame | None) -> pl.DataFrame:
-    frame = m.movements.lazy().filter(pl.col("month") == m.as_of)
+    frame = m.movements_between(m.as_of, m.as_of).lazy()
     c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")
     status = (
         pl.when(pl.col("new") > 0)

@@ -116,7 +116,7 @@ def part_bridge(
         ids = customer_mrr.get_column("customer_id").cast(pl.String).unique()
         renewals = renewals.filter(pl.col("customer_id").cast(pl.String).is_in(ids.implode()))
     _, totals, eligible = nb._movements(
-        snapshot, plans, credits, customer_mrr, None if renewals is None else renewals.lazy(), first_month, as_of
+        snapshot, plans, credits, None if renewals is None else renewals.lazy(), first_month, as_of
     )
     return PartBridge(
         totals.collect(),
@@ -199,7 +199,7 @@ def measure_partitioned(
         first_month,
         empty_plans,
         customer_mrr,
-        pl.DataFrame(),
+        None,
         nb._with_eligible(totals.lazy(), eligible.lazy()),
         [],
         opening_month=opening if complete_from is not None else None,

@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from csctl.config.plays import Plays
+from csctl.errors import InputError
 from csctl.metrics import REGISTRY
 from csctl.result import Kind, Result, Table
 from csctl.units import money
@@ -36,6 +37,7 @@ ENRICHMENT = {
     "health_band": "usage, tickets or surveys (health)",
     "quadrant": "usage, tickets or surveys (health)",
     "days_to_renewal": "renewal_date in customers",
+    "renewal_date": "renewal_date in customers",
     "value_stage": "milestones (value path)",
     "value_status": "milestones (value path)",
     "value_behind": "milestones (value path)",
@@ -74,11 +76,16 @@ class PlanInputs:
 
 
 def enrich(
-    base: pl.DataFrame, day: dt.date, value_path: pl.DataFrame | None, coverage: pl.DataFrame | None
+    base: pl.DataFrame,
+    day: dt.date,
+    value_path: pl.DataFrame | None,
+    coverage: pl.DataFrame | None,
+    layout: tuple[str, ...] = (),
 ) -> tuple[pl.DataFrame, dict[str, str]]:
     """The customer table plays trigger on: ``base`` (customers with segment, revenue, health as far as known),
     days to renewal, the value path's status (csctl value-path's customers) and persona coverage (csctl personas'
-    accounts); and the enrichment columns it lacks, with what would provide them."""
+    accounts); and the enrichment columns it lacks, with what would provide them. ``layout``: the columns of the
+    customer table's canonical layout (io's schema, given by the step: core reads no io)."""
     frame = base.with_columns(pl.col("customer_id").cast(pl.String))
     if "renewal_date" in frame.columns:
         frame = frame.with_columns(
@@ -109,7 +116,11 @@ def enrich(
             on="customer_id",
             how="left",
         )
-    return frame, {c: why for c, why in ENRICHMENT.items() if c not in frame.columns}
+    lacking = {c: why for c, why in ENRICHMENT.items() if c not in frame.columns}
+    # a column of the customer table's layout this CRM export lacks (industry, edition, ...): a trigger on it is
+    # "cannot tell yet", as for an export not given; a column of no layout is a mistake in the trigger
+    absent = {c: f"{c} in customers" for c in layout if c not in frame.columns}
+    return frame, absent | lacking
 
 
 def team_hours(team: pl.DataFrame, hours_per_year: float) -> dict[str, float]:
@@ -170,12 +181,14 @@ def options(plays: Plays, inputs: PlanInputs) -> tuple[pl.DataFrame, dict[str, p
         available = None if team is None else team * period_days / 365
         capacity = None if not available else hours / available
         value = 0.0
+        unvalued = False  # the lever is unmeasured wherever the play reaches: the option cannot be valued
         if inputs.gains is not None and seg_arr is not None and accounts:
             lever = inputs.gains.filter(pl.col("lever") == play.lever).select("segment", "gain")
             in_scope = scope.group_by("segment").agg(pl.col("__arr").sum().alias("scope_arr"))
             joined = in_scope.join(seg_arr, on="segment").join(lever, on="segment")
             share = pl.when(pl.col("segment_arr") > 0).then(pl.col("scope_arr") / pl.col("segment_arr")).otherwise(0)
             value = float(joined.select((pl.col("gain") * share).sum()).item() or 0.0)
+            unvalued = joined.height > 0 and joined["gain"].null_count() == joined.height
         score = value * RISK_FACTOR[play.risk] - (cost or 0.0)
         within = capacity is None or capacity <= inputs.max_capacity_share or play.owner != "CS"
         row |= {
@@ -188,10 +201,12 @@ def options(plays: Plays, inputs: PlanInputs) -> tuple[pl.DataFrame, dict[str, p
             "capacity_share": capacity,
             "value": round(value, 2),
             "score": round(score, 2),
-            "feasible": accounts > 0 and within,
+            "feasible": accounts > 0 and within and not unvalued,
             "why": (
                 "no account matches"
                 if accounts == 0
+                else f"its lever ({play.lever}) is unmeasured in csctl opportunity: an input is missing"
+                if unvalued
                 else ""
                 if within
                 else f"needs {capacity:.0%} of the CS team's hours (max {inputs.max_capacity_share:.0%})"
@@ -281,14 +296,16 @@ def actions(scope: pl.DataFrame, play_name: str, plays: Plays, as_of: dt.date) -
     ).sort(["due", "customer_id"])
 
 
+class NothingToPick(InputError):
+    """No play's trigger selects an active customer: csctl plan exits 3; csctl report says so in step 9."""
+
+
 def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | None) -> tuple[Result, dict]:
     """The plan Result and the plan document (what plan.yaml holds, for assess)."""
-    from csctl.errors import InputError
-
     ranked, scopes, notes = options(plays, inputs)
     chosen = pick(ranked)
     if chosen is None:
-        raise InputError(
+        raise NothingToPick(
             f"{plays.path}: no play's trigger selects any active customer, so there is nothing to pick",
             hint="check the triggers against the customer table (csctl segment / health outputs show its columns)",
         )
@@ -335,6 +352,12 @@ def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | N
             "the plan has no baseline for it"
         )
     acts = actions(scopes[name], name, plays, inputs.as_of)
+    if play.due is not None and play.due.column not in scopes[name].columns:
+        column = play.due.column
+        notes.append(
+            f"{name}: its actions are due within {max(plays.rules.action_within_days, 1)} days of the as-of day, "
+            f"not {play.due.days_before} days before {column} (this run's customers have no {column!r} column)"
+        )
     if value_steps is not None:
         behind = value_steps.filter(pl.col("behind")).select(
             pl.col("customer_id").cast(pl.String),

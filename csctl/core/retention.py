@@ -63,20 +63,6 @@ def window_retention(customer_mrr: pl.DataFrame, start: int, end: int) -> Window
     return window_from_sums(start, end, window_sums(customer_mrr, start, end))
 
 
-def eligible_by_month(movements: pl.LazyFrame, due: pl.LazyFrame) -> pl.LazyFrame:
-    """Per month: MRR of customers due for renewal (c(m-1) > 0) and the MRR they lost (churn + downgrade).
-
-    ``due`` holds (customer_id, month) pairs, repeats allowed. Returns month, eligible_mrr, eligible_lost (cents).
-    """
-    c0, c1 = pl.col("mrr_start"), pl.col("mrr_end")
-    return (
-        movements.join(due, on=["customer_id", "month"], how="semi")  # semi: repeated due pairs count once
-        .filter(c0 > 0)
-        .group_by("month")
-        .agg(eligible_mrr=c0.sum(), eligible_lost=(c0 - pl.min_horizontal(c0, c1)).sum())
-    )
-
-
 def cohorts(customer_mrr: pl.DataFrame, as_of: int, period: str = "month", first: int | None = None) -> pl.DataFrame:
     """Revenue and logo retention by start cohort, both against the cohort's customers at their start.
 

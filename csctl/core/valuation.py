@@ -270,7 +270,7 @@ def compute_valuation(
                         "upsell_arr",
                     )
                 },
-                **{name: "multiple" for name, *_ in RATIOS},
+                **{name: "per_dollar" for name, *_ in RATIOS},  # dollars spent per dollar of ARR
                 "months": "count",
             },
         )

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO, Protocol
 
 import polars as pl
 
@@ -227,18 +227,55 @@ def _transcode(data: bytes | Path, encoding: str, label: str = "") -> Path:
     return Path(handle.name)
 
 
+MAX_UNPACKED_BYTES = 16 << 30  # what a .gz/.bz2/.zip input may unpack to: 16 GiB,
+MAX_UNPACKED_RATIO = 200  # and beyond UNPACKED_RATIO_FLOOR, at most 200 times its packed size (a CSV packs 5-20x)
+UNPACKED_RATIO_FLOOR = 64 << 20
+_CHUNK = 1 << 20
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _bounded_copy(src: _Readable, dst: IO[bytes], packed: int, label: str, kind: str) -> None:
+    """Unpack ``src`` into ``dst`` a chunk at a time, within the caps: a decompression bomb (a few KB that unpack to
+    terabytes) exits 3 as soon as it passes them, before the disk or memory fills."""
+    unpacked = 0
+    while chunk := src.read(_CHUNK):
+        unpacked += len(chunk)
+        too_big = unpacked > MAX_UNPACKED_BYTES
+        if too_big or (unpacked > UNPACKED_RATIO_FLOOR and unpacked > packed * MAX_UNPACKED_RATIO):
+            limit = (
+                f"more than {MAX_UNPACKED_BYTES >> 20:,} MiB, csctl's limit"
+                if too_big
+                else f"more than {unpacked >> 20:,} MiB from {packed:,} bytes, over {MAX_UNPACKED_RATIO} times its "
+                f"packed size (csctl's limit beyond {UNPACKED_RATIO_FLOOR >> 20:,} MiB)"
+            )
+            raise InputError(
+                f"{label}: the {kind} data unpacks to {limit}; refused as a decompression bomb",
+                hint="if the export is real, unpack it yourself and give the file",
+            )
+        dst.write(chunk)
+
+
 def _decompress(source: InputFile, path: Path | None, data: bytes | None) -> tuple[Path | None, bytes | None, str, str]:
-    """A .gz, .bz2 or .zip input as the file it holds: (path, data, the inner file's name, compression)."""
+    """A .gz, .bz2 or .zip input as the file it holds: (path, data, the inner file's name, compression), unpacked
+    within MAX_UNPACKED_BYTES and MAX_UNPACKED_RATIO (_bounded_copy)."""
     import bz2
     import gzip
-    import shutil
     import zipfile
 
     name = path.name if path is not None else ""
     suffix = Path(name).suffix.lower()
     if data is not None:  # stdin: by its magic bytes
         if data.startswith(b"\x1f\x8b"):
-            return None, gzip.decompress(data), "stdin.csv", "gzip"
+            out = io.BytesIO()
+            try:
+                with gzip.GzipFile(fileobj=io.BytesIO(data)) as src:
+                    _bounded_copy(src, out, len(data), source.label, "gzip")
+            except (OSError, EOFError) as exc:
+                raise InputError(f"{source.label}: cannot read as gzip: {_first_line(exc)}") from None
+            return None, out.getvalue(), "stdin.csv", "gzip"
         return None, data, "", ""
     assert path is not None
     kind = COMPRESSED.get(suffix)
@@ -275,12 +312,13 @@ def _decompress(source: InputFile, path: Path | None, data: bytes | None) -> tup
                             + f" It holds: {', '.join(members[:20])}"
                         )
                     inner = Path(wanted).name
+                    packed = archive.getinfo(wanted).compress_size
                     with archive.open(wanted) as src:
-                        shutil.copyfileobj(src, handle)
+                        _bounded_copy(src, handle, packed, source.label, kind)
             else:
                 opener = gzip.open if kind == "gzip" else bz2.open
                 with opener(path, "rb") as src:
-                    shutil.copyfileobj(src, handle)
+                    _bounded_copy(src, handle, path.stat().st_size, source.label, kind)
     except InputError:
         os.unlink(handle.name)
         raise

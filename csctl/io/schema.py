@@ -145,7 +145,8 @@ TABLES: dict[str, TableSpec] = {
             C("recognised_by_customer", "bool"),
         ),
         _t("milestones", C("customer_id", "id", True), C("milestone", "text", True), C("date", "date", True)),
-        _t("levers", C("segment", "text", True), C("lever", "text", True), C("gain", "money", True)),
+        # gain: empty for a lever csctl opportunity could not measure (the column itself is checked by csctl plan)
+        _t("levers", C("segment", "text", True), C("lever", "text", True), C("gain", "money")),
         _t(
             "actions",
             C("customer_id", "id", True),

@@ -13,7 +13,7 @@ from csctl.result import Result, Table
 
 FORMATS = {
     "money": "#,##0.00",  # with the currency symbol in front: cell_formats
-    "per_dollar": "#,##0.00",
+    "per_dollar": '#,##0.00" per 1"',
     "rate": "0.00%",
     "count": "#,##0",
     "multiple": '0.00"×"',
@@ -46,7 +46,8 @@ def number_formats(currency: str = "USD") -> dict[str, str]:
     from csctl.units import symbol
 
     money = '"' + symbol(currency).replace('"', "") + '"#,##0.00'
-    return FORMATS | {"money": f"{money};-{money}", "per_dollar": f"{money};-{money}"}
+    per = money + '" per ' + symbol(currency).replace('"', "") + '1"'
+    return FORMATS | {"money": f"{money};-{money}", "per_dollar": f"{per};-{per}"}
 
 
 def cell_formats(book: xlsxwriter.Workbook, currency: str = "USD") -> dict[str, object]:

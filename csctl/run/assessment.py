@@ -96,7 +96,8 @@ def _segment(run: Run, section: Section, _: Assessment) -> None:
     seg = steps.segment(run)
     table = seg.tables["segments"].frame
     parts = [
-        f"{r['segment']} ({r['touch']} touch): {r['active']:,} active customers, {percent(r['arr_share'], 0)} of ARR"
+        f"{r['segment']}{'' if r['touch'] is None else ' (' + r['touch'] + ' touch)'}: {r['active']:,} active "
+        f"customers, {percent(r['arr_share'], 0)} of ARR"
         for r in table.iter_rows(named=True)
         if "active" in table.columns and "arr_share" in table.columns
     ]
@@ -157,11 +158,17 @@ def _value_path(run: Run, section: Section, _: Assessment) -> None:
 def _opportunity(run: Run, section: Section, _: Assessment) -> None:
     result = steps.opportunity(run)
     section.answer = result.notes[0] if result.notes else None
-    _add(section, result, ["ltv", "levers", "sensitivity"])
+    _add(section, result, ["levers", "headroom", "whitespace", "ltv", "sensitivity"])
 
 
 def _plan(run: Run, section: Section, assessment: Assessment) -> None:
-    result, doc = steps.planned(run)
+    from csctl.core.plan import NothingToPick
+
+    try:
+        result, doc = steps.planned(run)
+    except NothingToPick as exc:  # the exports ran; the plays library has nothing to say about them yet
+        section.open_questions.append(f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
+        return
     assessment.plan = doc
     section.answer = result.notes[0].removeprefix("Pick: ").rstrip(".") if result.notes else None
     _add(section, result, ["pick", "options", "metrics", "lens", "actions"], detail=("actions",))

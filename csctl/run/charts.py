@@ -104,6 +104,8 @@ def health_charts(health: Result) -> list[Chart]:
 
 def levers_chart(opportunity: Result) -> Chart:
     levers = opportunity.tables["levers"].frame
+    if "status" in levers.columns:  # an unmeasured lever has no value to draw
+        levers = levers.filter(pl.col("status") == "measured")
     frame = levers.select(pl.concat_str(pl.col("segment"), pl.lit(" · "), pl.col("lever")).alias("option"), "net_value")
     return Chart(
         "ltv_levers",
@@ -113,6 +115,6 @@ def levers_chart(opportunity: Result) -> Chart:
         ("net_value",),
         "bar",
         "money",
-        "Net value is the LTV gained less what the lever costs; the levers table below shows both.",
+        "Net value is the LTV gained less what the lever costs; unmeasured levers are not drawn.",
         frame,
     )

@@ -18,7 +18,7 @@ import functools
 import glob
 import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from csctl.config.models import Export
 from csctl.errors import ConfigError, InputError
+from csctl.io.inputs import MAX_INPUT_FILES
 from csctl.run.catalogue import EXPORTS, RULES, schema_of
 
 if TYPE_CHECKING:
@@ -121,10 +122,13 @@ class Run:
             run.plan_to_assess = plan
         return run
 
-    def add(self, table: str, spec: str | None) -> None:
-        """A command argument for a table: it replaces the workspace's export of that table."""
-        if spec is not None:
-            self.sources[table] = ExportSource((spec,))
+    def add(self, table: str, spec: str | Sequence[str] | None) -> None:
+        """A command argument for a table (a path, a quoted glob or several paths): it replaces the workspace's
+        export of that table."""
+        from csctl.io.inputs import expand_inputs
+
+        if spec is not None and (isinstance(spec, str) or len(spec) > 0):
+            self.sources[table] = ExportSource(expand_inputs(spec))
 
     def add_rules(self, name: str, path: Path | None) -> None:
         if path is not None:
@@ -258,7 +262,7 @@ def _size(spec: str) -> int:
         return 0
 
 
-MAX_GLOB_FILES = 1000  # files one workspace export's glob may match
+MAX_GLOB_FILES = MAX_INPUT_FILES  # files one workspace export's glob may match
 
 
 def _inside(fence: Path | None, text: str, path: Path, where: str) -> None:
@@ -327,11 +331,13 @@ def _nearby(path: Path) -> str:
 
 
 def _concat(parts: list[Canonical], label: str) -> Canonical:
-    """Several files of one table (a glob): one table, their columns unioned."""
+    """Several files of one table (a glob, several paths): one table; every file needs the first's columns."""
     import polars as pl
 
+    from csctl.io.inputs import check_same_columns, read_columns
     from csctl.io.parse import Canonical
 
+    check_same_columns([read_columns(p) for p in parts], [p.label for p in parts])
     frames = [p.frame for p in parts]
     try:
         frame = pl.concat(frames, how="diagonal_relaxed")

@@ -328,7 +328,8 @@ def health(run: Run) -> Result:
     if "segment" not in frame.columns and any("segment" in a.columns for a in scorecards.applies_to):
         _open_question(run, "health", ["billing (the segment rules need it)"])
     sources = {name: run.optional(name) for name in HEALTH_SOURCES}
-    check_health(scorecards, frame.schema, {n: None if t is None else t.schema for n, t in sources.items()})
+    schemas = {n: None if t is None else t.schema for n, t in sources.items()}
+    scorecards = check_health(scorecards, frame.schema, schemas)  # measures the exports cannot feed: unmeasured
     day = as_of(run)
     previous = None
     if run.has("previous"):
@@ -337,10 +338,11 @@ def health(run: Run) -> Result:
         if missing:
             raise InputError(f"{run.spec('previous')}: not a csctl health output (no {', '.join(missing)} column)")
     by_table: dict[str, list[Sql]] = {"customers": list(scorecards.applies_to)}
-    for cm in scorecards.measures:
-        by_table.setdefault(cm.measure.source, []).extend(x for x in (cm.value, cm.filter) if x is not None)
+    for i, cm in enumerate(scorecards.measures):
+        if i not in scorecards.unmeasured:
+            by_table.setdefault(cm.measure.source, []).extend(x for x in (cm.value, cm.filter) if x is not None)
     activity = scorecards.rules.activity
-    if activity is not None:
+    if activity is not None and scorecards.activity_unmeasured is None:
         found = [x for x in (scorecards.activity_value, scorecards.activity_filter) if x is not None]
         by_table.setdefault(activity.source, []).extend(found)
     tables: dict[str, pl.DataFrame | None] = {"customers": frame, **sources}
@@ -373,8 +375,8 @@ def value_path(run: Run) -> Result:
 
 # --- step 8 ------------------------------------------------------------------------------------------------
 @once
-def opportunity(run: Run, step: float | None = None, horizon: int | None = None) -> Result:
-    from csctl.core.opportunity import OpportunitySettings, compute_opportunity
+def opportunity(run: Run, share: float | None = None, horizon: int | None = None) -> Result:
+    from csctl.core.opportunity import OpportunityInputs, OpportunitySettings, compute_opportunity
     from csctl.core.valuation import ratio_rows
     from csctl.run import charts
 
@@ -390,16 +392,24 @@ def opportunity(run: Run, step: float | None = None, horizon: int | None = None)
             source = f"targets.crc: the CRC over {trailing['window']} is undefined (no ARR retained)"
     o = cfg.opportunity
     settings = OpportunitySettings(
-        step=step if step is not None else o.step,
+        share=share if share is not None else o.share,
         horizon_months=horizon if horizon is not None else o.horizon_months,
         gross_margin=cfg.gross_margin,
         multipliers=(o.multipliers.retention, o.multipliers.expansion, o.multipliers.upsell),
         crc=crc,
         crc_source=source,
         sensitivity=tuple(o.sensitivity),
+        renewal_days=o.renewal_days,
+        seat_utilisation=o.seat_utilisation,
+        target_churn=o.target_churn,
         currency=run.opts.base_currency,
     )
-    result = compute_opportunity(billing, customers(run, segments=True), settings)
+    # the customers with what the levers are measured on: segment, health band, renewal coverage, value path
+    accounts = customers(run, segments=True)
+    if accounts is not None:
+        accounts = enriched(run)[0]
+    inputs = OpportunityInputs(billing, accounts, run.optional("usage"), as_of(run))
+    result = compute_opportunity(inputs, settings)
     if "levers" in result.tables:
         result.charts = [charts.levers_chart(result)]
     return result
@@ -418,7 +428,10 @@ def enriched(run: Run) -> tuple[pl.DataFrame, dict[str, str]]:
     assert base is not None  # need() above
     path = value_path(run).tables["customers"].frame if run.has("milestones") else None
     coverage = personas(run).tables["accounts"].frame if run.has("contacts") else None
-    return enrich(base, as_of(run), path, coverage)
+    from csctl.io.schema import TABLES
+
+    layout = tuple(c.name for c in TABLES["customers"].columns)
+    return enrich(base, as_of(run), path, coverage, layout)
 
 
 def _check_triggers(plays: Any, frame: pl.DataFrame, unavailable: dict[str, str]) -> None:
@@ -462,6 +475,8 @@ def opportunity_gains(run: Run, path: str | None) -> pl.DataFrame | None:
         table = load_table(path, "levers", run.opts)
         for note in table.notes:
             run.notify(note)
+        if "gain" not in table.frame.columns:  # an unmeasured lever's gain is empty, but the column is there
+            raise InputError(f"--opportunity {path}: no gain column; give csctl opportunity's CSV (-f csv)")
         gains = table.frame.select(pl.col("segment").cast(pl.String), "lever", pl.col("gain").cast(pl.Float64))
         ours = customers(run)
         if ours is not None and "segment" in ours.columns:
@@ -557,7 +572,7 @@ def assess(run: Run, plan_path: str | None = None) -> Result:
     monetise = None
     if run.has("billing"):
         levers = opportunity(run).tables["levers"].frame
-        top = levers.filter(levers["lever"].is_in(["expansion", "upsell"]))
+        top = levers.filter(levers["lever"].is_in(["expansion", "upsell"]) & (levers["status"] == "measured"))
         if top.height:
             row = top.row(0, named=True)
             monetise = (
