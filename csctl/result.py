@@ -12,10 +12,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from csctl.units import Unit
+
 if TYPE_CHECKING:
     import polars as pl
 
-Kind = Literal["money", "rate", "count", "multiple", "hours", "per_dollar", "text", "number"]
+Kind = Literal[Unit, "text"]  # a column's kind: a unit (csctl.units), or text
 
 
 @dataclass

@@ -291,7 +291,7 @@ def test_a_misspelt_path_gets_a_did_you_mean(invoke: Invoke, workspace: Path) ->
     result = invoke("report", "-c", config, "-o", workspace / "out")
     assert result.exit_code == 3, result.stderr
     assert (
-        f"csctl.yaml:{line} (exports.billing): biling.csv: no such file; did you mean 'billing.csv'?" in result.stderr
+        f"csctl.yaml:{line} (exports.billing): biling.csv: no such file. Did you mean 'billing.csv'?" in result.stderr
     )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from csctl.cli.inputs import SurveysOpt, TicketsOpt
 from csctl.cli.options import Common, emit, examples, shared_options
 from csctl.errors import UsageError
 from csctl.run.catalogue import EXPORTS
@@ -21,7 +22,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl asis -c client/csctl.yaml -f markdown -o asis.md",
     ),
     help=(
-        "Step 2, what is in place: processes and plays rated good/bad/gap, metrics in place and tools (from the "
+        "Processes and plays rated good/bad/gap, metrics in place and tools (from the "
         "as-is inventory YAML); people by role, expertise and passion; load per CSM with its imbalance and "
         "overload against segment targets; support (time to close, same-day share, escalations, tickets per "
         "account a month); onboarding (days to go live, failed, stalled); NPS and CSAT; and the as-is checklist, "
@@ -37,8 +38,8 @@ def asis(
     customers: Annotated[
         str | None, typer.Option("--customers", metavar="C", help="Customers (csctl segment's CSV for load vs target).")
     ] = None,
-    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help=EXPORTS["tickets"].help)] = None,
-    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help=EXPORTS["surveys"].help)] = None,
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
     milestones: Annotated[str | None, typer.Option("--milestones", metavar="M", help="Milestones export.")] = None,
     *,
     common: Common,

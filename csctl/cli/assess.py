@@ -23,7 +23,7 @@ RULES = ("segments", "health", "personas", "value_path")
         "csctl assess --plan plan.yaml --billing billing.csv --actions actions.csv -f json",
     ),
     help=(
-        "Step 10, assess effectiveness: for each metric in plan.yaml its baseline, target and current value from "
+        "Assess effectiveness: for each metric in plan.yaml its baseline, target and current value from "
         "the current inputs; are we doing what we said (planned actions done, from --actions) and is it working; "
         "a verdict per metric and overall. Not working: back to step 9 with the next-best option (exit 1, for "
         "cron); working: step 8, the next level of value and the monetisation opportunity."

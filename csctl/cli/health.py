@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from csctl.cli.inputs import SurveysOpt, TicketsOpt
 from csctl.cli.options import ChartOpt, Common, emit, examples, shared_options, show_charts
 from csctl.run.catalogue import EXPORTS
 
@@ -21,7 +22,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl health customers.csv --usage usage.csv --previous last_week.csv --fail-on 'red_share>25%'",
     ),
     help=(
-        "Health scores 0-100 and bands green/yellow/red from YAML scorecards chosen per segment: groups of "
+        "Scores 0-100 and bands green/yellow/red from scorecards chosen per segment: groups of "
         "weighted measures over the customer table, usage, tickets and surveys, with missing-data policies, "
         "overrides, the trend against a previous run (--previous), the health vs activity quadrant, and portfolio "
         "shares overall, per segment and per CSM. Use --fail-on 'red_share>0.25' in cron."
@@ -31,8 +32,8 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 def health(
     customers: Annotated[str, typer.Argument(help="Customers (e.g. csctl segment's CSV output), or - for stdin.")],
     usage: Annotated[str | None, typer.Option("--usage", metavar="U", help=EXPORTS["usage"].help)] = None,
-    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help=EXPORTS["tickets"].help)] = None,
-    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help=EXPORTS["surveys"].help)] = None,
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
     billing: Annotated[str | None, typer.Option("--billing", metavar="B", help="Billing: adds mrr and arr.")] = None,
     rules: Annotated[
         Path | None, typer.Option("--rules", metavar="HEALTH.yaml", help="Scorecards (default: configs/health.yaml).")

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from csctl.cli.options import Common
     from csctl.run.inputs import Run
 
+# the same export options on the commands that take files only (asis, health)
+TicketsOpt = Annotated[str | None, typer.Option("--tickets", metavar="T", help=EXPORTS["tickets"].help)]
+SurveysOpt = Annotated[str | None, typer.Option("--surveys", metavar="S", help=EXPORTS["surveys"].help)]
+
 
 def workspace_inputs(
     tables: tuple[str, ...], rules: tuple[str, ...]

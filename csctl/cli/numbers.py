@@ -16,7 +16,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 @app.command(
     "numbers",
     help=(
-        "Step 1, the numbers today: MRR/ARR, the revenue bridge, gross and net revenue churn, GRR/NRR, logo churn, "
+        "MRR/ARR, the revenue bridge, gross and net revenue churn, GRR/NRR, logo churn, "
         "eligible churn, quick ratio and CLV from a billing export (invoice lines) or subscription periods. "
         "Views: summary, bridge (one row per month), quarters (last 8), forecast (2 years), customers "
         "(movements in the as-of month), cohorts.\n\n"
@@ -49,7 +49,6 @@ def numbers(
         RevenueKind | None,
         typer.Option("--kind", help="Input kind (default: from the columns)."),
     ] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show how each figure is measured.")] = False,
     chart: ChartOpt = False,
     partitions: Annotated[
         int | None,
@@ -89,7 +88,6 @@ def numbers(
     run.add("customers", customers)
     run.revenue(kind)
     result = steps.numbers(run, view, period, kind)
-    result.explain = explain
     emit(result, common, inputs=run.specs())
     if chart:
         show_charts(steps.numbers(run, "bridge").charts, common, result.currency)

@@ -177,6 +177,7 @@ class Common:
     limit: int | None = None
     columns: str | None = None
     allow_outside: bool = False
+    explain: bool = False
     _workspace: Workspace | None = field(default=None, repr=False)
     _run: Run | None = field(default=None, repr=False)
 
@@ -282,6 +283,14 @@ def _month_option(flag: str, text: str | None) -> int | None:
         raise UsageError(f"{flag}: {exc}") from None
 
 
+ExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Show how each figure is measured (docs/definitions.md lists them all; on stderr for csv, "
+        "tsv and ndjson).",
+    ),
+]
 TERMINAL_ROWS = 40  # rows per table shown on a terminal unless --limit says otherwise
 
 
@@ -292,6 +301,7 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
 
     conditions = common.conditions(result.command)
     fmt = common.resolve_format()
+    result.explain = result.explain or common.explain
     if common.output is None and fmt in BINARY and sys.stdout.isatty():
         raise UsageError(f"{fmt} is a binary format; write it to a file with -o report.{fmt}")
     if common.output is not None:
@@ -416,6 +426,7 @@ SHARED_OPTIONS: dict[str, tuple[object, object]] = {
     "header_row": (HeaderRowOpt, None),
     "limit": (LimitOpt, None),
     "columns": (ColumnsOpt, None),
+    "explain": (ExplainOpt, False),
     "quiet": (QuietOpt, False),
     "verbose": (VerboseOpt, False),
     "color": (ColorOpt, "auto"),
@@ -449,6 +460,8 @@ def shared_options(func: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+BillingArg = Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")]
+InfoFormatOpt = Annotated[Literal["table", "json"], typer.Option("-f", "--format", help="Output format.")]
 ChartOpt = Annotated[
     bool, typer.Option("--chart", help="Also draw the trend in the terminal (stderr unless -f table).")
 ]

@@ -19,7 +19,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl personas contacts.csv --customers customers.csv --outcomes outcomes.csv -f xlsx -o personas.xlsx",
     ),
     help=(
-        "Steps 5 and 6: each contact's persona (user, administrator, champion, economic decision maker, "
+        "Each contact's persona (user, administrator, champion, economic decision maker, "
         "executive sponsor, or your own) from title/role patterns; per account the personas covered and engaged, "
         "contacts, single-threaded, decision maker known; the renewal-risk list (renewing within the window "
         "without a decision maker or an engaged champion, ARR at stake); and outcomes achieved and recognised, "

@@ -22,7 +22,7 @@ RULES = ("plays", "segments", "health", "personas", "value_path")
         "csctl plan -c client/csctl.yaml", "csctl plan -c client/csctl.yaml --plan-file plan.yaml --force -f markdown"
     ),
     help=(
-        "Step 9, execution: options from the plays library (lever, SQL trigger over the enriched customer table, "
+        "Execution: options from the plays library (lever, SQL trigger over the enriched customer table, "
         "owner, effort, risk, the metric it moves); per option the accounts, ARR in scope, hours and cost, capacity "
         "needed vs the team's; the as-is lens (what need not be done, what others must do, imbalance); exactly one "
         "pick with its reason (ties: lower risk, lower cost, then name); the metrics with baseline, target and check "

@@ -19,7 +19,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl segment companies.csv --billing 'invoices-*.csv' --rules segments.yaml -f csv -o segmented.csv",
     ),
     help=(
-        "Step 4, segmentation (customer, not sales): each customer gets its MRR/ARR (with --billing), segment, "
+        "Segmentation by customer, not by sales: each customer gets its MRR/ARR (with --billing), segment, "
         "touch model and target accounts per CSM from ordered rules (first match wins, a catch-all last). "
         "The CSV output is the input customers plus those columns, so it chains into csctl health; the summary "
         "shows customers, ARR and share, churn and NRR by segment, and CSMs needed vs assigned."

@@ -19,7 +19,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl value-path milestones.csv --customers customers.csv", "csctl value-path -c client/csctl.yaml -f csv"
     ),
     help=(
-        "Step 7, your vision of success: the value path's milestones with the week each is expected (default: the "
+        "Your vision of success: the value path's milestones with the week each is expected (default: the "
         "seed deck's critical path, technical set-up wk 1 … initial value wk 8 … renewal wk 52); from the "
         "milestones export, where each customer stands, whether it is behind, its time to value and its next step. "
         "Inputs not given come from the workspace (csctl.yaml exports)."

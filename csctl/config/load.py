@@ -86,8 +86,3 @@ def load_workspace(explicit: str | None = None) -> Workspace:
     doc = load_yaml(path)
     builtin = path.resolve() == config_path("csctl.yaml").resolve()
     return Workspace(validate(doc, Config, what="config"), path, doc, builtin, "builtin" if builtin else origin)
-
-
-def load_config(explicit: str | None = None) -> tuple[Config, Path]:
-    workspace = load_workspace(explicit)
-    return workspace.config, workspace.path

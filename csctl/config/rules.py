@@ -17,8 +17,7 @@ from pydantic import Field, model_validator
 
 from csctl.config.models import Strict
 from csctl.config.yamlfile import YamlDoc, load_yaml, validate
-from csctl.errors import ConfigError
-from csctl.metrics import suggest
+from csctl.errors import ConfigError, did_you_mean
 from csctl.resources import config_path
 
 Touch = Literal["high", "mid", "tech"]
@@ -263,7 +262,7 @@ def check_columns(items: list[Sql], available: list[str], table: str) -> None:
         for name in sql.columns:
             if name not in known:
                 raise ConfigError(
-                    f"{sql.where}: unknown column {name!r} in {sql.text!r}.{suggest(name, sorted(known))}",
+                    f"{sql.where}: unknown column {name!r} in {sql.text!r}.{did_you_mean(name, sorted(known))}",
                     hint=f"{table} columns: {', '.join(available[:40])}",
                 )
 
@@ -430,7 +429,7 @@ def absent_columns(items: list[Sql], available: list[str]) -> list[str]:
 def _absent_note(what: str, where: str, source: str, absent: list[str], available: list[str]) -> str:
     names = " and ".join(repr(n) for n in absent)
     column = "column" if len(absent) == 1 else "columns"
-    close = "".join(suggest(n, available) for n in absent)
+    close = "".join(did_you_mean(n, available) for n in absent)
     return f"{what} ({where}) not measured: the {source} export has no {names} {column}.{close}".rstrip(".")
 
 
@@ -513,7 +512,7 @@ def load_personas(path: str | Path | None) -> Personas:
         value = getattr(rules, key)
         if value is not None and value not in names:
             raise ConfigError(
-                f"{_where(doc, key)}: {key} persona {value!r} is not one of the personas.{suggest(value, names)}"
+                f"{_where(doc, key)}: {key} persona {value!r} is not one of the personas.{did_you_mean(value, names)}"
             )
     patterns = {}
     for i, persona in enumerate(rules.personas):

@@ -32,11 +32,9 @@ SECTIONS = (
     "logos",
     "value",
 )  # dollars first, logos second
-CHURN_BASES = ("gross_revenue_churn_12m", "gross_revenue_churn", "eligible_churn_12m", "logo_churn_12m")
 
 BRIDGE_MONEY = ("mrr_start", *br.MOVEMENTS, "mrr_end")
 BRIDGE_RATES = ("gross_revenue_churn", "net_revenue_churn", "logo_churn_rate", "grr", "nrr", "eligible_churn")
-BRIDGE_COLUMNS = ("month", *BRIDGE_MONEY, *br.COUNTS, *BRIDGE_RATES, "quick_ratio")
 
 COLUMN_DEFINITIONS = {
     "mrr_start": "c(m−1) summed: MRR at the end of the previous month.",

@@ -269,7 +269,7 @@ def target_of(metric: str, baseline: float | None, change: float) -> float | Non
     m = REGISTRY[metric]
     step = abs(change) if m.better == "up" else -abs(change)
     target = baseline + step
-    if m.unit == "ratio" and not metric.startswith("nrr"):
+    if m.unit == "rate" and not metric.startswith("nrr"):
         target = min(max(target, 0.0), 1.0)
     return round(target, 6)
 

@@ -14,9 +14,8 @@ from pydantic import Field
 
 from csctl.config.models import Strict
 from csctl.config.yamlfile import load_yaml, validate
-from csctl.errors import ConfigError
+from csctl.errors import ConfigError, did_you_mean
 from csctl.io.schema import TABLES
-from csctl.metrics import suggest
 from csctl.resources import config_path
 
 
@@ -66,7 +65,7 @@ def load_preset(name_or_path: str) -> Preset:
         if not path.exists():
             names = preset_names()
             raise ConfigError(
-                f"unknown preset {name_or_path!r}.{suggest(name_or_path, names)} Presets: {', '.join(names)}; "
+                f"unknown preset {name_or_path!r}.{did_you_mean(name_or_path, names)} Presets: {', '.join(names)}; "
                 "or give the path of a preset YAML file."
             )
     doc = load_yaml(path)
@@ -76,20 +75,20 @@ def load_preset(name_or_path: str) -> Preset:
             if table not in TABLES:
                 line = doc.line_of((key, table))
                 raise ConfigError(
-                    f"{path}:{line}: unknown table {table!r}.{suggest(table, list(TABLES))} Tables: {', '.join(TABLES)}"
+                    f"{path}:{line}: unknown table {table!r}.{did_you_mean(table, TABLES)} Tables: {', '.join(TABLES)}"
                 )
     for table, columns in preset.tables.items():
         if table not in TABLES:
             line = doc.line_of(("tables", table))
             raise ConfigError(
-                f"{path}:{line}: unknown table {table!r}.{suggest(table, list(TABLES))} Tables: {', '.join(TABLES)}"
+                f"{path}:{line}: unknown table {table!r}.{did_you_mean(table, TABLES)} Tables: {', '.join(TABLES)}"
             )
         known = [c.name for c in TABLES[table].columns]
         for column in columns:
             if column not in known:
                 line = doc.line_of(("tables", table, column))
                 raise ConfigError(
-                    f"{path}:{line}: unknown {table} column {column!r}.{suggest(column, known)} "
+                    f"{path}:{line}: unknown {table} column {column!r}.{did_you_mean(column, known)} "
                     f"Columns: {', '.join(known)}"
                 )
     return preset

@@ -19,7 +19,7 @@ from typing import IO, BinaryIO, Protocol
 
 import polars as pl
 
-from csctl.errors import InputError, UsageError
+from csctl.errors import InputError, UsageError, closest, did_you_mean
 
 ROW = "__row"
 SNIFF_BYTES = 1 << 16
@@ -113,11 +113,9 @@ def _check_path(source: InputFile) -> Path:
         hint = None
         parent = path.parent if str(path.parent) else Path(".")
         if parent.is_dir():
-            import difflib
-
-            close = difflib.get_close_matches(path.name, [p.name for p in parent.iterdir()], n=1)
-            if close:
-                hint = f"did you mean {str(parent / close[0])!r}?"
+            close = closest(path.name, [p.name for p in parent.iterdir()])
+            if close is not None:
+                hint = f"did you mean {str(parent / close)!r}?"
         raise InputError(f"{path}: no such file", hint=hint)
     if path.is_dir():
         raise InputError(f"{path}: is a directory, expected a file (CSV, TSV, XLSX, Parquet or NDJSON)")
@@ -303,13 +301,9 @@ def _decompress(source: InputFile, path: Path | None, data: bytes | None) -> tup
                             )
                         wanted = exports[0]
                     elif wanted not in members:
-                        import difflib
-
-                        close = difflib.get_close_matches(wanted, members, n=1)
                         raise InputError(
-                            f"{source.label}: no {wanted!r} in the archive"
-                            + (f"; did you mean {close[0]!r}?" if close else "")
-                            + f" It holds: {', '.join(members[:20])}"
+                            f"{source.label}: no {wanted!r} in the archive.{did_you_mean(wanted, members)}"
+                            f" It holds: {', '.join(members[:20])}"
                         )
                     inner = Path(wanted).name
                     packed = archive.getinfo(wanted).compress_size
@@ -671,11 +665,10 @@ def _read_excel(
     sheet: str | int = 0
     if source.sheet is not None:
         if source.sheet not in names:
-            import difflib
-
-            close = difflib.get_close_matches(source.sheet, names, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise InputError(f"{source.label}: no sheet {source.sheet!r}.{hint} Sheets: {', '.join(names)}")
+            raise InputError(
+                f"{source.label}: no sheet {source.sheet!r}.{did_you_mean(source.sheet, names)} Sheets: "
+                f"{', '.join(names)}"
+            )
         sheet = source.sheet
     if header_row is not None:
         index = header_row - 1

@@ -19,7 +19,7 @@ import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from csctl.metrics import REGISTRY
-from csctl.render.xlsx import UNIT_FORMATS, cell_formats, sheet_name, write_cells, write_sheet
+from csctl.render.xlsx import cell_formats, sheet_name, write_cells, write_sheet
 from csctl.render.xlsx_charts import add_chart
 from csctl.result import Chart, Table
 
@@ -232,7 +232,7 @@ def _summary(
             metric = REGISTRY[name]
             sheet.write_number(row, 0, s.number, top)
             sheet.write_string(row, 1, metric.label)
-            fmt = formats.get(UNIT_FORMATS.get(metric.unit, "number"))
+            fmt = formats.get(metric.unit)
             if value is None:
                 sheet.write_string(row, 2, "—")
             else:

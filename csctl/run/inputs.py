@@ -320,14 +320,13 @@ def _expand(folder: Path, export: Export, where: str, fence: Path | None = None)
 
 def _nearby(path: Path) -> str:
     """A did-you-mean among the files next to where a missing file was expected."""
-    import difflib
+    from csctl.errors import did_you_mean
 
     folder = path.parent
     if not folder.is_dir():
         return f" (the folder {folder} does not exist)"
-    names = sorted(p.name for p in folder.iterdir() if p.is_file())
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(path.name, sorted(p.name for p in folder.iterdir() if p.is_file()))
+    return f".{hint}" if hint else ""
 
 
 def _concat(parts: list[Canonical], label: str) -> Canonical:

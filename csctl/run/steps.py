@@ -440,7 +440,7 @@ def _check_triggers(plays: Any, frame: pl.DataFrame, unavailable: dict[str, str]
     import polars as pl
 
     from csctl.config.rules import check_columns, check_types, failing_rule
-    from csctl.metrics import suggest
+    from csctl.errors import did_you_mean
 
     known = [*frame.columns, *unavailable]
     check_columns(list(plays.triggers.values()), known, "enriched customer")
@@ -459,7 +459,7 @@ def _check_triggers(plays: Any, frame: pl.DataFrame, unavailable: dict[str, str]
         where = plays.due_where[play.name]
         if column not in frame.columns:
             raise ConfigError(
-                f"{where}: due column {column!r} is not in the enriched customer table.{suggest(column, known)}"
+                f"{where}: due column {column!r} is not in the enriched customer table.{did_you_mean(column, known)}"
             )
         if frame.schema[column] not in (pl.Date, pl.Datetime) and not isinstance(frame.schema[column], pl.Datetime):
             raise ConfigError(f"{where}: due column {column!r} is {frame.schema[column]}, not a date")
