@@ -40,6 +40,7 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 # the hostile-input suite: 10,000 mutated runs over the 13 commands (each bounded to 60 s and 2 GiB), a table per

@@ -80,7 +80,7 @@ class LazyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CsctlError as exc:
-            report(exc)
+            say_error(exc)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             say("interrupted", "stopped by the user")
@@ -120,7 +120,8 @@ def _with_suggestion(message: str) -> str:
     return f"{found.group(1)!r} is not one of {', '.join(choices)}.{did_you_mean(found.group(1), choices)}"
 
 
-def report(exc: CsctlError) -> None:
+def say_error(exc: CsctlError) -> None:
+    """An error on stderr with its hint (or, with -f json, as one JSON object); the exit code is the caller's."""
     label = {1: "failed", 2: "usage error", 3: "error"}.get(exc.exit_code, "error")
     if state.json:  # -f json: the error as one JSON object on stderr, for the program reading the output
         import json

@@ -10,6 +10,7 @@ import typer
 from csctl.cli.inputs import SurveysOpt, TicketsOpt
 from csctl.cli.options import Common, emit, examples, shared_options
 from csctl.errors import UsageError
+from csctl.run.catalogue import EXPORTS
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -33,7 +34,7 @@ def asis(
     inventory: Annotated[
         Path | None, typer.Option("--inventory", metavar="ASIS.yaml", help="The as-is inventory file.")
     ] = None,
-    team: Annotated[str | None, typer.Option("--team", metavar="T", help="CS team roster.")] = None,
+    team: Annotated[str | None, typer.Option("--team", metavar="T", help=EXPORTS["team"].help)] = None,
     customers: Annotated[
         str | None, typer.Option("--customers", metavar="C", help="Customers (csctl segment's CSV for load vs target).")
     ] = None,
@@ -50,11 +51,11 @@ def asis(
         raise UsageError(
             "asis needs at least one input: --inventory, --team, --customers, --tickets, --surveys or --milestones"
         )
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
-    session.add_rules("inventory", inventory)
-    session.rules("inventory")
+    run = common.run()
+    run.add_rules("inventory", inventory)
+    run.rules("inventory")
     for name, spec in zip(steps.ASIS_TABLES, specs, strict=True):
-        session.add(name, spec)
-    emit(steps.asis(session), common, inputs=session.specs())
+        run.add(name, spec)
+    emit(steps.asis(run), common, inputs=run.specs())

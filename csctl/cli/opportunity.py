@@ -70,10 +70,10 @@ def opportunity(
         "milestones": milestones,
     }
     common.one_stdin(*tables.values())
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
+    run = common.run()
     for name, spec in tables.items():
-        session.add(name, spec)
-    result = steps.opportunity(session, share, horizon)
-    emit(result, common, inputs=session.specs())
+        run.add(name, spec)
+    result = steps.opportunity(run, share, horizon)
+    emit(result, common, inputs=run.specs())

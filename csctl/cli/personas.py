@@ -45,11 +45,11 @@ def personas(
     common.conditions("personas")
     specs = [contacts, customers, outcomes]
     common.one_stdin(*specs)
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
-    session.add_rules("personas", rules)
-    session.rules("personas")  # rule errors before any data is read
+    run = common.run()
+    run.add_rules("personas", rules)
+    run.rules("personas")  # rule errors before any data is read
     for name, spec in zip(("contacts", "customers", "outcomes"), specs, strict=True):
-        session.add(name, spec)
-    emit(steps.personas(session, renewal_window), common, inputs=session.specs())
+        run.add(name, spec)
+    emit(steps.personas(run, renewal_window), common, inputs=run.specs())

@@ -30,7 +30,7 @@ def presets(
     import json
     import sys
 
-    from csctl.config.load import aliases, load_preset, preset_names
+    from csctl.io.presets import aliases, load_preset, preset_names
 
     chosen = [load_preset(name)] if name else [load_preset(n) for n in preset_names()]
     listing: list[dict[str, Any]] = []

@@ -40,11 +40,11 @@ def segment(
 ) -> None:
     common.conditions("segment")
     common.one_stdin(customers, billing)
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
-    session.add_rules("segments", rules)
-    session.rules("segments")  # rule errors before any data is read
-    session.add("customers", customers)
-    session.add("billing", billing)
-    emit(steps.segment(session), common, inputs=session.specs())
+    run = common.run()
+    run.add_rules("segments", rules)
+    run.rules("segments")  # rule errors before any data is read
+    run.add("customers", customers)
+    run.add("billing", billing)
+    emit(steps.segment(run), common, inputs=run.specs())

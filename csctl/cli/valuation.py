@@ -42,9 +42,9 @@ def valuation(
     common.conditions("valuation")
     specs = [billing, costs, team, customers]
     common.one_stdin(*specs)
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
+    run = common.run()
     for name, spec in zip(("billing", "costs", "team", "customers"), specs, strict=True):
-        session.add(name, spec)
-    emit(steps.valuation(session, target_crc), common, inputs=session.specs())
+        run.add(name, spec)
+    emit(steps.valuation(run, target_crc), common, inputs=run.specs())

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.inputs import session_for, workspace_inputs
+from csctl.cli.inputs import run_for, workspace_inputs
 from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -37,7 +37,7 @@ def value_path(
     common: Common,
 ) -> None:
     common.conditions("value-path")
-    from csctl import steps
+    from csctl.run import steps
 
-    session = session_for(common, {"milestones": milestones, **inputs}, rule_files)
-    emit(steps.value_path(session), common, inputs=session.specs())
+    run = run_for(common, {"milestones": milestones, **inputs}, rule_files)
+    emit(steps.value_path(run), common, inputs=run.specs())

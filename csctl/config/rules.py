@@ -22,7 +22,7 @@ from csctl.resources import config_path
 
 Touch = Literal["high", "mid", "tech"]
 Policy = Literal["exclude", "zero", "neutral"]
-Source = Literal["customers", "usage", "tickets", "surveys"]
+MeasureTable = Literal["customers", "usage", "tickets", "surveys"]  # the table a health measure reads
 Aggregate = Literal["mean", "sum", "min", "max", "count", "last", "median"]
 NEUTRAL = 50.0
 
@@ -49,7 +49,7 @@ class Band(Strict):
 
 class Measure(Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    source: Source = "customers"
+    source: MeasureTable = "customers"
     value: str | None = Field(None, description="SQL over the source's rows (not needed for count)")
     aggregate: Aggregate | None = None
     window_days: int | None = Field(None, gt=0)
@@ -130,7 +130,7 @@ class Override(Strict):
 
 
 class Activity(Strict):
-    source: Source = "usage"
+    source: MeasureTable = "usage"
     value: str | None = None
     aggregate: Aggregate = "sum"
     window_days: int | None = Field(28, gt=0)

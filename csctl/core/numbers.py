@@ -500,10 +500,10 @@ def compute_numbers(
     kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, settings: NumbersSettings
 ) -> Result:
     """Measure and build the Result of the requested view; metrics are always present for --fail-on."""
-    return numbers_result(measure(kind, table, customers, settings), kind, settings, customers)
+    return compute_view(measure(kind, table, customers, settings), kind, settings, customers)
 
 
-def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers: pl.LazyFrame | None = None) -> Result:
+def compute_view(m: Measured, kind: str, settings: NumbersSettings, customers: pl.LazyFrame | None = None) -> Result:
     """The Result of the requested view from measured billing."""
     metrics, formula = headline_metrics(m, settings)
     cur = settings.currency

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from csctl.config.load import aliases, load_preset, preset_names
-from csctl.config.models import Preset, VocabularyValue
 from csctl.errors import InputError, UsageError, did_you_mean
+from csctl.io.presets import Preset, VocabularyValue, aliases, load_preset, preset_names
 from csctl.io.schema import Column, TableSpec
 
 
