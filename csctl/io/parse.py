@@ -724,7 +724,8 @@ RANGE_NOTE = {
 
 def _guarded(p: _Plan, spec: TableSpec) -> tuple[pl.Expr, pl.Expr | None]:
     """The plan's value within its sane range (else null: a bad value), and for an end-date column the flag of a
-    far-future date read as empty (ongoing)."""
+    far-future date read as empty (ongoing). Dates are compared with the range's first and last days (no year is
+    computed per row)."""
     name, kind = p.column.name, p.column.type
     if p.source is None:
         return p.expr, None
@@ -732,10 +733,15 @@ def _guarded(p: _Plan, spec: TableSpec) -> tuple[pl.Expr, pl.Expr | None]:
     if kind in ("money", "number", "integer"):
         return pl.when(value.is_finite() & (value.abs() < MAX_NUMBER)).then(value).alias(name), None
     if kind in ("date", "month", "datetime"):
-        year = value.dt.year()
-        inside = pl.when(year.is_between(*YEARS)).then(value).alias(name)
+        import datetime as dt
+
+        first: dt.date = dt.date(YEARS[0], 1, 1)
+        after: dt.date = dt.date(YEARS[1] + 1, 1, 1)
+        if kind == "datetime":
+            first, after = dt.datetime(YEARS[0], 1, 1), dt.datetime(YEARS[1] + 1, 1, 1)
+        inside = pl.when((value >= first) & (value < after)).then(value).alias(name)
         if NO_END.get(spec.name) == name:
-            future = year > YEARS[1]
+            future = value >= after
             return pl.when(future).then(None).otherwise(inside).alias(name), future.fill_null(False)
         return inside, None
     return value, None
@@ -750,27 +756,30 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
     rows whose last field is empty (a short row reads so; _to_canonical checks for ragged rows).
     """
     schema = raw.frame.collect_schema()
-    flags = []
+    flags = []  # of the export's values, beside the typed ones
     values = []
+    checks = []  # of the typed values, by their names
     for p in plans:
         value, no_end = _guarded(p, spec)
         values.append(value)
         if p.source is None:
             continue
+        name = p.column.name
         if p.check or p.column.type in RANGE_NOTE:
             src = pl.col(p.source)
             given = src.is_not_null()
             if schema.get(p.source) == pl.String:  # a quoted empty value ("") is no value, as an empty one
                 given = given & (src.str.strip_chars() != "")
-            unread = given & value.is_null()  # a value the reader typed itself (native) is tested for its range only
+            flags.append(given.alias(f"__given_{name}"))
+            unread = pl.col(f"__given_{name}") & pl.col(name).is_null()  # a native value is tested for range only
             if no_end is not None:
-                unread = unread & ~no_end
-                flags.append(no_end.alias(f"__noend_{p.column.name}"))
-            flags.append(unread.alias(f"__bad_{p.column.name}"))
+                flags.append(no_end.alias(f"__noend_{name}"))
+                unread = unread & ~pl.col(f"__noend_{name}")
+            checks.append(unread.alias(f"__bad_{name}"))
         if p.column.required:
             textual = not p.check and p.column.type in ("id", "text")
-            present = value.is_not_null() & (value != "") if textual else value.is_not_null()
-            flags.append((~present).alias(f"__missing_{p.column.name}"))
+            missing = pl.col(name).is_null() | (pl.col(name) == "") if textual else pl.col(name).is_null()
+            checks.append(missing.alias(f"__missing_{name}"))
     read = dict.fromkeys(
         [*(p.source for p in plans if p.source is not None), *extras, *(raw.columns if raw.format == "csv" else [])]
     )
@@ -779,10 +788,14 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
         flags.append(pl.any_horizontal([pl.col(c).str.len_bytes() > MAX_FIELD_BYTES for c in texts]).alias("__big"))
     if raw.format == "csv" and raw.columns:
         flags.append(pl.col(raw.columns[-1]).is_null().alias("__short"))
-    frame = raw.frame.select(ROW, *values, *[pl.col(c) for c in extras], *flags)
     order = _order_rule(spec, {p.column.name for p in plans})
     if order is not None:
-        frame = frame.with_columns(order.alias("__order"))
+        checks.append(order.alias("__order"))
+    frame = (
+        raw.frame.select(ROW, *values, *[pl.col(c) for c in extras], *flags)
+        .with_columns(checks)
+        .drop(pl.selectors.starts_with("__given_"))
+    )
     full = _collect(raw, frame)
     if "__big" in full.columns:
         _check_field_sizes(raw, full, texts)
