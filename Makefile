@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check format bench golden sample lock clean fuzz
+.PHONY: demo test check format bench golden sample lock clean fuzz docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,7 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 # the hostile-input suite: 10,000 mutated runs (each bounded to 60 s and 2 GiB), then 50 kill -9 of report -o
@@ -50,6 +51,11 @@ fuzz: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# docs/cli.md (every command's --help) and the figures of docs/definitions.md (each command's --explain), from the
+# code; tests/test_docs.py fails when they are out of date
+docs: $(STAMP)
+	$(BIN)/python scripts/docs.py
 
 golden: $(STAMP)
 	CSCTL_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_render_golden.py

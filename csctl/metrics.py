@@ -7,16 +7,14 @@ heavy: ``csctl --help`` and argument checks use it without loading Polars.
 
 from __future__ import annotations
 
-import difflib
 import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from csctl.errors import UsageError
-
-Unit = Literal["money", "ratio", "count", "multiple", "hours", "per_dollar", "number"]
+from csctl.errors import UsageError, did_you_mean
+from csctl.units import Unit
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ _numbers(
 _numbers(
     "mrr_growth",
     "MRR growth",
-    "ratio",
+    "rate",
     "up",
     "Net new MRR / MRR at the start of the as-of month.",
     "revenue",
@@ -112,7 +110,7 @@ _numbers(
 _numbers(
     "gross_revenue_churn",
     "Gross revenue churn %",
-    "ratio",
+    "rate",
     "down",
     "−(churn + contraction + price_erosion) / mrr_start, for the as-of month.",
     "revenue churn",
@@ -120,7 +118,7 @@ _numbers(
 _numbers(
     "net_revenue_churn",
     "Net revenue churn %",
-    "ratio",
+    "rate",
     "down",
     "−(churn + contraction + price_erosion + expansion + price_uplift + upsell) / mrr_start; reactivation is "
     "new money, not retention.",
@@ -129,7 +127,7 @@ _numbers(
 _numbers(
     "gross_revenue_churn_12m",
     "Gross revenue churn % (monthly, trailing 12 months)",
-    "ratio",
+    "rate",
     "down",
     "Σ headwind / Σ mrr_start over the 12 months ending at as-of: the average monthly gross revenue churn.",
     "revenue churn",
@@ -155,34 +153,34 @@ _numbers("tailwind_mrr", "Tailwind", "money", "up", "expansion + price_uplift + 
 _numbers(
     "grr_1m",
     "GRR (month)",
-    "ratio",
+    "rate",
     "up",
     "Σ min(c(m), c(m−1)) / Σ c(m−1) over customers with c(m−1) > 0.",
     "retention",
 )
-_numbers("nrr_1m", "NRR (month)", "ratio", "up", "Σ c(m) / Σ c(m−1) over customers with c(m−1) > 0.", "retention")
+_numbers("nrr_1m", "NRR (month)", "rate", "up", "Σ c(m) / Σ c(m−1) over customers with c(m−1) > 0.", "retention")
 _numbers(
     "grr_3m",
     "GRR (quarter)",
-    "ratio",
+    "rate",
     "up",
     "Σ min(c(b), c(a−1)) / Σ c(a−1), a = as-of − 2, b = as-of, over customers with c(a−1) > 0.",
     "retention",
 )
-_numbers("nrr_3m", "NRR (quarter)", "ratio", "up", "Σ c(b) / Σ c(a−1), a = as-of − 2, b = as-of.", "retention")
+_numbers("nrr_3m", "NRR (quarter)", "rate", "up", "Σ c(b) / Σ c(a−1), a = as-of − 2, b = as-of.", "retention")
 _numbers(
     "grr_12m",
     "GRR (12 months)",
-    "ratio",
+    "rate",
     "up",
     "Σ min(c(b), c(a−1)) / Σ c(a−1), a = as-of − 11 (base c(as-of − 12)), b = as-of.",
     "retention",
 )
-_numbers("nrr_12m", "NRR (12 months)", "ratio", "up", "Σ c(b) / Σ c(as-of − 12) over that base.", "retention")
+_numbers("nrr_12m", "NRR (12 months)", "rate", "up", "Σ c(b) / Σ c(as-of − 12) over that base.", "retention")
 _numbers(
     "eligible_churn",
     "Eligible churn",
-    "ratio",
+    "rate",
     "down",
     "MRR lost (churned or downgraded) by customers due for renewal this month / their MRR last month. Due: a "
     "billing term ended last month, or customers.renewal_date falls in the month (subscription exports without "
@@ -213,7 +211,7 @@ _numbers("logos_lost", "Logos lost", "count", "down", "Customers with MRR last m
 _numbers(
     "logo_churn_rate",
     "Logo churn %",
-    "ratio",
+    "rate",
     "down",
     "customers_churned / customers_start for the month.",
     "logos",
@@ -221,17 +219,17 @@ _numbers(
 _numbers(
     "logo_churn_12m",
     "Logo churn (12 months)",
-    "ratio",
+    "rate",
     "down",
     "Share of the customers with MRR 12 months before as-of who have none in the as-of month.",
     "logos",
 )
 # --- value ---------------------------------------------------------------------------------------------------
-_numbers("gross_margin", "Gross margin", "ratio", "up", "From the config (gross_margin); 75% by default.", "value")
+_numbers("gross_margin", "Gross margin", "rate", "up", "From the config (gross_margin); 75% by default.", "value")
 _numbers(
     "clv_churn_rate",
     "Churn rate used for CLV",
-    "ratio",
+    "rate",
     "down",
     "The monthly churn basis of CLV (config clv.churn_basis; trailing-12-month gross revenue churn by default).",
     "value",
@@ -305,15 +303,15 @@ _register_all(
         ("processes_bad", "Processes rated bad", "count", "down", "Processes and plays rated bad."),
         ("processes_gap", "Process gaps", "count", "down", "Processes and plays that are missing (gap)."),
         ("headcount", "Headcount", "count", None, "People on the team roster."),
-        ("accounts_cv", "Accounts per CSM, CV", "ratio", "down", "Standard deviation / mean of accounts per CSM."),
+        ("accounts_cv", "Accounts per CSM, CV", "rate", "down", "Standard deviation / mean of accounts per CSM."),
         ("accounts_max_min", "Accounts per CSM, max/min", "multiple", "down", "Most / fewest accounts of a CSM."),
-        ("arr_cv", "ARR per CSM, CV", "ratio", "down", "Standard deviation / mean of ARR per CSM."),
+        ("arr_cv", "ARR per CSM, CV", "rate", "down", "Standard deviation / mean of ARR per CSM."),
         ("arr_max_min", "ARR per CSM, max/min", "multiple", "down", "Most / least ARR of a CSM."),
         ("overloaded_csms", "Overloaded CSMs", "count", "down", "CSMs using more than 100% of their capacity."),
         ("median_hours_to_close", "Median time to close", "hours", "down", "Median time to close a ticket."),
         ("p90_hours_to_close", "P90 time to close", "hours", "down", "90th percentile time to close."),
-        ("same_day_share", "Same-day resolution", "ratio", "up", "Tickets closed the day they were opened."),
-        ("escalation_rate", "Escalation rate", "ratio", "down", "Escalated tickets / tickets."),
+        ("same_day_share", "Same-day resolution", "rate", "up", "Tickets closed the day they were opened."),
+        ("escalation_rate", "Escalation rate", "rate", "down", "Escalated tickets / tickets."),
         (
             "tickets_per_account_month",
             "Tickets per account a month",
@@ -322,8 +320,8 @@ _register_all(
             "Tickets / accounts / months.",
         ),
         ("median_days_to_live", "Median days to go live", "number", "down", "Kickoff to go-live, median."),
-        ("failed_share", "Onboardings failed", "ratio", "down", "Onboardings with a failed milestone / all."),
-        ("stalled_share", "Onboardings stalled", "ratio", "down", "Not live, not failed, older than stall_days."),
+        ("failed_share", "Onboardings failed", "rate", "down", "Onboardings with a failed milestone / all."),
+        ("stalled_share", "Onboardings stalled", "rate", "down", "Not live, not failed, older than stall_days."),
         ("nps", "NPS", "number", "up", "% promoters − % detractors, last 12 months."),
         ("nps_responses", "NPS responses", "count", None, "NPS answers in the last 12 months."),
         ("csat", "CSAT", "number", "up", "Mean CSAT score (1-5), last 12 months."),
@@ -340,11 +338,11 @@ _register_all(
         (
             "single_threaded_share",
             "Single-threaded accounts",
-            "ratio",
+            "rate",
             "down",
             "Accounts with at most one engaged contact.",
         ),
-        ("decision_maker_coverage", "Decision maker known", "ratio", "up", "Accounts with a deciding persona."),
+        ("decision_maker_coverage", "Decision maker known", "rate", "up", "Accounts with a deciding persona."),
         (
             "renewals_at_risk",
             "Renewals at risk",
@@ -363,14 +361,14 @@ _register_all(
         (
             "outcomes_achieved_share",
             "Outcomes achieved",
-            "ratio",
+            "rate",
             "up",
             "Outcomes at or past target / measured outcomes.",
         ),
         (
             "outcomes_recognised_share",
             "Outcomes recognised",
-            "ratio",
+            "rate",
             "up",
             "Outcomes the customer recognises / outcomes.",
         ),
@@ -413,10 +411,10 @@ _register_all(
     "health",
     "health",
     (
-        ("red_share", "Red share", "ratio", "down", "Customers in the red band / scored customers."),
-        ("yellow_share", "Yellow share", "ratio", "down", "Customers in the yellow band / scored customers."),
-        ("green_share", "Green share", "ratio", "up", "Customers in the green band / scored customers."),
-        ("unhealthy_share", "Unhealthy share", "ratio", "down", "(yellow + red) / scored customers."),
+        ("red_share", "Red share", "rate", "down", "Customers in the red band / scored customers."),
+        ("yellow_share", "Yellow share", "rate", "down", "Customers in the yellow band / scored customers."),
+        ("green_share", "Green share", "rate", "up", "Customers in the green band / scored customers."),
+        ("unhealthy_share", "Unhealthy share", "rate", "down", "(yellow + red) / scored customers."),
         ("avg_health", "Average health", "number", "up", "Mean health score (0-100) of scored customers."),
         ("scored_customers", "Scored customers", "count", None, "Customers with a health score."),
         ("no_data_customers", "Customers without data", "count", "down", "Customers with no score (no data)."),
@@ -441,7 +439,7 @@ _register_all(
         (
             "value_path_behind_share",
             "Behind the value path",
-            "ratio",
+            "rate",
             "down",
             "Customers past their next milestone's deadline / customers on the path who have not failed.",
         ),
@@ -449,7 +447,7 @@ _register_all(
         (
             "reached_value_share",
             "Reached value",
-            "ratio",
+            "rate",
             "up",
             "Customers past the value milestone's week who reached it / those customers.",
         ),
@@ -472,7 +470,7 @@ _register_all(
 _register(
     "plan_actions_done_share",
     "Planned actions done",
-    "ratio",
+    "rate",
     "up",
     "Planned per-account actions due by the as-of day that the actions export shows done / those actions.",
     command="assess",
@@ -506,11 +504,6 @@ class Condition:
         return _OPERATORS[self.op](value, self.threshold)
 
 
-def suggest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
-
-
 def parse_condition(text: str, command: str | None = None) -> Condition:
     """Parse ``NAME OP NUMBER[%]`` (e.g. ``grr_12m<0.9``, ``red_share>25%``); usage error when it is not one."""
     match = _CONDITION.match(text)
@@ -520,7 +513,7 @@ def parse_condition(text: str, command: str | None = None) -> Condition:
         )
     name, op, number, percent = match.groups()
     if name not in REGISTRY:
-        raise UsageError(f"--fail-on {text!r}: unknown metric {name!r}.{suggest(name, sorted(REGISTRY))}")
+        raise UsageError(f"--fail-on {text!r}: unknown metric {name!r}.{did_you_mean(name, sorted(REGISTRY))}")
     metric = REGISTRY[name]
     if command is not None and metric.command != command:
         raise UsageError(f"--fail-on {text!r}: {name} is measured by 'csctl {metric.command}', not 'csctl {command}'")

@@ -1,6 +1,6 @@
 """How values are written for people: currency symbols, money, percentages. Shared by core notes and render.
 
-One format per unit: money with the currency and cents, ratios as percentages with two decimals, counts whole
+One format per unit: money with the currency and cents, rates as percentages with two decimals, counts whole
 with thousands separators, hours with one decimal, money per $1 (cost ratios such as CRC) as money with cents
 and "per $1" ("$0.12 per $1"), multiples (quick ratio, ROI) with two decimals and ×, other numbers with two
 decimals. Never scientific notation.
@@ -8,6 +8,11 @@ decimals. Never scientific notation.
 
 from __future__ import annotations
 
+from typing import Literal
+
+# The one unit vocabulary: a metric's unit in the registry (csctl.metrics) and a table column's kind (csctl.result)
+# are words of this list. rate: a fraction shown as a percentage (GRR, churn, a share); per_dollar: money per $1.
+Unit = Literal["money", "rate", "count", "multiple", "hours", "per_dollar", "number"]
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$", "CHF": "CHF "}
 
 
@@ -53,12 +58,13 @@ def per_dollar(value: float | None, currency: str = "USD") -> str:
 
 
 def format_unit(value: float | int | None, unit: str, currency: str = "USD") -> str:
-    """Format a value by its registry unit (money, ratio, count, multiple, hours, per_dollar) or column kind."""
+    """Format a value by its unit (a metric's unit or a column's kind: money, rate, count, multiple, hours,
+    per_dollar, number); anything else as a number or text."""
     if unit == "money":
         return money(value, currency)
     if unit == "per_dollar":
         return per_dollar(value, currency)
-    if unit in ("ratio", "rate"):
+    if unit == "rate":
         return percent(value)
     if unit == "count":
         return count(value)

@@ -48,7 +48,6 @@ TAILWIND = ("expansion", "price_uplift", "upsell")
 BRIDGE_MONEY = ("mrr_start", *MOVEMENTS, "mrr_end")
 COUNTS = ("customers_start", "customers_new", "customers_reactivated", "customers_churned", "customers_end")
 RATES = ("gross_revenue_churn", "net_revenue_churn", "logo_churn_rate", "grr", "nrr", "eligible_churn", "quick_ratio")
-BRIDGE_COLUMNS = ("month", *BRIDGE_MONEY, *COUNTS, *RATES)
 
 EXCLUDED_STATUSES = frozenset({"void", "voided", "draft", "deleted", "canceled", "cancelled"})
 KNOWN_STATUSES = frozenset(

@@ -98,7 +98,7 @@ def test_band_series_are_drawn_in_their_band_colours_in_the_terminal() -> None:
         (1.86, "number", "1.86"),  # CSMs the budget buys: a count of people, was 1.86×
         (14290.0, "number", "14,290"),  # was 1.429e+04
         (1e14 + 0.5, "number", "100,000,000,000,000.50"),  # never scientific notation
-        (0.0429, "ratio", "4.29%"),
+        (0.0429, "rate", "4.29%"),
         (2.5, "count", "2"),  # round half to even, never truncated
         (8.75, "multiple", "8.75×"),
         (-134.94, "money", "-$134.94"),
@@ -409,7 +409,7 @@ def test_a_figures_table_keeps_its_labels_and_values_at_80_columns() -> None:
             "metric": ["mrr", "gross_revenue_churn_12m"],
             "label": ["MRR", "Gross revenue churn % (monthly, trailing 12 months)"],
             "value": [148921.06, 0.0111],
-            "unit": ["money", "ratio"],
+            "unit": ["money", "rate"],
         }
     )
     out = render(Result("n", "N", {"s": Table(frame, "Summary")}, "s"), "table", to_file=False, width=80).decode()

@@ -52,11 +52,11 @@ def _same_as_whole(path: Path, rules: BillingRules, counts: tuple[int, ...]) -> 
     kind, frame = _load(path)
     for view in pt.VIEWS:
         settings = nb.NumbersSettings(view=view, billing=rules)
-        whole = nb.numbers_result(nb.measure(kind, frame.lazy(), None, settings), kind, settings)
+        whole = nb.compute_view(nb.measure(kind, frame.lazy(), None, settings), kind, settings)
         for n in counts:
             parts = pt.partition(frame, n)
             assert sum(p.height for p in parts) == frame.height
-            got = nb.numbers_result(pt.measure_partitioned(parts, None, settings), kind, settings)
+            got = nb.compute_view(pt.measure_partitioned(parts, None, settings), kind, settings)
             for name, table in whole.tables.items():
                 assert got.tables[name].frame.equals(table.frame), (view, n, name)
             assert got.metrics == whole.metrics, (view, n)

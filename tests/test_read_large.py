@@ -15,7 +15,7 @@ import pytest
 from csctl.errors import InputError
 from csctl.io.load import REVENUE_COLUMNS, load_revenue
 from csctl.io.parse import SAMPLE_ROWS, ReadOptions, _sample
-from csctl.io.read import ROW, head_bytes, parse_source, read_raw
+from csctl.io.read import ROW, head_bytes, parse_spec, read_raw
 
 HEADER = [
     "invoice_id",
@@ -187,7 +187,7 @@ def test_the_sample_is_the_files_first_rows_even_with_multiline_values(tmp_path:
     rng = random.Random(3)
     for row in rng.sample(range(len(rows)), 400):  # quoted values across lines, with separators and quotes
         rows[row][2] = rng.choice(["a\nb", 'say "hi", then\n\nleave', "x,y", '"'])
-    raw = read_raw(parse_source(str(_write(tmp_path / "billing.csv", rows))))
+    raw = read_raw(parse_spec(str(_write(tmp_path / "billing.csv", rows))))
     expected = raw.frame.head(SAMPLE_ROWS).collect()
     assert _sample(raw).equals(expected)
     assert _sample(raw)["customer_name"].to_list() == [r[2] for r in rows[:SAMPLE_ROWS]]

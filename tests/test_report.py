@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from csctl.config.models import EXPORT_TABLES
+from csctl.config.tables import EXPORT_TABLES
 from csctl.io.detect import detect
 from tests.conftest import Invoke
 from tests.helpers import assert_plain_workbook, ok, write_csv, write_text
@@ -74,9 +74,9 @@ def test_init_refuses_to_overwrite_a_workspace(invoke: Invoke, engagement: Path)
 def test_detect_by_columns_and_presets(cli: Invoke, tmp_path: Path) -> None:
     stripe = tmp_path / "stripe"
     ok(cli("sample", "-o", stripe, "--customers", 10, "--months", 3, "--style", "stripe"))
-    from csctl.io.read import parse_source, read_raw
+    from csctl.io.read import parse_spec, read_raw
 
-    raw = read_raw(parse_source(str(stripe / "billing.csv")))
+    raw = read_raw(parse_spec(str(stripe / "billing.csv")))
     found = detect(raw.columns, "export-1.csv")  # the file name says nothing: the columns decide
     assert found is not None
     assert (found.table, found.preset) == ("billing", "stripe")
@@ -291,7 +291,7 @@ def test_a_misspelt_path_gets_a_did_you_mean(invoke: Invoke, workspace: Path) ->
     result = invoke("report", "-c", config, "-o", workspace / "out")
     assert result.exit_code == 3, result.stderr
     assert (
-        f"csctl.yaml:{line} (exports.billing): biling.csv: no such file; did you mean 'billing.csv'?" in result.stderr
+        f"csctl.yaml:{line} (exports.billing): biling.csv: no such file. Did you mean 'billing.csv'?" in result.stderr
     )
 
 

@@ -570,14 +570,14 @@ def test_contracted_mrr_is_the_billed_mrr(mrr: Mrr) -> None:
 
 
 def test_cli_writes_a_workspace_with_its_history_start(invoke: Any, tmp_path: Path) -> None:
-    from csctl.config.load import load_config
+    from csctl.config.load import load_workspace
 
     result = invoke("sample", "-o", tmp_path, "--customers", 30, "--months", 8, "--start", "2024-03")
     assert result.exit_code == 0, result.stderr
     assert "billing history begins in 2024-03" in result.stderr and "exported on 2024-10-17" in result.stderr
     text = (tmp_path / "csctl.yaml").read_text(encoding="utf-8")
     assert "# The sample's billing history begins in 2024-03" in text
-    config, _ = load_config(str(tmp_path / "csctl.yaml"))
+    config = load_workspace(str(tmp_path / "csctl.yaml")).config
     assert config.billing.history_starts == "2024-03"
     exports = config.exports.model_dump(exclude_none=True)
     assert exports == {table: f"{table}.csv" for table in sample._WORKSPACE_TABLES}
@@ -586,7 +586,7 @@ def test_cli_writes_a_workspace_with_its_history_start(invoke: Any, tmp_path: Pa
     # the Stripe style names its preset
     stripe = tmp_path / "stripe"
     assert invoke("sample", "-o", stripe, "--customers", 10, "--months", 3, "--style", "stripe").exit_code == 0
-    config, _ = load_config(str(stripe / "csctl.yaml"))
+    config = load_workspace(str(stripe / "csctl.yaml")).config
     assert config.exports.model_dump()["billing"] == {"path": "billing.csv", "sheet": None, "preset": "stripe"}
 
 

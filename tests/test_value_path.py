@@ -26,7 +26,6 @@ Invoke = Callable[..., Result]
 
 AS_OF = "2025-06"  # → 2025-06-30
 HEADER = ["customer_id", "milestone", "date"]
-EARLY = ["kickoff", "technical setup", "oriented", "active", "progress"]  # the first steps of the default path
 
 # (customer, milestone, date) — days are counted back from 2025-06-30.
 MILESTONES: list[Sequence[object]] = [

@@ -16,9 +16,9 @@ from typer.core import TyperArgument, TyperGroup
 
 from csctl import __version__
 from csctl.cli.console import say, state
-from csctl.errors import CsctlError
+from csctl.errors import CsctlError, did_you_mean
 
-# name -> (module, one-line help shown by `csctl --help`)
+# name -> (module, the one line `csctl --help` lists and the first paragraph of the command's --help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "numbers": (
         "csctl.cli.numbers",
@@ -54,6 +54,11 @@ class LazyGroup(TyperGroup):
         module = importlib.import_module(COMMANDS[cmd_name][0])
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        # the one line `csctl --help` lists is the first paragraph of the command's own help: written once, here
+        short = COMMANDS[cmd_name][1]
+        if not (command.help or "").startswith(short):
+            command.help = f"{short}\n\n{command.help}" if command.help else short
+        command.short_help = short
         for param in command.params:
             if isinstance(param, TyperArgument):
                 param._usage_display_name = _usage_name.__get__(param)  # type: ignore[method-assign]
@@ -68,16 +73,14 @@ class LazyGroup(TyperGroup):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in COMMANDS:
-            from csctl.metrics import suggest
-
-            raise click.exceptions.UsageError(f"No such command {name!r}.{suggest(name, list(COMMANDS))}", ctx)
+            raise click.exceptions.UsageError(f"No such command {name!r}.{did_you_mean(name, COMMANDS)}", ctx)
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CsctlError as exc:
-            report(exc)
+            say_error(exc)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             say("interrupted", "stopped by the user")
@@ -110,16 +113,15 @@ def _with_suggestion(message: str) -> str:
     """A choice not among the allowed ones: said plainly, with the closest allowed one (--view bridges → bridge)."""
     import re
 
-    from csctl.metrics import suggest
-
     found = re.search(r"'([^']*)' is not one of (.*?)\.?$", message)
     if found is None:
         return message
     choices = re.findall(r"'([^']*)'", found.group(2))
-    return f"{found.group(1)!r} is not one of {', '.join(choices)}.{suggest(found.group(1), choices)}"
+    return f"{found.group(1)!r} is not one of {', '.join(choices)}.{did_you_mean(found.group(1), choices)}"
 
 
-def report(exc: CsctlError) -> None:
+def say_error(exc: CsctlError) -> None:
+    """An error on stderr with its hint (or, with -f json, as one JSON object); the exit code is the caller's."""
     label = {1: "failed", 2: "usage error", 3: "error"}.get(exc.exit_code, "error")
     if state.json:  # -f json: the error as one JSON object on stderr, for the program reading the output
         import json

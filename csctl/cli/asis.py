@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from csctl.cli.inputs import SurveysOpt, TicketsOpt
 from csctl.cli.options import Common, emit, examples, shared_options
 from csctl.errors import UsageError
+from csctl.run.catalogue import EXPORTS
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -20,7 +22,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl asis -c client/csctl.yaml -f markdown -o asis.md",
     ),
     help=(
-        "Step 2, what is in place: processes and plays rated good/bad/gap, metrics in place and tools (from the "
+        "Processes and plays rated good/bad/gap, metrics in place and tools (from the "
         "as-is inventory YAML); people by role, expertise and passion; load per CSM with its imbalance and "
         "overload against segment targets; support (time to close, same-day share, escalations, tickets per "
         "account a month); onboarding (days to go live, failed, stalled); NPS and CSAT; and the as-is checklist, "
@@ -32,12 +34,12 @@ def asis(
     inventory: Annotated[
         Path | None, typer.Option("--inventory", metavar="ASIS.yaml", help="The as-is inventory file.")
     ] = None,
-    team: Annotated[str | None, typer.Option("--team", metavar="T", help="CS team roster.")] = None,
+    team: Annotated[str | None, typer.Option("--team", metavar="T", help=EXPORTS["team"].help)] = None,
     customers: Annotated[
         str | None, typer.Option("--customers", metavar="C", help="Customers (csctl segment's CSV for load vs target).")
     ] = None,
-    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help="Support tickets export.")] = None,
-    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help="Survey (NPS/CSAT) export.")] = None,
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
     milestones: Annotated[str | None, typer.Option("--milestones", metavar="M", help="Milestones export.")] = None,
     *,
     common: Common,
@@ -49,11 +51,11 @@ def asis(
         raise UsageError(
             "asis needs at least one input: --inventory, --team, --customers, --tickets, --surveys or --milestones"
         )
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
-    session.add_rules("inventory", inventory)
-    session.rules("inventory")
+    run = common.run()
+    run.add_rules("inventory", inventory)
+    run.rules("inventory")
     for name, spec in zip(steps.ASIS_TABLES, specs, strict=True):
-        session.add(name, spec)
-    emit(steps.asis(session), common, inputs=session.specs())
+        run.add(name, spec)
+    emit(steps.asis(run), common, inputs=run.specs())

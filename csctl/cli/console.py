@@ -76,11 +76,6 @@ def warn(message: str) -> None:
         say("warning", message, style="yellow")
 
 
-def warn_notes(notes: list[str]) -> None:
-    for note in notes:
-        warn(note)
-
-
 def info(message: str) -> None:
     if not state.quiet:
         from csctl.render.safe import terminal

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from csctl.cli.inputs import SurveysOpt, TicketsOpt
 from csctl.cli.options import ChartOpt, Common, emit, examples, shared_options, show_charts
+from csctl.run.catalogue import EXPORTS
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -20,7 +22,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl health customers.csv --usage usage.csv --previous last_week.csv --fail-on 'red_share>25%'",
     ),
     help=(
-        "Health scores 0-100 and bands green/yellow/red from YAML scorecards chosen per segment: groups of "
+        "Scores 0-100 and bands green/yellow/red from scorecards chosen per segment: groups of "
         "weighted measures over the customer table, usage, tickets and surveys, with missing-data policies, "
         "overrides, the trend against a previous run (--previous), the health vs activity quadrant, and portfolio "
         "shares overall, per segment and per CSM. Use --fail-on 'red_share>0.25' in cron."
@@ -29,9 +31,9 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 @shared_options
 def health(
     customers: Annotated[str, typer.Argument(help="Customers (e.g. csctl segment's CSV output), or - for stdin.")],
-    usage: Annotated[str | None, typer.Option("--usage", metavar="U", help="Product usage export.")] = None,
-    tickets: Annotated[str | None, typer.Option("--tickets", metavar="T", help="Support tickets export.")] = None,
-    surveys: Annotated[str | None, typer.Option("--surveys", metavar="S", help="Survey (NPS/CSAT) export.")] = None,
+    usage: Annotated[str | None, typer.Option("--usage", metavar="U", help=EXPORTS["usage"].help)] = None,
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
     billing: Annotated[str | None, typer.Option("--billing", metavar="B", help="Billing: adds mrr and arr.")] = None,
     rules: Annotated[
         Path | None, typer.Option("--rules", metavar="HEALTH.yaml", help="Scorecards (default: configs/health.yaml).")
@@ -53,18 +55,16 @@ def health(
         "previous": previous,
     }
     common.one_stdin(*inputs.values())
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
-    session.add_rules("health", rules)
-    session.rules("health")  # rule errors before any data is read
+    run = common.run()
+    run.add_rules("health", rules)
+    run.rules("health")  # rule errors before any data is read
     for name, spec in inputs.items():
-        session.add(name, spec)
-    result = steps.health(session)
+        run.add(name, spec)
+    result = steps.health(run)
     try:
-        emit(result, common, inputs=session.specs())
+        emit(result, common, inputs=run.specs())
     finally:  # the chart also when --fail-on breaches (exit 1)
         if chart:
-            from csctl.render.charts import health_charts
-
-            show_charts(health_charts(result), common, result.currency)
+            show_charts(result.charts, common, result.currency)

@@ -8,19 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from csctl.cli.options import ColorOpt, Common, DebugOpt, QuietOpt, VerboseOpt, examples
+from csctl.run.catalogue import EXPORTS
+from csctl.run.catalogue import RULES as CATALOGUE_RULES
 
 if TYPE_CHECKING:
     from csctl.io.detect import Found
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
-RULES = {
-    "segments": "segments.yaml",
-    "health": "health.yaml",
-    "personas": "personas.yaml",
-    "plays": "plays.yaml",
-    "value_path": "value_path.yaml",
-}
+# the rule files init copies into the workspace: each with a built-in default (the catalogue's)
+RULES = {r.name: r.default for r in CATALOGUE_RULES.values() if r.default is not None}
 
 
 @app.command(
@@ -83,8 +80,6 @@ def _workspace_text(
     inventory: str | None,
     defaults: str,
 ) -> str:
-    from csctl.config.models import EXPORT_TABLES
-
     name = folder.resolve().name.replace("-", " ").replace("_", " ").strip() or "the company"
     body = defaults.split("\n# The workspace (csctl init writes these)", maxsplit=1)[0]
     body = body.replace(
@@ -100,7 +95,7 @@ def _workspace_text(
         "# The exports, by table: a path or glob, or {path: ..., sheet: ..., preset: ...}",
         "exports:",
     ]
-    for table in EXPORT_TABLES:
+    for table in EXPORTS:
         if table in found:
             export = found[table]
             extra = [f"sheet: {_quote(export.sheet)}"] if export.sheet else []

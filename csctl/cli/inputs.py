@@ -1,6 +1,6 @@
-"""Export and rule-file options for the commands that run on "inputs or a workspace" (value-path, plan, assess,
-report): each table an option (``--billing B``), each rule file an option; what is not given comes from the
-workspace's csctl.yaml ``exports:`` and ``rules:``."""
+"""Export and rule-file options for the commands that run on "inputs or a workspace" (value-path, plan, assess):
+each table an option (``--billing B``), each rule file an option, as the catalogue (csctl/run/catalogue.py) names
+them; what is not given comes from the workspace's csctl.yaml ``exports:`` and ``rules:``."""
 
 from __future__ import annotations
 
@@ -13,39 +13,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from csctl.cli.options import AllowOutsideOpt
+from csctl.run.catalogue import EXPORTS, RULES
 
 if TYPE_CHECKING:
     from csctl.cli.options import Common
-    from csctl.session import Session
+    from csctl.run.inputs import Run
 
-EXPORT_HELP = {
-    "billing": "Billing or subscriptions export.",
-    "customers": "CRM accounts export.",
-    "usage": "Product usage export.",
-    "tickets": "Support tickets export.",
-    "surveys": "Survey (NPS/CSAT) export.",
-    "costs": "Cost ledger.",
-    "team": "CS team roster.",
-    "milestones": "Value-path milestones export.",
-    "contacts": "CRM contacts export.",
-    "outcomes": "Success outcomes export.",
-    "actions": "Actions/activity export (customer_id, play, date[, status]).",
-}
-RULE_OPTIONS = {
-    "segments": ("--segments-rules", "Segment rules."),
-    "health": ("--health-rules", "Health scorecards."),
-    "personas": ("--personas-rules", "Persona rules."),
-    "value_path": ("--value-path", "Value path milestones."),
-    "plays": ("--plays", "Plays library."),
-    "inventory": ("--inventory", "As-is inventory."),
-}
+# the same export options on the commands that take files only (asis, health)
+TicketsOpt = Annotated[str | None, typer.Option("--tickets", metavar="T", help=EXPORTS["tickets"].help)]
+SurveysOpt = Annotated[str | None, typer.Option("--surveys", metavar="S", help=EXPORTS["surveys"].help)]
 
 
 def workspace_inputs(
     tables: tuple[str, ...], rules: tuple[str, ...]
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a command one option per table and rule file; it receives them as ``inputs: dict[str, str | None]``
-    and ``rule_files: dict[str, Path | None]`` (use ``session_for``)."""
+    and ``rule_files: dict[str, Path | None]`` (use ``run_for``)."""
 
     def decorate(func: Callable[..., None]) -> Callable[..., None]:
         signature = inspect.signature(func, eval_str=True)
@@ -56,7 +39,8 @@ def workspace_inputs(
                 inspect.Parameter.KEYWORD_ONLY,
                 default=None,
                 annotation=Annotated[
-                    str | None, typer.Option(f"--{t}", metavar="PATH", help=EXPORT_HELP[t], show_default=False)
+                    str | None,
+                    typer.Option(EXPORTS[t].option, metavar="PATH", help=EXPORTS[t].help, show_default=False),
                 ],
             )
             for t in tables
@@ -67,7 +51,7 @@ def workspace_inputs(
                 default=None,
                 annotation=Annotated[
                     Path | None,
-                    typer.Option(RULE_OPTIONS[r][0], metavar="YAML", help=RULE_OPTIONS[r][1], show_default=False),
+                    typer.Option(RULES[r].flag, metavar="YAML", help=RULES[r].help, show_default=False),
                 ],
             )
             for r in rules
@@ -94,16 +78,14 @@ def workspace_inputs(
     return decorate
 
 
-def session_for(
-    common: Common, inputs: dict[str, str | None], rule_files: dict[str, Path | None], *, derive: bool = True
-) -> Session:
-    """The workspace's exports and rule files, with the command's options in their place where given; rule files
-    are loaded (and checked) before any data is read."""
+def run_for(common: Common, inputs: dict[str, str | None], rule_files: dict[str, Path | None]) -> Run:
+    """A workspace run: the workspace's exports and rule files, with the command's options in their place where
+    given; rule files are loaded (and checked) before any data is read."""
     common.one_stdin(*inputs.values())
-    session = common.session(workspace_exports=True, derive=derive)
+    run = common.run(workspace=True)
     for table, spec in inputs.items():
-        session.add(table, spec)
+        run.add(table, spec)
     for name, path in rule_files.items():
-        session.add_rules(name, path)
-        session.rules(name)
-    return session
+        run.add_rules(name, path)
+        run.rules(name)
+    return run

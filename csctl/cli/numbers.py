@@ -16,7 +16,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 @app.command(
     "numbers",
     help=(
-        "Step 1, the numbers today: MRR/ARR, the revenue bridge, gross and net revenue churn, GRR/NRR, logo churn, "
+        "MRR/ARR, the revenue bridge, gross and net revenue churn, GRR/NRR, logo churn, "
         "eligible churn, quick ratio and CLV from a billing export (invoice lines) or subscription periods. "
         "Views: summary, bridge (one row per month), quarters (last 8), forecast (2 years), customers "
         "(movements in the as-of month), cohorts.\n\n"
@@ -49,7 +49,6 @@ def numbers(
         RevenueKind | None,
         typer.Option("--kind", help="Input kind (default: from the columns)."),
     ] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show how each figure is measured.")] = False,
     chart: ChartOpt = False,
     partitions: Annotated[
         int | None,
@@ -77,21 +76,18 @@ def numbers(
     common.one_stdin(*billing, customers)
     if period != "month" and view not in PERIOD_VIEWS:
         warn(f"--period applies to the {' and '.join(PERIOD_VIEWS)} views; ignored for {view}")
-    from csctl import steps
+    from csctl.run import steps
 
     if partitions is not None or cluster is not None:
         from csctl.core.partitioned import check_view
 
         check_view(view, period)
-    session = common.session()
-    session.partitions, session.cluster = partitions, cluster
-    session.add("billing", billing)
-    session.add("customers", customers)
-    session.revenue(kind)
-    result = steps.numbers(session, view, period, kind)
-    result.explain = explain
-    emit(result, common, inputs=session.specs())
+    run = common.run()
+    run.partitions, run.cluster = partitions, cluster
+    run.add("billing", billing)
+    run.add("customers", customers)
+    run.revenue(kind)
+    result = steps.numbers(run, view, period, kind)
+    emit(result, common, inputs=run.specs())
     if chart:
-        from csctl.render.charts import bridge_charts
-
-        show_charts(bridge_charts(steps.numbers(session, "bridge"), months=24), common, result.currency)
+        show_charts(steps.numbers(run, "bridge").charts, common, result.currency)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, examples, shared_options
+from csctl.cli.options import BillingArg, Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -15,10 +15,10 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
     "opportunity",
     epilog=examples(
         "csctl opportunity billing.csv --customers segmented.csv",
-        "csctl opportunity billing.csv --customers segmented.csv --costs costs.csv --step 0.005 -f csv",
+        "csctl opportunity billing.csv --customers segmented.csv --costs costs.csv --share 0.5 -f csv",
     ),
     help=(
-        "Step 8, the greatest opportunity to increase LTV: each lever's headroom measured from the data (retention: "
+        "Each lever's headroom measured from the data (retention: "
         "ARR at risk from health, renewals without a decision maker or champion, churn above the best segment's; "
         "expansion: seats against entitlement, customers behind on the value path; upsell: products a customer "
         "lacks that its segment's peers hold), valued with the LTV formula and costed at CRC × 1/2/4; net value "
@@ -27,7 +27,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 )
 @shared_options
 def opportunity(
-    billing: Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")],
+    billing: BillingArg,
     customers: Annotated[
         str | None,
         typer.Option(
@@ -55,7 +55,6 @@ def opportunity(
     horizon: Annotated[
         int | None, typer.Option("--horizon", min=1, max=600, help="Longest customer lifetime valued, months (36).")
     ] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show how each figure is measured.")] = False,
     *,
     common: Common,
 ) -> None:
@@ -71,11 +70,10 @@ def opportunity(
         "milestones": milestones,
     }
     common.one_stdin(*tables.values())
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
+    run = common.run()
     for name, spec in tables.items():
-        session.add(name, spec)
-    result = steps.opportunity(session, share, horizon)
-    result.explain = explain
-    emit(result, common, inputs=session.specs())
+        run.add(name, spec)
+    result = steps.opportunity(run, share, horizon)
+    emit(result, common, inputs=run.specs())

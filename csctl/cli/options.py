@@ -16,14 +16,12 @@ from csctl.cli.console import info, state, warn
 from csctl.errors import InputError, ThresholdBreached, UsageError
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from csctl.config.load import Workspace
     from csctl.config.models import Config
     from csctl.io.parse import ReadOptions
     from csctl.metrics import Condition
     from csctl.result import Chart, Result
-    from csctl.session import Session
+    from csctl.run.inputs import Run
 
 
 AllowOutsideOpt = Annotated[
@@ -179,8 +177,9 @@ class Common:
     limit: int | None = None
     columns: str | None = None
     allow_outside: bool = False
+    explain: bool = False
     _workspace: Workspace | None = field(default=None, repr=False)
-    _session: Session | None = field(default=None, repr=False)
+    _run: Run | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         state.quiet, state.verbose, state.color = self.quiet, self.verbose, self.color
@@ -207,27 +206,27 @@ class Common:
                 info(f"using {self._workspace.path} (the workspace config {ORIGINS[self._workspace.origin]})")
         return self._workspace
 
-    def session(self, *, workspace_exports: bool = False, derive: bool = False) -> Session:
-        """The run's Session: its inputs come from the command's arguments (``add``), and with
-        ``workspace_exports`` from the workspace's exports and rule files too (arguments win)."""
+    def run(self, *, workspace: bool = False) -> Run:
+        """The command's Run: its inputs come from the command's arguments (``add``), and in a ``workspace`` run
+        from the workspace's exports and rule files too (arguments win)."""
         import datetime as dt
 
         from csctl.cli.console import detail, progress, warn
-        from csctl.session import Session
+        from csctl.run.inputs import Run
 
         ws = self.workspace()
         cfg = ws.config
         opts, month = self.read_options(cfg), self.month(cfg)
-        if workspace_exports:
-            session = Session.from_workspace(ws, opts, month, derive=derive, allow_outside=self.allow_outside)
+        if workspace:
+            run = Run.from_workspace(ws, opts, month, allow_outside=self.allow_outside)
         else:
-            session = Session(cfg, opts, month, dt.date.today(), derive=derive)
-        session.history_starts = self.history_month(cfg)
-        session.notify = warn
-        session.describe = detail
-        self._session = session
-        session.progress = lambda message, size: progress(message, size=size)
-        return session
+            run = Run(cfg, opts, month, dt.date.today())
+        run.history_starts = self.history_month(cfg)
+        run.notify = warn
+        run.describe = detail
+        run.progress = lambda message, size: progress(message, size=size)
+        self._run = run
+        return run
 
     def read_options(self, config: Config) -> ReadOptions:
         from csctl.io.columns import parse_overrides
@@ -284,6 +283,14 @@ def _month_option(flag: str, text: str | None) -> int | None:
         raise UsageError(f"{flag}: {exc}") from None
 
 
+ExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Show how each figure is measured (docs/definitions.md lists them all; on stderr for csv, "
+        "tsv and ndjson).",
+    ),
+]
 TERMINAL_ROWS = 40  # rows per table shown on a terminal unless --limit says otherwise
 
 
@@ -294,6 +301,7 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
 
     conditions = common.conditions(result.command)
     fmt = common.resolve_format()
+    result.explain = result.explain or common.explain
     if common.output is None and fmt in BINARY and sys.stdout.isatty():
         raise UsageError(f"{fmt} is a binary format; write it to a file with -o report.{fmt}")
     if common.output is not None:
@@ -311,8 +319,8 @@ def emit(result: Result, common: Common, inputs: list[str] | None = None) -> Non
     data = render(
         result, fmt, to_file=common.output is not None, width=width, color=color, limit=limit, columns=columns
     )
-    if fmt == "json" and common._session is not None and common._session.inputs:
-        data = _with_inputs(data, common._session.inputs)
+    if fmt == "json" and common._run is not None and common._run.facts:
+        data = _with_inputs(data, common._run.facts)
     if common.output is not None:
         write_output(common.output, data, "-o ")
         info(f"wrote {common.output}")
@@ -418,6 +426,7 @@ SHARED_OPTIONS: dict[str, tuple[object, object]] = {
     "header_row": (HeaderRowOpt, None),
     "limit": (LimitOpt, None),
     "columns": (ColumnsOpt, None),
+    "explain": (ExplainOpt, False),
     "quiet": (QuietOpt, False),
     "verbose": (VerboseOpt, False),
     "color": (ColorOpt, "auto"),
@@ -451,12 +460,14 @@ def shared_options(func: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+BillingArg = Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")]
+InfoFormatOpt = Annotated[Literal["table", "json"], typer.Option("-f", "--format", help="Output format.")]
 ChartOpt = Annotated[
     bool, typer.Option("--chart", help="Also draw the trend in the terminal (stderr unless -f table).")
 ]
 
 
-def show_charts(pairs: list[tuple[Chart, pl.DataFrame]], common: Common, currency: str) -> None:
+def show_charts(charts: list[Chart], common: Common, currency: str) -> None:
     """Draw charts as text: after the table on stdout when the output is a table there, else on stderr (stdout
     carries data only)."""
     import shutil
@@ -470,8 +481,9 @@ def show_charts(pairs: list[tuple[Chart, pl.DataFrame]], common: Common, currenc
         return
     width = min(shutil.get_terminal_size().columns, 120) if stream.isatty() else 100
     color = use_color(stream.isatty())
-    for chart, frame in pairs:
-        stream.write("\n" + chart_lines(chart, frame, currency, width=width, color=color) + "\n")
+    for chart in charts:
+        assert chart.frame is not None  # the steps fill each chart with its frame
+        stream.write("\n" + chart_lines(chart, chart.frame, currency, width=width, color=color) + "\n")
     stream.flush()
 
 

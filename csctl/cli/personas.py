@@ -19,7 +19,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl personas contacts.csv --customers customers.csv --outcomes outcomes.csv -f xlsx -o personas.xlsx",
     ),
     help=(
-        "Steps 5 and 6: each contact's persona (user, administrator, champion, economic decision maker, "
+        "Each contact's persona (user, administrator, champion, economic decision maker, "
         "executive sponsor, or your own) from title/role patterns; per account the personas covered and engaged, "
         "contacts, single-threaded, decision maker known; the renewal-risk list (renewing within the window "
         "without a decision maker or an engaged champion, ARR at stake); and outcomes achieved and recognised, "
@@ -45,11 +45,11 @@ def personas(
     common.conditions("personas")
     specs = [contacts, customers, outcomes]
     common.one_stdin(*specs)
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
-    session.add_rules("personas", rules)
-    session.rules("personas")  # rule errors before any data is read
+    run = common.run()
+    run.add_rules("personas", rules)
+    run.rules("personas")  # rule errors before any data is read
     for name, spec in zip(("contacts", "customers", "outcomes"), specs, strict=True):
-        session.add(name, spec)
-    emit(steps.personas(session, renewal_window), common, inputs=session.specs())
+        run.add(name, spec)
+    emit(steps.personas(run, renewal_window), common, inputs=run.specs())

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.inputs import session_for, workspace_inputs
+from csctl.cli.inputs import run_for, workspace_inputs
 from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -22,7 +22,7 @@ RULES = ("plays", "segments", "health", "personas", "value_path")
         "csctl plan -c client/csctl.yaml", "csctl plan -c client/csctl.yaml --plan-file plan.yaml --force -f markdown"
     ),
     help=(
-        "Step 9, execution: options from the plays library (lever, SQL trigger over the enriched customer table, "
+        "Execution: options from the plays library (lever, SQL trigger over the enriched customer table, "
         "owner, effort, risk, the metric it moves); per option the accounts, ARR in scope, hours and cost, capacity "
         "needed vs the team's; the as-is lens (what need not be done, what others must do, imbalance); exactly one "
         "pick with its reason (ties: lower risk, lower cost, then name); the metrics with baseline, target and check "
@@ -48,16 +48,16 @@ def plan(
     common: Common,
 ) -> None:
     common.conditions("plan")
-    from csctl import steps
     from csctl.cli.console import info
     from csctl.cli.options import check_folder, refuse_overwriting_inputs, write_output
+    from csctl.run import steps
 
     check_folder(plan_file, "--plan-file ")  # where the results go, checked before any work
     if common.output is not None:
         check_folder(common.output, "-o ")
     common.resolve_format()
-    session = session_for(common, inputs, rule_files)
-    refuse_overwriting_inputs(plan_file, [*session.specs(), *([opportunity] if opportunity else [])])
+    run = run_for(common, inputs, rule_files)
+    refuse_overwriting_inputs(plan_file, [*run.specs(), *([opportunity] if opportunity else [])])
     if plan_file.exists() and not force:
         from csctl.errors import UsageError
 
@@ -70,9 +70,9 @@ def plan(
         from csctl.errors import UsageError
 
         raise UsageError(f"-o {common.output} is also --plan-file; give them different paths")
-    result, doc = steps.plan(session, opportunity)
+    result, doc = steps.planned(run, opportunity)
     from csctl.config.plays import dump_plan
 
     write_output(plan_file, dump_plan(doc))
     info(f"wrote {plan_file} (pick: {doc['pick']['option']})")
-    emit(result, common, inputs=session.specs())
+    emit(result, common, inputs=run.specs())

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
+
+from csctl.cli.options import InfoFormatOpt
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -23,12 +25,12 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 )
 def presets(
     name: Annotated[str | None, typer.Argument(metavar="NAME", help="One preset's column names.")] = None,
-    fmt: Annotated[Literal["table", "json"], typer.Option("-f", "--format", help="Output format.")] = "table",
+    fmt: InfoFormatOpt = "table",
 ) -> None:
     import json
     import sys
 
-    from csctl.config.load import aliases, load_preset, preset_names
+    from csctl.io.presets import aliases, load_preset, preset_names
 
     chosen = [load_preset(name)] if name else [load_preset(n) for n in preset_names()]
     listing: list[dict[str, Any]] = []

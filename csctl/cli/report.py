@@ -53,10 +53,10 @@ def report(
     color: ColorOpt = "auto",
     debug: DebugOpt = False,
 ) -> None:
-    from csctl import report as assessment
     from csctl.cli.console import info, steps_progress
     from csctl.cli.options import refuse_overwriting_inputs
     from csctl.errors import UsageError
+    from csctl.run import assessment
 
     common = Common(
         config_path=config,
@@ -77,12 +77,11 @@ def report(
             "no workspace: give -c csctl.yaml, set $CSCTL_CONFIG, or run in a folder with csctl.yaml",
             hint="csctl init DIR writes one for a folder of exports",
         )
-    session = common.session(workspace_exports=True, derive=True)
-    from csctl.config.models import RULE_FILES
+    run = common.run(workspace=True)
+    from csctl.run.catalogue import RULES
 
-    for name in RULE_FILES:
-        session.rules(name)  # every rule file checked before any data is read
-    plan_path = None if session.plan_to_assess is None else str(session.plan_to_assess)
+    for name in RULES:
+        run.rules(name)  # every rule file checked before any data is read
     if templates is not None:  # template errors before the work
         from csctl.render.report_docs import check_templates
 
@@ -94,10 +93,9 @@ def report(
         "plan": output / "plan.yaml",
     }
     for path in outputs.values():
-        refuse_overwriting_inputs(path, session.specs())
+        refuse_overwriting_inputs(path, run.specs())
     with steps_progress(len(assessment.STEPS) + 3) as advance:
-        built = assessment.build(session, plan_path=plan_path, on_step=advance)
-        built.workspace = str(workspace.path)
+        built = assessment.build(run, workspace=str(workspace.path), on_step=advance)
         from csctl.render import report_docs, report_xlsx
 
         # every file rendered in memory first: a template error leaves the folder as it was

@@ -19,7 +19,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl segment companies.csv --billing 'invoices-*.csv' --rules segments.yaml -f csv -o segmented.csv",
     ),
     help=(
-        "Step 4, segmentation (customer, not sales): each customer gets its MRR/ARR (with --billing), segment, "
+        "Segmentation by customer, not by sales: each customer gets its MRR/ARR (with --billing), segment, "
         "touch model and target accounts per CSM from ordered rules (first match wins, a catch-all last). "
         "The CSV output is the input customers plus those columns, so it chains into csctl health; the summary "
         "shows customers, ARR and share, churn and NRR by segment, and CSMs needed vs assigned."
@@ -40,11 +40,11 @@ def segment(
 ) -> None:
     common.conditions("segment")
     common.one_stdin(customers, billing)
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
-    session.add_rules("segments", rules)
-    session.rules("segments")  # rule errors before any data is read
-    session.add("customers", customers)
-    session.add("billing", billing)
-    emit(steps.segment(session), common, inputs=session.specs())
+    run = common.run()
+    run.add_rules("segments", rules)
+    run.rules("segments")  # rule errors before any data is read
+    run.add("customers", customers)
+    run.add("billing", billing)
+    emit(steps.segment(run), common, inputs=run.specs())

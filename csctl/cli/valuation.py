@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.options import Common, emit, examples, shared_options
+from csctl.cli.options import BillingArg, Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -18,7 +18,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl valuation billing.csv --costs costs.csv --customers segmented.csv --target-crc 0.1 -f json",
     ),
     help=(
-        "Step 3, optimise valuation: CAC ratio, CRC, CEC and CUC per quarter and over the trailing 12 months, from "
+        "CAC ratio, CRC, CEC and CUC per quarter and over the trailing 12 months, from "
         "the cost ledger and the revenue bridge, phrased as the seed deck does ('$1.00 to get $1.15', '$0.12 to "
         "retain $1.00'); against a target CRC, the retention budget, the CSM headcount it buys at the roster's "
         "loaded cost, accounts per CSM and face-time hours per account per segment; and a tooling break-even."
@@ -26,7 +26,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 )
 @shared_options
 def valuation(
-    billing: Annotated[str, typer.Argument(help="Billing or subscriptions export, or - for stdin.")],
+    billing: BillingArg,
     costs: Annotated[str, typer.Option("--costs", metavar="COSTS", help="Cost ledger: period, category, amount.")],
     team: Annotated[str | None, typer.Option("--team", metavar="TEAM", help="CS team roster (loaded_cost).")] = None,
     customers: Annotated[
@@ -42,9 +42,9 @@ def valuation(
     common.conditions("valuation")
     specs = [billing, costs, team, customers]
     common.one_stdin(*specs)
-    from csctl import steps
+    from csctl.run import steps
 
-    session = common.session()
+    run = common.run()
     for name, spec in zip(("billing", "costs", "team", "customers"), specs, strict=True):
-        session.add(name, spec)
-    emit(steps.valuation(session, target_crc), common, inputs=session.specs())
+        run.add(name, spec)
+    emit(steps.valuation(run, target_crc), common, inputs=run.specs())

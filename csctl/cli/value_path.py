@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from csctl.cli.inputs import session_for, workspace_inputs
+from csctl.cli.inputs import run_for, workspace_inputs
 from csctl.cli.options import Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -19,7 +19,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
         "csctl value-path milestones.csv --customers customers.csv", "csctl value-path -c client/csctl.yaml -f csv"
     ),
     help=(
-        "Step 7, your vision of success: the value path's milestones with the week each is expected (default: the "
+        "Your vision of success: the value path's milestones with the week each is expected (default: the "
         "seed deck's critical path, technical set-up wk 1 … initial value wk 8 … renewal wk 52); from the "
         "milestones export, where each customer stands, whether it is behind, its time to value and its next step. "
         "Inputs not given come from the workspace (csctl.yaml exports)."
@@ -37,7 +37,7 @@ def value_path(
     common: Common,
 ) -> None:
     common.conditions("value-path")
-    from csctl import steps
+    from csctl.run import steps
 
-    session = session_for(common, {"milestones": milestones, **inputs}, rule_files)
-    emit(steps.value_path(session), common, inputs=session.specs())
+    run = run_for(common, {"milestones": milestones, **inputs}, rule_files)
+    emit(steps.value_path(run), common, inputs=run.specs())

@@ -1,17 +1,15 @@
 """Config discovery (-c, $CSCTL_CONFIG, ./csctl.yaml or a parent folder's, the user's config folder, built-in
-defaults) and preset loading."""
+defaults)."""
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from csctl.config.models import Alias, Config, Preset
+from csctl.config.models import Config
 from csctl.config.yamlfile import YamlDoc, load_yaml, validate
 from csctl.errors import ConfigError
-from csctl.metrics import suggest
 from csctl.resources import config_path
 
 ORIGINS = {  # where a config the command line did not name came from, as said on stderr
@@ -88,68 +86,3 @@ def load_workspace(explicit: str | None = None) -> Workspace:
     doc = load_yaml(path)
     builtin = path.resolve() == config_path("csctl.yaml").resolve()
     return Workspace(validate(doc, Config, what="config"), path, doc, builtin, "builtin" if builtin else origin)
-
-
-def load_config(explicit: str | None = None) -> tuple[Config, Path]:
-    workspace = load_workspace(explicit)
-    return workspace.config, workspace.path
-
-
-def preset_names() -> list[str]:
-    return sorted(p.stem for p in config_path("presets").glob("*.yaml"))
-
-
-@functools.cache
-def load_preset(name_or_path: str) -> Preset:
-    """A preset by name (configs/presets/NAME.yaml) or by path to a YAML file."""
-    path = Path(name_or_path)
-    if not (path.suffix in (".yaml", ".yml") and path.exists()):
-        path = config_path("presets", f"{name_or_path}.yaml")
-        if not path.exists() and name_or_path in preset_aliases():
-            path = config_path("presets", f"{preset_aliases()[name_or_path]}.yaml")
-        if not path.exists():
-            names = preset_names()
-            raise ConfigError(
-                f"unknown preset {name_or_path!r}.{suggest(name_or_path, names)} Presets: {', '.join(names)}; "
-                "or give the path of a preset YAML file."
-            )
-    doc = load_yaml(path)
-    preset = validate(doc, Preset, what="preset")
-    from csctl.io.schema import TABLES
-
-    for key in ("units", "signature", "values", "reject"):
-        for table in getattr(preset, key):
-            if table not in TABLES:
-                line = doc.line_of((key, table))
-                raise ConfigError(
-                    f"{path}:{line}: unknown table {table!r}.{suggest(table, list(TABLES))} Tables: {', '.join(TABLES)}"
-                )
-    for table, columns in preset.tables.items():
-        if table not in TABLES:
-            line = doc.line_of(("tables", table))
-            raise ConfigError(
-                f"{path}:{line}: unknown table {table!r}.{suggest(table, list(TABLES))} Tables: {', '.join(TABLES)}"
-            )
-        known = [c.name for c in TABLES[table].columns]
-        for column in columns:
-            if column not in known:
-                line = doc.line_of(("tables", table, column))
-                raise ConfigError(
-                    f"{path}:{line}: unknown {table} column {column!r}.{suggest(column, known)} "
-                    f"Columns: {', '.join(known)}"
-                )
-    return preset
-
-
-@functools.cache
-def preset_aliases() -> dict[str, str]:
-    """Other names of the built-in presets (``also:``), e.g. chargify -> maxio."""
-    found: dict[str, str] = {}
-    for name in preset_names():
-        for other in load_preset(name).also:
-            found[other] = name
-    return found
-
-
-def aliases(preset: Preset, table: str, column: str) -> list[Alias]:
-    return [a if isinstance(a, Alias) else Alias(column=a) for a in preset.tables.get(table, {}).get(column, [])]

@@ -1,10 +1,12 @@
-"""pydantic models of csctl.yaml (the workspace config) and of column presets."""
+"""pydantic models of csctl.yaml (the workspace config); column presets are io's (csctl/io/presets.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from csctl.config.tables import EXPORT_TABLES, RULE_FILES
 
 
 class Strict(BaseModel):
@@ -96,47 +98,36 @@ class Export(Strict):
     preset: str | None = None
 
 
-EXPORT_TABLES = (
-    "billing",
-    "customers",
-    "usage",
-    "tickets",
-    "surveys",
-    "costs",
-    "team",
-    "milestones",
-    "contacts",
-    "outcomes",
-    "actions",
-)
-RULE_FILES = ("segments", "health", "personas", "plays", "value_path", "inventory")
+def _sections(name: str, doc: str, keys: tuple[str, ...], kind: Any) -> type[Strict]:
+    """A csctl.yaml section with one optional key per name: built from the list, so the list is said once."""
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {key: (kind, None) for key in keys}
+    model: type[Strict] = create_model(name, __base__=Strict, __doc__=doc, **fields)
+    return model
 
 
-class Exports(Strict):
-    """The workspace's exports by table; each a path/glob string or {path, sheet, preset}."""
+if TYPE_CHECKING:
 
-    billing: str | Export | None = None
-    customers: str | Export | None = None
-    usage: str | Export | None = None
-    tickets: str | Export | None = None
-    surveys: str | Export | None = None
-    costs: str | Export | None = None
-    team: str | Export | None = None
-    milestones: str | Export | None = None
-    contacts: str | Export | None = None
-    outcomes: str | Export | None = None
-    actions: str | Export | None = None
+    class Exports(Strict):
+        def __getattr__(self, table: str) -> str | Export | None: ...
 
+    class RuleFiles(Strict):
+        def __getattr__(self, name: str) -> str | None: ...
 
-class RuleFiles(Strict):
-    """The workspace's rule files (paths relative to csctl.yaml); the built-in defaults when not given."""
-
-    segments: str | None = None
-    health: str | None = None
-    personas: str | None = None
-    plays: str | None = None
-    value_path: str | None = None
-    inventory: str | None = None
+else:
+    Exports = _sections(
+        "Exports",
+        "The workspace's exports by table; each a path/glob string or {path, sheet, preset}.",
+        EXPORT_TABLES,
+        str | Export | None,
+    )
+    RuleFiles = _sections(
+        "RuleFiles",
+        "The workspace's rule files (paths relative to csctl.yaml); the built-in defaults when not given.",
+        RULE_FILES,
+        str | None,
+    )
 
 
 class PlanConfig(Strict):
@@ -198,34 +189,3 @@ class Config(Strict):
             if rate <= 0:
                 raise ValueError(f"fx rate for {code} must be positive, got {rate}")
         return {code.upper(): rate for code, rate in value.items()}
-
-
-class Alias(Strict):
-    column: str
-    scale: float | None = None  # None: 1, or 0.01 for money when the preset's table is in minor units
-
-
-VocabularyValue = float | str | None
-
-
-class Preset(Strict):
-    """A column preset: for each canonical table, the export's names for each canonical column.
-
-    ``units``: tables whose money columns are in minor units (cents), scaled by 0.01 whatever the column's name.
-    ``signature``: per table, column names only this system's export has (they make the preset win over generic).
-    ``reject``: per table, column names that show an export is something else (a deals export is not accounts).
-    ``values``: per table and column, the export's words for values (e.g. Zendesk's "Good" satisfaction is 5).
-    ``also``: other names the preset answers to (chargify for maxio).
-    """
-
-    name: str
-    description: str = ""
-    system: str = ""
-    exports: str = ""  # where in the system the exports it reads are pulled from
-    source: list[str] = Field(default_factory=list)  # the documentation the layout was taken from
-    also: list[str] = Field(default_factory=list)
-    units: dict[str, Literal["major", "minor"]] = Field(default_factory=dict)
-    signature: dict[str, list[str]] = Field(default_factory=dict)
-    reject: dict[str, list[str]] = Field(default_factory=dict)  # per table: columns that say "not this table"
-    values: dict[str, dict[str, dict[str, VocabularyValue]]] = Field(default_factory=dict)
-    tables: dict[str, dict[str, list[str | Alias]]]

@@ -16,8 +16,8 @@ from pydantic import Field
 from csctl.config.models import Strict
 from csctl.config.rules import Sql, _where, compile_sql
 from csctl.config.yamlfile import YamlDoc, load_yaml, validate
-from csctl.errors import ConfigError
-from csctl.metrics import REGISTRY, suggest
+from csctl.errors import ConfigError, did_you_mean
+from csctl.metrics import REGISTRY
 from csctl.resources import config_path
 
 Lever = Literal["retention", "expansion", "upsell"]
@@ -67,7 +67,7 @@ class Plays:
 def check_metric(name: str, where: str) -> None:
     """A metric named in a plays file or a plan must be in the registry (exit 3 at its line)."""
     if name not in REGISTRY:
-        raise ConfigError(f"{where}: unknown metric {name!r}.{suggest(name, sorted(REGISTRY))}")
+        raise ConfigError(f"{where}: unknown metric {name!r}.{did_you_mean(name, sorted(REGISTRY))}")
 
 
 def load_plays(path: str | Path | None) -> Plays:

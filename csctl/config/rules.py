@@ -17,13 +17,12 @@ from pydantic import Field, model_validator
 
 from csctl.config.models import Strict
 from csctl.config.yamlfile import YamlDoc, load_yaml, validate
-from csctl.errors import ConfigError
-from csctl.metrics import suggest
+from csctl.errors import ConfigError, did_you_mean
 from csctl.resources import config_path
 
 Touch = Literal["high", "mid", "tech"]
 Policy = Literal["exclude", "zero", "neutral"]
-Source = Literal["customers", "usage", "tickets", "surveys"]
+MeasureTable = Literal["customers", "usage", "tickets", "surveys"]  # the table a health measure reads
 Aggregate = Literal["mean", "sum", "min", "max", "count", "last", "median"]
 NEUTRAL = 50.0
 
@@ -50,7 +49,7 @@ class Band(Strict):
 
 class Measure(Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    source: Source = "customers"
+    source: MeasureTable = "customers"
     value: str | None = Field(None, description="SQL over the source's rows (not needed for count)")
     aggregate: Aggregate | None = None
     window_days: int | None = Field(None, gt=0)
@@ -131,7 +130,7 @@ class Override(Strict):
 
 
 class Activity(Strict):
-    source: Source = "usage"
+    source: MeasureTable = "usage"
     value: str | None = None
     aggregate: Aggregate = "sum"
     window_days: int | None = Field(28, gt=0)
@@ -263,7 +262,7 @@ def check_columns(items: list[Sql], available: list[str], table: str) -> None:
         for name in sql.columns:
             if name not in known:
                 raise ConfigError(
-                    f"{sql.where}: unknown column {name!r} in {sql.text!r}.{suggest(name, sorted(known))}",
+                    f"{sql.where}: unknown column {name!r} in {sql.text!r}.{did_you_mean(name, sorted(known))}",
                     hint=f"{table} columns: {', '.join(available[:40])}",
                 )
 
@@ -430,7 +429,7 @@ def absent_columns(items: list[Sql], available: list[str]) -> list[str]:
 def _absent_note(what: str, where: str, source: str, absent: list[str], available: list[str]) -> str:
     names = " and ".join(repr(n) for n in absent)
     column = "column" if len(absent) == 1 else "columns"
-    close = "".join(suggest(n, available) for n in absent)
+    close = "".join(did_you_mean(n, available) for n in absent)
     return f"{what} ({where}) not measured: the {source} export has no {names} {column}.{close}".rstrip(".")
 
 
@@ -513,7 +512,7 @@ def load_personas(path: str | Path | None) -> Personas:
         value = getattr(rules, key)
         if value is not None and value not in names:
             raise ConfigError(
-                f"{_where(doc, key)}: {key} persona {value!r} is not one of the personas.{suggest(value, names)}"
+                f"{_where(doc, key)}: {key} persona {value!r} is not one of the personas.{did_you_mean(value, names)}"
             )
     patterns = {}
     for i, persona in enumerate(rules.personas):

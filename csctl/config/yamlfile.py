@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from csctl.errors import ConfigError
+from csctl.errors import ConfigError, did_you_mean
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -129,9 +129,7 @@ def validate(doc: YamlDoc, model: type[M], *, what: str = "config") -> M:
             message = err["msg"]
             if err["type"] == "extra_forbidden":
                 allowed = _allowed_keys(model, loc[:-1])
-                from csctl.metrics import suggest
-
-                message = f"unknown key {loc[-1]!r}.{suggest(str(loc[-1]), allowed)}".rstrip(".") + (
+                message = f"unknown key {loc[-1]!r}.{did_you_mean(str(loc[-1]), allowed)}".rstrip(".") + (
                     f" Allowed: {', '.join(allowed)}" if allowed else ""
                 )
             lines.append(f"{where}: {field}: {message}")

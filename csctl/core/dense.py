@@ -51,8 +51,13 @@ class Coded:
     def lookup(self, column: pl.Series) -> np.ndarray:
         """The codes of another column's values (the same Categorical mapping); −1 where a value has none."""
         raw = _physical_keys(column)
-        if self.keys.size == 0:
+        if self.keys.size == 0 or raw.size == 0:
             return np.full(raw.size, -1, dtype=np.int64)
+        top = int(max(self.keys[-1], raw.max()))
+        if top + 1 <= max(_LUT_MIN, _LUT_PER_VALUE * raw.size):  # a table: one lookup per value
+            table = np.full(top + 1, -1, dtype=np.int64)
+            table[self.keys] = np.arange(self.keys.size)
+            return table[raw]
         at = np.minimum(np.searchsorted(self.keys, raw), self.keys.size - 1)
         return np.where(self.keys[at] == raw, at, -1).astype(np.int64)
 
@@ -122,13 +127,13 @@ EPOCH_MONTH = 1970 * 12  # the month index of 1970-01, day 0 of Polars' Date
 
 
 def days(column: pl.Series) -> np.ndarray:
-    """A Date column as int64 days since 1970-01-01 (nulls as the smallest int64)."""
-    return column.to_physical().cast(pl.Int64).fill_null(np.iinfo(np.int64).min).to_numpy()
+    """A Date column as int32 days since 1970-01-01 (nulls as the smallest int32)."""
+    return column.to_physical().fill_null(np.iinfo(np.int32).min).to_numpy()
 
 
 class Calendar:
     """Month arithmetic on day numbers by table lookup: month index, day of month and days in month of every day
-    from ``low`` to ``high`` (day numbers, inclusive), with room for a year either side."""
+    from ``low`` to ``high`` (day numbers, inclusive), with room for a year either side. int32 throughout."""
 
     def __init__(self, low: int, high: int) -> None:
         self.low = low - 400
@@ -137,9 +142,9 @@ class Calendar:
         month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)  # months since 1970-01
         first = month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
         following = (month + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-        self._month = month + EPOCH_MONTH
-        self._mday = day - first + 1
-        self._dim = following - first
+        self._month = (month + EPOCH_MONTH).astype(np.int32)
+        self._mday = (day - first + 1).astype(np.int32)
+        self._dim = (following - first).astype(np.int32)
 
     def month(self, day: np.ndarray) -> np.ndarray:
         return self._month[day - self.low]
@@ -153,7 +158,7 @@ class Calendar:
     @staticmethod
     def first_day(month: np.ndarray) -> np.ndarray:
         """The day number of the first day of each month index."""
-        return (month - EPOCH_MONTH).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        return (month.astype(np.int64) - EPOCH_MONTH).astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
 
     def offset(self, day: np.ndarray, months: int | np.ndarray) -> np.ndarray:
         """day + months, calendar arithmetic clamped to the target month's last day."""

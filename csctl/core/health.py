@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from csctl.config.rules import NEUTRAL, Health, Measure, Sql
+from csctl.config.tables import DATE_COLUMN
 from csctl.result import Result, Table
 
 BANDS = ("green", "yellow", "red")
-DATE_COLUMN = {"usage": "date", "tickets": "created_at", "surveys": "date"}
 
 
 @dataclass

@@ -48,17 +48,6 @@ def parse_month(text: str) -> int:
     return index_of(year, month)
 
 
-def period_of(index: int, period: str) -> int:
-    """The period number (month, quarter or year index) that a month index falls in."""
-    if period == "month":
-        return index
-    if period == "quarter":
-        return index // 3
-    if period == "year":
-        return index // 12
-    raise ValueError(f"unknown period {period!r}")
-
-
 def period_expr(index: pl.Expr, period: str) -> pl.Expr:
     if period == "month":
         return index

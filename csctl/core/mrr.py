@@ -243,9 +243,11 @@ def _exclusive_ends(
     lines = frame.lazy().filter(pl.col("amount") > 0)  # an ongoing line's start still follows the line before it
     if customers is None:
         customers = frame.get_column("customer_id").n_unique()
-    if customers > sample:
+    if customers > sample:  # the customers whose id hashes to 0 (hashed once each, not once per line)
         every = customers // sample + 1
-        lines = lines.filter(pl.col("customer_id").cast(pl.String).hash(11) % every == 0)
+        ids = frame.get_column("customer_id").unique()
+        chosen = ids.filter(ids.cast(pl.String).hash(11) % every == 0)
+        lines = lines.filter(pl.col("customer_id").is_in(chosen.implode()))
     pairs = (
         lines.select("customer_id", "product", start, end)
         .sort(pl.col("customer_id").to_physical(), pl.col("product").to_physical(), start)  # codes: adjacency is all
@@ -494,7 +496,33 @@ def billing_snapshot(
     tally.refund_amount = float(set_aside["refund_amount"] or 0.0)
     frame = frame.filter(~one_off & ~refund)
 
-    # service periods, whole lines and their intervals: day numbers and table lookups (csctl/core/dense.py)
+    # service periods, whole lines and their intervals, and the months whose snapshot day each line holds
+    frame = _line_terms(frame, latest, last_month)
+    whole = frame.filter(pl.col("interval").is_not_null())
+    partial = frame.filter(pl.col("interval").is_null())
+    interval_months = pl.when(pl.col("interval") == WEEK).then(WEEK_MONTHS).otherwise(pl.col("interval"))
+    whole = whole.with_columns(rate=pl.col("amount") / interval_months)
+    if partial.height:
+        partial = _rate_partial(partial, whole)
+    covered = pl.concat([whole.select(partial.columns) if partial.height else whole, partial], how="diagonal_relaxed")
+    longest = whole.select(pl.col("interval").max()).item() if whole.height else None
+    longest_term = max(1, int(longest or 1))
+    has_plans = bool(covered.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
+    held, credits = _held(covered)
+    due = whole.filter(pl.col("amount") > 0).select(
+        "customer_id", month="due"
+    )  # repeats allowed: the semi join that uses them counts each pair once
+    _, in_progress = _snapshot_bounds(latest)
+    notes = billing_notes(tally, tuple(rules.exclude_statuses))
+    return Snapshot(held, credits, due, latest, in_progress, longest_term, notes, has_plans, tally)
+
+
+def _line_terms(frame: pl.DataFrame, latest: dt.date, last_month: int) -> pl.DataFrame:
+    """Each line's service period (a line without an end runs one calendar month), its length in days, its interval
+    (1 for a line without an end, WEEK for 7 days, a standard number of months when the period is exactly that
+    many calendar months, else null: a partial line), the first and last month whose snapshot day it holds, and
+    the month of its day after (a renewal falls due). On day numbers by table lookup (csctl/core/dense.py); the
+    arrays are int32 and live only here."""
     from csctl.core import dense
 
     start = dense.days(frame.get_column("start"))
@@ -504,7 +532,7 @@ def billing_snapshot(
     cal = dense.Calendar(int(start.min()), int(max(start.max(), given.max(), latest_day)))
     end = np.where(whole_monthly, cal.offset(start, 1) - 1, given)
     days = end - start + 1
-    guess = np.round(days / 30.4375).astype(np.int64)
+    guess = np.round(days / 30.4375).astype(np.int32)
     standard = np.isin(guess, [1, 3, 6, 12]) | ((guess % 12 == 0) & (guess > 0))
     after = end + 1
     fills = (cal.month(after) - cal.month(start) == guess) & (
@@ -524,23 +552,7 @@ def billing_snapshot(
         stop=pl.Series(stop, dtype=pl.Int32),
         due=pl.Series(cal.month(after), dtype=pl.Int32),  # the month of a term's day after
     ).with_row_index("line")
-    whole = frame.filter(pl.col("interval").is_not_null())
-    partial = frame.filter(pl.col("interval").is_null())
-    interval_months = pl.when(pl.col("interval") == WEEK).then(WEEK_MONTHS).otherwise(pl.col("interval"))
-    whole = whole.with_columns(rate=pl.col("amount") / interval_months)
-    if partial.height:
-        partial = _rate_partial(partial, whole)
-    covered = pl.concat([whole.select(partial.columns) if partial.height else whole, partial], how="diagonal_relaxed")
-    longest = whole.select(pl.col("interval").max()).item() if whole.height else None
-    longest_term = max(1, int(longest or 1))
-    has_plans = bool(covered.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
-    held, credits = _held(covered)
-    due = whole.filter(pl.col("amount") > 0).select(
-        "customer_id", month="due"
-    )  # repeats allowed: the semi join that uses them counts each pair once
-    _, in_progress = _snapshot_bounds(latest)
-    notes = billing_notes(tally, tuple(rules.exclude_statuses))
-    return Snapshot(held, credits, due, latest, in_progress, longest_term, notes, has_plans, tally)
+    return frame
 
 
 def _nearest(left: pl.DataFrame, right: pl.DataFrame, by: list[str]) -> pl.DataFrame:

@@ -32,11 +32,9 @@ SECTIONS = (
     "logos",
     "value",
 )  # dollars first, logos second
-CHURN_BASES = ("gross_revenue_churn_12m", "gross_revenue_churn", "eligible_churn_12m", "logo_churn_12m")
 
 BRIDGE_MONEY = ("mrr_start", *br.MOVEMENTS, "mrr_end")
 BRIDGE_RATES = ("gross_revenue_churn", "net_revenue_churn", "logo_churn_rate", "grr", "nrr", "eligible_churn")
-BRIDGE_COLUMNS = ("month", *BRIDGE_MONEY, *br.COUNTS, *BRIDGE_RATES, "quick_ratio")
 
 COLUMN_DEFINITIONS = {
     "mrr_start": "c(m−1) summed: MRR at the end of the previous month.",
@@ -502,10 +500,10 @@ def compute_numbers(
     kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, settings: NumbersSettings
 ) -> Result:
     """Measure and build the Result of the requested view; metrics are always present for --fail-on."""
-    return numbers_result(measure(kind, table, customers, settings), kind, settings, customers)
+    return compute_view(measure(kind, table, customers, settings), kind, settings, customers)
 
 
-def numbers_result(m: Measured, kind: str, settings: NumbersSettings, customers: pl.LazyFrame | None = None) -> Result:
+def compute_view(m: Measured, kind: str, settings: NumbersSettings, customers: pl.LazyFrame | None = None) -> Result:
     """The Result of the requested view from measured billing."""
     metrics, formula = headline_metrics(m, settings)
     cur = settings.currency

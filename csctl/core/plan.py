@@ -76,11 +76,16 @@ class PlanInputs:
 
 
 def enrich(
-    base: pl.DataFrame, day: dt.date, value_path: pl.DataFrame | None, coverage: pl.DataFrame | None
+    base: pl.DataFrame,
+    day: dt.date,
+    value_path: pl.DataFrame | None,
+    coverage: pl.DataFrame | None,
+    layout: tuple[str, ...] = (),
 ) -> tuple[pl.DataFrame, dict[str, str]]:
     """The customer table plays trigger on: ``base`` (customers with segment, revenue, health as far as known),
     days to renewal, the value path's status (csctl value-path's customers) and persona coverage (csctl personas'
-    accounts); and the enrichment columns it lacks, with what would provide them."""
+    accounts); and the enrichment columns it lacks, with what would provide them. ``layout``: the columns of the
+    customer table's canonical layout (io's schema, given by the step: core reads no io)."""
     frame = base.with_columns(pl.col("customer_id").cast(pl.String))
     if "renewal_date" in frame.columns:
         frame = frame.with_columns(
@@ -111,13 +116,11 @@ def enrich(
             on="customer_id",
             how="left",
         )
-    from csctl.io.schema import TABLES
-
     lacking = {c: why for c, why in ENRICHMENT.items() if c not in frame.columns}
     # a column of the customer table's layout this CRM export lacks (industry, edition, ...): a trigger on it is
     # "cannot tell yet", as for an export not given; a column of no layout is a mistake in the trigger
-    layout = {c.name: f"{c.name} in customers" for c in TABLES["customers"].columns if c.name not in frame.columns}
-    return frame, layout | lacking
+    absent = {c: f"{c} in customers" for c in layout if c not in frame.columns}
+    return frame, absent | lacking
 
 
 def team_hours(team: pl.DataFrame, hours_per_year: float) -> dict[str, float]:
@@ -266,7 +269,7 @@ def target_of(metric: str, baseline: float | None, change: float) -> float | Non
     m = REGISTRY[metric]
     step = abs(change) if m.better == "up" else -abs(change)
     target = baseline + step
-    if m.unit == "ratio" and not metric.startswith("nrr"):
+    if m.unit == "rate" and not metric.startswith("nrr"):
         target = min(max(target, 0.0), 1.0)
     return round(target, 6)
 

@@ -16,7 +16,6 @@ class Window:
 
     start: int
     end: int
-    base_mrr: int
     base_customers: int
     grr: float | None
     nrr: float | None
@@ -50,7 +49,6 @@ def window_from_sums(start: int, end: int, sums: tuple[int, int, int, int, int])
     return Window(
         start=start,
         end=end,
-        base_mrr=base,
         base_customers=customers,
         grr=kept / base if base else None,
         nrr=later / base if base else None,

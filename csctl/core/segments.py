@@ -15,8 +15,6 @@ from csctl.core.retention import window_retention
 from csctl.result import Result, Table
 from csctl.units import money
 
-ADDED = ("mrr", "arr", "segment", "touch", "accounts_per_csm")
-
 
 def assignment(rules: Segments) -> pl.Expr:
     """The segment of each row: the first rule whose condition is true (null counts as false)."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
-from csctl.config.load import aliases, load_preset, preset_names
-from csctl.config.models import Preset, VocabularyValue
-from csctl.errors import InputError, UsageError
+from csctl.errors import InputError, UsageError, did_you_mean
+from csctl.io.presets import Preset, VocabularyValue, aliases, load_preset, preset_names
 from csctl.io.schema import Column, TableSpec
 
 
@@ -234,14 +232,8 @@ def missing_columns_error(headers: list[str], spec: TableSpec, mapping: Mapping,
         if name.startswith("(none: "):
             lines.append(f"{label}: {name[len('(none: ') : -1]}")
             continue
-        close = difflib.get_close_matches(name, unused, n=1, cutoff=0.6) or difflib.get_close_matches(
-            normalise(name), [normalise(h) for h in unused], n=1, cutoff=0.6
-        )
-        hint = ""
-        if close and known:
-            guess = next((h for h in unused if close[0] in (h, normalise(h))), close[0])
-            hint = f"; did you mean {guess!r}?"
-        lines.append(f"{label}: required {spec.name} column {name!r} not found{hint}")
+        hint = (did_you_mean(name, unused) or did_you_mean(name, unused, key=normalise)) if known else ""
+        lines.append(f"{label}: required {spec.name} column {name!r} not found" + (f".{hint}" if hint else ""))
     presets = f"choose a preset with --preset ({', '.join(preset_names())}) or a preset YAML file."
     if not known:
         count = f"{len(headers):,} column{'s' if len(headers) != 1 else ''}"

@@ -10,25 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from csctl.config.tables import EXPORTS
 from csctl.errors import InputError
 from csctl.io.columns import Mapping, candidates, normalise
 from csctl.io.schema import TABLES
 
-# words in file names that point at a table
-NAME_HINTS = {
-    "billing": ("billing", "invoice", "charges", "lines"),
-    "subscriptions": ("subscription", "mrr"),
-    "customers": ("customer", "account", "compan", "crm"),
-    "usage": ("usage", "activity", "events"),
-    "tickets": ("ticket", "support", "case"),
-    "surveys": ("survey", "nps", "csat"),
-    "costs": ("cost", "ledger", "spend", "expense"),
-    "team": ("team", "roster", "staff", "people"),
-    "milestones": ("milestone", "onboarding", "value_path"),
-    "contacts": ("contact", "people", "persons"),
-    "outcomes": ("outcome", "success", "goal"),
-    "actions": ("action", "plays", "tasks"),
-}
+# words in a file's name that point at a table: each export's (config/tables.py), and subscriptions', read as billing
+NAME_HINTS = {e.name: e.hints for e in EXPORTS} | {"subscriptions": ("subscription", "mrr")}
 EXPORT_OF = {"subscriptions": "billing"}  # the workspace key a table's export goes under
 
 
@@ -89,7 +77,7 @@ class Scan:
 def scan_folder(folder: Path) -> Scan:
     """Every export file in ``folder`` (every sheet of a workbook) read by its header and matched to a table; the
     first file of a table wins and a second one is warned about (nothing is dropped silently)."""
-    from csctl.io.read import archive_members, excel_sheets, parse_source, read_raw
+    from csctl.io.read import archive_members, excel_sheets, parse_spec, read_raw
 
     scan = Scan()
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES):
@@ -105,7 +93,7 @@ def scan_folder(folder: Path) -> Scan:
         for sheet in sheets:
             candidate = Found(path.name, "generic", sheet)
             try:
-                raw = read_raw(parse_source(str(path) if sheet is None else f"{path}#{sheet}"))
+                raw = read_raw(parse_spec(str(path) if sheet is None else f"{path}#{sheet}"))
             except InputError as exc:
                 scan.warnings.append(f"{candidate.label}: not read ({exc.message})")
                 scan.unknown.append(f"{candidate.label} (not read)")

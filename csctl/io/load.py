@@ -6,12 +6,12 @@ from typing import BinaryIO
 
 from csctl.io.columns import Mapping, MissingColumns, candidates, map_columns, missing_columns_error, resolve
 from csctl.io.parse import Canonical, ReadOptions, to_canonical
-from csctl.io.read import Raw, parse_source, read_raw
+from csctl.io.read import Raw, parse_spec, read_raw
 from csctl.io.schema import TABLES
 
 
 def open_raw(spec: str, opts: ReadOptions, stdin: BinaryIO | None = None) -> Raw:
-    return read_raw(parse_source(spec), stdin, opts.header_row)
+    return read_raw(parse_spec(spec), stdin, opts.header_row)
 
 
 def map_raw(raw: Raw, table: str, opts: ReadOptions) -> Mapping:
@@ -40,7 +40,7 @@ def _suggest_sheet(raw: Raw, table: str, opts: ReadOptions, exc: MissingColumns)
         if sheet == current:
             continue
         try:
-            other = read_raw(parse_source(f"{raw.source.path}#{sheet}"))
+            other = read_raw(parse_spec(f"{raw.source.path}#{sheet}"))
         except InputError:
             continue
         ranked = candidates(other.columns, TABLES[table], minor_units=opts.minor_units, overrides=opts.overrides)
@@ -96,7 +96,7 @@ def revenue_mapping(raw: Raw, kind: str | None, opts: ReadOptions) -> tuple[str,
     """Which of billing and subscriptions an export is (the one whose mapping tells more), and its mapping."""
     if kind is not None:
         return kind, map_raw(raw, kind, opts)
-    from csctl.config.load import load_preset
+    from csctl.io.presets import load_preset
 
     found = []
     for candidate in ("billing", "subscriptions"):

@@ -19,7 +19,7 @@ from typing import IO, BinaryIO, Protocol
 
 import polars as pl
 
-from csctl.errors import InputError, UsageError
+from csctl.errors import InputError, UsageError, closest, did_you_mean
 
 ROW = "__row"
 SNIFF_BYTES = 1 << 16
@@ -35,7 +35,10 @@ TITLE_ROWS = 30  # rows above the header searched for it (a report's title, filt
 
 
 @dataclass(frozen=True)
-class Source:
+class InputFile:
+    """One file to read, as its spec names it: a path (None: stdin), and a workbook's sheet or an archive's member
+    (``path#sheet``)."""
+
     spec: str
     path: Path | None  # None: stdin
     sheet: str | None = None  # a workbook's sheet, or a .zip archive's member
@@ -51,7 +54,7 @@ class Source:
 class Raw:
     frame: pl.LazyFrame
     columns: list[str]
-    source: Source
+    source: InputFile
     format: str
     notes: list[str] = field(default_factory=list)
     text: bool = True  # every column is text (CSV); else typed (Excel, Parquet, NDJSON)
@@ -86,11 +89,11 @@ class Raw:
         return self.header_row + 1
 
 
-def parse_source(spec: str) -> Source:
+def parse_spec(spec: str) -> InputFile:
     """INPUT is a path, ``path.xlsx#Sheet`` or ``-`` for stdin. A name that is not UTF-8 (its bytes came through
     as surrogates) exits 3: the readers take UTF-8 paths only."""
     if spec == "-":
-        return Source(spec, None)
+        return InputFile(spec, None)
     try:
         spec.encode("utf-8")
     except UnicodeEncodeError:
@@ -99,22 +102,20 @@ def parse_source(spec: str) -> Source:
     if "#" in spec:
         base, _, sheet = spec.rpartition("#")
         if Path(base).suffix.lower() in (*EXCEL, ".zip") and sheet:
-            return Source(spec, Path(base), sheet)
-    return Source(spec, Path(spec))
+            return InputFile(spec, Path(base), sheet)
+    return InputFile(spec, Path(spec))
 
 
-def _check_path(source: Source) -> Path:
+def _check_path(source: InputFile) -> Path:
     path = source.path
     assert path is not None
     if not path.exists():
         hint = None
         parent = path.parent if str(path.parent) else Path(".")
         if parent.is_dir():
-            import difflib
-
-            close = difflib.get_close_matches(path.name, [p.name for p in parent.iterdir()], n=1)
-            if close:
-                hint = f"did you mean {str(parent / close[0])!r}?"
+            close = closest(path.name, [p.name for p in parent.iterdir()])
+            if close is not None:
+                hint = f"did you mean {str(parent / close)!r}?"
         raise InputError(f"{path}: no such file", hint=hint)
     if path.is_dir():
         raise InputError(f"{path}: is a directory, expected a file (CSV, TSV, XLSX, Parquet or NDJSON)")
@@ -135,7 +136,7 @@ def read_stdin(stream: BinaryIO | None = None) -> bytes:
     return stream.read()
 
 
-def _format_of(source: Source, head: bytes, name: str | None = None) -> str:
+def _format_of(source: InputFile, head: bytes, name: str | None = None) -> str:
     suffix = Path(name).suffix.lower() if name else (source.path.suffix.lower() if source.path else "")
     if suffix in EXCEL or head.startswith(b"PK\x03\x04"):
         return "excel"
@@ -255,7 +256,7 @@ def _bounded_copy(src: _Readable, dst: IO[bytes], packed: int, label: str, kind:
         dst.write(chunk)
 
 
-def _decompress(source: Source, path: Path | None, data: bytes | None) -> tuple[Path | None, bytes | None, str, str]:
+def _decompress(source: InputFile, path: Path | None, data: bytes | None) -> tuple[Path | None, bytes | None, str, str]:
     """A .gz, .bz2 or .zip input as the file it holds: (path, data, the inner file's name, compression), unpacked
     within MAX_UNPACKED_BYTES and MAX_UNPACKED_RATIO (_bounded_copy)."""
     import bz2
@@ -300,13 +301,9 @@ def _decompress(source: Source, path: Path | None, data: bytes | None) -> tuple[
                             )
                         wanted = exports[0]
                     elif wanted not in members:
-                        import difflib
-
-                        close = difflib.get_close_matches(wanted, members, n=1)
                         raise InputError(
-                            f"{source.label}: no {wanted!r} in the archive"
-                            + (f"; did you mean {close[0]!r}?" if close else "")
-                            + f" It holds: {', '.join(members[:20])}"
+                            f"{source.label}: no {wanted!r} in the archive.{did_you_mean(wanted, members)}"
+                            f" It holds: {', '.join(members[:20])}"
                         )
                     inner = Path(wanted).name
                     packed = archive.getinfo(wanted).compress_size
@@ -463,7 +460,7 @@ def head_bytes(target: Path | bytes, lines: int, limit: int = 8 << 20) -> bytes 
     return head[len(codecs.BOM_UTF8) : end] if head.startswith(codecs.BOM_UTF8) else head[:end]
 
 
-def read_raw(source: Source, stdin: BinaryIO | None = None, header_row: int | None = None) -> Raw:
+def read_raw(source: InputFile, stdin: BinaryIO | None = None, header_row: int | None = None) -> Raw:
     """Open an export lazily. A .gz/.bz2/.zip is read as the file it holds; CSV details (encoding, separator, the
     header's row below any title rows, a report's footer) are detected from its bytes. ``header_row`` (from 1)
     overrides the header's detected row."""
@@ -594,7 +591,7 @@ MAX_XLSX_BYTES = 1 << 30  # uncompressed
 MAX_XLSX_RATIO = 200
 
 
-def _check_header(source: Source, data: bytes | None, path: Path | None = None) -> None:
+def _check_header(source: InputFile, data: bytes | None, path: Path | None = None) -> None:
     """The header (first line) of a CSV: at most MAX_HEADER_BYTES long and MAX_COLUMNS columns. ``path``: the file
     read (a decompressed copy of a .gz, say), when it is not the source's."""
     if data is not None:
@@ -613,7 +610,7 @@ def _check_header(source: Source, data: bytes | None, path: Path | None = None) 
         )
 
 
-def _check_zip(source: Source, target: Path | io.BytesIO) -> None:
+def _check_zip(source: InputFile, target: Path | io.BytesIO) -> None:
     """An XLSX is a zip: its uncompressed size is bounded (absolute and against its size), before it is opened."""
     import zipfile
 
@@ -635,7 +632,7 @@ def _check_zip(source: Source, target: Path | io.BytesIO) -> None:
 
 
 def _read_typed(
-    source: Source, fmt: str, data: bytes | None, path: Path | None = None, header_row: int | None = None
+    source: InputFile, fmt: str, data: bytes | None, path: Path | None = None, header_row: int | None = None
 ) -> Raw:
     file = path if path is not None else source.path
     target: Path | io.BytesIO = io.BytesIO(data) if data is not None else file  # type: ignore[assignment]
@@ -680,7 +677,7 @@ def excel_sheets(path: Path) -> list[str]:
     """The sheet names of a workbook (exit 3 when it cannot be opened)."""
     import fastexcel
 
-    _check_zip(Source(str(path), path), path)
+    _check_zip(InputFile(str(path), path), path)
     try:
         return list(fastexcel.read_excel(str(path)).sheet_names)
     except Exception as exc:  # fastexcel raises several types for a corrupt file
@@ -688,7 +685,7 @@ def excel_sheets(path: Path) -> list[str]:
 
 
 def _read_excel(
-    source: Source, target: Path | io.BytesIO, header_row: int | None = None
+    source: InputFile, target: Path | io.BytesIO, header_row: int | None = None
 ) -> tuple[pl.DataFrame, int, list[str]]:
     """The sheet as a frame, its header's row index (below any title rows) and the workbook's sheets."""
     import fastexcel
@@ -698,11 +695,10 @@ def _read_excel(
     sheet: str | int = 0
     if source.sheet is not None:
         if source.sheet not in names:
-            import difflib
-
-            close = difflib.get_close_matches(source.sheet, names, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise InputError(f"{source.label}: no sheet {source.sheet!r}.{hint} Sheets: {', '.join(names)}")
+            raise InputError(
+                f"{source.label}: no sheet {source.sheet!r}.{did_you_mean(source.sheet, names)} Sheets: "
+                f"{', '.join(names)}"
+            )
         sheet = source.sheet
     if header_row is not None:
         index = header_row - 1

@@ -29,10 +29,12 @@ def render(result: Result, **_: object) -> bytes:
         {
             "title": c.title,
             "caption": c.caption,
-            "image": Markup(chart_svg(c, result.tables[c.table].frame, result.currency)),
+            "image": Markup(
+                chart_svg(c, c.frame if c.frame is not None else result.tables[c.table].frame, result.currency)
+            ),
         }
         for c in result.charts
-        if c.table in result.tables
+        if c.frame is not None or c.table in result.tables
     ]
     text = (
         environment(html=True)

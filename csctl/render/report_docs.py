@@ -21,7 +21,7 @@ from csctl.render.report_view import view
 from csctl.resources import resource_dir
 
 if TYPE_CHECKING:
-    from csctl.report import Report
+    from csctl.result import Assessment
 
 NAMES = {"markdown": "assessment.md.j2", "html": "assessment.html.j2"}
 
@@ -81,7 +81,7 @@ def check_templates(templates: Path) -> None:
             raise ConfigError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
 
 
-def _render(report: Report, fmt: str, templates: Path | None) -> str:
+def _render(report: Assessment, fmt: str, templates: Path | None) -> str:
     html = fmt == "html"
     env = environment(templates, html)
     name = NAMES[fmt]
@@ -126,9 +126,9 @@ def _template_line(exc: BaseException, name: str) -> str:
     return where
 
 
-def render_markdown(report: Report, templates: Path | None = None) -> bytes:
+def render_markdown(report: Assessment, templates: Path | None = None) -> bytes:
     return _render(report, "markdown", templates).encode("utf-8")
 
 
-def render_html(report: Report, templates: Path | None = None) -> bytes:
+def render_html(report: Assessment, templates: Path | None = None) -> bytes:
     return _render(report, "html", templates).encode("utf-8")

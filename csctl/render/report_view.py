@@ -1,4 +1,5 @@
-"""A Report as plain data for templates: strings, lists and dicts only (safe to hand to a sandboxed user template).
+"""An Assessment (csctl report) as plain data for templates: strings, lists and dicts only (safe to hand to a
+sandboxed user template).
 
 Cells arrive formatted (money, percentages) exactly as the command's own Markdown shows them.
 """
@@ -14,10 +15,12 @@ from csctl.units import format_unit
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from csctl.report import Report
+    from csctl.result import Assessment
 
 
-def view(report: Report, chart: Callable[..., str] | None = None, escape: Callable[[str], str] = str) -> dict[str, Any]:
+def view(
+    report: Assessment, chart: Callable[..., str] | None = None, escape: Callable[[str], str] = str
+) -> dict[str, Any]:
     """``chart(chart, frame, currency)`` draws a chart for the format (SVG for HTML); ``escape`` prepares cell text."""
     sections = []
     for section in report.sections:
@@ -63,9 +66,9 @@ def view(report: Report, chart: Callable[..., str] | None = None, escape: Callab
                         "name": c.name,
                         "title": escape(c.title),
                         "caption": escape(c.caption),
-                        "image": chart(c, frame, report.currency) if chart else "",
+                        "image": chart(c, c.frame, report.currency) if chart and c.frame is not None else "",
                     }
-                    for c, frame in section.charts
+                    for c in section.charts
                 ],
                 "open_questions": [escape(q) for q in section.open_questions],
                 "notes": [escape(n) for n in section.notes],

@@ -19,12 +19,12 @@ import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from csctl.metrics import REGISTRY
-from csctl.render.xlsx import UNIT_FORMATS, cell_formats, sheet_name, write_cells, write_sheet
+from csctl.render.xlsx import cell_formats, sheet_name, write_cells, write_sheet
 from csctl.render.xlsx_charts import add_chart
 from csctl.result import Chart, Table
 
 if TYPE_CHECKING:
-    from csctl.report import Report
+    from csctl.result import Assessment
 
 SHEETS = {
     1: "Numbers",
@@ -77,7 +77,7 @@ CHART_ROWS = 18  # the rows one chart covers (320 px at the default row height)
 NARROW = 10  # a table this many columns wide or fewer has its charts beside it; a wider one has them above it
 
 
-def render(report: Report) -> bytes:
+def render(report: Assessment) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     formats = cell_formats(book, report.currency)
@@ -100,8 +100,9 @@ def render(report: Report) -> bytes:
             row += 1
         # each chart's cells on the Chart data sheet; the chart on the step sheet, beside (or above) its table
         pending: dict[str, list[tuple[Chart, pl.DataFrame]]] = {}
-        for chart, frame in section.charts:
-            pending.setdefault(chart.table, []).append((chart, frame))
+        for chart in section.charts:
+            assert chart.frame is not None  # the steps fill each chart with its frame
+            pending.setdefault(chart.table, []).append((chart, chart.frame))
         widths: dict[int, int] = {}
         first_header = None
         hidden: set[int] = set()
@@ -198,7 +199,7 @@ def _metric_columns(table: Table) -> set[int]:
 
 
 def _summary(
-    book: xlsxwriter.Workbook, report: Report, formats: dict[str, object], wrap: object, used: set[str]
+    book: xlsxwriter.Workbook, report: Assessment, formats: dict[str, object], wrap: object, used: set[str]
 ) -> None:
     sheet = book.add_worksheet(sheet_name("Summary", used))
     sheet.write_string(0, 0, f"Customer Success assessment: {report.company}", formats["title"])
@@ -231,7 +232,7 @@ def _summary(
             metric = REGISTRY[name]
             sheet.write_number(row, 0, s.number, top)
             sheet.write_string(row, 1, metric.label)
-            fmt = formats.get(UNIT_FORMATS.get(metric.unit, "number"))
+            fmt = formats.get(metric.unit)
             if value is None:
                 sheet.write_string(row, 2, "—")
             else:

@@ -134,7 +134,7 @@ def tick_label(value: float, unit: str, currency: str = "USD", step: float = 1.0
     """An axis label: money in whole units, rates as percentages, counts and numbers with thousands separators."""
     if unit == "money":
         return money(value, currency, 0 if step >= 1 else _decimals(step, 2))
-    if unit in ("rate", "ratio"):
+    if unit == "rate":
         return percent(value, _decimals(step * 100, 2))
     decimals = _decimals(step, 6)
     if unit == "multiple":
@@ -146,7 +146,7 @@ def value_label(value: float, unit: str, currency: str = "USD", cents: bool | No
     """One value for people: money whole from 100 up (or as ``cents`` says), rates to 0.1 of a percent, counts whole."""
     if unit == "money":
         return money(value, currency, 2 if (abs(value) < 100 if cents is None else cents) else 0)
-    if unit in ("rate", "ratio"):
+    if unit == "rate":
         return percent(value, 1)
     if unit == "count":
         return f"{round(value):,}"

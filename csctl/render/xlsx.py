@@ -20,15 +20,6 @@ FORMATS = {
     "hours": '#,##0.0" h"',
     "number": "#,##0.00",
 }
-UNIT_FORMATS = {
-    "money": "money",
-    "ratio": "rate",
-    "count": "count",
-    "multiple": "multiple",
-    "hours": "hours",
-    "per_dollar": "per_dollar",
-    "number": "number",
-}
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -84,7 +75,8 @@ def write_cells(
             value = record[name]
             kind = kinds[col]
             if per_row_unit and name in table.by_unit:
-                kind = UNIT_FORMATS.get(str(record["unit"]), "number")  # type: ignore[assignment]
+                unit = str(record["unit"])
+                kind = unit if unit in FORMATS else "number"  # type: ignore[assignment]
             cell_format = formats.get(kind)
             c = col0 + col
             if value is None:

@@ -1,9 +1,10 @@
-"""One run's inputs and what is derived from them once, shared by every step (DESIGN.md §2: io → core).
+"""What one run reads: each export's source (files, who named them, the preset), the rule files, and each table read
+once. No step here (csctl/run/steps.py runs them).
 
-A Session holds the config, the read options, the as-of month, the exports by table (from a command's arguments,
-from the workspace's ``exports:`` in csctl.yaml, or both: arguments win) and the rule files. Tables are read once
-and kept; the measured billing and the segmented customers are computed once. Commands, ``plan``, ``assess`` and
-``report`` all run their steps through one Session, so a figure in the report is the figure the command prints.
+A Run's exports come from a command's arguments, from the workspace's ``exports:`` in csctl.yaml, or both
+(arguments win). ``workspace`` says which kind of run it is, the one place that difference is decided: a workspace
+run (plan, assess, report, value-path) derives what it can (the customers segmented by the rules); a command takes
+its inputs as given.
 
 No printing here: notes go to ``notify`` and long reads are wrapped in ``progress``, both given by the CLI.
 """
@@ -13,33 +14,31 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import glob
+import inspect
 import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
-from csctl.config.models import EXPORT_TABLES, RULE_FILES, Export
-from csctl.errors import ConfigError, InputError, UsageError
+from csctl.config.models import Export
+from csctl.errors import ConfigError, InputError
 from csctl.io.inputs import MAX_INPUT_FILES
+from csctl.run.catalogue import EXPORTS, RULES, schema_of
 
 if TYPE_CHECKING:
     import polars as pl
 
     from csctl.config.load import Workspace
     from csctl.config.models import Config
-    from csctl.core.mrr import BillingRules
-    from csctl.core.numbers import Measured, NumbersSettings
     from csctl.io.parse import Canonical, ReadOptions
 
 
-TABLE_OF = {"previous": "customers"}  # inputs read as another table's schema: an earlier health CSV
-
-
 @dataclass(frozen=True)
-class Source:
+class ExportSource:
     """Where one table comes from: one or more files (a glob may match several) or stdin, and who said so."""
 
     specs: tuple[str, ...]
@@ -56,25 +55,27 @@ def _no_progress(message: str, size: int) -> AbstractContextManager[None]:
 
 
 @dataclass
-class Session:
+class Run:
     config: Config
     opts: ReadOptions
-    month: int | None
+    month: int | None  # --as-of (or the config's as_of) as a month index
     today: dt.date
-    sources: dict[str, Source] = field(default_factory=dict)
+    workspace: bool = False  # a workspace run derives what it can; a command takes its inputs as given
+    sources: dict[str, ExportSource] = field(default_factory=dict)
     rule_paths: dict[str, Path] = field(default_factory=dict)
     rule_where: dict[str, str] = field(default_factory=dict)
     history_starts: int | None = None  # month index: --history-starts or billing.history_starts
     plan_to_assess: Path | None = None  # a workspace's plan.assess: an earlier plan.yaml for report's step 10
-    derive: bool = False  # segment raw customers with the rules (a workspace run); commands take them as given
     partitions: int | None = None  # measure billing in this many customer partitions (csctl numbers --partitions)
     cluster: str | None = None  # … on a Dask cluster: a scheduler address, or "local" (csctl/distributed.py)
     notify: Callable[[str], None] = lambda message: None
     describe: Callable[[str], None] = lambda message: None  # how each file was read (-v)
-    inputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the same facts, for JSON outputs
+    facts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the same facts, for JSON outputs
     progress: Callable[[str, int], AbstractContextManager[None]] = _no_progress
     _tables: dict[str, Canonical] = field(default_factory=dict, repr=False)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _revenue_kind: str | None = field(default=None, repr=False)
+    _rules: dict[str, Any] = field(default_factory=dict, repr=False)
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)  # what ``once`` keeps
 
     # --- building ----------------------------------------------------------------------------------------------
     @classmethod
@@ -85,24 +86,23 @@ class Session:
         month: int | None,
         *,
         today: dt.date | None = None,
-        derive: bool = True,
         allow_outside: bool = False,
-    ) -> Session:
+    ) -> Run:
         """The exports and rule files a workspace's csctl.yaml names, each checked to exist (exit 3 at its line) and,
         unless ``allow_outside`` (--allow-outside) or the workspace's ``allow_outside: true`` says otherwise, to lie
         inside the workspace folder: a client's folder cannot make csctl read another's files."""
         cfg = workspace.config
-        session = cls(cfg, opts, month, today or dt.date.today(), derive=derive)
+        run = cls(cfg, opts, month, today or dt.date.today(), workspace=True)
         fence = None if allow_outside or cfg.allow_outside else workspace.folder
-        for table in EXPORT_TABLES:
+        for table in EXPORTS:
             entry = getattr(cfg.exports, table)
             if entry is None:
                 continue
             export = entry if isinstance(entry, Export) else Export(path=entry)
             where = f"{workspace.where('exports', table)} (exports.{table})"
             specs = _expand(workspace.folder, export, where, fence)
-            session.sources[table] = Source(specs, where, export.preset)
-        for name in RULE_FILES:
+            run.sources[table] = ExportSource(specs, where, export.preset)
+        for name in RULES:
             value = getattr(cfg.rules, name)
             if value is None:
                 continue
@@ -111,16 +111,16 @@ class Session:
             _inside(fence, value, path, where)
             if not path.is_file():
                 raise ConfigError(f"{where}: {value}: no such file{_nearby(path)}")
-            session.rule_paths[name] = path
-            session.rule_where[name] = where
+            run.rule_paths[name] = path
+            run.rule_where[name] = where
         if cfg.plan.assess is not None:
             plan = workspace.folder / cfg.plan.assess
             where = f"{workspace.where('plan', 'assess')} (plan.assess)"
             _inside(fence, cfg.plan.assess, plan, where)
             if not plan.is_file():
                 raise ConfigError(f"{where}: {plan}: no such file{_nearby(plan)}")
-            session.plan_to_assess = plan
-        return session
+            run.plan_to_assess = plan
+        return run
 
     def add(self, table: str, spec: str | Sequence[str] | None) -> None:
         """A command argument for a table (a path, a quoted glob or several paths): it replaces the workspace's
@@ -128,7 +128,7 @@ class Session:
         from csctl.io.inputs import expand_inputs
 
         if spec is not None and (isinstance(spec, str) or len(spec) > 0):
-            self.sources[table] = Source(expand_inputs(spec))
+            self.sources[table] = ExportSource(expand_inputs(spec))
 
     def add_rules(self, name: str, path: Path | None) -> None:
         if path is not None:
@@ -151,7 +151,7 @@ class Session:
             *plan,
         ]
 
-    def _opts(self, source: Source) -> ReadOptions:
+    def _opts(self, source: ExportSource) -> ReadOptions:
         return dataclasses.replace(self.opts, preset=source.preset) if source.preset else self.opts
 
     def _read(self, table: str, load: Callable[[str, ReadOptions], Canonical]) -> Canonical:
@@ -174,17 +174,16 @@ class Session:
         from csctl.io.inspect import read_facts, summary
 
         facts = read_facts(part)
-        self.inputs.setdefault(table, []).append(facts)
+        self.facts.setdefault(table, []).append(facts)
         self.describe(summary(facts))
 
     def canonical(self, table: str) -> Canonical:
-        """The table read and validated (cached); KeyError when the session has no such export."""
+        """The table read and validated (once); KeyError when the run has no such export."""
         from csctl.io.load import load_table
 
         if table == "billing":
             return self.revenue()[1]
-        schema = TABLE_OF.get(table, table)
-        return self._read(table, lambda spec, opts: load_table(spec, schema, opts))
+        return self._read(table, lambda spec, opts: load_table(spec, schema_of(table), opts))
 
     def frame(self, table: str) -> pl.DataFrame:
         return self.canonical(table).frame.drop("__row", strict=False)
@@ -196,7 +195,7 @@ class Session:
         """Billing lines or subscription periods (detected from the columns unless ``kind`` is given)."""
         from csctl.io.load import load_revenue
 
-        if "revenue_kind" not in self._cache:
+        if self._revenue_kind is None:
             kinds: list[str] = []
 
             def load(spec: str, opts: ReadOptions) -> Canonical:
@@ -204,130 +203,53 @@ class Session:
                 kinds.append(found)
                 return table
 
-            table = self._read("billing", load)
+            self._read("billing", load)
             if len(set(kinds)) > 1:
                 raise InputError(f"{self.spec('billing')}: mixes billing lines and subscription periods")
-            self._cache["revenue_kind"] = kinds[0]
-            return kinds[0], table
-        return self._cache["revenue_kind"], self._tables["billing"]
-
-    # --- derived once ------------------------------------------------------------------------------------------
-    def measured(self) -> Measured:
-        """The billing measured (MRR, movements, bridge) at the as-of month; customers give renewal dates."""
-        if "measured" not in self._cache:
-            from csctl.core.numbers import NumbersSettings, measure
-
-            kind, revenue = self.revenue()
-            accounts = self.frame("customers").lazy() if self.has("customers") else None
-            settings = NumbersSettings(
-                as_of=self.month, today=self.today, currency=self.opts.base_currency, billing=self.billing_rules()
-            )
-            if self.partitions is None and self.cluster is None:
-                try:
-                    self._cache["measured"] = measure(kind, revenue.frame.lazy(), accounts, settings)
-                except InputError as exc:
-                    if exc.message.startswith("row "):  # a row of the export: name the file it is in
-                        exc.message = f"{self.spec('billing')}: {exc.message}"
-                        exc.args = (exc.message,)
-                    raise
-            else:
-                self._cache["measured"] = self._measure_partitioned(kind, revenue.frame, settings)
-        measured: Measured = self._cache["measured"]
-        return measured
-
-    def _measure_partitioned(self, kind: str, frame: pl.DataFrame, settings: NumbersSettings) -> Measured:
-        from csctl.core.partitioned import measure_partitioned, partition
-
-        if kind != "billing":
-            raise UsageError("--partitions and --cluster measure billing lines, not subscription periods")
-        accounts = self.frame("customers") if self.has("customers") else None
-        parts = partition(frame.drop("__row", strict=False), self.partitions or 2)
-        if self.cluster is None:
-            return measure_partitioned(parts, accounts, settings)
-        from csctl.distributed import dask_engine
-
-        with dask_engine(self.cluster) as engine:
-            return measure_partitioned(parts, accounts, settings, engine)
-
-    def billing_rules(self) -> BillingRules:
-        """csctl.yaml's billing section (with --history-starts) as the core's rules."""
-        from csctl.core.mrr import BillingRules
-
-        cfg = self.config.billing
-        lines = {product: line for line, products in cfg.product_lines.items() for product in products}
-        history = self.history_starts
-        if history is None and cfg.history_starts is not None:
-            from csctl.core.months import parse_month
-
-            history = parse_month(cfg.history_starts)
-        return BillingRules(tuple(cfg.exclude_statuses), lines, history)
+            self._revenue_kind = kinds[0]
+        return self._revenue_kind, self._tables["billing"]
 
     def rules(self, name: str) -> Any:
-        """A rule file loaded and validated (cached); the built-in default when none is given. A bad workspace rule
-        file's error is prefixed with the workspace line that names it."""
-        if name in self._cache.get("rules", {}):
-            return self._cache["rules"][name]
-        from csctl.config import rules as loaders
-
+        """A rule file loaded and validated (once); the built-in default when none is given (no inventory without
+        one). A bad workspace rule file's error is prefixed with the workspace line that names it."""
+        if name in self._rules:
+            return self._rules[name]
+        rule = RULES[name]
         path = self.rule_paths.get(name)
-        load: Callable[[Path | None], Any]
-        if name == "inventory":
-            from csctl.config.inventory import load_inventory
-
-            if path is None:
-                return None
-            load = load_inventory  # type: ignore[assignment]
-        elif name in ("plays", "value_path"):
-            from csctl.config import plays
-
-            load = plays.load_plays if name == "plays" else plays.load_value_path
-        else:
-            load = getattr(loaders, f"load_{name}")
+        if path is None and rule.default is None:
+            return None
         try:
-            loaded = load(path)
+            loaded = rule.load(path)
         except ConfigError as exc:
             where = self.rule_where.get(name)
             if where:
                 exc.message = f"{where}: {exc.message}"
                 exc.args = (exc.message,)
             raise
-        self._cache.setdefault("rules", {})[name] = loaded
+        self._rules[name] = loaded
         return loaded
 
-    def segmented(self) -> pl.DataFrame | None:
-        """The customer table with a segment column: in a workspace run, segmented by the rules (with mrr and arr
-        from billing); for a command, as given when it has one. None without a customer table (or, for a command,
-        without a segment column)."""
-        if "segmented" in self._cache:
-            segmented: pl.DataFrame | None = self._cache["segmented"]
-            return segmented
-        frame = None
-        if self.has("customers"):
-            accounts = self.frame("customers")
-            done = {"segment", "touch", "accounts_per_csm"} <= set(accounts.columns)  # csctl segment's CSV
-            from csctl.steps import Missing
 
-            try:
-                if self.derive and not done:  # the segment rules decide (a CRM segment is kept as crm_segment)
-                    frame = self.segment_result().primary_table.frame
-            except Missing:  # the rules need billing this run lacks: the customers as they are
-                frame = None
-            if frame is None and "segment" in accounts.columns:
-                frame = accounts
-        self._cache["segmented"] = frame
-        return frame
+P = ParamSpec("P")
+T = TypeVar("T")
 
-    def segment_result(self) -> Any:
-        if "segment" not in self._cache:
-            from csctl import steps
 
-            self._cache["segment"] = steps.segment(self)
-        return self._cache["segment"]
+def once(compute: Callable[Concatenate[Run, P], T]) -> Callable[Concatenate[Run, P], T]:
+    """Compute a step (or what steps share) once per run and arguments: the value is kept in ``run.memo`` under
+    the function itself and its arguments (defaults filled in), so ``numbers(run)`` and ``numbers(run, "summary")``
+    are one computation. An error is not kept: asked again, it is raised again."""
+    signature = inspect.signature(compute)
 
-    def cached(self, key: str, make: Callable[[], Any]) -> Any:
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
+    @functools.wraps(compute)
+    def memoised(run: Run, *args: P.args, **kwargs: P.kwargs) -> T:
+        bound = signature.bind(run, *args, **kwargs)
+        bound.apply_defaults()
+        key = (compute, *list(bound.arguments.values())[1:])
+        if key not in run.memo:
+            run.memo[key] = compute(run, *args, **kwargs)
+        return cast(T, run.memo[key])
+
+    return memoised
 
 
 def _size(spec: str) -> int:
@@ -398,14 +320,13 @@ def _expand(folder: Path, export: Export, where: str, fence: Path | None = None)
 
 def _nearby(path: Path) -> str:
     """A did-you-mean among the files next to where a missing file was expected."""
-    import difflib
+    from csctl.errors import did_you_mean
 
     folder = path.parent
     if not folder.is_dir():
         return f" (the folder {folder} does not exist)"
-    names = sorted(p.name for p in folder.iterdir() if p.is_file())
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(path.name, sorted(p.name for p in folder.iterdir() if p.is_file()))
+    return f".{hint}" if hint else ""
 
 
 def _concat(parts: list[Canonical], label: str) -> Canonical:
