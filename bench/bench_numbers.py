@@ -17,6 +17,9 @@
    - pandas: bench/bridge_pandas.py, the *previous* definition (a spread of each line over its months): timed as
      a second engine, not checked;
    - `csctl numbers --help` (start-up).
+   With --old-tree, the measuring stage alone is also timed in process for both trees (bench/stage_measure.py:
+   the file read beforehand, not timed; alternating rounds), so the snapshot's cost is compared without the
+   reading and start-up around it.
 3. Checks csctl's bridge CSV against DuckDB's to the cent, and the identities of each (mrr_end = mrr_start +
    movements, start = previous end, customer counts), on every benchmark file and on small files (edge cases,
    a small generated file, sample_data/billing.csv with and without its history_starts). Any mismatch is
@@ -46,6 +49,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from bridge_duckdb import BRIDGE_COLUMNS, COUNT_COLUMNS, MONEY_COLUMNS  # noqa: E402
@@ -457,6 +461,31 @@ def size_report(path: Path, lines: int, customers: int, rounds: int, measures: d
     return [*out, ""]
 
 
+def stage_report(path: Path, trees: list[Path], rounds: int) -> list[str]:
+    """The measuring stage alone (snapshot, movements, bridge; the file read beforehand, not timed), this tree
+    against the old one, in rounds whose order alternates: medians and the median of the per-round ratio."""
+    script = str(BENCH_DIR / "stage_measure.py")
+    runs: dict[int, list[dict[str, float]]] = {0: [], 1: []}
+    for r in range(rounds):
+        for i in (0, 1) if r % 2 == 0 else (1, 0):
+            out = subprocess.run([PY, script, str(trees[i]), str(path)], capture_output=True, text=True, check=True)
+            runs[i].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            say(f"  round {r + 1} stage ({'this tree' if i == 0 else 'old tree'}): {runs[i][-1]['cpu']:.2f} s CPU")
+    ratio = statistics.median(n["cpu"] / o["cpu"] for n, o in zip(runs[0], runs[1], strict=True))
+    new_cpu = statistics.median(x["cpu"] for x in runs[0])
+    old_cpu = statistics.median(x["cpu"] for x in runs[1])
+    return [
+        "The measuring stage alone (`numbers.measure` in process, the file read beforehand; medians of "
+        f"{rounds} alternating rounds of 3 runs each):",
+        "",
+        "| core | CPU s | × the old core (paired) |",
+        "|---|---:|---:|",
+        f"| this tree (month-end snapshot) | {new_cpu:.2f} | {ratio:.2f} |",
+        f"| pre-revision core (the previous spread) | {old_cpu:.2f} | 1.00 |",
+        "",
+    ]
+
+
 def versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -479,7 +508,7 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="where to generate and keep the data (default: a temp dir)")
     ap.add_argument("--fresh", action="store_true", help="regenerate the data even if cached")
     ap.add_argument("--old-tree", type=Path, help="a checkout of an earlier csctl to time beside this one")
-    ap.add_argument("--skip", default="", help="commands to leave out: parse,csctl,old,duckdb,pandas,help")
+    ap.add_argument("--skip", default="", help="commands to leave out: parse,csctl,old,duckdb,pandas,help,stages")
     ap.add_argument("--no-small", action="store_true", help="skip the small correctness files")
     a = ap.parse_args()
     skip = {s.strip() for s in a.skip.split(",") if s.strip()}
@@ -535,6 +564,8 @@ def main() -> int:
         measures = measure_rounds(commands, rounds, run_dir)
         say(f"measured in {time.perf_counter() - t0:.0f} s")
         text += size_report(path, lines, customers, rounds, measures)
+        if a.old_tree and "stages" not in skip:
+            text += stage_report(path, [ROOT, a.old_tree.resolve()], rounds)
         if "csctl" in measures and "duckdb" in measures:
             c_rows, err = (
                 (None, measures["csctl"].error)

@@ -16,6 +16,7 @@ from csctl.core import dense
 EPOCH = dt.date(1970, 1, 1)
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(0, 50), max_size=60), st.booleans())
 def test_densify_gives_codes_in_value_order(values: list[int], sparse: bool) -> None:
     keys = np.array([v * (10**12 if sparse else 1) for v in values], dtype=np.int64)  # sparse: the sorting path
@@ -35,6 +36,7 @@ def test_code_and_lookup_of_a_categorical_with_nulls() -> None:
     assert [coded.values[int(c)] if c >= 0 else "missing" for c in found] == ["c", "missing", None, "a"]
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 30), st.integers(-3, 12)), max_size=40))
 def test_spread_lists_every_month_of_every_row(rows: list[tuple[int, int]]) -> None:
     first = np.array([a for a, _ in rows], dtype=np.int64)
@@ -60,7 +62,7 @@ def test_cents_round_half_away_from_zero_after_micro_cents() -> None:
 days_1900_2200 = st.integers((dt.date(1900, 1, 1) - EPOCH).days, (dt.date(2200, 12, 31) - EPOCH).days)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(days_1900_2200, min_size=1, max_size=30), st.integers(-30, 30))
 def test_calendar_agrees_with_datetime(day_numbers: list[int], months: int) -> None:
     days = np.array(day_numbers, dtype=np.int64)

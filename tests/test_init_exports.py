@@ -138,6 +138,24 @@ def test_init_then_report_runs_with_no_edits(tmp_path: Path, invoke: Invoke, fil
     assert "Traceback" not in result.output
 
 
+def test_a_billing_export_too_young_for_movements_still_gives_the_report(tmp_path: Path, invoke: Invoke) -> None:
+    """Stripe's invoice line items of one month: the report runs, step 1 says why the movements cannot be measured
+    yet (once, in full; later steps point back to it), and the steps that need no billing still answer."""
+    folder = tmp_path / "client"
+    folder.mkdir()
+    for name in ("stripe/invoice_line_items.csv", "stripe/customers.csv", "zendesk/tickets.csv"):
+        shutil.copy(EXPORTS / name, folder / name.replace("/", "_"))
+    ok(invoke("init", folder))
+    ok(invoke("report", "-c", folder / "csctl.yaml", "-o", tmp_path / "report"))
+    report = (tmp_path / "report" / "assessment.md").read_text(encoding="utf-8")
+    step1 = report.split("## Step 1.")[1].split("## Step 2.")[0]
+    assert "not measured yet: no month with movements to measure: the billing export starts in 2024-01" in step1
+    assert "--history-starts" in step1
+    assert report.count("no month with movements to measure") == 2  # step 1 and the open questions' list
+    assert "the billing export has no month of movements (see step 1)" in report
+    assert "## Step 10." in report
+
+
 # --- which csctl.yaml applies -----------------------------------------------------------------------------------
 BILLING = "customer_id,amount,period_start,period_end\nA,100.00,2024-01-01,2024-01-31\nA,100.00,2024-02-01,2024-02-29\n"
 

@@ -103,7 +103,7 @@ def _plan_sets(plan: dense.Coded, rows: np.ndarray, cell: np.ndarray, cells: int
     return keys
 
 
-BLOCK_CELLS = 4_000_000  # (customer, product) × month cells per block: the arrays' memory stays bounded
+BLOCK_CELLS = 1_000_000  # (customer, product) × month cells per block: the arrays' memory stays bounded
 
 
 @dataclass

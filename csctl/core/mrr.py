@@ -278,7 +278,7 @@ def _products(frame: pl.DataFrame, product_lines: Mapping[str, str]) -> pl.DataF
     )
 
 
-HELD_BLOCK_CELLS = 4_000_000  # line-months summed at a time: the arrays' memory stays bounded on large exports
+HELD_BLOCK_CELLS = 1_000_000  # line-months summed at a time: the arrays' memory stays bounded on large exports
 
 
 def _held(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -175,12 +175,13 @@ def _months(
         first_month, complete_from = opening, None
     if as_of < first_month:
         opening_mrr, opening_customers = opening_balance
-        terms = "month" if longest_term == 1 else f"{longest_term} months"
-        raise InputError(
+        terms = "1 month" if longest_term == 1 else f"{longest_term} months"
+        raise HistoryTooShort(
             f"no month with movements to measure: the billing export starts in {label_of(opening)} (MRR "
-            f"{opening_mrr / 100:,.2f} from {opening_customers:,} customers, its opening balance) with terms of up "
-            f"to {terms}, so its first complete month is {label_of(complete_from or opening)} and the as-of month is "
-            f"{label_of(as_of)}",
+            f"{opening_mrr / 100:,.2f} from {opening_customers:,} customer{'' if opening_customers == 1 else 's'}, "
+            f"its opening balance) with terms of up to {terms}, so its first complete month is "
+            f"{label_of(complete_from or opening)} and the as-of month is {label_of(as_of)}",
+            as_of,
             hint="if the export holds the whole billing history, say when it starts with --history-starts YYYY-MM",
         )
     return first_month, complete_from
@@ -228,6 +229,15 @@ def _with_eligible(bridge: pl.LazyFrame, eligible: pl.LazyFrame) -> pl.DataFrame
 def _opening_balance(customer_mrr: pl.DataFrame, opening: int) -> tuple[int, int]:
     at = customer_mrr.filter(pl.col("month") == opening)
     return int(at["mrr"].sum()), at.height
+
+
+class HistoryTooShort(InputError):
+    """The billing export holds no month with movements yet (its opening balance only): the as-of month is known,
+    the figures that rest on movements are not."""
+
+    def __init__(self, message: str, as_of: int, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.as_of = as_of
 
 
 def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, settings: NumbersSettings) -> Measured:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from csctl.core.numbers import HistoryTooShort
 from csctl.result import Assessment, Block, Result, Section
 from csctl.run import steps
 from csctl.run.catalogue import ask
@@ -260,6 +261,7 @@ def build(run: Run, *, workspace: str = "", on_step: Callable[[str], None] | Non
         workspace=workspace,
         sections=[],
     )
+    too_short = 0  # the first step that found the billing history too short to measure movements
     for step in STEPS:
         section = Section(step.number, step.title, step.question, step.commands)
         if on_step is not None:
@@ -268,6 +270,13 @@ def build(run: Run, *, workspace: str = "", on_step: Callable[[str], None] | Non
             step.fill(run, section, assessment)
         except steps.Missing as exc:
             _missing(section, exc)
+        except HistoryTooShort as exc:  # a young billing export: the figures resting on movements cannot be told yet
+            section.open_questions.append(
+                f"not measured yet: the billing export has no month of movements (see step {too_short})"
+                if too_short
+                else f"not measured yet: {exc.message} ({exc.hint})"
+            )
+            too_short = too_short or step.number
         if section.answer:  # one sentence: a capital first, the full stop is the template's
             answer = section.answer.rstrip(". ")
             section.answer = answer[:1].upper() + answer[1:]

@@ -121,10 +121,14 @@ def as_of(run: Run) -> dt.date:
     """The one day a run measures at, used by every step and by the assessment: the end of --as-of's month, else of
     the billing's latest month, else the latest date in the run's dated tables (catalogue.dated), else today."""
     from csctl.core.months import as_of_day, index_of_date, label_of
+    from csctl.core.numbers import HistoryTooShort
 
     month = run.month
     if run.has("billing"):
-        month = measured(run).as_of  # measuring checks an --as-of against the billing
+        try:
+            month = measured(run).as_of  # measuring checks an --as-of against the billing
+        except HistoryTooShort as exc:  # the as-of month is known; the steps that need movements say why not
+            month = exc.as_of
     elif month is not None and month > index_of_date(run.today):  # a month to come: no export holds it yet
         latest = as_of_day(None, [(run.optional(t), c) for t, c in dated()], run.today)
         raise UsageError(
