@@ -43,9 +43,11 @@ check: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
-# the hostile-input suite: 10,000 mutated runs (each bounded to 60 s and 2 GiB), then 50 kill -9 of report -o
+# the hostile-input suite: 10,000 mutated runs over the 13 commands (each bounded to 60 s and 2 GiB), a table per
+# command, each finding's files in fuzz-findings/; then 50 kill -9 of report -o. FUZZ_CASES, FUZZ_JOBS, FUZZ_SEED.
 fuzz: $(STAMP)
-	$(BIN)/python -m tests.fuzz.hostile --cases $${FUZZ_CASES:-10000} --jobs $${FUZZ_JOBS:-2}
+	$(BIN)/python -m tests.fuzz.hostile --cases $${FUZZ_CASES:-10000} --jobs $${FUZZ_JOBS:-2} \
+	  --seed $${FUZZ_SEED:-16} --log fuzz.log --keep fuzz-findings
 	CSCTL_KILLS=50 $(BIN)/python -m pytest tests/test_hostile.py -k kill_9
 
 format: $(STAMP)
@@ -75,4 +77,4 @@ lock:
 	/tmp/csctl-lock/bin/pip freeze --exclude-editable | grep -v '^csctl' > requirements.lock
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache demo-client health-report.md
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache demo-client health-report.md fuzz.log fuzz-findings

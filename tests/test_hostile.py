@@ -456,3 +456,222 @@ def test_report_twice_on_one_workspace_gives_byte_identical_files(invoke: Invoke
     assert sorted(one) == ["assessment.html", "assessment.md", "assessment.xlsx", "plan.yaml"]
     for name in one:
         assert one[name] == two[name], name
+
+
+# --- found by the hostile-input suite (tests/fuzz/hostile.py): each with the case that found it --------------------
+CONTACTS = [["customer_id", "name", "title"], ["C1", "Ann", "CEO"], ["C2", "Bo", "Admin"], ["C3", "Cy", "User"]]
+
+
+def test_outcomes_without_a_target_column_leave_achieved_unknown(invoke: Invoke, tmp_path: Path) -> None:
+    # personas, outcomes.csv with its 'target' header replaced by 100,000 'h's: exit 4 (ColumnNotFoundError)
+    contacts = write_csv(tmp_path / "contacts.csv", CONTACTS)
+    outcomes = write_csv(
+        tmp_path / "outcomes.csv",
+        [["customer_id", "outcome", "baseline", "h" * 100_000, "actual"], ["C1", "Faster close", 10, 5, 6]],
+    )
+    data = json.loads(ok(invoke("personas", contacts, "--outcomes", outcomes, "-f", "json")).stdout)
+    assert data["metrics"]["outcomes_achieved_share"] is None  # unknown without a target, not a guess
+    assert [row["achieved"] for row in data["tables"]["outcomes"]] == [None]
+
+
+def test_a_quoted_field_over_128_kib_in_a_ragged_looking_file_is_read(invoke: Invoke, tmp_path: Path) -> None:
+    # health --surveys with a 200,000-character comment: exit 4 (csv 'field larger than field limit (131072)')
+    # (an empty last value makes the reader look for ragged rows with the csv module, whose limit was 128 KiB)
+    rows = [["customer_id", "title", "name"], ["C1", "CEO", "Ann"], ["C2", "Admin", ""], ["C3", "x, " * 70_000, "Cy"]]
+    data = json.loads(ok(invoke("personas", write_csv(tmp_path / "contacts.csv", rows), "-f", "json")).stdout)
+    assert [len(row["title"]) for row in data["tables"]["contacts"]] == [3, 5, 210_000]
+
+
+def test_a_csv_with_cr_only_line_endings_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    # plan with costs.csv's line endings turned into CR: exit 4 (csv 'new-line character seen in unquoted field')
+    path = write_csv(tmp_path / "contacts.csv", CONTACTS)
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    result = invoke("personas", path, "-f", "json")
+    assert result.exit_code == 3 and "contacts.csv: lines end in CR only" in result.stderr, result.stderr
+
+
+def test_a_csv_starting_with_two_byte_order_marks_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    # assess with contacts.csv behind two UTF-8 BOMs: exit 4 (ColumnNotFoundError "\ufeffcustomer_id")
+    path = write_csv(tmp_path / "contacts.csv", CONTACTS)
+    path.write_bytes(b"\xef\xbb\xbf" * 2 + path.read_bytes())
+    result = invoke("personas", path, "-f", "json")
+    assert result.exit_code == 3 and "contacts.csv: the file starts with two byte-order marks" in result.stderr
+    path.write_bytes(path.read_bytes()[3:])  # one mark is the usual UTF-8 CSV of Excel: read
+    ok(invoke("personas", path, "-f", "json"))
+
+
+def test_a_renewal_window_past_the_calendar_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:
+    # personas --customers --renewal-window 999999999: exit 4 (OverflowError: date value out of range)
+    contacts = write_csv(tmp_path / "contacts.csv", CONTACTS)
+    customers = write_csv(tmp_path / "customers.csv", CUSTOMERS)
+    result = invoke("personas", contacts, "--customers", customers, "--renewal-window", 999_999_999)
+    assert result.exit_code == 2 and "--renewal-window" in result.stderr
+    ok(invoke("personas", contacts, "--customers", customers, "--renewal-window", 36_500, "-f", "json"))
+
+
+@pytest.mark.parametrize("word", ["null", "NULL", "None", "#N/A"])
+def test_an_id_that_is_a_missing_value_word_exits_3(invoke: Invoke, tmp_path: Path, word: str) -> None:
+    # numbers with one billing customer_id 'null': exit 0, a customer named 'null' with $340 MRR
+    rows = [list(r) for r in BILLING]
+    rows[5][0] = word
+    result = invoke("numbers", write_csv(tmp_path / "billing.csv", rows), "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert f"row 6, column 'customer_id': customer_id is {word!r}" in result.stderr
+    rows[5][0] = "NA"  # a real id (a country code, initials): read
+    ok(invoke("numbers", write_csv(tmp_path / "billing.csv", rows), "-f", "json"))
+
+
+def test_billing_lines_that_repeat_earlier_lines_are_counted_with_a_warning(invoke: Invoke, tmp_path: Path) -> None:
+    # opportunity on a billing export whose every line appears twice: exit 0 with twice the MRR and no word
+    once = json.loads(ok(invoke("numbers", write_csv(tmp_path / "once.csv", BILLING), "-f", "json")).stdout)
+    twice = invoke("numbers", write_csv(tmp_path / "twice.csv", [*BILLING, *BILLING[1:]]), "-f", "json")
+    assert json.loads(ok(twice).stdout)["metrics"]["mrr"] == 2 * once["metrics"]["mrr"]  # each line counted
+    lines = len(BILLING) - 1
+    assert f"twice.csv: {lines} lines repeat an earlier line in every column (first: row {lines + 2} = row 2)" in (
+        twice.stderr
+    )
+    assert "repeat an earlier line" not in invoke("numbers", tmp_path / "once.csv", "-f", "json").stderr
+
+
+@pytest.mark.parametrize("value", ["9" * 40, "NaN", "inf", "0", "-3"])
+def test_a_segmented_accounts_per_csm_that_is_no_count_is_refused_or_read(
+    invoke: Invoke, tmp_path: Path, value: str
+) -> None:
+    # asis --customers (csctl segment's CSV) with accounts_per_csm 9999...9 (40 digits): exit 4 (cast to i64)
+    rows = [
+        ["customer_id", "csm", "mrr", "arr", "segment", "accounts_per_csm"],
+        ["C1", "Ann", 100, 1200, "Growth", value],
+        ["C2", "Ann", 200, 2400, "Growth", 100],
+    ]
+    result = invoke("asis", "--customers", write_csv(tmp_path / "segmented.csv", rows), "-f", "json")
+    if value == "9" * 40:  # a huge count is a count: read as a number, never cast into an overflow
+        load = json.loads(ok(result).stdout)["tables"]["csm_load"]
+        assert load[0]["capacity_used"] == 0.01  # C1 counts for 1/9e39 of a CSM, C2 for 1/100
+    else:
+        assert result.exit_code == 3, result.stderr
+        assert "customer C1: accounts_per_csm" in result.stderr and "not a positive number" in result.stderr
+
+
+def test_a_customer_on_two_rows_of_the_customers_export_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    # plan on a workspace whose customers.csv holds every row 400 times: killed by its memory limit (SIGABRT),
+    # the joins on customer_id multiplied; segment and health counted each customer as many times, with exit 0
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    customers = write_csv(tmp_path / "customers.csv", [*CUSTOMERS, CUSTOMERS[2]])
+    result = invoke("segment", customers, "--billing", billing, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert "customers.csv: row 5: customer_id 'C2' is also on row 3; a customers export has one row" in result.stderr
+
+
+@pytest.mark.parametrize("byte", [b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"])
+@pytest.mark.parametrize("late", [False, True])
+def test_a_byte_windows_1252_leaves_undefined_exits_3_naming_its_offset(
+    invoke: Invoke, tmp_path: Path, byte: bytes, late: bool
+) -> None:
+    # finding 11 and the suite's 'encoding' mutation: cp1252-looking text with 0x81, 0x8D, 0x8F, 0x90 or 0x9D, in
+    # the first bytes (read as Windows-1252 from the start) or after 64 KiB of UTF-8 (read again as Windows-1252)
+    head = b"customer_id,name,title\n" + b"".join(f"C{i},Name {i},User\n".encode() for i in range(5_000 if late else 1))
+    data = head + "C9001,Caf\u00e9,CEO\n".encode("cp1252") + b"C9002,B" + byte + b"d,CEO\n"
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(data)
+    result = invoke("personas", path, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    offset = data.index(byte, len(head))
+    assert f"byte 0x{byte.hex().upper()} at offset {offset:,} is neither UTF-8 nor Windows-1252" in result.stderr
+    # init names a byte in the first bytes it reads and goes on; one further on is for the run that reads the file
+    said = ok(invoke("init", tmp_path)).stderr
+    expected = "contacts.csv: contacts" if late else f"contacts.csv: byte 0x{byte.hex().upper()} at offset {offset:,}"
+    assert expected in said and ("not read" in said) is not late, said
+
+
+def test_a_quote_left_open_that_swallows_rows_exits_3(invoke: Invoke, tmp_path: Path) -> None:
+    # a '"' put before a customer's name and another after a later one: exit 0 with 3 of 11 customers gone (their
+    # rows read as lines of the first name)
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    text = 'customer_id,name,employees,renewal_date\nC1,"Alpha,10,2024-09-01\nC2,Beta,200,2024-12-01\nC3,Gamma",3,\n'
+    (tmp_path / "customers.csv").write_text(text, encoding="utf-8")
+    result = invoke("segment", tmp_path / "customers.csv", "--billing", billing, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert "customers.csv: row 2, column 'name': a quoted value runs over 3 lines, 1 of them" in result.stderr
+    # a note over several lines is a value like any other, commas and all
+    text = 'customer_id,name,employees,renewal_date\nC1,"Alpha\nCalled Ann, Bo, Cy and Di",10,2024-09-01\n'
+    (tmp_path / "customers.csv").write_text(text, encoding="utf-8")
+    data = json.loads(ok(invoke("segment", tmp_path / "customers.csv", "--billing", billing, "-f", "json")).stdout)
+    assert data["tables"]["customers"][0]["name"] == "Alpha\nCalled Ann, Bo, Cy and Di"
+
+
+@pytest.mark.parametrize(
+    ("config", "line", "field"),
+    [
+        ("opportunity:\n  multipliers:\n    upsell: true\n", 3, "opportunity.multipliers.upsell"),
+        ("gross_margin: false\n", 1, "gross_margin"),
+        ("valuation:\n  hours_per_csm_year: yes\n", 2, "valuation.hours_per_csm_year"),
+    ],
+)
+def test_a_boolean_where_a_number_is_meant_exits_3_at_its_line(
+    invoke: Invoke, tmp_path: Path, config: str, line: int, field: str
+) -> None:
+    # opportunity with csctl.yaml's 'upsell: true': exit 0, the multiplier read as 1 (the default is 4)
+    billing = write_csv(tmp_path / "billing.csv", BILLING)
+    path = tmp_path / "csctl.yaml"
+    path.write_text(config, encoding="utf-8")
+    result = invoke("opportunity", billing, "-c", path, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert f"csctl.yaml:{line}: {field}: Value error, " in result.stderr and "is not a number" in result.stderr
+    path.write_text("read:\n  minor_units: true\n", encoding="utf-8")  # a boolean setting is still one
+    ok(invoke("opportunity", billing, "-c", path, "-f", "json"))
+
+
+def test_a_value_path_week_past_ten_years_exits_3_at_its_line(invoke: Invoke, tmp_path: Path) -> None:
+    # report with value_path.yaml's 8th milestone at week 1e30: exit 4 (next_week cast from f64 to i64)
+    path = tmp_path / "value_path.yaml"
+    text = config_path("value_path.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    at = [i for i, line in enumerate(lines) if line.strip().startswith("week:")][7]
+    lines[at] = lines[at].split(":")[0] + ": 1000000000000000000000000000000"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    milestones = write_csv(
+        tmp_path / "milestones.csv", [["customer_id", "milestone", "date"], ["C1", "kickoff", "2024-01-02"]]
+    )
+    result = invoke("value-path", milestones, "--value-path", path, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert f"value_path.yaml:{at + 1}: milestones.7.week: Input should be less than or equal to 520" in result.stderr
+
+
+def test_tickets_without_resolved_at_leave_the_times_to_close_unknown(invoke: Invoke, tmp_path: Path) -> None:
+    # asis with tickets.csv's 'resolved_at' header renamed 'Unnamed: 0': exit 4 (ColumnNotFoundError)
+    tickets = write_csv(
+        tmp_path / "tickets.csv",
+        [["ticket_id", "customer_id", "created_at", "Unnamed: 0"], ["T1", "C1", "2024-01-02 10:00:00", "x"]],
+    )
+    result = ok(invoke("asis", "--tickets", tickets, "-f", "json"))
+    data = json.loads(result.stdout)
+    assert data["metrics"]["median_hours_to_close"] is None and data["metrics"]["same_day_share"] is None
+    assert "the tickets export has no resolved_at column: the times to close are not measured" in data["warnings"]
+
+
+def _previous_book(path: Path, score: str) -> Path:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("health")
+    for r, row in enumerate([["customer_id", "health_score", "health_band"], ["C1", "80", "green"], ["C2", score, ""]]):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value)  # every cell text, as a workbook saved from a CSV holds them
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize(("score", "refused"), [("", False), ("55.5", False), ("abc", True), ("101", True)])
+def test_a_previous_health_workbook_with_text_scores_is_read_or_refused(
+    invoke: Invoke, tmp_path: Path, score: str, refused: bool
+) -> None:
+    # health --previous previous.xlsx (the previous CSV saved as a workbook, its cells text): exit 4 casting ''
+    rows = [[*CUSTOMERS[0], "segment"], *[[*r, "Growth"] for r in CUSTOMERS[1:]]]
+    customers = write_csv(tmp_path / "customers.csv", rows)
+    previous = _previous_book(tmp_path / "previous.xlsx", score)
+    result = invoke("health", customers, "--previous", previous, "-f", "json")
+    if refused:
+        assert result.exit_code == 3, result.stderr
+        assert f"customer C2: health_score {score!r} is not a score from 0 to 100" in result.stderr
+    else:
+        ok(result)

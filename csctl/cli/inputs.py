@@ -19,9 +19,12 @@ if TYPE_CHECKING:
     from csctl.cli.options import Common
     from csctl.run.inputs import Run
 
-# the same export options on the commands that take files only (asis, health)
+# the same export options on the commands that take files only (asis, health, opportunity)
 TicketsOpt = Annotated[str | None, typer.Option("--tickets", metavar="T", help=EXPORTS["tickets"].help)]
 SurveysOpt = Annotated[str | None, typer.Option("--surveys", metavar="S", help=EXPORTS["surveys"].help)]
+UsageOpt = Annotated[str | None, typer.Option("--usage", metavar="U", help=EXPORTS["usage"].help)]
+ContactsOpt = Annotated[str | None, typer.Option("--contacts", metavar="C", help=EXPORTS["contacts"].help)]
+MilestonesOpt = Annotated[str | None, typer.Option("--milestones", metavar="M", help=EXPORTS["milestones"].help)]
 
 
 def workspace_inputs(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from csctl.cli.inputs import ContactsOpt, MilestonesOpt, SurveysOpt, TicketsOpt, UsageOpt
 from csctl.cli.options import BillingArg, Common, emit, examples, shared_options
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -37,17 +38,11 @@ def opportunity(
     costs: Annotated[
         str | None, typer.Option("--costs", metavar="COSTS", help="Cost ledger: the CRC of the last 12 months.")
     ] = None,
-    usage: Annotated[
-        str | None, typer.Option("--usage", metavar="PATH", help="Usage export: seats, active users; health.")
-    ] = None,
-    tickets: Annotated[str | None, typer.Option("--tickets", metavar="PATH", help="Tickets export: health.")] = None,
-    surveys: Annotated[str | None, typer.Option("--surveys", metavar="PATH", help="Surveys export: health.")] = None,
-    contacts: Annotated[
-        str | None, typer.Option("--contacts", metavar="PATH", help="CRM contacts: renewal coverage.")
-    ] = None,
-    milestones: Annotated[
-        str | None, typer.Option("--milestones", metavar="PATH", help="Milestones: the value path.")
-    ] = None,
+    usage: UsageOpt = None,
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
+    contacts: ContactsOpt = None,
+    milestones: MilestonesOpt = None,
     share: Annotated[
         float | None,
         typer.Option("--share", min=0.01, max=1.0, help="Share of each lever's headroom realised (0.25)."),

@@ -37,7 +37,7 @@ def personas(
         Path | None, typer.Option("--rules", metavar="PERSONAS.yaml", help="Persona rules (default: configs).")
     ] = None,
     renewal_window: Annotated[
-        int, typer.Option("--renewal-window", min=0, help="Days ahead that count as renewing soon.")
+        int, typer.Option("--renewal-window", min=0, max=36500, help="Days ahead that count as renewing soon.")
     ] = 90,
     *,
     common: Common,

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from csctl.config.tables import EXPORT_TABLES, RULE_FILES
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # NaN and inf are never a setting
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """`upsell: true` is no multiplier: a boolean is refused where a number is meant (pydantic would read it
+        as 1), unless the field also takes a boolean."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None:
+            kinds = get_args(field.annotation) or (field.annotation,)
+            if bool not in kinds and any(kind in (int, float) for kind in kinds):
+                raise ValueError(f"{str(value).lower()} is not a number")
+        return value
 
 
 class ClvConfig(Strict):

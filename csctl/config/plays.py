@@ -93,10 +93,13 @@ def load_plays(path: str | Path | None) -> Plays:
 
 
 # --- the value path ---------------------------------------------------------------------------------------------
+MAX_WEEK = 520  # ten years of a contract: a week past it is a typo (1e30 overflowed the week arithmetic)
+
+
 class Milestone(Strict):
     name: str = Field(min_length=1)
-    week: float = Field(ge=0, description="the week of the contract it is expected in")
-    by_week: float | None = Field(None, ge=0, description="the latest week it is on time (default: week)")
+    week: float = Field(ge=0, le=MAX_WEEK, description="the week of the contract it is expected in")
+    by_week: float | None = Field(None, ge=0, le=MAX_WEEK, description="the latest week it is on time (default: week)")
     value: bool = Field(False, description="the first milestone where the customer gets value (time to value)")
     next_step: str = Field("", description="the step that takes a customer to this milestone")
 
@@ -104,7 +107,7 @@ class Milestone(Strict):
 class ValuePathFile(Strict):
     start: str = Field("kickoff", description="the milestone that starts the clock (week 0)")
     failed: str | None = Field("onboarding failed", description="the milestone that ends a failed onboarding")
-    grace_weeks: float = Field(1, ge=0, description="weeks late before a customer counts as behind")
+    grace_weeks: float = Field(1, ge=0, le=MAX_WEEK, description="weeks late before a customer counts as behind")
     milestones: list[Milestone] = Field(min_length=1)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from csctl.config.inventory import CHECKLIST, Inventory
+from csctl.errors import InputError
 from csctl.metrics import REGISTRY
 from csctl.result import Result, Table
 
@@ -93,7 +94,15 @@ def csm_load(
     arr = pl.col("arr").fill_null(0.0).sum() if "arr" in active.columns else pl.lit(None, pl.Float64)
     capacity = None
     if "accounts_per_csm" in active.columns:
-        target = pl.col("accounts_per_csm").cast(pl.Float64)
+        target = pl.col("accounts_per_csm").cast(pl.Float64, strict=False)
+        given = pl.col("accounts_per_csm").is_not_null() & (pl.col("accounts_per_csm").cast(pl.String) != "")
+        bad = active.filter(given & ~(target.is_finite() & (target > 0)).fill_null(False))
+        if bad.height:
+            who = bad["customer_id"][0] if "customer_id" in bad.columns else "?"
+            raise InputError(
+                f"customers: customer {who}: accounts_per_csm {bad['accounts_per_csm'][0]!r} is not a positive number "
+                "of accounts (csctl segment's column: the accounts one CSM covers)"
+            )
         if pooled is not None:
             target = target.fill_null(float(pooled))
         # a null share (an account with no target) makes the CSM's capacity unknown: sum() would skip it as 0
@@ -151,7 +160,10 @@ def csm_load(
 def support(tickets: pl.DataFrame, accounts: int, as_of: dt.date) -> tuple[dict[str, float | None], list[str]]:
     notes: list[str] = []
     frame = tickets.filter(pl.col("created_at").cast(pl.Date) <= as_of)
-    resolved = frame.filter(pl.col("resolved_at").is_not_null()) if "resolved_at" in frame.columns else frame.clear()
+    if "resolved_at" not in frame.columns:  # an export without it: the times to close are unknown, not zero
+        notes.append("the tickets export has no resolved_at column: the times to close are not measured")
+        frame = frame.with_columns(resolved_at=pl.lit(None, frame.schema["created_at"]))
+    resolved = frame.filter(pl.col("resolved_at").is_not_null())
     backwards = resolved.filter(pl.col("resolved_at") < pl.col("created_at"))
     if backwards.height:
         first = backwards.row(0, named=True)

@@ -133,7 +133,11 @@ def renewal_risk(per: pl.DataFrame, inputs: PersonaInputs) -> pl.DataFrame | Non
 
 
 def outcomes(frame: pl.DataFrame, per: pl.DataFrame) -> pl.DataFrame:
-    """Achieved: actual at or past target in the direction from baseline to target (up when no baseline)."""
+    """Achieved: actual at or past target in the direction from baseline to target (up when no baseline); unknown
+    without a target or an actual (the export has no such column)."""
+    for column in ("target", "actual"):
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.Float64).alias(column))
     up = (
         pl.col("baseline").is_null() | (pl.col("target") >= pl.col("baseline"))
         if "baseline" in frame.columns

@@ -256,9 +256,12 @@ def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
     text = [c for c in extras if frame.schema.get(c) == pl.String]
     if not text:
         return frame
-    probe = frame.select(
-        *[(pl.col(c).cast(pl.Float64, strict=False).null_count() == pl.col(c).null_count()).alias(f"{c}") for c in text]
-    ).row(0)
+
+    def plain(c: str) -> pl.Expr:  # every value a finite number ('NaN' and 'inf' keep the column as text)
+        number = pl.col(c).cast(pl.Float64, strict=False)
+        return (number.null_count() == pl.col(c).null_count()) & number.is_finite().fill_null(True).all()
+
+    probe = frame.select(*[plain(c).alias(c) for c in text]).row(0)
     numeric = [c for c, ok in zip(text, probe, strict=True) if ok and frame[c].null_count() < frame.height]
     if not numeric:
         return frame
@@ -266,7 +269,8 @@ def _number_extras(frame: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
     numeric = [c for c, lead in zip(numeric, zeros, strict=True) if not lead]
     if not numeric:
         return frame
-    whole = frame.select(*[pl.col(c).str.contains(r"^\s*-?\d+\s*$").all().alias(c) for c in numeric]).row(0)
+    # whole numbers that fit an integer (at most 18 digits) as integers; longer ones as decimals
+    whole = frame.select(*[pl.col(c).str.contains(r"^\s*-?\d{1,18}\s*$").all().alias(c) for c in numeric]).row(0)
     return frame.with_columns(
         pl.col(c).str.strip_chars().cast(pl.Int64 if is_whole else pl.Float64)
         for c, is_whole in zip(numeric, whole, strict=True)
@@ -627,6 +631,8 @@ def _to_canonical(
         frame = _number_extras(frame, extras)
     frame = _normalise_interval(frame, raw.source.label)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
+    _duplicate_notes(frame, spec, raw.source.label, notes)
+    _refuse_repeated_keys(frame, spec, raw.source.label)
     facts = {
         **raw.facts(),
         "unmapped": mapping.unmapped(raw.columns),
@@ -779,6 +785,8 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
         if p.column.required:
             textual = not p.check and p.column.type in ("id", "text")
             missing = pl.col(name).is_null() | (pl.col(name) == "") if textual else pl.col(name).is_null()
+            if textual and p.column.type == "id":  # 'NULL', 'None': a database's or a script's missing value
+                missing = missing | pl.col(name).str.to_lowercase().is_in(NULL_WORDS)
             checks.append(missing.alias(f"__missing_{name}"))
     read = dict.fromkeys(
         [*(p.source for p in plans if p.source is not None), *extras, *(raw.columns if raw.format == "csv" else [])]
@@ -786,6 +794,9 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
     texts = [source for source in read if schema.get(source) == pl.String]
     if texts:
         flags.append(pl.any_horizontal([pl.col(c).str.len_bytes() > MAX_FIELD_BYTES for c in texts]).alias("__big"))
+        if raw.format == "csv":  # values over several lines (quoted): checked below for a quote left open
+            lines = [pl.col(c).str.contains("\n", literal=True) for c in texts]
+            flags.append(pl.any_horizontal(lines).alias("__lines"))
     if raw.format == "csv" and raw.columns:
         flags.append(pl.col(raw.columns[-1]).is_null().alias("__short"))
     order = _order_rule(spec, {p.column.name for p in plans})
@@ -800,6 +811,9 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
     if "__big" in full.columns:
         _check_field_sizes(raw, full, texts)
         full = full.drop("__big")
+    if "__lines" in full.columns:
+        _check_open_quotes(raw, full, texts)
+        full = full.drop("__lines")
     # the __noend_ flags stay in the frame for _no_end_notes, __short for _to_canonical
     names = [c for c in full.columns if c.startswith(("__bad_", "__missing_")) or c == "__order"]
     if names and any(full.select(pl.col(names).any()).row(0)):
@@ -809,6 +823,33 @@ def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) 
 
 
 MAX_FIELD_BYTES = 10 << 20  # one value of a CSV field
+# an id that is one of these (any case) is missing: SQL NULL, Python None, JavaScript null/undefined, Excel #N/A
+NULL_WORDS = ("null", "none", "nil", "undefined", "nan", "#n/a", "n/a")
+
+
+def _check_open_quotes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> None:
+    """A quoted value over several lines is fine (a note with line breaks), unless one of its lines holds exactly
+    the separators of a row of the file (of 3 columns or more): then a quote was left open and swallowed whole rows
+    (exit 3 naming its row and column; those rows would be missing without a word). ``full["__lines"]`` flags the
+    rows with a value over several lines; only those rows' values are read again."""
+    flagged = full.get_column("__lines")
+    separator, width = raw.separator or ",", len(raw.columns)
+    if width <= 2 or not flagged.any():
+        return
+    rows = full.get_column(ROW).filter(flagged)
+    found = _collect(raw, raw.frame.filter(pl.col(ROW).is_in(rows.implode())).select(ROW, *texts))
+    for source in texts:
+        for row, value in found.select(ROW, source).iter_rows():
+            if value is None or "\n" not in value:
+                continue
+            lines = str(value).split("\n")
+            rowlike = sum(1 for line in lines[1:] if line.count(separator) == width - 1)
+            if rowlike:
+                raise InputError(
+                    f"{raw.source.label}: row {row}, column '{source}': a quoted value runs over {len(lines):,} "
+                    f"lines, {rowlike:,} of them with the separators of a whole row (is a quote left open?)",
+                    hint='close the quote (a quote inside a value is written twice: "")',
+                )
 
 
 def _check_field_sizes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> None:
@@ -845,6 +886,46 @@ def _no_end_notes(frame: pl.DataFrame, label: str, notes: list[str]) -> pl.DataF
 ORDERED = {"billing": ("period_start", "period_end"), "subscriptions": ("start_date", "end_date")}
 
 
+KEYS = {"customers": "customer_id"}  # tables of one row per key: a CRM's accounts
+
+
+def _refuse_repeated_keys(frame: pl.DataFrame, spec: TableSpec, label: str) -> None:
+    """A customers export has one row per customer: a customer on two rows would be counted twice (and every
+    join on it multiplied), so the second row exits 3 naming both."""
+    key = KEYS.get(spec.name)
+    if key is None or key not in frame.columns or frame.height < 2:
+        return
+    lines = frame.select(ROW, key).sort(ROW)
+    repeated = lines[key].is_duplicated() & ~lines[key].is_first_distinct()
+    if repeated.any():
+        at = int(repeated.arg_max() or 0)
+        value = lines[key][at]
+        first = lines.filter(pl.col(key) == value)[ROW][0]
+        count = int(repeated.sum())
+        raise InputError(
+            f"{label}: row {lines[ROW][at]}: {key} {value!r} is also on row {first}; a {spec.name} export "
+            f"has one row per customer ({count:,} repeated row{'s' if count != 1 else ''})",
+            hint="remove the repeated rows, or export the accounts again",
+        )
+
+
+def _duplicate_notes(frame: pl.DataFrame, spec: TableSpec, label: str, notes: list[str]) -> None:
+    """Billing lines that repeat an earlier line in every column read are counted each time (two equal seat lines
+    can be real), so a warning says how many and where the first is: an export pulled twice doubles the MRR."""
+    if spec.name not in ORDERED or frame.height < 2:
+        return
+    lines = frame.sort(ROW).select(ROW, hash=pl.struct(pl.exclude(ROW)).hash())
+    repeated = ~lines["hash"].is_first_distinct()
+    repeats = int(repeated.sum())
+    if repeats:
+        at = int(repeated.arg_max() or 0)
+        earlier = lines.filter(pl.col("hash") == lines["hash"][at])[ROW][0]
+        notes.append(
+            f"{label}: {repeats:,} line{'s' if repeats != 1 else ''} repeat an earlier line in every column (first: "
+            f"row {lines[ROW][at]} = row {earlier}); each is counted: remove them if the export repeated lines"
+        )
+
+
 def _order_rule(spec: TableSpec, present: set[str]) -> pl.Expr | None:
     """An end before its start is a bad row (when the table has both columns)."""
     if spec.name not in ORDERED or not set(ORDERED[spec.name]) <= present:
@@ -872,6 +953,12 @@ def _describe(raw: Raw, row: dict[str, object], plans: list[_Plan], spec: TableS
     for p in plans:
         if row.get(f"__missing_{p.column.name}"):
             assert p.source is not None
+            original = _original_value(raw, int(row[ROW]), p.source)  # type: ignore[call-overload]
+            if isinstance(original, str) and original.strip().lower() in NULL_WORDS:
+                return InputError(
+                    f"{label}: row {row[ROW]}, column '{p.source}': {p.column.name} is {original.strip()!r}, the "
+                    f"word a database or a script writes for a missing value{more}"
+                )
             return InputError(f"{label}: row {row[ROW]}, column '{p.source}': {p.column.name} is empty{more}")
     if row.get("__order"):
         start, end = ("period_start", "period_end") if spec.name == "billing" else ("start_date", "end_date")
@@ -884,6 +971,9 @@ def _original_value(raw: Raw, row: int, source: str) -> object:
     return found.item(0, 0) if found.height else None
 
 
+FIELD_LIMIT = 64 << 20  # characters; above the readers' 10 MiB bound on a field
+
+
 def _ragged_row(raw: Raw) -> tuple[int, int] | None:
     """The first record whose field count differs from the header's, by a csv-module pass over the file."""
     if raw.target is None or raw.separator is None:
@@ -892,12 +982,20 @@ def _ragged_row(raw: Raw) -> tuple[int, int] | None:
         handle: io.TextIOBase = raw.target.open("r", encoding="utf-8-sig", newline="")
     else:
         handle = io.StringIO(raw.target.decode("utf-8-sig", errors="replace"), newline="")
-    with handle:
-        reader = csv.reader(handle, delimiter=raw.separator)
-        width = len(next(reader, []))
-        for number, record in enumerate(reader, start=raw.first_row):
-            if record and len(record) != width:
-                return number, len(record)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(FIELD_LIMIT)  # the reader's own bound on a field (10 MiB) is checked elsewhere
+    number = raw.first_row - 1
+    try:
+        with handle:
+            reader = csv.reader(handle, delimiter=raw.separator)
+            width = len(next(reader, []))
+            for number, record in enumerate(reader, start=raw.first_row):
+                if record and len(record) != width:
+                    return number, len(record)
+    except csv.Error as exc:
+        raise InputError(f"{raw.source.label}: row {number + 1} cannot be read as CSV: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
     return None
 
 

@@ -380,7 +380,10 @@ def _footer_start(target: Path | bytes, separator: str, width: int) -> tuple[int
     count, blank, text = 0, False, False
     while lines:
         line = lines[-1].decode("utf-8", errors="replace").strip("\r")
-        fields = next(csv.reader([line], delimiter=separator), [])
+        try:
+            fields = next(csv.reader([line], delimiter=separator), [])
+        except csv.Error:  # a lone CR in a line, or a field over the csv module's limit: not a footer
+            break
         if len(fields) > 1:
             break
         empty = not "".join(fields).strip()
@@ -498,7 +501,16 @@ def read_raw(source: InputFile, stdin: BinaryIO | None = None, header_row: int |
         keep.append(_Cleanup(target))
     elif isinstance(target, bytes) and target.startswith(codecs.BOM_UTF8):
         target = target[len(codecs.BOM_UTF8) :]
-    text = text.lstrip("\ufeff")
+    if text.startswith("\ufeff"):  # a second mark: the reader would take it for part of the first column's name
+        raise InputError(
+            f"{source.label}: the file starts with two byte-order marks",
+            hint="save the export again as CSV (CSV UTF-8 in Excel)",
+        )
+    if "\r" in text and "\n" not in text:
+        raise InputError(
+            f"{source.label}: lines end in CR only (classic Mac OS line endings); csctl reads LF or CRLF",
+            hint="save the export again as CSV (CSV UTF-8 in Excel)",
+        )
     lines = text.splitlines()
     if header_row and header_row > len(lines):
         raise UsageError(f"--header-row {header_row}: {source.label} has only {len(lines)} lines in its first bytes")

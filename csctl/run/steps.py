@@ -341,6 +341,7 @@ def health(run: Run) -> Result:
         missing = [c for c in ("health_score", "health_band") if c not in previous.columns]
         if missing:
             raise InputError(f"{run.spec('previous')}: not a csctl health output (no {', '.join(missing)} column)")
+        previous = _previous_scores(previous, run.spec("previous"))
     by_table: dict[str, list[Sql]] = {"customers": list(scorecards.applies_to)}
     for i, cm in enumerate(scorecards.measures):
         if i not in scorecards.unmeasured:
@@ -632,3 +633,20 @@ def metric_values(run: Run, names: Iterable[str]) -> tuple[dict[str, float | int
             continue
         values[name] = result.metrics.get(name)
     return values, why
+
+
+def _previous_scores(previous: pl.DataFrame, label: object) -> pl.DataFrame:
+    """An earlier run's health_score as numbers: empty is no score; anything but a score from 0 to 100 exits 3 (a
+    workbook's text cells once exited 4 in the cast)."""
+    import polars as pl
+
+    score = pl.col("health_score").cast(pl.String).str.strip_chars()
+    number = score.cast(pl.Float64, strict=False)
+    given = score.is_not_null() & (score != "")
+    bad = previous.filter(given & ~(number.is_finite() & number.is_between(0, 100)).fill_null(False))
+    if bad.height:
+        who = bad["customer_id"][0] if "customer_id" in bad.columns else "?"
+        raise InputError(
+            f"{label}: customer {who}: health_score {bad['health_score'][0]!r} is not a score from 0 to 100"
+        )
+    return previous.with_columns(health_score=pl.when(given).then(number).otherwise(None))
