@@ -914,7 +914,13 @@ def _duplicate_notes(frame: pl.DataFrame, spec: TableSpec, label: str, notes: li
     can be real), so a warning says how many and where the first is: an export pulled twice doubles the MRR."""
     if spec.name not in ORDERED or frame.height < 2:
         return
-    lines = frame.sort(ROW).select(ROW, hash=pl.struct(pl.exclude(ROW)).hash())
+    import numpy as np
+
+    hashes = frame.drop(ROW).hash_rows()  # a line's hash; counted by a sort (no hash table), placed only if any
+    ordered = np.sort(hashes.to_numpy())
+    if not np.count_nonzero(ordered[1:] == ordered[:-1]):
+        return
+    lines = frame.select(ROW).with_columns(hash=hashes).sort(ROW)
     repeated = ~lines["hash"].is_first_distinct()
     repeats = int(repeated.sum())
     if repeats:
