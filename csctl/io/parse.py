@@ -16,20 +16,12 @@ import polars as pl
 
 from csctl.errors import InputError
 from csctl.io.columns import Mapping
-from csctl.io.read import ROW, Raw, reopen_cp1252
+from csctl.io.read import ROW, Raw, head_bytes, reopen_cp1252, scan_csv
 from csctl.io.schema import Column, TableSpec
 
 SAMPLE_ROWS = 2000
-HIDDEN = "__unread__"
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "x")
-FALSE_WORDS = (
-    "false",
-    "f",
-    "no",
-    "n",
-    "0",
-    "",
-)  # prefix of columns read only so the CSV reader checks every row's field count
+FALSE_WORDS = ("false", "f", "no", "n", "0", "")
 ISO_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 DMY_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y")
 MDY_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
@@ -224,13 +216,16 @@ def _order_evidence(values: pl.Series) -> set[str]:
     return found
 
 
-def file_date_order(raw: Raw, sources: list[str], label: str) -> tuple[str | None, str | None]:
+def file_date_order(
+    raw: Raw, sources: list[str], label: str, head: pl.DataFrame | None = None
+) -> tuple[str | None, str | None]:
     """The order of slashed dates decided once per file, from every column that holds them: (order, the column
-    that proves it). Two columns proving different orders stop the read."""
+    that proves it). Two columns proving different orders stop the read. ``head``: the file's first rows (_sample)."""
     text = [c for c in raw.columns if c in sources or raw.text]
     if not text:
         return None, None
-    sample = _collect(raw, raw.frame.select([pl.col(c).cast(pl.String) for c in text]).head(SAMPLE_ROWS))
+    head = _sample(raw) if head is None else head
+    sample = head.select([pl.col(c).cast(pl.String) for c in text])
     slashed = [c for c in text if bool(sample[c].drop_nulls().str.contains(SLASHED).any())]
     proofs: dict[str, str] = {}
     for column in slashed:
@@ -474,7 +469,7 @@ def replace_native(plan: _Plan, native: pl.DataType | None) -> _Plan:
     return replace(plan, native=native)
 
 
-def _apply_vocabulary(raw: Raw, spec: TableSpec, mapping: Mapping) -> tuple[Raw, dict[str, str]]:
+def _apply_vocabulary(raw: Raw, spec: TableSpec, mapping: Mapping) -> tuple[Raw, dict[str, str], list[pl.Expr]]:
     """A preset's words for values (Zendesk's satisfaction "Good"/"Bad"/"Offered") replaced by what csctl reads
     (5, 1, empty) before typing; words it does not list are typed as they are (and an error names them)."""
     words: dict[str, str] = {}
@@ -491,8 +486,8 @@ def _apply_vocabulary(raw: Raw, spec: TableSpec, mapping: Mapping) -> tuple[Raw,
         exprs.append(expr.alias(m.source))
         words[m.source] = ", ".join(f"{k}={'empty' if v is None else _word(v)}" for k, v in vocabulary.items())
     if not exprs:
-        return raw, words
-    return replace(raw, frame=raw.frame.with_columns(exprs)), words
+        return raw, words, exprs
+    return replace(raw, frame=raw.frame.with_columns(exprs)), words, exprs
 
 
 def _word(value: object) -> str:
@@ -571,16 +566,16 @@ def _to_canonical(
             mapping.table, {k: v for k, v in mapping.columns.items() if k in keep}, mapping.missing, mapping.preset
         )
         extras = []
-    keep_extras = list(extras)
     sources = [m.source for m in mapping.columns.values()]
-    raw, words = _apply_vocabulary(raw, spec, mapping)
-    sample = _collect(raw, raw.frame.select(sources).head(SAMPLE_ROWS))
+    raw, words, vocabulary = _apply_vocabulary(raw, spec, mapping)
+    head = _sample(raw, vocabulary)
+    sample = head.select(sources)
     if sample.height == 0:
         raise InputError(f"{raw.source.label}: has a header but no data rows")
     date_sources = [m.source for m in mapping.columns.values() if spec.column(m.canonical).type in ("date", "datetime")]
     order, proof = opts.date_order, None
     if order is None and date_sources:
-        order, proof = file_date_order(raw, date_sources, raw.source.label)
+        order, proof = file_date_order(raw, date_sources, raw.source.label, head)
         if order is not None:
             from dataclasses import replace as _replace
 
@@ -608,11 +603,6 @@ def _to_canonical(
         return out
 
     current = plans(clean=False)
-    if raw.format == "csv":
-        # Every column of a CSV is read (unneeded ones under hidden names, dropped below): only then does the
-        # reader refuse a row with more fields than the header.
-        read = {p.source for p in current if p.source is not None} | set(extras)
-        extras = extras + [HIDDEN + c for c in raw.columns if c not in read]
     current = [replace_native(p, None) if p.source in words else p for p in current]
     fast = None if words else _evaluate_fast(raw, current, extras, spec)  # the fast path reads the file again
     frame, bad = fast if fast is not None else _evaluate(raw, current, extras, spec)
@@ -620,12 +610,11 @@ def _to_canonical(
         current = plans(clean=True)  # a value the sample did not show (e.g. "$1,200.00" after plain numbers)
         frame, bad = _evaluate(raw, current, extras, spec)
     frame = _no_end_notes(frame, raw.source.label, notes)
-    if raw.format == "csv":  # a short row reads as empty trailing values: say ragged, not "empty" or "bad"
-        last = raw.columns[-1]
-        output = next((p.column.name for p in current if p.source == last), last)
-        output = output if output in frame.columns else HIDDEN + last
-        if frame[output].null_count():
+    if "__short" in frame.columns:  # a short row reads as empty trailing values: say ragged, not "empty" or "bad"
+        if frame.get_column("__short").any():
             _check_ragged(raw)
+        frame = frame.drop("__short")
+        bad = bad.drop("__short", strict=False)
     skipped = 0
     if bad.height:
         if not opts.skip_bad_rows:
@@ -639,8 +628,7 @@ def _to_canonical(
         if frame.height == 0:
             raise InputError(f"{raw.source.label}: every row is bad; nothing left to read")
     if raw.format == "csv":
-        frame = frame.drop([c for c in extras if c not in keep_extras])
-        frame = _number_extras(frame, keep_extras)
+        frame = _number_extras(frame, extras)
     frame = _normalise_interval(frame, raw.source.label)
     frame = _convert_currency(frame, raw.source.label, opts, notes)
     _duplicate_notes(frame, spec, raw.source.label, notes)
@@ -664,6 +652,27 @@ def _to_canonical(
         ],
     }
     return Canonical(frame, mapping, raw.source.label, notes, skipped, facts)
+
+
+def _sample(raw: Raw, vocabulary: list[pl.Expr] | None = None) -> pl.DataFrame:
+    """The first SAMPLE_ROWS rows, every column (formats and orders are chosen from them). A CSV's are parsed from
+    its first lines (head_bytes), not from the whole file; when those do not give the rows, from the file."""
+    if raw.format == "csv" and raw.target is not None and raw.separator is not None:
+        prefix = head_bytes(raw.target, SAMPLE_ROWS + 2)
+        if prefix is not None:
+            names = raw.frame.collect_schema().names()
+            try:
+                head = (
+                    scan_csv(prefix, raw.separator, first_row=raw.first_row)
+                    .with_columns(vocabulary or [])
+                    .head(SAMPLE_ROWS + 1)
+                    .collect()
+                )
+            except pl.exceptions.PolarsError:
+                head = None  # a ragged or undecodable line: the whole file's read names it
+            if head is not None and head.height > SAMPLE_ROWS and head.columns == names:
+                return head.head(SAMPLE_ROWS)
+    return _collect(raw, raw.frame.head(SAMPLE_ROWS))
 
 
 def _collect(raw: Raw, frame: pl.LazyFrame) -> pl.DataFrame:
@@ -691,10 +700,6 @@ def _evaluate_fast(
     native = {p.source: p.native for p in plans if p.native is not None and p.source is not None}
     if raw.format != "csv" or not native or raw.target is None or raw.separator is None:
         return None
-    from dataclasses import replace
-
-    from csctl.io.read import scan_csv
-
     typed = replace(raw, frame=scan_csv(raw.target, raw.separator, native, first_row=raw.first_row))
     fast = [
         replace(p, expr=(pl.col(p.source) * p.scale if p.scale != 1.0 else pl.col(p.source)).alias(p.column.name))
@@ -725,7 +730,8 @@ RANGE_NOTE = {
 
 def _guarded(p: _Plan, spec: TableSpec) -> tuple[pl.Expr, pl.Expr | None]:
     """The plan's value within its sane range (else null: a bad value), and for an end-date column the flag of a
-    far-future date read as empty (ongoing)."""
+    far-future date read as empty (ongoing). Dates are compared with the range's first and last days (no year is
+    computed per row)."""
     name, kind = p.column.name, p.column.type
     if p.source is None:
         return p.expr, None
@@ -733,59 +739,87 @@ def _guarded(p: _Plan, spec: TableSpec) -> tuple[pl.Expr, pl.Expr | None]:
     if kind in ("money", "number", "integer"):
         return pl.when(value.is_finite() & (value.abs() < MAX_NUMBER)).then(value).alias(name), None
     if kind in ("date", "month", "datetime"):
-        year = value.dt.year()
-        inside = pl.when(year.is_between(*YEARS)).then(value).alias(name)
+        import datetime as dt
+
+        first: dt.date = dt.date(YEARS[0], 1, 1)
+        after: dt.date = dt.date(YEARS[1] + 1, 1, 1)
+        if kind == "datetime":
+            first, after = dt.datetime(YEARS[0], 1, 1), dt.datetime(YEARS[1] + 1, 1, 1)
+        inside = pl.when((value >= first) & (value < after)).then(value).alias(name)
         if NO_END.get(spec.name) == name:
-            future = year > YEARS[1]
+            future = value >= after
             return pl.when(future).then(None).otherwise(inside).alias(name), future.fill_null(False)
         return inside, None
     return value, None
 
 
 def _evaluate(raw: Raw, plans: list[_Plan], extras: list[str], spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Collect the typed table once, with one flag per row and column that did not parse (or is out of range)."""
-    flags = []
+    """Collect the typed table in one pass over the file, with one flag (a bit per row) per check. The flags are
+    summed; only when one is set are the bad rows picked out (their rows, for _describe to name).
+
+    A CSV's every column is read, unneeded ones only into the field-size check: then the CSV reader refuses a row
+    with more fields than the header (it does not when it reads some columns only). The flag ``__short`` marks
+    rows whose last field is empty (a short row reads so; _to_canonical checks for ragged rows).
+    """
+    schema = raw.frame.collect_schema()
+    flags = []  # of the export's values, beside the typed ones
     values = []
+    checks = []  # of the typed values, by their names
     for p in plans:
         value, no_end = _guarded(p, spec)
         values.append(value)
-        ranged = p.column.type in RANGE_NOTE
-        if (p.check or ranged) and p.source is not None:
-            given = pl.col(p.source).is_not_null() & (pl.col(p.source).cast(pl.String).str.strip_chars() != "")
-            unread = given & value.is_null()  # a quoted empty value ("") is no value, as an empty one
+        if p.source is None:
+            continue
+        name = p.column.name
+        if p.check or p.column.type in RANGE_NOTE:
+            src = pl.col(p.source)
+            given = src.is_not_null()
+            if schema.get(p.source) == pl.String:  # a quoted empty value ("") is no value, as an empty one
+                given = given & (src.str.strip_chars() != "")
+            flags.append(given.alias(f"__given_{name}"))
+            unread = pl.col(f"__given_{name}") & pl.col(name).is_null()  # a native value is tested for range only
             if no_end is not None:
-                unread = unread & ~no_end
-                flags.append(no_end.alias(f"__noend_{p.column.name}"))
-            flags.append(unread.alias(f"__bad_{p.column.name}"))
-        if p.column.required and p.source is not None:
+                flags.append(no_end.alias(f"__noend_{name}"))
+                unread = unread & ~pl.col(f"__noend_{name}")
+            checks.append(unread.alias(f"__bad_{name}"))
+        if p.column.required:
             textual = not p.check and p.column.type in ("id", "text")
-            present = value.is_not_null() & (value != "") if textual else value.is_not_null()
+            missing = pl.col(name).is_null() | (pl.col(name) == "") if textual else pl.col(name).is_null()
             if textual and p.column.type == "id":  # 'NULL', 'None': a database's or a script's missing value
-                present = present & ~value.str.to_lowercase().is_in(NULL_WORDS)
-            flags.append((~present).alias(f"__missing_{p.column.name}"))
-    columns = [pl.col(c.removeprefix(HIDDEN)).alias(c) if c.startswith(HIDDEN) else pl.col(c) for c in extras]
-    schema = raw.frame.collect_schema()
+                missing = missing | pl.col(name).str.to_lowercase().is_in(NULL_WORDS)
+            checks.append(missing.alias(f"__missing_{name}"))
     read = dict.fromkeys(
-        [*(p.source for p in plans if p.source is not None), *(c.removeprefix(HIDDEN) for c in extras)]
+        [*(p.source for p in plans if p.source is not None), *extras, *(raw.columns if raw.format == "csv" else [])]
     )
     texts = [source for source in read if schema.get(source) == pl.String]
-    sizes = [pl.col(source).str.len_bytes().alias(f"__size_{i}") for i, source in enumerate(texts)]
-    if raw.format == "csv":  # values over several lines (quoted): checked below for a quote left open
-        sizes += [
-            pl.col(source).str.contains("\n", literal=True).alias(f"__lines_{i}") for i, source in enumerate(texts)
-        ]
-    frame = raw.frame.select(ROW, *values, *columns, *flags, *sizes)
+    if texts:
+        flags.append(pl.any_horizontal([pl.col(c).str.len_bytes() > MAX_FIELD_BYTES for c in texts]).alias("__big"))
+        if raw.format == "csv":  # values over several lines (quoted): checked below for a quote left open
+            lines = [pl.col(c).str.contains("\n", literal=True) for c in texts]
+            flags.append(pl.any_horizontal(lines).alias("__lines"))
+    if raw.format == "csv" and raw.columns:
+        flags.append(pl.col(raw.columns[-1]).is_null().alias("__short"))
     order = _order_rule(spec, {p.column.name for p in plans})
     if order is not None:
-        frame = frame.with_columns(order.alias("__order"))
-    full = _check_open_quotes(raw, _check_field_sizes(raw, _collect(raw, frame), texts), texts)
-    # the __noend_ flags stay in the frame for _no_end_notes
-    flag_names = [c for c in full.columns if c.startswith(("__bad_", "__missing_")) or c == "__order"]
-    if not flag_names:
-        return full, full.clear().select(ROW)
-    any_bad = pl.any_horizontal([pl.col(c).fill_null(False) for c in flag_names])
-    failed = full.filter(any_bad)
-    return full.drop(flag_names), failed
+        checks.append(order.alias("__order"))
+    frame = (
+        raw.frame.select(ROW, *values, *[pl.col(c) for c in extras], *flags)
+        .with_columns(checks)
+        .drop(pl.selectors.starts_with("__given_"))
+    )
+    full = _collect(raw, frame)
+    if "__big" in full.columns:
+        _check_field_sizes(raw, full, texts)
+        full = full.drop("__big")
+    if "__lines" in full.columns:
+        _check_open_quotes(raw, full, texts)
+        full = full.drop("__lines")
+    # the __noend_ flags stay in the frame for _no_end_notes, __short for _to_canonical
+    names = [c for c in full.columns if c.startswith(("__bad_", "__missing_")) or c == "__order"]
+    if names and any(full.select(pl.col(names).any()).row(0)):
+        failed = full.filter(pl.any_horizontal([pl.col(c).fill_null(False) for c in names]))
+        return full.drop(names), failed
+    return full.drop(names), full.clear().select(ROW)
 
 
 MAX_FIELD_BYTES = 10 << 20  # one value of a CSV field
@@ -793,45 +827,46 @@ MAX_FIELD_BYTES = 10 << 20  # one value of a CSV field
 NULL_WORDS = ("null", "none", "nil", "undefined", "nan", "#n/a", "n/a")
 
 
-def _check_open_quotes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> pl.DataFrame:
+def _check_open_quotes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> None:
     """A quoted value over several lines is fine (a note with line breaks), unless one of its lines holds exactly
     the separators of a row of the file (of 3 columns or more): then a quote was left open and swallowed whole rows
-    (exit 3 naming its row and column; those rows would be missing without a word). The line columns are
-    dropped."""
-    names = [f"__lines_{i}" for i in range(len(texts))]
-    if not names or names[0] not in full.columns:
-        return full
+    (exit 3 naming its row and column; those rows would be missing without a word). ``full["__lines"]`` flags the
+    rows with a value over several lines; only those rows' values are read again."""
+    flagged = full.get_column("__lines")
     separator, width = raw.separator or ",", len(raw.columns)
-    for source, name in zip(texts, names, strict=True):
-        if not full[name].any():
-            continue
-        rows = full.filter(pl.col(name))[ROW]
-        found = raw.frame.filter(pl.col(ROW).is_in(rows.implode())).select(ROW, source).collect()
-        for row, value in found.iter_rows():
+    if width <= 2 or not flagged.any():
+        return
+    rows = full.get_column(ROW).filter(flagged)
+    found = _collect(raw, raw.frame.filter(pl.col(ROW).is_in(rows.implode())).select(ROW, *texts))
+    for source in texts:
+        for row, value in found.select(ROW, source).iter_rows():
+            if value is None or "\n" not in value:
+                continue
             lines = str(value).split("\n")
             rowlike = sum(1 for line in lines[1:] if line.count(separator) == width - 1)
-            if rowlike and width > 2:
+            if rowlike:
                 raise InputError(
                     f"{raw.source.label}: row {row}, column '{source}': a quoted value runs over {len(lines):,} "
                     f"lines, {rowlike:,} of them with the separators of a whole row (is a quote left open?)",
                     hint='close the quote (a quote inside a value is written twice: "")',
                 )
-    return full.drop(names)
 
 
-def _check_field_sizes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> pl.DataFrame:
-    """No value csctl reads is over MAX_FIELD_BYTES (exit 3 naming its row and column, never echoing it); the size
-    columns are dropped."""
-    names = [f"__size_{i}" for i in range(len(texts))]
-    for source, name in zip(texts, names, strict=True):
-        largest = full[name].max()
-        if isinstance(largest, int) and largest > MAX_FIELD_BYTES:
-            row = full[ROW][int(full[name].arg_max() or 0)]
-            raise InputError(
-                f"{raw.source.label}: row {row}, column '{source}': a value of {largest:,} bytes; csctl reads values "
-                f"of at most {MAX_FIELD_BYTES >> 20} MiB (is a quote left open?)"
-            )
-    return full.drop(names)
+def _check_field_sizes(raw: Raw, full: pl.DataFrame, texts: list[str]) -> None:
+    """No value csctl reads is over MAX_FIELD_BYTES: exit 3 naming the first such value's row and column, never
+    echoing it. ``full["__big"]`` flags the rows; the sizes of the first one's values are read again."""
+    flagged = full.get_column("__big")
+    if not flagged.any():
+        return
+    row = int(full.get_column(ROW).filter(flagged)[0])
+    sizes = _collect(
+        raw, raw.frame.filter(pl.col(ROW) == row).select([pl.col(c).str.len_bytes().alias(c) for c in texts])
+    ).row(0, named=True)
+    source, size = next(((c, n) for c, n in sizes.items() if n is not None and n > MAX_FIELD_BYTES), (texts[0], 0))
+    raise InputError(
+        f"{raw.source.label}: row {row}, column '{source}': a value of {size:,} bytes; csctl reads values "
+        f"of at most {MAX_FIELD_BYTES >> 20} MiB (is a quote left open?)"
+    )
 
 
 def _no_end_notes(frame: pl.DataFrame, label: str, notes: list[str]) -> pl.DataFrame:
@@ -879,7 +914,13 @@ def _duplicate_notes(frame: pl.DataFrame, spec: TableSpec, label: str, notes: li
     can be real), so a warning says how many and where the first is: an export pulled twice doubles the MRR."""
     if spec.name not in ORDERED or frame.height < 2:
         return
-    lines = frame.sort(ROW).select(ROW, hash=pl.struct(pl.exclude(ROW)).hash())
+    import numpy as np
+
+    hashes = frame.drop(ROW).hash_rows()  # a line's hash; counted by a sort (no hash table), placed only if any
+    ordered = np.sort(hashes.to_numpy())
+    if not np.count_nonzero(ordered[1:] == ordered[:-1]):
+        return
+    lines = frame.select(ROW).with_columns(hash=hashes).sort(ROW)
     repeated = ~lines["hash"].is_first_distinct()
     repeats = int(repeated.sum())
     if repeats:

@@ -433,6 +433,36 @@ def scan_csv(
     )
 
 
+def head_bytes(target: Path | bytes, lines: int, limit: int = 8 << 20) -> bytes | None:
+    """The first whole lines of a CSV, at least ``lines`` of them, so a sample of its rows is parsed without reading
+    the whole file; None when the file is not much longer (read it whole) or its first ``limit`` bytes hold fewer
+    lines."""
+    if isinstance(target, bytes):
+        head = target[:limit]
+        whole = len(target) <= limit
+    else:
+        parts: list[bytes] = []
+        found, size, whole = 0, 0, False
+        with target.open("rb") as handle:
+            while found <= lines and size < limit:
+                chunk = handle.read(1 << 18)
+                if not chunk:
+                    whole = True
+                    break
+                parts.append(chunk)
+                found += chunk.count(b"\n")
+                size += len(chunk)
+        head = b"".join(parts)
+    if head.count(b"\n") <= lines:
+        return None
+    end = 0
+    for _ in range(lines + 1):  # the end of line lines + 1 (a header and ``lines`` rows)
+        end = head.index(b"\n", end) + 1
+    if whole and end >= len(head) - 1:
+        return None
+    return head[len(codecs.BOM_UTF8) : end] if head.startswith(codecs.BOM_UTF8) else head[:end]
+
+
 def read_raw(source: InputFile, stdin: BinaryIO | None = None, header_row: int | None = None) -> Raw:
     """Open an export lazily. A .gz/.bz2/.zip is read as the file it holds; CSV details (encoding, separator, the
     header's row below any title rows, a report's footer) are detected from its bytes. ``header_row`` (from 1)
