@@ -857,12 +857,17 @@ def _rows_of(data: dict[str, Any], table: str, source: str) -> str | None:
     return None
 
 
-def check_segment(stdout: str, root: Path | None = None) -> str | None:
+def _customer_rows(stdout: str) -> tuple[str | None, dict[str, Any]]:
+    """(a problem of the JSON or of its customer rows against those read, the document)."""
     problem = check_json(stdout)
     if problem:
-        return problem
+        return problem, {}
     data = json.loads(stdout)
-    problem = _rows_of(data, "customers", "customers")
+    return _rows_of(data, "customers", "customers"), data
+
+
+def check_segment(stdout: str, root: Path | None = None) -> str | None:
+    problem, data = _customer_rows(stdout)
     if problem:
         return problem
     segments = data["tables"].get("segments") or []
@@ -877,11 +882,7 @@ def check_segment(stdout: str, root: Path | None = None) -> str | None:
 
 
 def check_health(stdout: str, root: Path | None = None) -> str | None:
-    problem = check_json(stdout)
-    if problem:
-        return problem
-    data = json.loads(stdout)
-    problem = _rows_of(data, "customers", "customers")
+    problem, data = _customer_rows(stdout)
     if problem:
         return problem
     for table in ("portfolio", "by_segment", "by_csm"):
