@@ -34,14 +34,14 @@ demo: $(STAMP)
 	head -16 demo-client/report/assessment.md
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # the hostile-input suite: 10,000 mutated runs over the 13 commands (each bounded to 60 s and 2 GiB), a table per
 # command, each finding's files in fuzz-findings/; then 50 kill -9 of report -o. FUZZ_CASES, FUZZ_JOBS, FUZZ_SEED.
