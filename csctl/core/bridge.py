@@ -67,7 +67,10 @@ class Grid:
         self.mrr = np.maximum(held + self.credit, 0)  # c(m)
 
     def window(self, values: np.ndarray, low: int, high: int) -> np.ndarray:
-        """Columns for months low … high of a (rows × months low … high of the grid) array, 0 outside it."""
+        """Columns for months low … high of a (rows × months low … high of the grid) array, 0 outside it: a view of
+        ``values`` when the months are inside the grid's (not to be written to)."""
+        if low >= self.low and high <= self.high:
+            return values[:, low - self.low : high - self.low + 1]
         out = np.zeros((values.shape[0], high - low + 1), dtype=values.dtype)
         lo, hi = max(low, self.low), min(high, self.high)
         if lo <= hi:
@@ -113,7 +116,10 @@ class Block:
     low: int
     start: np.ndarray  # c(m−1)
     end: np.ndarray  # c(m)
-    moves: dict[str, np.ndarray]  # MOVEMENTS, signed cents
+    moves: dict[str, np.ndarray]  # MOVEMENTS, signed cents (customer rows; only new, reactivation, churn without
+    # per_customer: the others are then in ``totals``)
+    retained: np.ndarray  # c(m−1) > 0 and c(m) > 0
+    totals: dict[str, np.ndarray]  # without per_customer: the product and credit movements summed per month
 
 
 class Moves:
@@ -144,6 +150,7 @@ class Moves:
         product = dense.code(plans.get_column("product"))
         self.pair, pairs = dense.densify(grid.plan_customers * product.n + product.codes)
         self.owner = pairs // product.n  # each pair's customer: pairs sort with their customer
+        self.has_credits = bool(credits.height)
         self.mrr = dense.ints(plans.get_column("mrr"))
         self.quantity = np.nan_to_num(dense.floats(plans.get_column("quantity")))
         self.plan = dense.code(plans.get_column("plan")) if has_plans else None
@@ -163,69 +170,93 @@ class Moves:
             self.order = np.argsort(block_of, kind="stable")
             self.row_bounds = np.searchsorted(block_of[self.order], np.arange(len(bounds)), side="left")
 
-    def blocks(self) -> Iterator[Block]:
+    def blocks(self, *, per_customer: bool = True) -> Iterator[Block]:
+        """The blocks' movements. Per (customer, product) only the cells whose value or quantity changes from month
+        m−1 to m can move (equal values and quantities give no upsell, contraction, volume or price effect), so the
+        product movements are computed on those cells alone and summed into their customers' retained months:
+        into customers × months arrays (``per_customer``), or only into the block's monthly totals (``totals``)."""
         grid, first, as_of = self.grid, self.first, self.as_of
         customers = grid.customer.n
+        width = as_of - first + 1
         zero = np.int64(0)
         edges = [int(self.owner[b]) if b < self.owner.size else customers for b in self.pair_bounds[:-1]] + [customers]
         edges[0] = 0
+        month = np.arange(first, as_of + 1, dtype=np.int64)[None, :]
         for index in range(len(self.pair_bounds) - 1):
             p_lo, p_hi = self.pair_bounds[index], self.pair_bounds[index + 1]
             c_lo, c_hi = edges[index], edges[index + 1]
             rows = slice(self.row_bounds[index], self.row_bounds[index + 1])
-            picked = self.order[rows] if self.order is not None else np.arange(self.pair.size)
+            picked = self.order[rows] if self.order is not None else slice(None)
             count = p_hi - p_lo
             cells = count * grid.span
             cell = (self.pair[picked] - p_lo) * grid.span + (grid.plan_months[picked] - grid.low)
-            value = dense.int_sums(cell, cells, self.mrr[picked]).reshape(count, grid.span)
-            quantity = dense.sums(cell, cells, self.quantity[picked]).reshape(count, grid.span)
-            v0, v1 = grid.window(value, first - 1, as_of - 1), grid.window(value, first, as_of)
-            q0, q1 = grid.window(quantity, first - 1, as_of - 1), grid.window(quantity, first, as_of)
+            # months first − 1 … as_of: column j is month first − 1 + j, so m−1 is [:, :-1] and m is [:, 1:]
+            value = grid.window(
+                dense.int_sums(cell, cells, self.mrr[picked]).reshape(count, grid.span), first - 1, as_of
+            )
+            quantity = grid.window(
+                dense.sums(cell, cells, self.quantity[picked]).reshape(count, grid.span), first - 1, as_of
+            )
+            pair, col = np.nonzero((value[:, :-1] != value[:, 1:]) | (quantity[:, :-1] != quantity[:, 1:]))
+            v0, v1 = value[pair, col], value[pair, col + 1]
+            q0, q1 = quantity[pair, col], quantity[pair, col + 1]
             both = (v0 > 0) & (v1 > 0)
             if self.plan is not None:
-                keys = _plan_sets(self.plan, picked, cell, cells).reshape(count, grid.span)
-                same_plan = both & (grid.window(keys, first - 1, as_of - 1) == grid.window(keys, first, as_of))
+                keys = grid.window(
+                    _plan_sets(self.plan, picked, cell, cells).reshape(count, grid.span), first - 1, as_of
+                )
+                same_plan = both & (keys[pair, col] == keys[pair, col + 1])
             else:
                 same_plan = both
+            del value, quantity
             priced = same_plan & (q0 > 0) & (q1 > 0)
             price = np.zeros(v0.shape, dtype=np.int64)
             with np.errstate(divide="ignore", invalid="ignore"):
                 price[priced] = dense.cents((v1[priced] / q1[priced] - v0[priced] / q0[priced]) * q0[priced])
             volume = np.where(both, v1 - v0 - price, 0)
-            per_product = {
-                "upsell": np.where((v0 == 0) & (v1 > 0), v1, zero),
-                "contraction": np.where((v0 > 0) & (v1 == 0), -v0, zero) + np.minimum(volume, zero),
-                "expansion": np.maximum(volume, zero),
-                "price_uplift": np.maximum(price, zero),
-                "price_erosion": np.minimum(price, zero),
-            }
-            # summed per customer: a customer's pairs are contiguous
-            owner = self.owner[p_lo:p_hi] - c_lo
-            starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if count else np.zeros(0, np.int64)
-            moves: dict[str, np.ndarray] = {}
-            for name, values in per_product.items():
-                total = np.zeros((c_hi - c_lo, as_of - first + 1), dtype=np.int64)
-                if count:
-                    total[owner[starts]] = np.add.reduceat(values, starts, axis=0)
-                moves[name] = total
-            credit = grid.credit[c_lo:c_hi]
-            change = grid.window(credit, first, as_of) - grid.window(credit, first - 1, as_of - 1)
-            moves["price_uplift"] += np.maximum(change, zero)
-            moves["price_erosion"] += np.minimum(change, zero)
 
             mrr = grid.mrr[c_lo:c_hi]
             c0, c1 = grid.window(mrr, first - 1, as_of - 1), grid.window(mrr, first, as_of)
+            retained = (c0 > 0) & (c1 > 0)
+            owner = self.owner[p_lo + pair] - c_lo
+            kept = retained[owner, col]
+            owner, col = owner[kept], col[kept]
+            per_product = {
+                "upsell": np.where((v0 == 0) & (v1 > 0), v1, zero)[kept],
+                "contraction": (np.where((v0 > 0) & (v1 == 0), -v0, zero) + np.minimum(volume, zero))[kept],
+                "expansion": np.maximum(volume, zero)[kept],
+                "price_uplift": np.maximum(price, zero)[kept],
+                "price_erosion": np.minimum(price, zero)[kept],
+            }
+            shape = (c_hi - c_lo, width)
+            if self.has_credits:
+                credit = grid.window(grid.credit[c_lo:c_hi], first - 1, as_of)
+                change = np.where(retained, credit[:, 1:] - credit[:, :-1], zero)
+            else:
+                change = None
+            moves: dict[str, np.ndarray] = {}
+            totals: dict[str, np.ndarray] = {}
+            if per_customer:
+                at = owner * width + col
+                for name, values in per_product.items():
+                    moves[name] = dense.int_sums(at, shape[0] * width, values).reshape(shape)
+                if change is not None:
+                    moves["price_uplift"] += np.maximum(change, zero)
+                    moves["price_erosion"] += np.minimum(change, zero)
+            else:
+                for name, values in per_product.items():
+                    totals[name] = dense.int_sums(col, width, values)
+                if change is not None:
+                    totals["price_uplift"] += np.maximum(change, zero).sum(axis=0)
+                    totals["price_erosion"] += np.minimum(change, zero).sum(axis=0)
+
             active = mrr > 0
             first_month = np.where(active.any(axis=1), active.argmax(axis=1) + grid.low, np.iinfo(np.int64).max)
-            month = np.arange(first, as_of + 1, dtype=np.int64)[None, :]
             arriving = (c0 == 0) & (c1 > 0)
-            retained = (c0 > 0) & (c1 > 0)
             moves["new"] = np.where(arriving & (first_month[:, None] == month), c1, zero)
             moves["reactivation"] = np.where(arriving & (first_month[:, None] < month), c1, zero)
             moves["churn"] = np.where((c0 > 0) & (c1 == 0), -c0, zero)
-            for name in ("expansion", "price_uplift", "upsell", "contraction", "price_erosion"):
-                moves[name] = np.where(retained, moves[name], zero)
-            yield Block(c_lo, c0, c1, moves)
+            yield Block(c_lo, c0, c1, moves, retained, totals)
 
     def _months(self) -> pl.Series:
         return pl.Series("month", np.arange(self.first, self.as_of + 1), dtype=pl.Int32)
@@ -272,12 +303,12 @@ class Moves:
             due_month = dense.ints(due.get_column("month")) - self.first
             inside = (due_code >= 0) & (due_month >= 0) & (due_month < width)
             due_code, due_month = due_code[inside], due_month[inside]
-        for block in self.blocks():
+        for block in self.blocks(per_customer=False):
             c0, c1 = block.start, block.end
             sums["mrr_start"] += c0.sum(axis=0)
             sums["mrr_end"] += c1.sum(axis=0)
             for name in MOVEMENTS:
-                sums[name] += block.moves[name].sum(axis=0)
+                sums[name] += block.totals[name] if name in block.totals else block.moves[name].sum(axis=0)
             sums["customers_start"] += (c0 > 0).sum(axis=0)
             sums["customers_new"] += (block.moves["new"] > 0).sum(axis=0)
             sums["customers_reactivated"] += (block.moves["reactivation"] > 0).sum(axis=0)
