@@ -45,24 +45,61 @@ class Grid:
 
     def __init__(self, plans: pl.DataFrame, credits: pl.DataFrame, high: int | None = None) -> None:
         n = plans.height
-        self.customer = dense.code(pl.concat([plans.get_column("customer_id"), credits.get_column("customer_id")]))
-        self.plan_customers = self.customer.codes[:n]
-        self.plan_months = dense.ints(plans.get_column("month"))
-        credit_customers, credit_months = self.customer.codes[n:], dense.ints(credits.get_column("month"))
+        customer = dense.code(pl.concat([plans.get_column("customer_id"), credits.get_column("customer_id")]))
+        self._build(
+            customer,
+            customer.codes[:n],
+            dense.ints(plans.get_column("month")),
+            dense.ints(plans.get_column("mrr")),
+            customer.codes[n:],
+            dense.ints(credits.get_column("month")),
+            dense.ints(credits.get_column("credit")),
+            high,
+        )
+
+    @classmethod
+    def of(cls, held: dense.Held, high: int | None = None) -> Grid:
+        """The grid of held plans and credits given as codes (the customers narrowed to those that hold some)."""
+        grid = cls.__new__(cls)
+        n = held.plan_customers.size
+        customer = dense.recode(held.customer, np.concatenate([held.plan_customers, held.credit_customers]))
+        grid._build(
+            customer,
+            customer.codes[:n],
+            held.plan_months,
+            held.plan_mrr,
+            customer.codes[n:],
+            held.credit_months,
+            held.credit_values,
+            high,
+        )
+        return grid
+
+    def _build(
+        self,
+        customer: dense.Coded,
+        plan_customers: np.ndarray,
+        plan_months: np.ndarray,
+        plan_mrr: np.ndarray,
+        credit_customers: np.ndarray,
+        credit_months: np.ndarray,
+        credit_values: np.ndarray,
+        high: int | None,
+    ) -> None:
+        self.customer = customer
+        self.plan_customers = plan_customers
+        self.plan_months = plan_months
         months = np.concatenate([self.plan_months, credit_months])
         self.low = int(months.min()) if months.size else 0
         self.high = int(months.max()) if high is None and months.size else (high if high is not None else 0)
         self.span = self.high - self.low + 1
         customers = self.customer.n
         held = dense.int_sums(
-            self.plan_customers * self.span + (self.plan_months - self.low),
-            customers * self.span,
-            dense.ints(plans.get_column("mrr")),
+            self.plan_customers * self.span + (self.plan_months - self.low), customers * self.span, plan_mrr
         ).reshape(customers, self.span)
+        self.has_credits = bool(credit_values.size)
         self.credit = dense.int_sums(
-            credit_customers * self.span + (credit_months - self.low),
-            customers * self.span,
-            dense.ints(credits.get_column("credit")),
+            credit_customers * self.span + (credit_months - self.low), customers * self.span, credit_values
         ).reshape(customers, self.span)
         self.mrr = np.maximum(held + self.credit, 0)  # c(m)
 
@@ -93,7 +130,7 @@ def customer_monthly(plans: pl.LazyFrame, credits: pl.LazyFrame) -> pl.LazyFrame
     return Grid(plans.collect(), credits.collect()).customer_mrr().lazy()
 
 
-def _plan_sets(plan: dense.Coded, rows: np.ndarray, cell: np.ndarray, cells: int) -> np.ndarray:
+def _plan_sets(plan: dense.Coded, rows: np.ndarray | slice, cell: np.ndarray, cells: int) -> np.ndarray:
     """A key of each (customer, product, month)'s set of held plans (``rows``: the plan rows of ``cell``): equal sets
     give equal keys. With at most 52 plans a bit per plan (exact in a float sum); with more, a sum of the plans'
     hashes."""
@@ -116,10 +153,7 @@ class Block:
     low: int
     start: np.ndarray  # c(m−1)
     end: np.ndarray  # c(m)
-    moves: dict[str, np.ndarray]  # MOVEMENTS, signed cents (customer rows; only new, reactivation, churn without
-    # per_customer: the others are then in ``totals``)
-    retained: np.ndarray  # c(m−1) > 0 and c(m) > 0
-    totals: dict[str, np.ndarray]  # without per_customer: the product and credit movements summed per month
+    moves: dict[str, np.ndarray]  # MOVEMENTS, signed cents
 
 
 class Moves:
@@ -135,25 +169,35 @@ class Moves:
 
     def __init__(
         self,
-        plans: pl.DataFrame,
-        credits: pl.DataFrame,
+        plans: pl.DataFrame | None,
+        credits: pl.DataFrame | None,
         first: int,
         as_of: int,
         *,
         has_plans: bool = True,
         grid: Grid | None = None,
         block_cells: int | None = None,
+        held: dense.Held | None = None,
     ) -> None:
-        self.grid = grid if grid is not None and grid.high == as_of else Grid(plans, credits, as_of)
+        """The movements of ``plans`` and ``credits`` (frames), or of ``held`` (codes) when given."""
+        if held is not None:
+            self.grid = grid if grid is not None and grid.high == as_of else Grid.of(held, as_of)
+            product = dense.recode(held.product, held.plan_products)
+            self.mrr = held.plan_mrr
+            self.quantity = np.nan_to_num(held.plan_quantity)
+            self.plan = dense.recode(held.plan, held.plan_plans) if has_plans else None
+        else:
+            assert plans is not None and credits is not None
+            self.grid = grid if grid is not None and grid.high == as_of else Grid(plans, credits, as_of)
+            product = dense.code(plans.get_column("product"))
+            self.mrr = dense.ints(plans.get_column("mrr"))
+            self.quantity = np.nan_to_num(dense.floats(plans.get_column("quantity")))
+            self.plan = dense.code(plans.get_column("plan")) if has_plans else None
         self.first, self.as_of = first, as_of
         grid = self.grid
-        product = dense.code(plans.get_column("product"))
+        self.has_credits = grid.has_credits
         self.pair, pairs = dense.densify(grid.plan_customers * product.n + product.codes)
         self.owner = pairs // product.n  # each pair's customer: pairs sort with their customer
-        self.has_credits = bool(credits.height)
-        self.mrr = dense.ints(plans.get_column("mrr"))
-        self.quantity = np.nan_to_num(dense.floats(plans.get_column("quantity")))
-        self.plan = dense.code(plans.get_column("plan")) if has_plans else None
         # blocks of whole customers, about block_cells pair-months each
         per_block = max(1, (block_cells or BLOCK_CELLS) // grid.span)
         bounds = [0]
@@ -170,93 +214,112 @@ class Moves:
             self.order = np.argsort(block_of, kind="stable")
             self.row_bounds = np.searchsorted(block_of[self.order], np.arange(len(bounds)), side="left")
 
-    def blocks(self, *, per_customer: bool = True) -> Iterator[Block]:
-        """The blocks' movements. Per (customer, product) only the cells whose value or quantity changes from month
-        m−1 to m can move (equal values and quantities give no upsell, contraction, volume or price effect), so the
-        product movements are computed on those cells alone and summed into their customers' retained months:
-        into customers × months arrays (``per_customer``), or only into the block's monthly totals (``totals``)."""
+    def _edges(self) -> list[int]:
+        """The first customer code of each block, and the number of customers."""
+        customers = self.grid.customer.n
+        edges = [int(self.owner[b]) if b < self.owner.size else customers for b in self.pair_bounds[:-1]]
+        edges.append(customers)
+        edges[0] = 0
+        return edges
+
+    def _product_moves(self, index: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """The product movements of block ``index`` that belong to retained customers: (customer code, month −
+        ``first``, the five product movements), one entry per (customer, product, month) that moves.
+
+        The block's held (customer, product, month) cells, sorted, are read as runs of consecutive months: a cell
+        compares with the cell before it in its run (none: the product arrives), and the month after a run's last
+        cell is the product's departure. Every other (customer, product, month) has the same value and quantity
+        in m−1 and m (or none in both), so it has no upsell, contraction, volume or price effect."""
+        grid, first, as_of, span = self.grid, self.first, self.as_of, self.grid.span
+        p_lo = self.pair_bounds[index]
+        rows = slice(self.row_bounds[index], self.row_bounds[index + 1])
+        picked = self.order[rows] if self.order is not None else slice(None)
+        key = (self.pair[picked] - p_lo) * span + (grid.plan_months[picked] - grid.low)
+        if key.size < 2 or bool((key[1:] > key[:-1]).all()):  # one row per cell, in order
+            value, quantity = self.mrr[picked], self.quantity[picked]
+            plans = _plan_sets(self.plan, picked, np.arange(key.size), key.size) if self.plan is not None else None
+        else:
+            cell, key = dense.densify(key)
+            value = dense.int_sums(cell, key.size, self.mrr[picked])
+            quantity = dense.sums(cell, key.size, self.quantity[picked])
+            plans = _plan_sets(self.plan, picked, cell, key.size) if self.plan is not None else None
+        pair, month = key // span + p_lo, key % span + grid.low
+        follows = np.zeros(key.size, dtype=bool)  # the cell holds month − 1 of the same product too
+        follows[1:] = (pair[1:] == pair[:-1]) & (month[1:] == month[:-1] + 1)
+        last = np.ones(key.size, dtype=bool)  # the run's last cell: the product departs the month after
+        last[:-1] = ~follows[1:]
+        before = np.zeros(key.size, dtype=np.int64)
+        before[1:] = value[:-1]
+        before_q = np.zeros(key.size, dtype=np.float64)
+        before_q[1:] = quantity[:-1]
+        before[~follows], before_q[~follows] = 0, 0.0
+        inside = (month >= first) & (month <= as_of)
+        at = np.flatnonzero(inside & (~follows | (before != value) | (before_q != quantity)))
+        gone = np.flatnonzero(last & (month + 1 >= first) & (month + 1 <= as_of))
+        pair = np.concatenate([pair[at], pair[gone]])
+        col = np.concatenate([month[at], month[gone] + 1]) - first
+        v0, v1 = np.concatenate([before[at], value[gone]]), np.concatenate([value[at], np.zeros(gone.size, np.int64)])
+        q0, q1 = np.concatenate([before_q[at], quantity[gone]]), np.concatenate([quantity[at], np.zeros(gone.size)])
+        both = (v0 > 0) & (v1 > 0)
+        if plans is not None:  # both held: the cell and the one before it in its run
+            same_plan = np.zeros(both.size, dtype=bool)
+            same_plan[: at.size] = both[: at.size] & (plans[at] == plans[np.maximum(at - 1, 0)])
+        else:
+            same_plan = both
+        # the customers retained from m−1 to m carry their products' movements
+        customer = self.owner[pair]
+        c1 = grid.mrr[customer, col + (first - grid.low)]
+        back = col + (first - 1 - grid.low)
+        c0 = np.where(back >= 0, grid.mrr[customer, np.maximum(back, 0)], 0)
+        kept = np.flatnonzero((c0 > 0) & (c1 > 0))
+        v0, v1, q0, q1, both, same_plan = v0[kept], v1[kept], q0[kept], q1[kept], both[kept], same_plan[kept]
+        priced = same_plan & (q0 > 0) & (q1 > 0)
+        price = np.zeros(v0.shape, dtype=np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            price[priced] = dense.cents((v1[priced] / q1[priced] - v0[priced] / q0[priced]) * q0[priced])
+        volume = np.where(both, v1 - v0 - price, 0)
+        zero = np.int64(0)
+        moves = {
+            "upsell": np.where((v0 == 0) & (v1 > 0), v1, zero),
+            "contraction": np.where((v0 > 0) & (v1 == 0), -v0, zero) + np.minimum(volume, zero),
+            "expansion": np.maximum(volume, zero),
+            "price_uplift": np.maximum(price, zero),
+            "price_erosion": np.minimum(price, zero),
+        }
+        return customer[kept], col[kept], moves
+
+    def _credit_change(self, c_lo: int, c_hi: int, retained: np.ndarray) -> np.ndarray:
+        """The change of customers c_lo … c_hi − 1's credits from m−1 to m where they are retained (a price effect)."""
+        credit = self.grid.window(self.grid.credit[c_lo:c_hi], self.first - 1, self.as_of)
+        return np.where(retained, credit[:, 1:] - credit[:, :-1], 0)
+
+    def blocks(self) -> Iterator[Block]:
         grid, first, as_of = self.grid, self.first, self.as_of
-        customers = grid.customer.n
         width = as_of - first + 1
         zero = np.int64(0)
-        edges = [int(self.owner[b]) if b < self.owner.size else customers for b in self.pair_bounds[:-1]] + [customers]
-        edges[0] = 0
+        edges = self._edges()
         month = np.arange(first, as_of + 1, dtype=np.int64)[None, :]
         for index in range(len(self.pair_bounds) - 1):
-            p_lo, p_hi = self.pair_bounds[index], self.pair_bounds[index + 1]
             c_lo, c_hi = edges[index], edges[index + 1]
-            rows = slice(self.row_bounds[index], self.row_bounds[index + 1])
-            picked = self.order[rows] if self.order is not None else slice(None)
-            count = p_hi - p_lo
-            cells = count * grid.span
-            cell = (self.pair[picked] - p_lo) * grid.span + (grid.plan_months[picked] - grid.low)
-            # months first − 1 … as_of: column j is month first − 1 + j, so m−1 is [:, :-1] and m is [:, 1:]
-            value = grid.window(
-                dense.int_sums(cell, cells, self.mrr[picked]).reshape(count, grid.span), first - 1, as_of
-            )
-            quantity = grid.window(
-                dense.sums(cell, cells, self.quantity[picked]).reshape(count, grid.span), first - 1, as_of
-            )
-            pair, col = np.nonzero((value[:, :-1] != value[:, 1:]) | (quantity[:, :-1] != quantity[:, 1:]))
-            v0, v1 = value[pair, col], value[pair, col + 1]
-            q0, q1 = quantity[pair, col], quantity[pair, col + 1]
-            both = (v0 > 0) & (v1 > 0)
-            if self.plan is not None:
-                keys = grid.window(
-                    _plan_sets(self.plan, picked, cell, cells).reshape(count, grid.span), first - 1, as_of
-                )
-                same_plan = both & (keys[pair, col] == keys[pair, col + 1])
-            else:
-                same_plan = both
-            del value, quantity
-            priced = same_plan & (q0 > 0) & (q1 > 0)
-            price = np.zeros(v0.shape, dtype=np.int64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                price[priced] = dense.cents((v1[priced] / q1[priced] - v0[priced] / q0[priced]) * q0[priced])
-            volume = np.where(both, v1 - v0 - price, 0)
-
+            customer, col, per_product = self._product_moves(index)
             mrr = grid.mrr[c_lo:c_hi]
             c0, c1 = grid.window(mrr, first - 1, as_of - 1), grid.window(mrr, first, as_of)
-            retained = (c0 > 0) & (c1 > 0)
-            owner = self.owner[p_lo + pair] - c_lo
-            kept = retained[owner, col]
-            owner, col = owner[kept], col[kept]
-            per_product = {
-                "upsell": np.where((v0 == 0) & (v1 > 0), v1, zero)[kept],
-                "contraction": (np.where((v0 > 0) & (v1 == 0), -v0, zero) + np.minimum(volume, zero))[kept],
-                "expansion": np.maximum(volume, zero)[kept],
-                "price_uplift": np.maximum(price, zero)[kept],
-                "price_erosion": np.minimum(price, zero)[kept],
+            at = (customer - c_lo) * width + col
+            moves = {
+                name: dense.int_sums(at, (c_hi - c_lo) * width, values).reshape(c_hi - c_lo, width)
+                for name, values in per_product.items()
             }
-            shape = (c_hi - c_lo, width)
             if self.has_credits:
-                credit = grid.window(grid.credit[c_lo:c_hi], first - 1, as_of)
-                change = np.where(retained, credit[:, 1:] - credit[:, :-1], zero)
-            else:
-                change = None
-            moves: dict[str, np.ndarray] = {}
-            totals: dict[str, np.ndarray] = {}
-            if per_customer:
-                at = owner * width + col
-                for name, values in per_product.items():
-                    moves[name] = dense.int_sums(at, shape[0] * width, values).reshape(shape)
-                if change is not None:
-                    moves["price_uplift"] += np.maximum(change, zero)
-                    moves["price_erosion"] += np.minimum(change, zero)
-            else:
-                for name, values in per_product.items():
-                    totals[name] = dense.int_sums(col, width, values)
-                if change is not None:
-                    totals["price_uplift"] += np.maximum(change, zero).sum(axis=0)
-                    totals["price_erosion"] += np.minimum(change, zero).sum(axis=0)
-
+                change = self._credit_change(c_lo, c_hi, (c0 > 0) & (c1 > 0))
+                moves["price_uplift"] += np.maximum(change, zero)
+                moves["price_erosion"] += np.minimum(change, zero)
             active = mrr > 0
             first_month = np.where(active.any(axis=1), active.argmax(axis=1) + grid.low, np.iinfo(np.int64).max)
             arriving = (c0 == 0) & (c1 > 0)
             moves["new"] = np.where(arriving & (first_month[:, None] == month), c1, zero)
             moves["reactivation"] = np.where(arriving & (first_month[:, None] < month), c1, zero)
             moves["churn"] = np.where((c0 > 0) & (c1 == 0), -c0, zero)
-            yield Block(c_lo, c0, c1, moves, retained, totals)
+            yield Block(c_lo, c0, c1, moves)
 
     def _months(self) -> pl.Series:
         return pl.Series("month", np.arange(self.first, self.as_of + 1), dtype=pl.Int32)
@@ -294,36 +357,69 @@ class Moves:
         The bridge: per month, the sums of the movements and of c(m−1), c(m) (cents), the customers at the start,
         new, reactivated, churned and at the end, and retained MRR Σ min(c(m−1), c(m)); every month, none left out.
         Eligible: the MRR of customers due for renewal (c(m−1) > 0) and the MRR they lost (churn + downgrade);
-        ``due``: (customer_id, month) pairs, repeats allowed; None: every customer is due every month."""
-        width = self.as_of - self.first + 1
+        ``due``: (customer_id, month) pairs, repeats allowed; None: every customer is due every month.
+
+        A customer is new in its first month with MRR (c(m−1) = 0 there), so new MRR and customers are read at each
+        customer's first month; reactivation is every other arrival."""
+        grid, first, as_of = self.grid, self.first, self.as_of
+        width = as_of - first + 1
         names = ["mrr_start", *MOVEMENTS, "mrr_end", *COUNTS, "retained_mrr", "eligible_mrr", "eligible_lost"]
         sums = {name: np.zeros(width, dtype=np.int64) for name in names}
-        if due is not None:
-            due_code = self.grid.customer.lookup(due.get_column("customer_id"))
-            due_month = dense.ints(due.get_column("month")) - self.first
+        due_cells: np.ndarray | None = None
+        if due is not None:  # the (customer, month) cells due, each once, in order
+            due_code = grid.customer.lookup(due.get_column("customer_id"))
+            due_month = dense.ints(due.get_column("month")) - first
             inside = (due_code >= 0) & (due_month >= 0) & (due_month < width)
-            due_code, due_month = due_code[inside], due_month[inside]
-        for block in self.blocks(per_customer=False):
-            c0, c1 = block.start, block.end
+            marked = np.zeros(grid.customer.n * width, dtype=bool)
+            marked[due_code[inside] * width + due_month[inside]] = True
+            due_cells = np.flatnonzero(marked)
+            del marked
+        edges = self._edges() if self.pair_bounds[-1] else [0, grid.customer.n]
+        for index in range(len(edges) - 1):
+            c_lo, c_hi = edges[index], edges[index + 1]
+            if index < len(self.pair_bounds) - 1:
+                _, col, per_product = self._product_moves(index)
+                for name, values in per_product.items():
+                    sums[name] += dense.int_sums(col, width, values)
+            mrr = grid.mrr[c_lo:c_hi]
+            c0, c1 = grid.window(mrr, first - 1, as_of - 1), grid.window(mrr, first, as_of)
+            held0, held1 = c0 > 0, c1 > 0
+            if self.has_credits:
+                change = self._credit_change(c_lo, c_hi, held0 & held1)
+                sums["price_uplift"] += np.maximum(change, 0).sum(axis=0)
+                sums["price_erosion"] += np.minimum(change, 0).sum(axis=0)
             sums["mrr_start"] += c0.sum(axis=0)
             sums["mrr_end"] += c1.sum(axis=0)
-            for name in MOVEMENTS:
-                sums[name] += block.totals[name] if name in block.totals else block.moves[name].sum(axis=0)
-            sums["customers_start"] += (c0 > 0).sum(axis=0)
-            sums["customers_new"] += (block.moves["new"] > 0).sum(axis=0)
-            sums["customers_reactivated"] += (block.moves["reactivation"] > 0).sum(axis=0)
-            sums["customers_churned"] += (block.moves["churn"] < 0).sum(axis=0)
-            sums["customers_end"] += (c1 > 0).sum(axis=0)
+            sums["customers_start"] += held0.sum(axis=0)
+            sums["customers_end"] += held1.sum(axis=0)
+            churned = held0 & ~held1
+            sums["churn"] -= np.where(churned, c0, 0).sum(axis=0)
+            sums["customers_churned"] += churned.sum(axis=0)
+            arriving = ~held0 & held1
+            sums["reactivation"] += np.where(arriving, c1, 0).sum(axis=0)  # less new MRR, below
+            sums["customers_reactivated"] += arriving.sum(axis=0)
             sums["retained_mrr"] += np.minimum(c0, c1).sum(axis=0)
-            if due is None:
-                mask = c0 > 0
+            # new: each customer's first month with MRR, when it falls in first … as_of
+            active = mrr > 0
+            starts = active.argmax(axis=1)
+            newcomer = np.flatnonzero(active[np.arange(c_hi - c_lo), starts] & (starts + grid.low >= first))
+            start_col = starts[newcomer] + grid.low - first
+            new_mrr = dense.int_sums(start_col, width, mrr[newcomer, starts[newcomer]])
+            new_count = np.bincount(start_col, minlength=width)
+            sums["new"] += new_mrr
+            sums["customers_new"] += new_count
+            sums["reactivation"] -= new_mrr
+            sums["customers_reactivated"] -= new_count
+            if due_cells is None:
+                sums["eligible_mrr"] += c0.sum(axis=0)
+                sums["eligible_lost"] += (c0 - np.minimum(c0, c1)).sum(axis=0)
             else:
-                mask = np.zeros(c0.shape, dtype=bool)
-                mine = (due_code >= block.low) & (due_code < block.low + c0.shape[0])
-                mask[due_code[mine] - block.low, due_month[mine]] = True
-                mask &= c0 > 0
-            sums["eligible_mrr"] += np.where(mask, c0, 0).sum(axis=0)
-            sums["eligible_lost"] += np.where(mask, c0 - np.minimum(c0, c1), 0).sum(axis=0)
+                lo, hi = np.searchsorted(due_cells, [c_lo * width, c_hi * width])
+                cells = due_cells[lo:hi] - c_lo * width
+                row, col = cells // width, cells % width
+                start, end = c0[row, col], c1[row, col]
+                sums["eligible_mrr"] += dense.int_sums(col, width, start)
+                sums["eligible_lost"] += dense.int_sums(col, width, start - np.minimum(start, end))
         columns = [self._months(), *(pl.Series(name, sums[name], dtype=pl.Int64) for name in names)]
         frame = pl.DataFrame(columns)
         return frame.drop("eligible_mrr", "eligible_lost"), frame.select("month", "eligible_mrr", "eligible_lost")

@@ -181,3 +181,71 @@ def int_series(values: np.ndarray, mask: np.ndarray | None = None, dtype: pl.Dat
     if mask is not None and mask.any():
         series = series.scatter(np.flatnonzero(mask), None)
     return series.cast(dtype or pl.Int32)
+
+
+def recode(coded: Coded, codes: np.ndarray) -> Coded:
+    """``coded`` narrowed to the values that ``codes`` (its codes) use: dense codes 0 … n−1 in the same order, as
+    ``code`` gives them for a column holding only those rows."""
+    narrowed, distinct = densify(codes)
+    return Coded(narrowed, coded.values.gather(pl.Series(distinct, dtype=pl.Int64)), coded.keys[distinct])
+
+
+@dataclass
+class Held:
+    """Held plans and credits as arrays of codes (of ``customer``, ``product``, ``plan``): what the snapshot sums lines
+    into and the bridge reads, turned into frames (mrr.PLAN_SCHEMA, mrr.CREDIT_SCHEMA) only when asked for."""
+
+    customer: Coded
+    product: Coded
+    plan: Coded
+    plan_customers: np.ndarray  # int64 codes, one per held (customer, product, plan, month)
+    plan_products: np.ndarray
+    plan_plans: np.ndarray
+    plan_months: np.ndarray  # int64 month indexes
+    plan_mrr: np.ndarray  # int64 cents, > 0
+    plan_quantity: np.ndarray  # float64, NaN: none
+    credit_customers: np.ndarray  # int64 codes, one per (customer, month) with a credit
+    credit_months: np.ndarray
+    credit_values: np.ndarray  # int64 cents, < 0
+
+    def upto(self, month: int) -> Held:
+        """The plans and credits of months up to ``month``."""
+        plans, credits = self.plan_months <= month, self.credit_months <= month
+        if plans.all() and credits.all():
+            return self
+        p, c = np.flatnonzero(plans), np.flatnonzero(credits)
+        return Held(
+            self.customer,
+            self.product,
+            self.plan,
+            self.plan_customers[p],
+            self.plan_products[p],
+            self.plan_plans[p],
+            self.plan_months[p],
+            self.plan_mrr[p],
+            self.plan_quantity[p],
+            self.credit_customers[c],
+            self.credit_months[c],
+            self.credit_values[c],
+        )
+
+    def plans(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "customer_id": self.customer.decode(self.plan_customers),
+                "product": self.product.decode(self.plan_products),
+                "plan": self.plan.decode(self.plan_plans),
+                "month": pl.Series(self.plan_months, dtype=pl.Int32),
+                "mrr": pl.Series(self.plan_mrr, dtype=pl.Int64),
+                "quantity": pl.Series(self.plan_quantity, dtype=pl.Float64, nan_to_null=True),
+            }
+        )
+
+    def credits(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "customer_id": self.customer.decode(self.credit_customers),
+                "month": pl.Series(self.credit_months, dtype=pl.Int32),
+                "credit": pl.Series(self.credit_values, dtype=pl.Int64),
+            }
+        )

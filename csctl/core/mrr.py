@@ -23,7 +23,7 @@ from csctl.core.months import index_of_date, label_of, last_day, month_index
 from csctl.errors import InputError
 
 if TYPE_CHECKING:
-    from csctl.core.dense import Coded
+    from csctl.core.dense import Coded, Held
 
 DEFAULT_EXCLUDED = ("void", "voided", "draft", "deleted", "canceled", "cancelled")
 # statuses of lines that stood: counted without a note (refunds and bad debt do not change MRR)
@@ -78,8 +78,7 @@ class BillingRules:
 class Snapshot:
     """MRR measured at each month's snapshot day, before any as-of month is chosen."""
 
-    plans: pl.DataFrame  # PLAN_SCHEMA: held (customer, product, plan, month), mrr > 0 cents
-    credits: pl.DataFrame  # CREDIT_SCHEMA: credits on lines of their own, credit < 0 cents
+    held: Held  # held (customer, product, plan, month) with mrr > 0 cents, and credits < 0 cents, as codes
     due: pl.DataFrame | None  # (customer_id, month): a term's day after falls in month (billing); None: subscriptions
     latest: dt.date  # the export's latest date
     in_progress: int | None  # the month of ``latest`` when it is not that month's last day
@@ -87,6 +86,16 @@ class Snapshot:
     notes: list[str] = field(default_factory=list)
     has_plans: bool = True  # False: every line's plan is empty (no plan column, no product lines)
     tally: BillingTally | None = None  # billing: what was counted and set aside (the notes' figures)
+
+    @property
+    def plans(self) -> pl.DataFrame:
+        """PLAN_SCHEMA: held (customer, product, plan, month), mrr > 0 cents."""
+        return self.held.plans()
+
+    @property
+    def credits(self) -> pl.DataFrame:
+        """CREDIT_SCHEMA: credits on lines of their own, credit < 0 cents."""
+        return self.held.credits()
 
     @property
     def last_month(self) -> int:
@@ -281,7 +290,7 @@ def _products(frame: pl.DataFrame, product_lines: Mapping[str, str]) -> pl.DataF
 HELD_BLOCK_CELLS = 1_000_000  # line-months summed at a time: the arrays' memory stays bounded on large exports
 
 
-def _held(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _held(lines: pl.DataFrame) -> Held:
     """Sum lines (customer_id, product, plan, first, stop, rate, quantity) into held plans and credits over the
     months ``first`` … ``stop`` whose snapshot day each line holds.
 
@@ -293,13 +302,16 @@ def _held(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     from csctl.core import dense
 
     lines = lines.filter(pl.col("stop") >= pl.col("first"))
-    if lines.height == 0:
-        return pl.DataFrame(schema=PLAN_SCHEMA), pl.DataFrame(schema=CREDIT_SCHEMA)
     codes = _HeldCodes(
         dense.code(lines.get_column("customer_id")),
         dense.code(lines.get_column("product")),
         dense.code(lines.get_column("plan")),
     )
+    if lines.height == 0:
+        none, nothing = np.zeros(0, np.int64), np.zeros(0, np.float64)
+        return dense.Held(
+            codes.customer, codes.product, codes.plan, none, none, none, none, none, nothing, none, none, none
+        )
     first, stop = dense.ints(lines.get_column("first")), dense.ints(lines.get_column("stop"))
     rate = np.nan_to_num(dense.floats(lines.get_column("rate")), nan=0.0)
     quantity = dense.floats(lines.get_column("quantity"))
@@ -316,9 +328,8 @@ def _held(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             for i in range(blocks)
             if bounds[i + 1] > bounds[i]
         ]
-    plans = pl.concat([p for p, _ in parts], how="vertical")
-    credits = pl.concat([c for _, c in parts], how="vertical")
-    return plans, credits
+    c = [np.concatenate([part[i] for part in parts]) for i in range(9)]
+    return dense.Held(codes.customer, codes.product, codes.plan, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8])
 
 
 @dataclass(frozen=True)
@@ -335,8 +346,9 @@ def _held_block(
     stop_all: np.ndarray,
     rate_all: np.ndarray,
     quantity_all: np.ndarray,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``_held`` of the lines ``picked`` (whole customers)."""
+) -> tuple[np.ndarray, ...]:
+    """``_held`` of the lines ``picked`` (whole customers): the held plans' customer, product and plan codes, months,
+    mrr and quantities, and the credits' customer codes, months and sums."""
     from csctl.core import dense
 
     customer, product, plan = codes.customer, codes.product, codes.plan
@@ -380,35 +392,25 @@ def _held_block(
 
     keep = np.flatnonzero(held)
     quantity_held = np.where(any_counted[keep], quantity_net[keep], np.nan)
-    plans = pl.DataFrame(
-        {
-            "customer_id": customer.decode(customer_of[keep]),
-            "product": product.decode(product_of[keep]),
-            "plan": plan.decode(plan_of[keep]),
-            "month": pl.Series(month_of[keep], dtype=pl.Int32),
-            "mrr": pl.Series(mrr[keep], dtype=pl.Int64),
-            "quantity": pl.Series(quantity_held, dtype=pl.Float64, nan_to_null=True),
-        }
-    )
     gone = np.flatnonzero(credit)
-    if gone.size == 0:
-        return plans, pl.DataFrame(schema=CREDIT_SCHEMA)
     slot, slots = dense.densify(customer_of[gone] * span + (month_of[gone] - m0))
-    credits = pl.DataFrame(
-        {
-            "customer_id": customer.decode(slots // span),
-            "month": pl.Series(slots % span + m0, dtype=pl.Int32),
-            "credit": pl.Series(dense.int_sums(slot, slots.size, mrr[gone]), dtype=pl.Int64),
-        }
+    return (
+        customer_of[keep],
+        product_of[keep],
+        plan_of[keep],
+        month_of[keep],
+        mrr[keep],
+        quantity_held,
+        slots // span,
+        slots % span + m0,
+        dense.int_sums(slot, slots.size, mrr[gone]),
     )
-    return plans, credits
 
 
 def _empty_snapshot(latest: dt.date, notes: list[str], due: pl.DataFrame | None) -> Snapshot:
     _, in_progress = _snapshot_bounds(latest)
-    return Snapshot(
-        pl.DataFrame(schema=PLAN_SCHEMA), pl.DataFrame(schema=CREDIT_SCHEMA), due, latest, in_progress, 1, notes
-    )
+    empty = pl.DataFrame(schema={**PLAN_SCHEMA, "first": pl.Int32, "stop": pl.Int32, "rate": pl.Float64})
+    return Snapshot(_held(empty), due, latest, in_progress, 1, notes)
 
 
 def _billing_lines(lines: pl.LazyFrame, rules: BillingRules, tally: BillingTally) -> pl.DataFrame | None:
@@ -508,13 +510,13 @@ def billing_snapshot(
     longest = whole.select(pl.col("interval").max()).item() if whole.height else None
     longest_term = max(1, int(longest or 1))
     has_plans = bool(covered.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
-    held, credits = _held(covered)
+    held = _held(covered)
     due = whole.filter(pl.col("amount") > 0).select(
         "customer_id", month="due"
     )  # repeats allowed: the semi join that uses them counts each pair once
     _, in_progress = _snapshot_bounds(latest)
     notes = billing_notes(tally, tuple(rules.exclude_statuses))
-    return Snapshot(held, credits, due, latest, in_progress, longest_term, notes, has_plans, tally)
+    return Snapshot(held, due, latest, in_progress, longest_term, notes, has_plans, tally)
 
 
 def _line_terms(frame: pl.DataFrame, latest: dt.date, last_month: int) -> pl.DataFrame:
@@ -736,9 +738,9 @@ def subscriptions_snapshot(subs: pl.LazyFrame, today: dt.date, as_of: int | None
             f"({_money(float(between['rate'].sum() or 0.0))} of monthly value in all): they never hold MRR"
         )
     has_plans = bool(frame.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
-    held, credits = _held(frame)
+    held = _held(frame)
     _, in_progress = _snapshot_bounds(latest)
-    return Snapshot(held, credits, None, latest, in_progress, 1, notes, has_plans)
+    return Snapshot(held, None, latest, in_progress, 1, notes, has_plans)
 
 
 def month_in_progress_note(snapshot: Snapshot) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -16,6 +17,7 @@ import polars as pl
 from csctl.core import bridge as br
 from csctl.core import forecast as fc
 from csctl.core import mrr as mr
+from csctl.core.dense import Held
 from csctl.core.ltv import clv as compute_clv
 from csctl.core.months import label_of, month_index, month_label, period_expr, period_label_expr
 from csctl.core.retention import Window, cohorts, window_retention
@@ -80,7 +82,7 @@ class Measured:
 
     as_of: int
     first_month: int  # the first month with movements (the bridge's first row)
-    plans: pl.DataFrame  # the snapshot's held plans up to the as-of month (mr.PLAN_SCHEMA)
+    held_plans: pl.DataFrame | Callable[[], pl.DataFrame]  # the held plans up to the as-of month, or their builder
     customer_mrr: pl.DataFrame  # (customer_id, month, mrr): c(m) > 0 from the opening month on
     moves: br.Moves | None  # the movements, computed when asked for (None: a partitioned run keeps only sums)
     bridge: pl.DataFrame  # monthly totals with rates (cents)
@@ -96,6 +98,11 @@ class Measured:
         if (start, end) not in self.windows:
             self.windows[(start, end)] = window_retention(self.customer_mrr, start, end)
         return self.windows[(start, end)]
+
+    @functools.cached_property
+    def plans(self) -> pl.DataFrame:
+        """The snapshot's held plans up to the as-of month (mr.PLAN_SCHEMA), built when first asked for."""
+        return self.held_plans if isinstance(self.held_plans, pl.DataFrame) else self.held_plans()
 
     @functools.cached_property
     def monthly(self) -> pl.DataFrame:
@@ -197,15 +204,17 @@ def _renewals(customers: pl.LazyFrame | None) -> pl.LazyFrame | None:
 
 def _movements(
     snapshot: mr.Snapshot,
-    plans: pl.DataFrame,
-    credits: pl.DataFrame,
+    plans: pl.DataFrame | None,
+    credits: pl.DataFrame | None,
     renewals: pl.LazyFrame | None,
     first_month: int,
     as_of: int,
     grid: br.Grid | None = None,
+    held: Held | None = None,
 ) -> tuple[br.Moves, pl.LazyFrame, pl.LazyFrame]:
-    """(the movements, the bridge's monthly totals, eligible MRR and its loss per month)."""
-    moves = br.Moves(plans, credits, first_month, as_of, has_plans=snapshot.has_plans, grid=grid)
+    """(the movements, the bridge's monthly totals, eligible MRR and its loss per month) of ``plans`` and
+    ``credits``, or of ``held`` (codes) when given."""
+    moves = br.Moves(plans, credits, first_month, as_of, has_plans=snapshot.has_plans, grid=grid, held=held)
     due = snapshot.due
     if renewals is not None:
         found = renewals.collect()
@@ -255,9 +264,8 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
             raise InputError("the subscriptions table has no rows")
     info = list(snapshot.notes)
     as_of, progress_note = _as_of(snapshot, settings, info)
-    plans = snapshot.plans.filter(pl.col("month") <= as_of)
-    credits = snapshot.credits.filter(pl.col("month") <= as_of)
-    grid = br.Grid(plans, credits, as_of)
+    held = snapshot.held.upto(as_of)
+    grid = br.Grid.of(held, as_of)
     customer_mrr = grid.customer_mrr()
     if customer_mrr.height == 0:
         raise InputError(
@@ -271,11 +279,11 @@ def measure(kind: str, table: pl.LazyFrame, customers: pl.LazyFrame | None, sett
     first_month, complete_from = _months(
         kind, rules, opening, snapshot.longest_term, as_of, _opening_balance(customer_mrr, opening)
     )
-    moves, bridge, eligible = _movements(snapshot, plans, credits, _renewals(customers), first_month, as_of, grid)
+    moves, bridge, eligible = _movements(snapshot, None, None, _renewals(customers), first_month, as_of, grid, held)
     return Measured(
         as_of,
         first_month,
-        plans,
+        held.plans,
         customer_mrr,  # no order needed: every use filters, joins or sums integers
         moves,
         _with_eligible(bridge, eligible),
