@@ -145,6 +145,9 @@ class Calendar:
         self._month = (month + EPOCH_MONTH).astype(np.int32)
         self._mday = (day - first + 1).astype(np.int32)
         self._dim = (following - first).astype(np.int32)
+        # the first day of every month the days fall in, and of the month after the last
+        self._low_month = int(self._month[0])
+        self._firsts = self.first_day(np.arange(self._low_month, int(self._month[-1]) + 2, dtype=np.int64))
 
     def month(self, day: np.ndarray) -> np.ndarray:
         return self._month[day - self.low]
@@ -163,14 +166,18 @@ class Calendar:
     def offset(self, day: np.ndarray, months: int | np.ndarray) -> np.ndarray:
         """day + months, calendar arithmetic clamped to the target month's last day."""
         target = self.month(day) + months
-        first = self.first_day(target)
-        following = self.first_day(target + 1)
+        if target.size and target.min() >= self._low_month and target.max() + 1 < self._low_month + self._firsts.size:
+            first = self._firsts[target - self._low_month]
+            following = self._firsts[target + 1 - self._low_month]
+        else:
+            first = self.first_day(target)
+            following = self.first_day(target + 1)
         return first + np.minimum(self.mday(day), following - first) - 1
 
 
 def date_series(values: np.ndarray, mask: np.ndarray | None = None) -> pl.Series:
     """Day numbers as a Date Series (``mask``: where the value is null)."""
-    series = pl.Series(values, dtype=pl.Int64)
+    series = pl.Series(values, dtype=pl.Int32 if values.dtype == np.int32 else pl.Int64)
     if mask is not None and mask.any():
         series = series.scatter(np.flatnonzero(mask), None)
     return series.cast(pl.Int32).cast(pl.Date)

@@ -249,14 +249,17 @@ def _exclusive_ends(
     Decided on the lines of at most ``sample`` customers (chosen by a hash of the id, so the same export always
     gives the same answer): enough pairs to tell an export's convention, without sorting a large export whole.
     ``customers`` is the export's number of customers when ``frame`` holds a part of them (a partition)."""
+    from csctl.core import dense
+
     lines = frame.lazy().filter(pl.col("amount") > 0)  # an ongoing line's start still follows the line before it
+    ids = dense.code(frame.get_column("customer_id"))
     if customers is None:
-        customers = frame.get_column("customer_id").n_unique()
+        customers = ids.n
     if customers > sample:  # the customers whose id hashes to 0 (hashed once each, not once per line)
         every = customers // sample + 1
-        ids = frame.get_column("customer_id").unique()
-        chosen = ids.filter(ids.cast(pl.String).hash(11) % every == 0)
-        lines = lines.filter(pl.col("customer_id").is_in(chosen.implode()))
+        chosen = (ids.values.cast(pl.String).hash(11) % every == 0).fill_null(False).to_numpy()
+        chosen &= ids.values.is_not_null().to_numpy()  # a line without a customer is no one's
+        lines = frame.lazy().filter(pl.Series(chosen[ids.codes]) & (pl.col("amount") > 0))
     pairs = (
         lines.select("customer_id", "product", start, end)
         .sort(pl.col("customer_id").to_physical(), pl.col("product").to_physical(), start)  # codes: adjacency is all
@@ -500,8 +503,11 @@ def billing_snapshot(
 
     # service periods, whole lines and their intervals, and the months whose snapshot day each line holds
     frame = _line_terms(frame, latest, last_month)
-    whole = frame.filter(pl.col("interval").is_not_null())
-    partial = frame.filter(pl.col("interval").is_null())
+    if frame.get_column("interval").null_count():
+        whole = frame.filter(pl.col("interval").is_not_null())
+        partial = frame.filter(pl.col("interval").is_null())
+    else:
+        whole, partial = frame, frame.clear()
     interval_months = pl.when(pl.col("interval") == WEEK).then(WEEK_MONTHS).otherwise(pl.col("interval"))
     whole = whole.with_columns(rate=pl.col("amount") / interval_months)
     if partial.height:
@@ -511,9 +517,8 @@ def billing_snapshot(
     longest_term = max(1, int(longest or 1))
     has_plans = bool(covered.select((pl.col("plan").cast(pl.String) != NO_PLAN).any()).item())
     held = _held(covered)
-    due = whole.filter(pl.col("amount") > 0).select(
-        "customer_id", month="due"
-    )  # repeats allowed: the semi join that uses them counts each pair once
+    # repeats allowed: the semi join that uses them counts each pair once
+    due = whole.lazy().filter(pl.col("amount") > 0).select("customer_id", month="due").collect()
     _, in_progress = _snapshot_bounds(latest)
     notes = billing_notes(tally, tuple(rules.exclude_statuses))
     return Snapshot(held, due, latest, in_progress, longest_term, notes, has_plans, tally)
@@ -532,27 +537,30 @@ def _line_terms(frame: pl.DataFrame, latest: dt.date, last_month: int) -> pl.Dat
     given = dense.days(frame.get_column("end"))
     latest_day = (latest - dt.date(1970, 1, 1)).days
     cal = dense.Calendar(int(start.min()), int(max(start.max(), given.max(), latest_day)))
-    end = np.where(whole_monthly, cal.offset(start, 1) - 1, given)
+    end = given.copy()
+    monthly = np.flatnonzero(whole_monthly)
+    end[monthly] = cal.offset(start[monthly], 1) - 1
     days = end - start + 1
     guess = np.round(days / 30.4375).astype(np.int32)
-    standard = np.isin(guess, [1, 3, 6, 12]) | ((guess % 12 == 0) & (guess > 0))
+    standard = (guess == 1) | (guess == 3) | (guess == 6) | ((guess % 12 == 0) & (guess > 0))
     after = end + 1
-    fills = (cal.month(after) - cal.month(start) == guess) & (
-        (cal.mday(after) == np.minimum(cal.mday(start), cal.dim(after)))
-        | (cal.mday(start) == np.minimum(cal.mday(after), cal.dim(start)))
+    start_month, start_mday, start_dim = cal.month(start), cal.mday(start), cal.dim(start)
+    after_month, after_mday, after_dim = cal.month(after), cal.mday(after), cal.dim(after)
+    fills = (after_month - start_month == guess) & (
+        (after_mday == np.minimum(start_mday, after_dim)) | (start_mday == np.minimum(after_mday, start_dim))
     )
     interval = np.where(whole_monthly, 1, np.where(days == 7, WEEK, np.where(standard & fills, guess, -1)))
     # the months whose snapshot day each line holds: its last day, or the latest date in the month in progress
     end_month = cal.month(end)
-    holds = np.where(end_month == last_month, end >= latest_day, cal.mday(end) == cal.dim(end))
+    holds = np.where(end_month == last_month, end >= latest_day, after_mday == 1)  # the day after is a 1st
     stop = np.where(end_month > last_month, last_month, np.where(holds, end_month, end_month - 1))
     frame = frame.with_columns(
         end=dense.date_series(end),
         days=pl.Series(days, dtype=pl.Int32),
         interval=dense.int_series(interval, interval < 0),
-        first=pl.Series(cal.month(start), dtype=pl.Int32),
+        first=pl.Series(start_month, dtype=pl.Int32),
         stop=pl.Series(stop, dtype=pl.Int32),
-        due=pl.Series(cal.month(after), dtype=pl.Int32),  # the month of a term's day after
+        due=pl.Series(after_month, dtype=pl.Int32),  # the month of a term's day after
     ).with_row_index("line")
     return frame
 
