@@ -323,14 +323,14 @@ def _held(lines: pl.DataFrame) -> Held:
         parts = [_held_block(codes, np.arange(first.size), first, stop, rate, quantity)]
     else:
         block_of = (codes.customer.codes * blocks // codes.customer.n).astype(np.uint16)
-        order = np.argsort(block_of, kind="stable")
-        bounds = np.searchsorted(block_of[order], np.arange(blocks + 1), side="left")
+        if blocks <= 8:  # a few blocks: each block's lines by a comparison, in order
+            picks = [np.flatnonzero(block_of == i) for i in range(blocks)]
+        else:
+            order = np.argsort(block_of, kind="stable")
+            bounds = np.searchsorted(block_of[order], np.arange(blocks + 1), side="left")
+            picks = [order[bounds[i] : bounds[i + 1]] for i in range(blocks)]
         del block_of
-        parts = [
-            _held_block(codes, order[bounds[i] : bounds[i + 1]], first, stop, rate, quantity)
-            for i in range(blocks)
-            if bounds[i + 1] > bounds[i]
-        ]
+        parts = [_held_block(codes, pick, first, stop, rate, quantity) for pick in picks if pick.size]
     c = [np.concatenate([part[i] for part in parts]) for i in range(9)]
     return dense.Held(codes.customer, codes.product, codes.plan, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8])
 
@@ -373,20 +373,40 @@ def _held_block(
     positive = rate > 0
     counted = positive & has_quantity
 
-    def total(weights: np.ndarray) -> np.ndarray:  # per cell: the lines' weights summed over their months
+    def total(weights: np.ndarray, cell: np.ndarray = cell, rows: np.ndarray = rows) -> np.ndarray:
+        """Per cell: the lines' weights summed over their months (in line order)."""
         return dense.sums(cell, n, weights[rows])
 
+    def quantities(cell: np.ndarray = cell, rows: np.ndarray = rows) -> tuple[np.ndarray, np.ndarray]:
+        net = total(np.where(counted, quantity, 0.0), cell, rows)
+        net -= total(np.where((rate < 0) & has_quantity, np.abs(quantity), 0.0), cell, rows)
+        return net, total(counted.astype(np.float64), cell, rows) > 0
+
     net = total(rate)
-    gross = total(np.where(positive, rate, 0.0))
-    positives = total(positive.astype(np.float64))
-    quantity_net = total(np.where(counted, quantity, 0.0)) - total(
-        np.where((rate < 0) & has_quantity, np.abs(quantity), 0.0)
-    )
-    any_counted = total(counted.astype(np.float64)) > 0
+    # A cell whose lines are all positive has gross = net and a positive line; with quantities on every line, its
+    # quantity is their sum. Only the cells with some other line are summed line by line (the same sums, in the
+    # same order: a zero term changes no float sum).
+    other = np.zeros(n, dtype=bool)
+    other[cell[np.flatnonzero(~positive[rows])]] = True
+    if has_quantity.all():
+        quantity_net, any_counted = total(quantity), np.ones(n, dtype=bool)
+    else:
+        quantity_net, any_counted = quantities()
+    gross, has_positive = net, np.ones(n, dtype=bool)
+    if other.any():
+        inside = np.flatnonzero(other[cell])
+        sub_cell, sub_rows = cell[inside], rows[inside]
+        mixed = np.flatnonzero(other)
+        gross = net.copy()
+        gross[mixed] = total(np.where(positive, rate, 0.0), sub_cell, sub_rows)[mixed]
+        has_positive[mixed] = total(positive.astype(np.float64), sub_cell, sub_rows)[mixed] > 0
+        if has_quantity.all():
+            sub_net, sub_any = quantities(sub_cell, sub_rows)
+            quantity_net[mixed], any_counted[mixed] = sub_net[mixed], sub_any[mixed]
     mrr = dense.cents(net * 100)
 
-    held = (positives > 0) & (mrr > 0) & (net >= 0.01 * gross - 1e-9)
-    credit = (positives == 0) & (mrr < 0)
+    held = has_positive & (mrr > 0) & (net >= 0.01 * gross - 1e-9)
+    credit = ~has_positive & (mrr < 0)
     combo_of, month_of = cells // span, cells % span + m0
     triple = triples[combo_of]
     plan_of = triple % plan.n
