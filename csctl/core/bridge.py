@@ -98,10 +98,14 @@ class Grid:
             self.plan_customers * self.span + (self.plan_months - self.low), customers * self.span, plan_mrr
         ).reshape(customers, self.span)
         self.has_credits = bool(credit_values.size)
-        self.credit = dense.int_sums(
-            credit_customers * self.span + (credit_months - self.low), customers * self.span, credit_values
-        ).reshape(customers, self.span)
-        self.mrr = np.maximum(held + self.credit, 0)  # c(m)
+        if self.has_credits:
+            self.credit = dense.int_sums(
+                credit_customers * self.span + (credit_months - self.low), customers * self.span, credit_values
+            ).reshape(customers, self.span)
+            self.mrr = np.maximum(held + self.credit, 0)  # c(m)
+        else:
+            self.credit = np.zeros((customers, self.span), dtype=np.int64)
+            self.mrr = np.maximum(held, 0)
 
     def window(self, values: np.ndarray, low: int, high: int) -> np.ndarray:
         """Columns for months low … high of a (rows × months low … high of the grid) array, 0 outside it: a view of
@@ -211,8 +215,13 @@ class Moves:
         self.row_bounds = np.array([0, self.pair.size])
         if len(bounds) > 2:  # the plan rows of each block, by a stable sort on the block number
             block_of = np.searchsorted(np.asarray(bounds[1:-1]), self.pair, side="right").astype(np.uint16)
-            self.order = np.argsort(block_of, kind="stable")
-            self.row_bounds = np.searchsorted(block_of[self.order], np.arange(len(bounds)), side="left")
+            if len(bounds) <= 9:  # a few blocks: each block's rows by a comparison, in order
+                picks = [np.flatnonzero(block_of == i) for i in range(len(bounds) - 1)]
+                self.order = np.concatenate(picks)
+                self.row_bounds = np.cumsum([0, *(p.size for p in picks)])
+            else:
+                self.order = np.argsort(block_of, kind="stable")
+                self.row_bounds = np.searchsorted(block_of[self.order], np.arange(len(bounds)), side="left")
 
     def _edges(self) -> list[int]:
         """The first customer code of each block, and the number of customers."""

@@ -361,9 +361,12 @@ def _held_block(
     first, stop = first_all[picked], stop_all[picked]
     m0 = int(first.min())
     span = int(stop.max()) - m0 + 1
-    rows, months = dense.spread(first, stop)
-    key = combo[rows] * span + (months - m0)
-    del months, first, stop, combo  # temporaries go as soon as they are used
+    # every month first … stop of every line (stop ≥ first): the line's row, and its (combo, month) key
+    counts = stop - first + 1
+    rows = np.repeat(np.arange(first.size, dtype=np.int64), counts)
+    key = np.repeat(combo * span + (first - m0) - (np.cumsum(counts) - counts), counts)
+    key += np.arange(rows.size, dtype=np.int64)
+    del first, stop, combo, counts  # temporaries go as soon as they are used
     cell, cells = dense.densify(key)
     del key
     n = cells.size
