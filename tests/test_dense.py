@@ -103,14 +103,17 @@ def test_blocks_give_the_same_movements_and_sums_as_one_block(billing_csv: Path)
     credits = snapshot.credits.filter(pl.col("month") <= last)
     first = int(plans["month"].min()) + 1  # type: ignore[arg-type]
     whole = bridge.Moves(plans, credits, first, last)
-    parts = bridge.Moves(plans, credits, first, last, block_cells=200)
-    assert len(parts.pair_bounds) > 10  # many blocks
+    assert len(whole.pair_bounds) == 2  # one block
     key = ["customer_id", "month"]
     one = whole.frame().with_columns(pl.col("customer_id").cast(pl.String)).sort(key)
-    many = parts.frame().with_columns(pl.col("customer_id").cast(pl.String)).sort(key)
-    assert one.equals(many)
-    assert whole.summary(snapshot.due)[0].equals(parts.summary(snapshot.due)[0])
-    assert whole.summary(snapshot.due)[1].equals(parts.summary(snapshot.due)[1])
+    pairs_cells = whole.pair_bounds[-1] * whole.grid.span
+    for cells, few in ((200, False), (pairs_cells // 4, True)):  # many blocks (sorted into blocks) and a few
+        parts = bridge.Moves(plans, credits, first, last, block_cells=cells)
+        assert 3 <= len(parts.pair_bounds) <= 9 if few else len(parts.pair_bounds) > 10
+        many = parts.frame().with_columns(pl.col("customer_id").cast(pl.String)).sort(key)
+        assert one.equals(many)
+        assert whole.summary(snapshot.due)[0].equals(parts.summary(snapshot.due)[0])
+        assert whole.summary(snapshot.due)[1].equals(parts.summary(snapshot.due)[1])
     # the monthly sums are the rows' sums: an identity between the two outputs
     totals = whole.summary(None)[0]
     by_month = one.group_by("month").agg(pl.col("new", "churn", "mrr_end").sum()).sort("month")
@@ -129,13 +132,34 @@ def test_snapshot_in_blocks_equals_one_block(billing_csv: Path) -> None:
 
     _, billing = load_revenue(str(billing_csv), "billing", ReadOptions())
     whole = mrr.billing_snapshot(billing.frame.lazy(), mrr.BillingRules())
-    with patch.object(mrr, "HELD_BLOCK_CELLS", 100):
-        parts = mrr.billing_snapshot(billing.frame.lazy(), mrr.BillingRules())
-    assert whole is not None and parts is not None
-    for name in ("plans", "credits"):
-        a, b = getattr(whole, name), getattr(parts, name)
-        key = [c for c in a.columns if c not in ("mrr", "quantity", "credit")]
-        a = a.with_columns(pl.col(pl.Categorical).cast(pl.String)).sort(key)
-        b = b.with_columns(pl.col(pl.Categorical).cast(pl.String)).sort(key)
-        assert a.height > 0 or name == "credits"
-        assert a.equals(b), name
+    assert whole is not None
+    line_months = whole.plans.height  # about one held plan per line-month
+    for cells in (100, line_months // 4):  # many blocks (sorted into blocks) and a few
+        with patch.object(mrr, "HELD_BLOCK_CELLS", cells):
+            parts = mrr.billing_snapshot(billing.frame.lazy(), mrr.BillingRules())
+        assert parts is not None
+        for name in ("plans", "credits"):
+            a, b = getattr(whole, name), getattr(parts, name)
+            key = [c for c in a.columns if c not in ("mrr", "quantity", "credit")]
+            a = a.with_columns(pl.col(pl.Categorical).cast(pl.String)).sort(key)
+            b = b.with_columns(pl.col(pl.Categorical).cast(pl.String)).sort(key)
+            assert a.height > 0 or name == "credits"
+            assert a.equals(b), name
+
+
+def test_held_codes_up_to_a_month_give_the_filtered_frames(billing_csv: Path) -> None:
+    """The held plans and credits kept as codes, cut at a month, are the snapshot's frames filtered to that month
+    (what the measured plans were before they were kept as codes)."""
+    from csctl.core import mrr
+    from csctl.io.load import load_revenue
+    from csctl.io.parse import ReadOptions
+
+    _, billing = load_revenue(str(billing_csv), "billing", ReadOptions())
+    snapshot = mrr.billing_snapshot(billing.frame.lazy(), mrr.BillingRules())
+    assert snapshot is not None
+    cut = snapshot.last_complete - 3
+    held = snapshot.held.upto(cut)
+    assert 0 < held.plans().height < snapshot.plans.height
+    assert held.plans().equals(snapshot.plans.filter(pl.col("month") <= cut))
+    assert held.credits().equals(snapshot.credits.filter(pl.col("month") <= cut))
+    assert snapshot.held.upto(snapshot.last_month) is snapshot.held  # nothing to cut
