@@ -43,7 +43,7 @@ def bridge(customers: int, months: int, seed: int, start: str) -> Bridge:
     company's history does).
 
     These are the billed figures, not what the accounts are contracted for (``_Account.service``); the two agree
-    to the cent for the default company (tests/test_sample.py). In larger companies a few accounts differ where a
+    every month for the default company (tests/test_sample.py). In larger companies a few accounts differ where a
     service credit meets a mid-term change: a proration rated at the interval of a one-month credit line beside a
     quarterly term, or a credit on the plan an account upgraded away from, which is neither held nor a credit at
     the snapshot. The ledger follows csctl's reading.
