@@ -310,6 +310,13 @@ def _expand(folder: Path, export: Export, where: str, fence: Path | None = None)
         for match in matches:  # a link among the matches may lead out
             _inside(fence, os.path.relpath(match, folder), Path(match), where)
         files = matches
+    elif full.is_dir():  # a Parquet dataset written in parts
+        _inside(fence, path, full, where)
+        from csctl.io.inputs import dataset_files
+
+        files = dataset_files(full)
+        for match in files:  # a link among the parts may lead out
+            _inside(fence, os.path.relpath(match, folder), Path(match), where)
     else:
         _inside(fence, path, full, where)
         if not full.is_file():
