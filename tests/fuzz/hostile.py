@@ -1327,7 +1327,11 @@ class Server:
     def __init__(self, program: str = SERVED, preload: bool = True) -> None:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - the server's own stderr, shown if it fails
         self.process = subprocess.Popen(
-            [sys.executable, "-c", f"from tests.fuzz.forkserver import serve; serve({preload}); {program}"],
+            [
+                sys.executable,
+                "-c",
+                f"from tests.fuzz.forkserver import serve, finish; serve({preload}); finish({program!r})",
+            ],
             cwd=REPOSITORY,
             env=_env(),
             stdin=subprocess.PIPE,
@@ -1335,6 +1339,7 @@ class Server:
             stderr=self.log,
         )
         self.buffer = b""
+        self.running: int | None = None  # the pid of the run under way
         self.ready = self._reply(None)
 
     def _reply(self, deadline: float | None) -> dict[str, Any] | None:
@@ -1364,20 +1369,29 @@ class Server:
         started = time.monotonic()
         self.process.stdin.write((json.dumps(request) + "\n").encode())
         self.process.stdin.flush()
-        pid = (self._reply(None) or {})["pid"]
+        self.running = (self._reply(None) or {})["pid"]
         result = self._reply(started + time_limit)
-        if result is not None:
-            return result["status"], result["maxrss"]
+        if result is None:
+            self._kill()
+            self._reply(None)
+        self.running = None
+        return None if result is None else (result["status"], result["maxrss"])
+
+    def _kill(self) -> None:
+        pid = self.running
+        if not isinstance(pid, int) or pid <= 0:  # never 0 or -1: this process's group, every process
+            return
         for kill in (os.killpg, os.kill):  # the child leads its own session; before its setsid(), the child alone
             try:
                 kill(pid, signal.SIGKILL)
                 break
             except ProcessLookupError:
                 continue
-        self._reply(None)
-        return None
 
     def close(self) -> None:
+        """End the server (and a run still under way: the suite interrupted)."""
+        if self.running is not None:
+            self._kill()
         if self.process.stdin is not None:
             self.process.stdin.close()
         self.process.wait()
