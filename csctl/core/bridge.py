@@ -243,7 +243,8 @@ class Moves:
         p_lo = self.pair_bounds[index]
         rows = slice(self.row_bounds[index], self.row_bounds[index + 1])
         picked = self.order[rows] if self.order is not None else slice(None)
-        key = (self.pair[picked] - p_lo) * span + (grid.plan_months[picked] - grid.low)
+        pair, month = self.pair[picked], grid.plan_months[picked]
+        key = (pair - p_lo) * span + (month - grid.low)
         if key.size < 2 or bool((key[1:] > key[:-1]).all()):  # one row per cell, in order
             value, quantity = self.mrr[picked], self.quantity[picked]
             plans = _plan_sets(self.plan, picked, np.arange(key.size), key.size) if self.plan is not None else None
@@ -252,7 +253,7 @@ class Moves:
             value = dense.int_sums(cell, key.size, self.mrr[picked])
             quantity = dense.sums(cell, key.size, self.quantity[picked])
             plans = _plan_sets(self.plan, picked, cell, key.size) if self.plan is not None else None
-        pair, month = key // span + p_lo, key % span + grid.low
+            pair, month = key // span + p_lo, key % span + grid.low
         follows = np.zeros(key.size, dtype=bool)  # the cell holds month − 1 of the same product too
         follows[1:] = (pair[1:] == pair[:-1]) & (month[1:] == month[:-1] + 1)
         last = np.ones(key.size, dtype=bool)  # the run's last cell: the product departs the month after

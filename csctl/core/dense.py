@@ -65,7 +65,10 @@ class Coded:
 def _physical_keys(column: pl.Series) -> np.ndarray:
     if column.dtype != pl.Categorical:
         column = column.cast(pl.String).cast(pl.Categorical)
-    return column.to_physical().cast(pl.Int64).fill_null(-1).to_numpy() + 1  # null -> 0
+    physical = column.to_physical()
+    if physical.null_count() == 0:
+        return np.add(physical.to_numpy(), 1, dtype=np.int64)
+    return physical.cast(pl.Int64).fill_null(-1).to_numpy() + 1  # null -> 0
 
 
 def code(column: pl.Series) -> Coded:
