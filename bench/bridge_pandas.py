@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from bridge_duckdb import BRIDGE_COLUMNS, EXCLUDED, MONEY_COLUMNS, bridge_rows
 
-TEXT_COLUMNS = ["customer_id", "product", "plan", "quantity", "amount", "period_start", "period_end", "status"]
 WEEK_MONTHS = 12.0 / 52
 
 
@@ -37,12 +36,25 @@ def _round_int(x: np.ndarray) -> np.ndarray:
 
 
 def _month(day: np.ndarray) -> np.ndarray:
-    """A day number (days since 1970-01-01) → its month index, year × 12 + month − 1."""
-    return day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    """A day number (days since 1970-01-01) → its month index, year × 12 + month − 1 (civil-from-days in integers,
+    after H. Hinnant's `chrono` algorithms)."""
+    z = day + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153  # months from March
+    return (yoe + era * 400) * 12 + mp + 2  # March of year y is y × 12 + 2; January and February roll over
 
 
 def _first_day(month: np.ndarray) -> np.ndarray:
-    return (month - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    """A month index → the day number of its first day (days-from-civil)."""
+    y, m0 = month // 12, month % 12  # m0: 0 = January
+    y = y - (m0 < 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((m0 + 10) % 12) + 2) // 5
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
 def _mday(day: np.ndarray) -> np.ndarray:
@@ -89,30 +101,63 @@ def _sum(codes: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.nda
 # reading
 
 
-def _read(path: str) -> pd.DataFrame:
+def _codes(column: pd.Series | None, n: int) -> np.ndarray:
+    """A categorical column's integer codes, an empty value (or no column) taken as the text "" (SQL's coalesce)."""
+    if column is None:
+        return np.zeros(n, dtype=np.int64)
+    codes = column.cat.codes.to_numpy().astype(np.int64)
+    return np.where(codes < 0, len(column.cat.categories), codes)
+
+
+def _day_numbers(column: pd.Series | None, n: int) -> np.ndarray:
+    """A date column → days since 1970-01-01 as floats, NaN where empty."""
+    if column is None:
+        return np.full(n, np.nan)
+    days = column.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
+    return np.where(np.isnat(days), np.nan, days.astype(np.int64))
+
+
+def _read(path: str) -> dict[str, np.ndarray]:
+    """The columns the bridge uses, as arrays, lines with an excluded status left out. Text columns are read as
+    categories (integer codes, so "007" and "7" stay two customers), dates as dates, numbers as floats: csctl
+    accepts only numeric amounts and quantities, so every file it measures reads alike here."""
     header = pd.read_csv(path, nrows=0).columns
-    usecols = [c for c in TEXT_COLUMNS if c in header]
+    types = {
+        "customer_id": "category",
+        "product": "category",
+        "plan": "category",
+        "status": "category",
+        "quantity": "float64",
+        "amount": "float64",
+        "period_start": "timestamp[s][pyarrow]",
+        "period_end": "timestamp[s][pyarrow]",
+    }
+    usecols = [c for c in types if c in header]
     df = pd.read_csv(
         path,
         usecols=usecols,
-        dtype=dict.fromkeys(usecols, "string[pyarrow]"),
+        dtype={c: types[c] for c in usecols},
         keep_default_na=False,
         na_values=[""],
         engine="pyarrow",
     )
-    for c in TEXT_COLUMNS:
-        if c not in df.columns:
-            df[c] = pd.Series(pd.NA, index=df.index, dtype="string[pyarrow]")
-    status = df["status"].str.strip().str.lower()
-    stood = ~status.isin(EXCLUDED).fillna(False).to_numpy(dtype=bool)  # a null status counts
-    return df[stood].reset_index(drop=True)
-
-
-def _days(s: pd.Series) -> np.ndarray:
-    """YYYY-MM-DD text → day numbers as floats (NaN where empty)."""
-    d = pd.to_datetime(s, format="%Y-%m-%d")
-    days = (d - pd.Timestamp("1970-01-01")).dt.days
-    return days.to_numpy(dtype=np.float64, na_value=np.nan)
+    n = len(df)
+    if "status" in df.columns:  # trimmed, any case; a line without a status counts
+        excluded = df["status"].cat.categories.str.strip().str.lower().isin(EXCLUDED)
+        codes = df["status"].cat.codes.to_numpy()
+        stood = ~np.append(excluded, False)[codes]  # code −1 (empty) takes the appended False
+    else:
+        stood = np.ones(n, dtype=bool)
+    cols = {
+        "cid": _codes(df["customer_id"], n),
+        "prod": _codes(df.get("product"), n),
+        "plan": _codes(df.get("plan"), n),
+        "q": df["quantity"].to_numpy(dtype=np.float64) if "quantity" in df.columns else np.full(n, np.nan),
+        "amt": df["amount"].to_numpy(dtype=np.float64),
+        "ps": _day_numbers(df["period_start"], n),
+        "pe": _day_numbers(df.get("period_end"), n),
+    }
+    return {k: v[stood] for k, v in cols.items()}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -141,22 +186,16 @@ def _nearest(group: np.ndarray, start: np.ndarray, w_group: np.ndarray, w_start:
     return np.where(b_ok & (~a_ok | (gap_b <= gap_a)), b, a)
 
 
-def _monthly_rates(df: pd.DataFrame) -> dict[str, Any] | None:
+def _monthly_rates(cols: dict[str, np.ndarray]) -> dict[str, Any] | None:
     """Each MRR line's (customer, product, plan, quantity, first and last month held, monthly rate), plus the
     latest start, the longest whole interval and the codes' sizes; None when no line stands."""
-    n = len(df)
-    if n == 0:
+    if len(cols["amt"]) == 0:
         return None
-    cid, _ = pd.factorize(df["customer_id"], use_na_sentinel=False)
-    prod, _ = pd.factorize(df["product"].fillna(""))
-    plan, _ = pd.factorize(df["plan"].fillna(""))
+    cid, prod, plan, q, amt = cols["cid"], cols["prod"], cols["plan"], cols["q"], cols["amt"]
     n_prod = int(prod.max()) + 1
     n_plan = int(plan.max()) + 1
-    q = pd.to_numeric(df["quantity"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    amt = pd.to_numeric(df["amount"]).to_numpy(dtype=np.float64, na_value=np.nan)
-    ps_f = _days(df["period_start"])
-    pe0_f = _days(df["period_end"])
-    ps = ps_f.astype(np.int64)
+    ps = cols["ps"].astype(np.int64)
+    pe0_f = cols["pe"]
     has_end = ~np.isnan(pe0_f)
     pe0 = np.where(has_end, pe0_f, 0).astype(np.int64)
 
@@ -329,7 +368,8 @@ def bridge_cents(path: str, history_starts: str | None = None) -> list[tuple[Any
     cr = _sum(crg, len(cr_keys), cents[credit].astype(np.float64)).astype(np.int64)
 
     # customer rows of each month (c(m) > 0 or c(m − 1) > 0) inside the frame
-    u = np.union1d(ck, ck + 1)
+    u = np.sort(np.concatenate([ck, ck + 1]), kind="stable")  # two sorted runs: a merge
+    u = u[np.r_[True, u[1:] != u[:-1]]]
     u_slot = u % n_slot
     u = u[(u_slot >= first_slot) & (u_slot <= last_slot)]
     u_slot = u % n_slot
@@ -360,7 +400,8 @@ def bridge_cents(path: str, history_starts: str | None = None) -> list[tuple[Any
     p_cm = pk // n_slot // n_prod * n_slot + pk % n_slot  # the product row's (customer, month) key
     side1 = _lookup(cont, p_cm) >= 0
     side0 = _lookup(cont, p_cm + 1) >= 0
-    j = np.union1d(pk[side1], pk[side0] + 1)
+    j = np.sort(np.concatenate([pk[side1], pk[side0] + 1]), kind="stable")
+    j = j[np.r_[True, j[1:] != j[:-1]]]
     i1, i0 = _lookup(pk, j), _lookup(pk, j - 1)
     v1, v0 = _take(p_v, i1), _take(p_v, i0)
     q1, q0 = _take(p_qty, i1, 0.0), _take(p_qty, i0, 0.0)
