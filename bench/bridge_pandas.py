@@ -35,7 +35,7 @@ def _round_int(x: np.ndarray) -> np.ndarray:
     return _round(_round(x * 1e6) / 1e6).astype(np.int64)
 
 
-def _month(day: np.ndarray) -> np.ndarray:
+def _month_of(day: np.ndarray) -> np.ndarray:
     """A day number (days since 1970-01-01) → its month index, year × 12 + month − 1 (civil-from-days in integers,
     after H. Hinnant's `chrono` algorithms)."""
     z = day + 719468
@@ -47,7 +47,7 @@ def _month(day: np.ndarray) -> np.ndarray:
     return (yoe + era * 400) * 12 + mp + 2  # March of year y is y × 12 + 2; January and February roll over
 
 
-def _first_day(month: np.ndarray) -> np.ndarray:
+def _first_day_of(month: np.ndarray) -> np.ndarray:
     """A month index → the day number of its first day (days-from-civil)."""
     y, m0 = month // 12, month % 12  # m0: 0 = January
     y = y - (m0 < 2)
@@ -55,6 +55,26 @@ def _first_day(month: np.ndarray) -> np.ndarray:
     yoe = y - era * 400
     doy = (153 * ((m0 + 10) % 12) + 2) // 5
     return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+# The same two functions as look-up tables over 1900–2199: one gather per array instead of a dozen integer
+# divisions; days or months outside that range take the arithmetic.
+_DAY0, _DAYS = -25567, 109572  # 1900-01-01, days to 2200-01-01
+_MONTH0, _MONTHS = 1900 * 12, 300 * 12 + 1
+_MONTH_TABLE = _month_of(np.arange(_DAY0, _DAY0 + _DAYS, dtype=np.int64))
+_FIRST_TABLE = _first_day_of(np.arange(_MONTH0, _MONTH0 + _MONTHS, dtype=np.int64))
+
+
+def _in(x: np.ndarray, lo: int, n: int) -> bool:
+    return x.size > 0 and int(x.min()) >= lo and int(x.max()) < lo + n
+
+
+def _month(day: np.ndarray) -> np.ndarray:
+    return _MONTH_TABLE[day - _DAY0] if _in(day, _DAY0, _DAYS) else _month_of(day)
+
+
+def _first_day(month: np.ndarray) -> np.ndarray:
+    return _FIRST_TABLE[month - _MONTH0] if _in(month, _MONTH0, _MONTHS) else _first_day_of(month)
 
 
 def _mday(day: np.ndarray) -> np.ndarray:
@@ -222,9 +242,10 @@ def _monthly_rates(cols: dict[str, np.ndarray]) -> dict[str, Any] | None:
     aft = pe + 1
     guess = _round(d / 30.4375).astype(np.int64)
     standard = np.isin(guess, (1, 3, 6, 12)) | ((guess % 12 == 0) & (guess > 0))
-    fills = (_month(aft) - _month(ps) == guess) & (
-        (_mday(aft) == np.minimum(_mday(ps), _days_in_month(_month(aft))))
-        | (_mday(ps) == np.minimum(_mday(aft), _days_in_month(_month(ps))))
+    m_ps, m_aft = _month(ps), _month(aft)
+    d_ps, d_aft = ps - _first_day(m_ps) + 1, aft - _first_day(m_aft) + 1
+    fills = (m_aft - m_ps == guess) & (
+        (d_aft == np.minimum(d_ps, _days_in_month(m_aft))) | (d_ps == np.minimum(d_aft, _days_in_month(m_ps)))
     )
     iv = np.where(whole_monthly, 1, np.where(d == 7, 0, np.where(standard & fills, guess, -1)))
     is_whole = iv >= 0
@@ -267,7 +288,7 @@ def _monthly_rates(cols: dict[str, np.ndarray]) -> dict[str, Any] | None:
             rate[p] = np.where(unit_ok, sign * wr / wq * qa, np.where(flat_ok, sign * wr, raw))
 
     # the months whose snapshot day each line holds
-    first = _month(ps)
+    first = m_ps
     em = _month(pe)
     snapshot = np.where(em == last_month, latest, _first_day(em + 1) - 1)
     stop = np.where(em > last_month, last_month, np.where(pe >= snapshot, em, em - 1))
