@@ -107,6 +107,12 @@ def _take(values: np.ndarray, idx: np.ndarray, default: float = 0) -> np.ndarray
     return out
 
 
+def _merge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted union of two sorted key arrays (a stable sort of two sorted runs is a merge)."""
+    x = np.sort(np.concatenate([a, b]), kind="stable")
+    return x[np.diff(x, prepend=x[:1] - 1) != 0]
+
+
 def _group(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sorted unique keys, each row's group number)."""
     codes, uniques = pd.factorize(keys, sort=True)
@@ -383,14 +389,13 @@ def bridge_cents(path: str, history_starts: str | None = None) -> list[tuple[Any
     c_sum = _sum(cg, len(ck), c_vals_all.astype(np.float64)).astype(np.int64)
     ck, c = ck[c_sum > 0], c_sum[c_sum > 0]
     c_cid = ck // n_slot
-    starts = np.r_[True, c_cid[1:] != c_cid[:-1]]  # ck is sorted: a customer's first row is its first month
+    starts = np.diff(c_cid, prepend=-1) != 0  # ck is sorted: a customer's first row is its first month
     fm = (ck % n_slot)[np.maximum.accumulate(np.where(starts, np.arange(len(ck)), 0))]
     cr_keys, crg = _group(g_cid[credit] * n_slot + g_slot[credit])
     cr = _sum(crg, len(cr_keys), cents[credit].astype(np.float64)).astype(np.int64)
 
     # customer rows of each month (c(m) > 0 or c(m − 1) > 0) inside the frame
-    u = np.sort(np.concatenate([ck, ck + 1]), kind="stable")  # two sorted runs: a merge
-    u = u[np.r_[True, u[1:] != u[:-1]]]
+    u = _merge(ck, ck + 1)
     u_slot = u % n_slot
     u = u[(u_slot >= first_slot) & (u_slot <= last_slot)]
     u_slot = u % n_slot
@@ -421,8 +426,7 @@ def bridge_cents(path: str, history_starts: str | None = None) -> list[tuple[Any
     p_cm = pk // n_slot // n_prod * n_slot + pk % n_slot  # the product row's (customer, month) key
     side1 = _lookup(cont, p_cm) >= 0
     side0 = _lookup(cont, p_cm + 1) >= 0
-    j = np.sort(np.concatenate([pk[side1], pk[side0] + 1]), kind="stable")
-    j = j[np.r_[True, j[1:] != j[:-1]]]
+    j = _merge(pk[side1], pk[side0] + 1)
     i1, i0 = _lookup(pk, j), _lookup(pk, j - 1)
     v1, v0 = _take(p_v, i1), _take(p_v, i0)
     q1, q0 = _take(p_qty, i1, 0.0), _take(p_qty, i0, 0.0)

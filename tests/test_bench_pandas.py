@@ -1,0 +1,57 @@
+"""bench/bridge_pandas.py, the benchmark's pandas engine, against csctl's bridge to the cent: the committed sample
+company with and without its history_starts, and an export with every quirk of the definition (exclusive ends,
+statuses, one-off and refund lines, a proration, credits, a weekly plan, an annual term, churn and a return).
+Skipped where the bench extra (pandas, pyarrow) is not installed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Invoke
+from tests.helpers import ok, write_csv
+from tests.test_partitioned import QUIRKS
+
+pytest.importorskip("pandas")
+pytest.importorskip("pyarrow")
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+SAMPLE = BENCH.parent / "sample_data" / "billing.csv"
+
+
+@pytest.fixture(scope="module")
+def bench() -> tuple:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import bench_numbers
+        import bridge_pandas
+    finally:
+        sys.path.remove(str(BENCH))
+    return bench_numbers, bridge_pandas
+
+
+def _check(invoke: Invoke, bench: tuple, path: Path, history: str | None) -> list[dict]:
+    bench_numbers, bridge_pandas = bench
+    args = ["numbers", path, "--view", "bridge", "-f", "csv"] + (["--history-starts", history] if history else [])
+    csctl_rows, err = bench_numbers.read_csctl_csv(ok(invoke(*args)).stdout)
+    assert csctl_rows is not None, err
+    rows = bridge_pandas.bridge_pandas(str(path), history)
+    assert bench_numbers.compare("csctl", csctl_rows, "pandas", rows) == []
+    assert bench_numbers.consistency_problems("pandas", rows) == []
+    return rows
+
+
+@pytest.mark.parametrize("history", [None, "2023-11"])
+def test_the_sample_company(invoke: Invoke, bench: tuple, history: str | None) -> None:
+    rows = _check(invoke, bench, SAMPLE, history)
+    assert len(rows) >= 20
+    for movement in ("new", "expansion", "price_uplift", "upsell", "contraction", "churn"):
+        assert any(r[movement] != 0 for r in rows), movement  # the comparison covers every kind of movement
+
+
+def test_every_quirk(invoke: Invoke, bench: tuple, tmp_path: Path) -> None:
+    rows = _check(invoke, bench, write_csv(tmp_path / "billing.csv", QUIRKS), "2024-01")
+    assert [r["month"] for r in rows] == [f"2024-{m:02d}" for m in range(1, 8)]  # 2024-08 is in progress
+    assert any(r["churn"] < 0 for r in rows) and any(r["reactivation"] > 0 for r in rows)
