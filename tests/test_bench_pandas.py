@@ -55,3 +55,9 @@ def test_every_quirk(invoke: Invoke, bench: tuple, tmp_path: Path) -> None:
     rows = _check(invoke, bench, write_csv(tmp_path / "billing.csv", QUIRKS), "2024-01")
     assert [r["month"] for r in rows] == [f"2024-{m:02d}" for m in range(1, 8)]  # 2024-08 is in progress
     assert any(r["churn"] < 0 for r in rows) and any(r["reactivation"] > 0 for r in rows)
+
+
+def test_no_complete_month_is_an_empty_bridge(bench: tuple, tmp_path: Path) -> None:
+    # without history_starts the annual term makes 2025-01 the first complete month, after the as-of month 2024-07
+    # (csctl says so and exits 3): no bridge month, not an error
+    assert bench[1].bridge_pandas(str(write_csv(tmp_path / "billing.csv", QUIRKS))) == []
