@@ -56,11 +56,15 @@ def _same_as_whole(path: Path, rules: BillingRules, counts: tuple[int, ...]) -> 
         for n in counts:
             parts = pt.partition(frame, n)
             assert sum(p.height for p in parts) == frame.height
-            got = nb.compute_view(pt.measure_partitioned(parts, None, settings), kind, settings)
-            for name, table in whole.tables.items():
-                assert got.tables[name].frame.equals(table.frame), (view, n, name)
-            assert got.metrics == whole.metrics, (view, n)
-            assert got.notes == whole.notes, (view, n)
+            taken = pt.split(frame, n)  # the same parts, each taken from the whole when measured
+            loaded = [p.load() for p in taken if len(p.rows)]
+            assert len(loaded) == len(parts) and all(any(x.equals(q) for q in parts) for x in loaded)
+            for each in (parts, taken):
+                got = nb.compute_view(pt.measure_partitioned(each, None, settings), kind, settings)
+                for name, table in whole.tables.items():
+                    assert got.tables[name].frame.equals(table.frame), (view, n, name)
+                assert got.metrics == whole.metrics, (view, n)
+                assert got.notes == whole.notes, (view, n)
 
 
 def test_partitions_keep_each_customer_whole() -> None:
@@ -107,3 +111,22 @@ def test_a_local_dask_cluster_gives_the_single_machine_figures(cli: Invoke, tmp_
     summary = ok(cli("numbers", billing, "-f", "json", *history)).stdout
     cluster = ok(cli("numbers", billing, "-f", "json", *history, "--partitions", 3, "--cluster", "local")).stdout
     assert json.loads(cluster)["metrics"] == json.loads(summary)["metrics"]
+
+
+def test_a_large_export_is_measured_in_parts_with_the_same_figures(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csctl.run import steps
+
+    history = ["--history-starts", "2023-11"]
+    billing = SAMPLE / "billing.csv"
+    whole = {view: ok(cli("numbers", billing, "--view", view, "-f", "csv", *history)).stdout for view in pt.VIEWS}
+    lines = pl.read_csv(billing, infer_schema=False).height
+    monkeypatch.setattr(steps, "PARTS_OVER", lines // 3)  # as if the sample were a large export
+    monkeypatch.setattr(steps, "PART_LINES", -(-lines // 6))
+    for view in pt.VIEWS:
+        parted = cli("numbers", billing, "--view", view, "-f", "csv", "-v", *history)
+        assert ok(parted).stdout == whole[view], view
+        assert "measured in 6 parts of its customers" in parted.stderr
+    single = cli("numbers", billing, "--view", "customers", "-f", "csv", "-v", *history)  # a view of single customers
+    assert "parts" not in ok(single).stderr

@@ -1,4 +1,4 @@
-"""Tests of the synthetic sample company (csctl.core.sample).
+"""Tests of the synthetic sample company (csctl.sample).
 
 MRR and the bridge are recomputed here with a small plain-Python implementation of DESIGN.md §4 (revised: a
 month-end snapshot of service periods normalised to a month), independent of csctl.core.mrr / csctl.core.bridge.
@@ -19,8 +19,12 @@ import polars as pl
 import pytest
 import yaml
 
-from csctl.core import sample
-from csctl.core.sample import generate_billing, generate_customers, to_stripe_style
+from csctl import sample
+from csctl.sample import generate_billing, generate_customers, to_stripe_style
+from csctl.sample.invoices import _STATUSES
+from csctl.sample.revenue import bridge as revenue_bridge
+from csctl.sample.timeline import _simulate
+from csctl.sample.workspace import _WORKSPACE_TABLES
 
 Row = dict[str, Any]
 ProductMonth = dict[str, tuple[float, float, Any]]  # product -> (MRR, quantity, plan)
@@ -224,7 +228,7 @@ def test_layout_and_types(billing: pl.DataFrame, rows: list[Row]) -> None:
     assert billing["customer_id"].str.contains(r"^C\d{5}$").all()
     assert "C00001" in billing["customer_id"]
     assert set(billing["currency"]) == {"USD"}
-    assert set(billing["status"]) == set(sample._STATUSES)
+    assert set(billing["status"]) == set(_STATUSES)
     assert set(billing.select("product", "plan").unique().iter_rows()) == {
         ("Platform", "Starter"),
         ("Platform", "Growth"),
@@ -549,7 +553,7 @@ def test_discount_lines(billing: pl.DataFrame) -> None:
 
 def test_every_status(billing: pl.DataFrame) -> None:
     counts = dict(billing.group_by("status").agg(pl.col("invoice_id").n_unique()).iter_rows())
-    assert set(counts) == set(sample._STATUSES)
+    assert set(counts) == set(_STATUSES)
     assert all(n >= 3 for n in counts.values()), counts
 
 
@@ -557,7 +561,7 @@ def test_contracted_mrr_is_the_billed_mrr(mrr: Mrr) -> None:
     """The revised MRR of the billing lines is, month by month, what the accounts are contracted for (their held
     products at their prices, weekly × 52/12, less the credits and discounts of the month), to within the
     rounding of short prorations to the cent."""
-    _, accounts = sample._simulate(300, 37, 7, "2023-11")
+    _, accounts = _simulate(300, 37, 7, "2023-11")
     for month in range(LAST - 35, LAST + 1):
         day = month_end(month).toordinal() - EPOCH
         contracted = {
@@ -580,7 +584,7 @@ def test_cli_writes_a_workspace_with_its_history_start(invoke: Any, tmp_path: Pa
     config = load_workspace(str(tmp_path / "csctl.yaml")).config
     assert config.billing.history_starts == "2024-03"
     exports = config.exports.model_dump(exclude_none=True)
-    assert exports == {table: f"{table}.csv" for table in sample._WORKSPACE_TABLES}
+    assert exports == {table: f"{table}.csv" for table in _WORKSPACE_TABLES}
     assert all((tmp_path / name).is_file() for name in exports.values())
     assert yaml.safe_load(text)["rules"] == {"inventory": "asis.yaml"}
     # the Stripe style names its preset
@@ -766,7 +770,7 @@ def surveys() -> pl.DataFrame:
 def terms() -> pl.DataFrame:
     """The contracts' terms (core plan seats and whether they include API access), as the simulation drew them;
     test_terms_are_billed checks that billing carries every one."""
-    _, accounts = sample._simulate(300, 36, 7, "2023-11")
+    _, accounts = _simulate(300, 36, 7, "2023-11")
     out = [
         {
             "customer_id": f"C{c + 1:05d}",
@@ -1123,7 +1127,8 @@ def test_existing_exports_unchanged(
     """The default company's exports, byte for byte. Usage, tickets, surveys, team and milestones are as they were
     before billing took the quirks of real exports (those come from a stream of their own: the accounts and their
     contracts are unchanged); billing, customers (its start_date is a prorated signup's day), costs and the
-    inventory (calibrated on the company's bridge) changed with it."""
+    inventory (calibrated on the company's bridge) changed with it. Costs changed again when the bridge they are
+    calibrated on became csctl's own (csctl.core.bridge, in whole cents): five expansion lines moved by a cent."""
     frames = {"billing": billing, "customers": generate_customers(), "usage": usage, "tickets": tickets}
     frames |= {"surveys": surveys, "team": sample.generate_team(), "costs": sample.generate_costs()}
     frames["milestones"] = sample.generate_milestones()
@@ -1139,7 +1144,7 @@ def test_existing_exports_unchanged(
         "tickets": "d84d4314e120f76b",
         "surveys": "0660c7ba0cd134e1",
         "team": "e6a5b9324825ed9c",
-        "costs": "40c90b430a5e548e",
+        "costs": "fc3a3dba8cdafd80",
         "milestones": "eddbd964d973a5a1",
         "asis": "bfddb37e70f6377d",
     }
@@ -1227,6 +1232,26 @@ def test_new_tables_prefix_stability(costs: pl.DataFrame, milestones: pl.DataFra
     prefix = long_milestones.filter(pl.col("date") < cutoff)
     assert 0 < prefix.height < long_milestones.height
     assert prefix.equals(sample.generate_milestones(months=short))
+
+
+def test_revenue_bridge_is_the_measured_billing(mrr: Mrr) -> None:
+    """The bridge the cost ledger is calibrated on (csctl.core's snapshot and movements over the company's own
+    billing) agrees month by month with the plain-Python reference above, to within a few cents on a book of
+    $150,000 a month: the reference rounds each plan's float dollars with Python's round (half to even, on binary
+    floats) where csctl rounds cents half away from zero, and csctl rounds the price effect to whole cents."""
+    measured = revenue_bridge(300, 36, 7, "2023-11")
+    assert len(measured.mrr) == 36 + 6  # the history and the months simulated past it
+    for m in range(36):
+        month = LAST - 35 + m
+        assert measured.mrr[m] == pytest.approx(mrr.total(month), abs=0.05), month
+        reference = bridge(mrr, month)
+        for name, values in measured.moves.items():
+            assert values[m] == pytest.approx(reference[name], abs=0.05), (month, name)
+    # the opening month is all new business; the identity of the bridge holds every month after it
+    assert measured.moves["new"][0] == pytest.approx(measured.mrr[0])
+    for m in range(1, len(measured.mrr)):
+        moved = sum(values[m] for values in measured.moves.values())
+        assert measured.mrr[m] == pytest.approx(measured.mrr[m - 1] + moved, abs=1e-6)
 
 
 def test_cost_calibration(costs: pl.DataFrame, mrr: Mrr) -> None:

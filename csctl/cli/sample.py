@@ -74,7 +74,7 @@ def sample(
     debug: DebugOpt = False,
 ) -> None:
     Common(quiet=quiet, verbose=verbose, color=color, debug=debug)
-    from csctl.core import sample as generator
+    from csctl import sample as generator
     from csctl.core.months import label_of, parse_month
     from csctl.io.write import write_atomic
 

@@ -49,10 +49,41 @@ class LocalEngine:
         return list(handles)
 
 
+def part_keys(lines: pl.DataFrame, parts: int, column: str = "customer_id") -> pl.Series:
+    """Each line's part: a hash of its customer id modulo ``parts`` (every line of a customer in one part)."""
+    return lines.select((pl.col(column).cast(pl.String).hash(PARTITION_SEED) % parts).cast(pl.UInt32)).to_series()
+
+
 def partition(lines: pl.DataFrame, parts: int, column: str = "customer_id") -> list[pl.DataFrame]:
     """The lines split into ``parts`` by a hash of the customer id (every line of a customer in one part)."""
-    key = pl.col(column).cast(pl.String).hash(PARTITION_SEED) % parts
+    key = part_keys(lines, parts, column)
     return [p.drop("__part") for p in lines.with_columns(__part=key).partition_by("__part", maintain_order=True)]
+
+
+@dataclass(frozen=True)
+class PartOf:
+    """One part of an export, taken from the whole when a pass needs it and let go after: on one machine the parts
+    are measured one after another, so only one part's lines and arrays are held beside the export's lines."""
+
+    lines: pl.DataFrame
+    rows: pl.Series  # the part's rows of ``lines``, in their order
+
+    def load(self) -> pl.DataFrame:
+        return self.lines[self.rows]
+
+
+def split(lines: pl.DataFrame, parts: int) -> list[PartOf]:
+    """The export's parts (the same as ``partition``'s), each taken from the lines when measured (see PartOf)."""
+    import numpy as np
+
+    keys = part_keys(lines, parts).to_numpy()
+    order = np.argsort(keys, kind="stable").astype(np.uint32 if lines.height < 1 << 32 else np.uint64)
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=parts))]).tolist()
+    return [PartOf(lines, pl.Series(order[bounds[k] : bounds[k + 1]])) for k in range(parts)]
+
+
+def _lines(part: pl.DataFrame | PartOf) -> pl.DataFrame:
+    return part.load() if isinstance(part, PartOf) else part
 
 
 @dataclass
@@ -65,75 +96,68 @@ class PartSummary:
     tally: mr.BillingTally | None
 
 
-def part_scan(lines: pl.DataFrame, *, rules: mr.BillingRules) -> tuple[int, Any]:
-    return mr.billing_scan(lines.lazy(), rules)
+def part_scan(lines: pl.DataFrame | PartOf, *, rules: mr.BillingRules) -> tuple[int, Any]:
+    return mr.billing_scan(_lines(lines).lazy(), rules)
 
 
-def part_end_pairs(lines: pl.DataFrame, *, rules: mr.BillingRules, customers: int) -> tuple[int, int]:
-    return mr.billing_end_pairs(lines.lazy(), rules, customers)
-
-
-def part_snapshot(lines: pl.DataFrame, *, rules: mr.BillingRules, latest: Any, end_pairs: tuple[int, int]) -> Any:
-    return mr.billing_snapshot(lines.lazy(), rules, latest=latest, end_pairs=end_pairs)
-
-
-def _customer_mrr(snapshot: mr.Snapshot, as_of: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    plans = snapshot.plans.filter(pl.col("month") <= as_of)
-    credits = snapshot.credits.filter(pl.col("month") <= as_of)
-    return plans, credits, br.customer_monthly(plans.lazy(), credits.lazy()).collect()
-
-
-def part_summary(snapshot: mr.Snapshot | None, *, as_of: int) -> PartSummary | None:
-    if snapshot is None:
-        return None
-    _, _, customer_mrr = _customer_mrr(snapshot, as_of)
-    opening = None if customer_mrr.height == 0 else int(customer_mrr["month"].min())  # type: ignore[arg-type]
-    balance = {} if opening is None else {opening: nb._opening_balance(customer_mrr, opening)}
-    return PartSummary(opening, balance, snapshot.longest_term, snapshot.tally)
+def part_end_pairs(lines: pl.DataFrame | PartOf, *, rules: mr.BillingRules, customers: int) -> tuple[int, int]:
+    return mr.billing_end_pairs(_lines(lines).lazy(), rules, customers)
 
 
 @dataclass
 class PartBridge:
-    totals: pl.DataFrame  # the bridge's monthly totals (cents and counts), first_month … as_of
+    totals: pl.DataFrame  # the bridge's monthly totals (cents and counts), from the part's opening month to as_of
     eligible: pl.DataFrame  # month, eligible_mrr, eligible_lost
     windows: dict[tuple[int, int], tuple[int, int, int, int, int]]  # (base, kept, later, customers, lost)
 
 
-def part_bridge(
-    snapshot: mr.Snapshot | None,
+def part_measure(
+    lines: pl.DataFrame | PartOf,
     *,
-    renewals: pl.DataFrame | None,
-    first_month: int,
+    rules: mr.BillingRules,
+    latest: Any,
+    end_pairs: tuple[int, int],
     as_of: int,
+    renewals: pl.DataFrame | None,
     windows: list[tuple[int, int]],
-) -> PartBridge | None:
+) -> tuple[PartSummary, PartBridge | None] | None:
+    """One part measured in one pass: its snapshot, what the export-wide decisions need, and its bridge from its
+    own opening month (the export's first month is decided after every part is measured; each month's totals
+    depend on that month and the one before only, so the months before it are dropped from the sums then)."""
+    snapshot = mr.billing_snapshot(_lines(lines).lazy(), rules, latest=latest, end_pairs=end_pairs)
     if snapshot is None:
         return None
-    plans, credits, customer_mrr = _customer_mrr(snapshot, as_of)
+    plans = snapshot.plans.filter(pl.col("month") <= as_of)
+    credits = snapshot.credits.filter(pl.col("month") <= as_of)
+    grid = br.Grid(plans, credits, as_of)
+    customer_mrr = grid.customer_mrr()
     if customer_mrr.height == 0:
-        return None
+        return PartSummary(None, {}, snapshot.longest_term, snapshot.tally), None
+    opening = int(customer_mrr["month"].min())  # type: ignore[arg-type]
+    summary = PartSummary(
+        opening, {opening: nb._opening_balance(customer_mrr, opening)}, snapshot.longest_term, snapshot.tally
+    )
     if renewals is not None:  # the part's customers only (Categorical ids: compare as text)
         ids = customer_mrr.get_column("customer_id").cast(pl.String).unique()
         renewals = renewals.filter(pl.col("customer_id").cast(pl.String).is_in(ids.implode()))
     _, totals, eligible = nb._movements(
-        snapshot, plans, credits, None if renewals is None else renewals.lazy(), first_month, as_of
+        snapshot, plans, credits, None if renewals is None else renewals.lazy(), opening, as_of, grid
     )
-    return PartBridge(
-        totals.collect(),
-        eligible.collect(),
-        {(a, b): window_sums(customer_mrr, a, b) for a, b in windows},
+    return summary, PartBridge(
+        totals.collect(), eligible.collect(), {(a, b): window_sums(customer_mrr, a, b) for a, b in windows}
     )
 
 
 def measure_partitioned(
-    parts: Sequence[pl.DataFrame],
+    parts: Sequence[pl.DataFrame | PartOf],
     customers: pl.DataFrame | None,
     settings: nb.NumbersSettings,
     engine: Engine | None = None,
 ) -> nb.Measured:
-    """Measure billing lines split by customer (see ``partition``): the same figures as ``numbers.measure`` on
-    the whole export, for the views built from the bridge and the windows (summary, bridge by month, quarters,
-    forecast)."""
+    """Measure billing lines split by customer (see ``partition`` and ``split``): the same figures as
+    ``numbers.measure`` on the whole export, for the views built from the bridge and the windows (summary, bridge
+    by month, quarters, forecast). Three passes over the parts: the latest date and the customers, the end-day
+    pairs, then each part measured whole (``part_measure``); only the parts' sums are kept."""
     engine = engine or LocalEngine()
     rules = settings.billing
     handles = engine.scatter(list(parts))
@@ -145,12 +169,30 @@ def measure_partitioned(
     n_customers = sum(n for n, _ in scans)
     pairs = engine.gather(engine.map(part_end_pairs, handles, rules=rules, customers=n_customers))
     end_pairs = (sum(p[0] for p in pairs), sum(p[1] for p in pairs))
-    snapshots = engine.map(part_snapshot, handles, rules=rules, latest=latest, end_pairs=end_pairs)
 
     shape = mr._empty_snapshot(latest, [], None)  # the export's latest date and month in progress, no rows
     info: list[str] = []
     as_of, progress_note = nb._as_of(shape, settings, info)
-    summaries = [s for s in engine.gather(engine.map(part_summary, snapshots, as_of=as_of)) if s is not None]
+    windows = [(as_of - 2, as_of), (as_of - 11, as_of)]
+    found = nb._renewals(None if customers is None else customers.lazy())
+    renewals = None if found is None else found.collect()
+    measured = [
+        m
+        for m in engine.gather(
+            engine.map(
+                part_measure,
+                handles,
+                rules=rules,
+                latest=latest,
+                end_pairs=end_pairs,
+                as_of=as_of,
+                renewals=renewals,
+                windows=windows,
+            )
+        )
+        if m is not None
+    ]
+    summaries = [s for s, _ in measured]
     tally = mr.BillingTally()
     for s in summaries:
         if s.tally is not None:
@@ -166,31 +208,21 @@ def measure_partitioned(
     first_month, complete_from = nb._months(
         "billing", rules, opening, longest, as_of, (sum(b[0] for b in balance), sum(b[1] for b in balance))
     )
-    windows = [(as_of - 2, as_of), (as_of - 11, as_of)]
-    found = nb._renewals(None if customers is None else customers.lazy())
-    renewals = None if found is None else found.collect()
-    parts_out = [
-        p
-        for p in engine.gather(
-            engine.map(
-                part_bridge,
-                snapshots,
-                renewals=renewals,
-                first_month=first_month,
-                as_of=as_of,
-                windows=windows,
-            )
-        )
-        if p is not None
-    ]
+    parts_out = [b for _, b in measured if b is not None]
     money = ["mrr_start", *br.MOVEMENTS, "mrr_end", "retained_mrr"]
     totals = (
         pl.concat([p.totals for p in parts_out], how="vertical")
+        .filter(pl.col("month") >= first_month)
         .group_by("month")
         .agg(pl.col([*money, *br.COUNTS]).sum())
         .sort("month")
     )
-    eligible = pl.concat([p.eligible for p in parts_out], how="vertical").group_by("month").agg(pl.all().sum())
+    eligible = (
+        pl.concat([p.eligible for p in parts_out], how="vertical")
+        .filter(pl.col("month") >= first_month)
+        .group_by("month")
+        .agg(pl.all().sum())
+    )
     sums = {w: tuple(sum(p.windows[w][i] for p in parts_out) for i in range(5)) for w in windows}
     empty_plans = pl.DataFrame(schema=mr.PLAN_SCHEMA)
     customer_mrr = pl.DataFrame(schema={"customer_id": pl.Categorical, "month": pl.Int32, "mrr": pl.Int64})

@@ -68,6 +68,7 @@ class Run:
     plan_to_assess: Path | None = None  # a workspace's plan.assess: an earlier plan.yaml for report's step 10
     partitions: int | None = None  # measure billing in this many customer partitions (csctl numbers --partitions)
     cluster: str | None = None  # … on a Dask cluster: a scheduler address, or "local" (csctl/distributed.py)
+    parts_over: int | None = None  # billing of more lines than this is measured in customer parts on this machine
     notify: Callable[[str], None] = lambda message: None
     describe: Callable[[str], None] = lambda message: None  # how each file was read (-v)
     facts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the same facts, for JSON outputs

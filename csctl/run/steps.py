@@ -89,7 +89,7 @@ def measured(run: Run) -> Measured:
     settings = NumbersSettings(
         as_of=run.month, today=run.today, currency=run.opts.base_currency, billing=billing_rules(run)
     )
-    if run.partitions is not None or run.cluster is not None:
+    if run.partitions is not None or run.cluster is not None or _in_parts(run, kind, revenue.frame):
         return _measure_partitioned(run, kind, revenue.frame, settings)
     accounts = run.frame("customers").lazy() if run.has("customers") else None
     try:
@@ -101,19 +101,37 @@ def measured(run: Run) -> Measured:
         raise
 
 
+PARTS_OVER = 2_000_000  # a billing export of more lines is measured in parts (views of the bridge's sums)
+PART_LINES = 1_000_000  # lines of billing per part when a large export is measured in parts on this machine
+
+
+def _in_parts(run: Run, kind: str, frame: pl.DataFrame) -> bool:
+    """A billing export of more lines than ``run.parts_over`` (set by a command whose view is made of the bridge's
+    sums): measured in parts of about PART_LINES lines, one after another, so that memory holds one part's arrays
+    at a time (csctl/core/partitioned.py), with the same figures."""
+    if run.parts_over is None or kind != "billing" or frame.height <= run.parts_over:
+        return False
+    run.partitions = -(-frame.height // PART_LINES)
+    run.describe(
+        f"{run.spec('billing')}: {frame.height:,} lines, measured in {run.partitions} parts of its customers "
+        f"(about {PART_LINES:,} lines each), one after another"
+    )
+    return True
+
+
 def _measure_partitioned(run: Run, kind: str, frame: pl.DataFrame, settings: NumbersSettings) -> Measured:
-    from csctl.core.partitioned import measure_partitioned, partition
+    from csctl.core.partitioned import measure_partitioned, partition, split
 
     if kind != "billing":
         raise UsageError("--partitions and --cluster measure billing lines, not subscription periods")
     accounts = run.frame("customers") if run.has("customers") else None
-    parts = partition(frame.drop("__row", strict=False), run.partitions or 2)
-    if run.cluster is None:
-        return measure_partitioned(parts, accounts, settings)
+    lines = frame.drop("__row", strict=False)
+    if run.cluster is None:  # on this machine: each part taken from the lines when it is measured
+        return measure_partitioned(split(lines, run.partitions or 2), accounts, settings)
     from csctl.distributed import dask_engine
 
     with dask_engine(run.cluster) as engine:
-        return measure_partitioned(parts, accounts, settings, engine)
+        return measure_partitioned(partition(lines, run.partitions or 2), accounts, settings, engine)
 
 
 @once
