@@ -275,15 +275,14 @@ def _monthly_rates(cols: dict[str, np.ndarray]) -> dict[str, Any] | None:
             [0, 1, 3, 6, 12 * years],
             12 * (years + 1),
         )
-        ivp = np.where(near >= 0, iv[w][np.maximum(near, 0)], fallback)
+        ivp = np.where(near >= 0, _take(iv[w], near), fallback)
         scale = np.where(ivp == 0, WEEK_MONTHS, ivp) * dp / np.where(ivp == 0, 7, cycle(np.maximum(ivp, 0)))
         raw = amt[p] / scale
         # cent snapping to the nearest whole line of the same plan
         cpp = cp[p] * n_plan + plan[p]
         near = _nearest(cpp, ps[p], cp[w] * n_plan + plan[w], ps[w])
-        found = near >= 0
-        wr = np.where(found, np.abs(rate[w][np.maximum(near, 0)]), np.nan)
-        wq = np.where(found, q[w][np.maximum(near, 0)], np.nan)
+        wr = np.abs(_take(rate[w], near, np.nan))
+        wq = _take(q[w], near, np.nan)
         qa = np.abs(q[p])
         tol = 0.005 / scale + 1e-9
         per_unit = (qa > 0) & (wq > 0)

@@ -61,3 +61,15 @@ def test_no_complete_month_is_an_empty_bridge(bench: tuple, tmp_path: Path) -> N
     # without history_starts the annual term makes 2025-01 the first complete month, after the as-of month 2024-07
     # (csctl says so and exits 3): no bridge month, not an error
     assert bench[1].bridge_pandas(str(write_csv(tmp_path / "billing.csv", QUIRKS))) == []
+
+
+def test_an_export_of_partial_lines_only(invoke: Invoke, bench: tuple, tmp_path: Path) -> None:
+    # no whole line anywhere: every interval comes from the shortest cycle that holds the line
+    rows = [
+        QUIRKS[0],
+        *[["A", "core", "pro", 2, 40 + m, f"2024-{m:02d}-05", f"2024-{m + 1:02d}-01", "paid"] for m in range(1, 7)],
+        *[["B", "core", "", None, 15, f"2024-{m:02d}-10", f"2024-{m + 1:02d}-02", "paid"] for m in range(2, 6)],
+    ]
+    rows = _check(invoke, bench, write_csv(tmp_path / "billing.csv", rows), "2024-01")
+    assert [r["month"] for r in rows] == [f"2024-{m:02d}" for m in range(1, 6)]
+    assert any(r["price_uplift"] != 0 or r["price_erosion"] != 0 for r in rows)
