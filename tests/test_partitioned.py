@@ -130,3 +130,41 @@ def test_a_large_export_is_measured_in_parts_with_the_same_figures(
         assert "measured in 6 parts of its customers" in parted.stderr
     single = cli("numbers", billing, "--view", "customers", "-f", "csv", "-v", *history)  # a view of single customers
     assert "parts" not in ok(single).stderr
+
+
+def _dataset(folder: Path, parts: int = 3) -> Path:
+    """sample_data/billing.csv written as a hive-partitioned Parquet dataset (as Spark, Polars or DuckDB write one:
+    ``part=K/data.parquet``), every column as text, the way the CSV holds it."""
+    lines = pl.read_csv(SAMPLE / "billing.csv", infer_schema=False)
+    keyed = lines.with_columns(part=pl.col("customer_id").hash(3) % parts)
+    for k in range(parts):
+        (folder / f"part={k}").mkdir(parents=True)
+        keyed.filter(pl.col("part") == k).drop("part").write_parquet(folder / f"part={k}" / "data.parquet")
+    (folder / "_SUCCESS").write_text("")  # a marker Spark leaves beside the parts: not a part
+    return folder
+
+
+def test_a_partitioned_parquet_dataset_reads_as_the_csv_it_was_written_from(cli: Invoke, tmp_path: Path) -> None:
+    history = ["--history-starts", "2023-11"]
+    dataset = _dataset(tmp_path / "billing")
+    csv = ok(cli("numbers", SAMPLE / "billing.csv", "--view", "bridge", "-f", "csv", *history)).stdout
+    assert ok(cli("numbers", dataset, "--view", "bridge", "-f", "csv", *history)).stdout == csv
+    parted = ok(cli("numbers", dataset, "--view", "bridge", "-f", "csv", "--partitions", 3, *history))
+    assert parted.stdout == csv
+    from csctl.config.models import Export
+    from csctl.run.inputs import _expand
+
+    workspace = tmp_path / "ws"  # a workspace export may name the dataset's folder: its parts, inside the workspace
+    _dataset(workspace / "data")
+    parts = _expand(workspace, Export(path="data"), "csctl.yaml: exports.billing", fence=workspace)
+    assert [Path(p).relative_to(workspace).as_posix() for p in parts] == [
+        f"data/part={k}/data.parquet" for k in range(3)
+    ]
+
+
+def test_a_folder_without_parquet_parts_is_refused(cli: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "billing.csv").write_text("customer_id,amount,period_start\nA,1,2024-01-01\n")
+    result = cli("numbers", tmp_path / "empty")
+    assert result.exit_code == 3
+    assert "is a folder with no .parquet file" in result.stderr

@@ -87,7 +87,7 @@ def numbers(
     from csctl.core.partitioned import VIEWS
 
     if view in VIEWS and (view != "bridge" or period == "month"):  # views of the bridge's sums: a large export in parts
-        run.parts_over = steps.PARTS_OVER
+        run.parts_over, run.compact_billing = steps.PARTS_OVER, True
     run.add("billing", billing)
     run.add("customers", customers)
     run.revenue(kind)

@@ -418,13 +418,12 @@ def _billing_lines(lines: pl.LazyFrame, rules: BillingRules, tally: BillingTally
     def optional(name: str, dtype: pl.DataType, fill: object = None) -> pl.Expr:
         return _optional(schema, name, dtype, fill)
 
-    status = (
-        pl.col("status").cast(pl.String).alias("status")
-        if "status" in schema
-        else pl.lit(None, pl.String).alias("status")
-    )
+    def text(name: str) -> pl.Expr:  # a compact read's Categorical stays one (no string per line made and coded again)
+        return pl.col(name) if schema[name] == pl.Categorical else pl.col(name).cast(pl.String)
+
+    status = text("status").alias("status") if "status" in schema else pl.lit(None, pl.String).alias("status")
     frame = lines.select(
-        pl.col("customer_id").cast(pl.String),
+        text("customer_id"),
         optional("product", pl.String(), NO_PRODUCT),
         optional("plan", pl.String(), NO_PLAN),
         optional("quantity", pl.Float64()),

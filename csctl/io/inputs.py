@@ -32,7 +32,9 @@ def expand_inputs(specs: str | Sequence[str]) -> tuple[str, ...]:
     files: list[str] = []
     for spec in items:
         path, hash_, member = spec.partition("#")
-        if spec == "-" or not is_pattern(path) or Path(path).exists():
+        if not hash_ and Path(path).is_dir():
+            files.extend(dataset_files(Path(path)))
+        elif spec == "-" or not is_pattern(path) or Path(path).exists():
             files.append(spec)
         else:
             matches = sorted(m for m in glob.iglob(path) if Path(m).is_file())
@@ -49,6 +51,24 @@ def expand_inputs(specs: str | Sequence[str]) -> tuple[str, ...]:
     if duplicate is not None:
         raise UsageError(f"{duplicate}: given twice for one export (its rows would count twice)")
     return tuple(files)
+
+
+def dataset_files(folder: Path) -> list[str]:
+    """A folder given for an export is a Parquet dataset (a Spark, Polars or DuckDB export written in parts, often in
+    hive folders such as ``month=2024-01/part-0.parquet``): its ``.parquet`` files, in every subfolder, in sorted
+    order. The hive folders' keys are not read as columns: the files must carry every column themselves."""
+    files = sorted(str(p) for p in folder.rglob("*.parquet") if p.is_file() and not p.name.startswith((".", "_")))
+    if not files:
+        raise InputError(
+            f"{folder}: is a folder with no .parquet file; a folder is read as a Parquet dataset (its parts)",
+            hint="give a file (CSV, TSV, XLSX, Parquet or NDJSON), a quoted glob, or a folder of Parquet parts",
+        )
+    if len(files) > MAX_INPUT_FILES:
+        raise InputError(
+            f"{folder}: {len(files):,} Parquet parts; csctl reads at most {MAX_INPUT_FILES:,} files for one export",
+            hint="write the dataset in fewer, larger parts",
+        )
+    return files
 
 
 def _hint(pattern: str) -> str:

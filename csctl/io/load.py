@@ -55,6 +55,7 @@ def load_table(spec: str, table: str, opts: ReadOptions, stdin: BinaryIO | None 
     return to_canonical(raw, TABLES[table], map_raw(raw, table, opts), opts)
 
 
+COMPACT = ("customer_id", "product", "plan", "status")  # billing's repeating text, as Categorical in a compact read
 REVENUE_COLUMNS = {
     "billing": (
         "customer_id",
@@ -84,12 +85,14 @@ REVENUE_COLUMNS = {
 
 
 def load_revenue(
-    spec: str, kind: str | None, opts: ReadOptions, stdin: BinaryIO | None = None
+    spec: str, kind: str | None, opts: ReadOptions, stdin: BinaryIO | None = None, *, compact: bool = False
 ) -> tuple[str, Canonical]:
-    """Billing lines or subscription periods: ``kind`` when given, else detected from the columns."""
+    """Billing lines or subscription periods: ``kind`` when given, else detected from the columns. ``compact``:
+    billing's ids, products, plans and statuses as Categorical (for a run that only measures them)."""
     raw = open_raw(spec, opts, stdin)
     kind, mapping = revenue_mapping(raw, kind, opts)
-    return kind, to_canonical(raw, TABLES[kind], mapping, opts, REVENUE_COLUMNS[kind])
+    keep = COMPACT if compact and kind == "billing" else ()
+    return kind, to_canonical(raw, TABLES[kind], mapping, opts, REVENUE_COLUMNS[kind], keep)
 
 
 def revenue_mapping(raw: Raw, kind: str | None, opts: ReadOptions) -> tuple[str, Mapping]:

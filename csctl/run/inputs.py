@@ -69,6 +69,7 @@ class Run:
     partitions: int | None = None  # measure billing in this many customer partitions (csctl numbers --partitions)
     cluster: str | None = None  # … on a Dask cluster: a scheduler address, or "local" (csctl/distributed.py)
     parts_over: int | None = None  # billing of more lines than this is measured in customer parts on this machine
+    compact_billing: bool = False  # billing's repeating text read as Categorical (a run that only measures it)
     notify: Callable[[str], None] = lambda message: None
     describe: Callable[[str], None] = lambda message: None  # how each file was read (-v)
     facts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the same facts, for JSON outputs
@@ -200,7 +201,7 @@ class Run:
             kinds: list[str] = []
 
             def load(spec: str, opts: ReadOptions) -> Canonical:
-                found, table = load_revenue(spec, kind, opts)
+                found, table = load_revenue(spec, kind, opts, compact=self.compact_billing)
                 kinds.append(found)
                 return table
 
@@ -309,6 +310,13 @@ def _expand(folder: Path, export: Export, where: str, fence: Path | None = None)
         for match in matches:  # a link among the matches may lead out
             _inside(fence, os.path.relpath(match, folder), Path(match), where)
         files = matches
+    elif full.is_dir():  # a Parquet dataset written in parts
+        _inside(fence, path, full, where)
+        from csctl.io.inputs import dataset_files
+
+        files = dataset_files(full)
+        for match in files:  # a link among the parts may lead out
+            _inside(fence, os.path.relpath(match, folder), Path(match), where)
     else:
         _inside(fence, path, full, where)
         if not full.is_file():

@@ -102,7 +102,7 @@ def measured(run: Run) -> Measured:
 
 
 PARTS_OVER = 2_000_000  # a billing export of more lines is measured in parts (views of the bridge's sums)
-PART_LINES = 1_000_000  # lines of billing per part when a large export is measured in parts on this machine
+PART_LINES = 500_000  # lines of billing per part when a large export is measured in parts on this machine
 
 
 def _in_parts(run: Run, kind: str, frame: pl.DataFrame) -> bool:
