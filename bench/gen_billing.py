@@ -45,7 +45,8 @@ def _money(col: str) -> pl.Expr:
     )
 
 
-def generate(customers: int, months: int, seed: int) -> pl.DataFrame:
+def generate(customers: int, months: int, seed: int, first_customer: int = 0, first_invoice: int = 0) -> pl.DataFrame:
+    """Billing lines of ``customers`` customers numbered from ``first_customer`` (invoices from ``first_invoice``)."""
     rng = np.random.default_rng(seed)
     n = customers
     # --- customers: signup month, term, anniversary day, discount, lifetime, reactivation
@@ -162,9 +163,11 @@ def generate(customers: int, months: int, seed: int) -> pl.DataFrame:
     )
     df = df.filter(pl.col("period_start") < pl.lit(FIRST_MONTH + months).cast(pl.Date)).sort("period_start")
     return df.select(
-        pl.format("INV-{}", (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(8)).alias("invoice_id"),
-        pl.format("C{}", pl.col("cust").cast(pl.String).str.zfill(6)).alias("customer_id"),
-        pl.format("Customer {}", pl.col("cust")).alias("customer_name"),
+        pl.format("INV-{}", (pl.int_range(pl.len()) + 1 + first_invoice).cast(pl.String).str.zfill(8)).alias(
+            "invoice_id"
+        ),
+        pl.format("C{}", (pl.col("cust") + first_customer).cast(pl.String).str.zfill(6)).alias("customer_id"),
+        pl.format("Customer {}", pl.col("cust") + first_customer).alias("customer_name"),
         "product",
         "quantity",
         _money("unit_cents").alias("unit_price"),
@@ -180,6 +183,20 @@ def write(customers: int, months: int, seed: int, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "billing.csv"
     generate(customers, months, seed).write_csv(path)
+    return path
+
+
+def write_chunked(customers: int, months: int, seed: int, out_dir: Path, chunk: int = 500_000) -> Path:
+    """The same kind of export for a large number of customers, made and appended ``chunk`` customers at a time (each
+    chunk its own seed), so that making 100M lines needs the memory of one chunk, not of the whole file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "billing.csv"
+    invoices = 0
+    with path.open("wb") as out:
+        for k, first in enumerate(range(0, customers, chunk)):
+            part = generate(min(chunk, customers - first), months, seed + k, first, invoices)
+            part.write_csv(out, include_header=k == 0)
+            invoices += part.height
     return path
 
 

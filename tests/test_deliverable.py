@@ -182,6 +182,23 @@ def test_one_key_figures_table_with_each_figure_once(report: tuple[Path, str]) -
     assert len(lines) == len(set(lines)) == len(keys)
 
 
+def test_every_sheet_prints_one_page_across_with_data_headers_on_every_page(report: tuple[Path, str]) -> None:
+    """A consultant who prints the workbook (or makes a PDF of it) gets no column cut off onto pages of its own —
+    before, the customer sheets printed across 361 pages — and every page of a long data sheet has its header row;
+    the Summary's wrapped labels and open questions get the row height they need (else they overprint)."""
+    folder, _ = report
+    book = openpyxl.load_workbook(folder / "assessment.xlsx")
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0), sheet.title  # 1: the default
+    details = [s for s in book.worksheets if s.title[0].isdigit() and s.title.endswith(("customers", "contacts"))]
+    assert details and all(s.print_title_rows in ("1:1", "$1:$1") for s in details)
+    summary = book["Summary"]
+    wrapped = [r for r in range(1, summary.max_row + 1) if len(str(summary.cell(r, 2).value or "")) > 34]
+    assert wrapped and all((summary.row_dimensions[r].height or 0) >= 30 for r in wrapped)
+
+
 def test_client_tables_have_no_scientific_notation_and_no_metric_names(report: tuple[Path, str]) -> None:
     """Was: 1.429e+04 ARR in step 7; gross_revenue_churn_m and friends in the client's document."""
     folder, _ = report

@@ -88,3 +88,87 @@ def test_the_invariants_catch_wrong_figures(tmp_path: Path) -> None:
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "csctl.yaml").write_text("gross_margin: 0.01\nexports: {}\n", encoding="utf-8")
     assert "set a key" in (hostile.check_init("", tmp_path) or "")
+
+
+# a program for the fork server's children and for a new interpreter alike: each way out of a Python process
+EXITS = """
+import os, signal, sys, time
+how = sys.argv[1]
+print(os.getcwd(), repr(sys.stdin.read()), sys.argv[1:])
+print('to stderr', file=sys.stderr)
+if how == 'raise':
+    raise ValueError('boom')
+if how == 'exit':
+    sys.exit(int(sys.argv[2]))
+if how == 'message':
+    sys.exit('a message')
+if how == 'signal':
+    os.kill(os.getpid(), signal.SIGSEGV)
+if how == 'hang':
+    time.sleep(120)
+if how == 'memory':
+    x = bytearray(1 << 31)
+if how == 'atexit':
+    import atexit
+    atexit.register(lambda: sys.stdout.write('at exit'))
+"""
+
+
+def _new_interpreter(args: list[str], root: Path, memory: int) -> tuple[int, bytes, bytes]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", EXITS, *args],
+        cwd=root,
+        capture_output=True,
+        timeout=30,
+        env=hostile._env(),
+        preexec_fn=hostile._limits(memory),
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_forked_run_ends_as_a_new_interpreter_does(tmp_path: Path) -> None:
+    """Exit codes, a traceback, a signal, the memory limit, stdin, stdout and stderr, the folder and argv: the same
+    in a child of the fork server as in `python -c`; and a run over the time limit is killed."""
+    server = hostile.Server(EXITS, preload=False)  # the set-up and the ways out; real runs: the test below
+    memory = 2 << 30
+    try:
+        (tmp_path / "streams").mkdir()
+        (tmp_path / "run").mkdir()
+        for args in (["ok"], ["exit", "3"], ["exit", "4"], ["message"], ["raise"], ["signal"], ["memory"], ["atexit"]):
+            result = server.run(args, tmp_path / "run", tmp_path / "streams", memory, 30.0)
+            assert result is not None
+            forked = (
+                os.waitstatus_to_exitcode(result[0]),
+                (tmp_path / "streams" / "stdout").read_bytes(),
+                (tmp_path / "streams" / "stderr").read_bytes(),
+            )
+            expected = _new_interpreter(args, tmp_path / "run", memory)
+            assert forked[0] == expected[0], args
+            assert forked[1] == expected[1], args
+            assert forked[2] == expected[2], args
+            assert result[1] > 0  # the peak RSS
+        assert server.run(["hang"], tmp_path / "run", tmp_path / "streams", memory, 0.5) is None
+        result = server.run(["exit", "2"], tmp_path / "run", tmp_path / "streams", memory, 30.0)  # still serving
+        assert result is not None and os.waitstatus_to_exitcode(result[0]) == 2
+    finally:
+        server.close()
+
+
+def test_the_fork_and_the_process_isolation_classify_a_case_alike(
+    outcomes: dict[str, list[hostile.Outcome]],
+) -> None:
+    """Cases of the slice (forked) run again each in a new interpreter: the same exit code, verdict and output."""
+    for command in ("numbers", "init"):
+        forked = outcomes[command][0]
+        alone = hostile.run(forked.case, isolation="process")
+        assert (alone.code, alone.verdict, alone.stdout, alone.stderr) == (
+            forked.code,
+            forked.verdict,
+            forked.stdout,
+            forked.stderr,
+        ), forked.case.ident

@@ -19,7 +19,7 @@ import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from csctl.metrics import REGISTRY
-from csctl.render.xlsx import cell_formats, sheet_name, write_cells, write_sheet
+from csctl.render.xlsx import cell_formats, page_setup, sheet_name, write_cells, write_sheet
 from csctl.render.xlsx_charts import add_chart
 from csctl.result import Chart, Table
 
@@ -146,7 +146,7 @@ def render(report: Assessment) -> bytes:
         sheet.set_column(0, 0, max(widths.get(0, 10), 24), None, {"hidden": 0 in hidden})
         if first_header is not None:
             sheet.freeze_panes(first_header + 1, 0)
-        _page(sheet)
+        page_setup(sheet)
     book.close()
     return buffer.getvalue()
 
@@ -158,6 +158,7 @@ class _ChartData:
     def __init__(self, book: xlsxwriter.Workbook, formats: dict[str, object], name: str) -> None:
         self.book, self.formats, self.name = book, formats, name
         self.sheet = book.add_worksheet(name)
+        page_setup(self.sheet)
         self.sheet.set_column(0, 0, 16)
         self.sheet.set_column(1, 12, 14)
         self.row = 0
@@ -181,15 +182,6 @@ class _ChartData:
         return len(charts) * CHART_ROWS
 
 
-def _page(sheet: xlsxwriter.worksheet.Worksheet) -> None:
-    """Printed (or made a PDF): landscape A4, as many pages down as it takes but one page across, so no column
-    is cut off onto a page of its own."""
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-
-
 def _metric_columns(table: Table) -> set[int]:
     """The columns a reader does not need: the registry's metric name (and unit) beside a label saying it."""
     columns = table.frame.columns
@@ -206,6 +198,7 @@ def _summary(
     sheet.write_string(1, 0, f"As of {report.as_of} · {report.currency} · made by csctl report on {report.created}")
     header = formats["header"]
     top = book.add_format({"num_format": "0", "valign": "top", "align": "left"})
+    dash = book.add_format({"align": "right"})
     for col, name in enumerate(("Step", "Title", "Question", "Answer")):
         sheet.write_string(3, col, name, header)
     row = 4
@@ -231,24 +224,28 @@ def _summary(
             row += 1
             metric = REGISTRY[name]
             sheet.write_number(row, 0, s.number, top)
-            sheet.write_string(row, 1, metric.label)
+            sheet.write_string(row, 1, metric.label, wrap)
+            if _lines(metric.label, SUMMARY_WIDTHS[1]) > 1:  # a long label wraps: the row grows to hold it
+                sheet.set_row(row, 15 * _lines(metric.label, SUMMARY_WIDTHS[1]))
             fmt = formats.get(metric.unit)
             if value is None:
-                sheet.write_string(row, 2, "—")
+                sheet.write_string(row, 2, "—", dash)  # unknown: in the column of the numbers, where one would be
             else:
                 sheet.write_number(row, 2, float(value), fmt)
             sheet.write_string(row, 5, name)  # the registry name, for lookups: a hidden column
             sheet.write_string(row, 6, metric.unit)
     row += 3
     sheet.write_string(row, 0, "Open questions for the client", formats["title"])
+    across = sum(SUMMARY_WIDTHS[1:])  # a question across the Title, Question and Answer columns
     for i, (number, question) in enumerate(report.open_questions, start=1):
-        sheet.write_string(row + i, 0, f"Step {number}")
-        sheet.write_string(row + i, 1, question)
+        sheet.write_string(row + i, 0, f"Step {number}", top)
+        sheet.merge_range(row + i, 1, row + i, 3, question, wrap)
+        sheet.set_row(row + i, 15 * _lines(question, across))
     for col, width in enumerate(SUMMARY_WIDTHS):
         sheet.set_column(col, col, width, wrap if col in (1, 2, 3) else None)
     sheet.set_column(5, 6, 24, None, {"hidden": True})
     sheet.freeze_panes(4, 0)
-    _page(sheet)
+    page_setup(sheet)
 
 
 SUMMARY_WIDTHS = (6, 28, 45, 80)

@@ -98,9 +98,21 @@ def write_cells(
     return widths
 
 
+def page_setup(sheet: xlsxwriter.worksheet.Worksheet, header_row: int | None = None) -> None:
+    """Printed (or made a PDF): landscape A4, as many pages down as it takes but one page across, so no column
+    is cut off onto a page of its own; a table's header row repeated at the top of every page."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+
+
 def write_sheet(book: xlsxwriter.Workbook, sheet_name: str, table: Table, formats: dict[str, object]) -> None:
-    """One table on its own sheet: frozen header, autofilter, column widths."""
+    """One table on its own sheet: frozen header, autofilter, column widths, printed one page across."""
     sheet = book.add_worksheet(sheet_name)
+    page_setup(sheet, header_row=0)
     widths = write_cells(sheet, table, formats)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
@@ -133,6 +145,7 @@ def render(result: Result, **_: object) -> bytes:
         frame = pl.DataFrame(rows, schema={"metric": pl.String, "value": pl.Float64, "unit": pl.String})
         write_sheet(book, sheet_name("metrics", used), Table(frame, "metrics"), formats)
     sheet = book.add_worksheet(sheet_name("about", used))
+    page_setup(sheet)
     lines = [result.title, *(f"{k}: {v}" for k, v in result.meta.items()), "", *result.warnings, *result.notes, ""]
     lines += [f"{k}: {v}" for k, v in result.definitions.items()]
     for row, line in enumerate(lines):
