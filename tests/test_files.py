@@ -66,6 +66,16 @@ def test_utf16_and_utf32_with_a_byte_order_mark(tmp_path: Path, encoding: str) -
     assert open_raw(str(path), ReadOptions()).encoding == encoding.removesuffix("-be")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_utf16_or_utf32_file_cut_in_a_character_exits_3(invoke: Invoke, tmp_path: Path, encoding: str) -> None:
+    """Was exit 4 (a UnicodeDecodeError at the end of the file): a file whose last character is cut short."""
+    path = tmp_path / "billing.csv"
+    path.write_bytes(PLAIN.decode().encode(encoding) + b"\n")  # one byte past the last whole character
+    result = invoke("numbers", path)
+    assert result.exit_code == 3
+    assert "ends in the middle of a character" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_undecodable_bytes_exit_3_naming_the_offset(invoke: Invoke) -> None:
     path = FILES / "undecodable.csv"
     offset = path.read_bytes().index(b"\x81")

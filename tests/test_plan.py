@@ -666,7 +666,7 @@ def test_an_option_whose_lever_is_unmeasured_is_not_feasible(invoke: Invoke, tmp
     row = options_of(doc)["deep dive"]
     assert row["lever"] == "upsell"
     assert row["feasible"] is False
-    assert row["why"] == "its lever (upsell) is unmeasured in csctl opportunity: an input is missing"
+    assert row["why"] == "its lever (upsell) is unmeasured in step 8 (greatest opportunity): an input is missing"
     assert doc["tables"]["pick"][0]["pick"] != "deep dive"
 
 

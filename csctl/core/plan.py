@@ -205,7 +205,7 @@ def options(plays: Plays, inputs: PlanInputs) -> tuple[pl.DataFrame, dict[str, p
             "why": (
                 "no account matches"
                 if accounts == 0
-                else f"its lever ({play.lever}) is unmeasured in csctl opportunity: an input is missing"
+                else f"its lever ({play.lever}) is unmeasured in step 8 (greatest opportunity): an input is missing"
                 if unvalued
                 else ""
                 if within
@@ -319,7 +319,7 @@ def compute_plan(plays: Plays, inputs: PlanInputs, value_steps: pl.DataFrame | N
     next_best = None if runner_up.is_empty() else str(runner_up["option"][0])
     reason = (
         f"{name} has the highest score of the feasible options: value {money(chosen['value'], cur, 0)} "
-        f"(the {play.lever} gain of csctl opportunity on {chosen['arr'] and money(chosen['arr'], cur, 0)} ARR in "
+        f"(the {play.lever} gain measured in step 8 on {chosen['arr'] and money(chosen['arr'], cur, 0)} ARR in "
         f"scope) × {RISK_FACTOR[play.risk]:g} for {play.risk} risk − cost {money(chosen['cost'] or 0.0, cur, 0)} "
         f"= {money(chosen['score'], cur, 0)}"
     )

@@ -217,7 +217,14 @@ def _transcode(data: bytes | Path, encoding: str, label: str = "") -> Path:
                             hint="save the export as UTF-8 (CSV UTF-8 in Excel) and read it again",
                         ) from None
                     done += len(chunk)
-                handle.write(decoder.decode(b"", final=True).encode("utf-8"))
+                try:
+                    handle.write(decoder.decode(b"", final=True).encode("utf-8"))
+                except UnicodeDecodeError:  # an odd byte (UTF-16) or 1-3 bytes (UTF-32) at the end: a cut file
+                    raise Undecodable(
+                        f"{label}: the file ends in the middle of a character ({done:,} bytes are not whole "
+                        f"{encoding.upper()} characters); it may have been cut short",
+                        hint="export the file again, or save it as UTF-8 (CSV UTF-8 in Excel)",
+                    ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)

@@ -600,7 +600,7 @@ def assess(run: Run, plan_path: str | None = None) -> Result:
             row = top.row(0, named=True)
             monetise = (
                 f"{row['lever']} in {row['segment']} (net value "
-                f"{money(row['net_value'], run.opts.base_currency, 0)}, csctl opportunity)"
+                f"{money(row['net_value'], run.opts.base_currency, 0)}, step 8)"
             )
     inputs = AssessInputs(
         plan=plan_file,

@@ -399,13 +399,13 @@ def m_encoding(rng: random.Random, rows: Rows) -> Mutated:
     if choice == 2:  # Windows-1252 text with a byte it leaves undefined
         rows = _copy(rows)
         rows[_row(rng, rows)][-1] = "Caf\u00e9 \u20ac"
-        data = bytearray(to_csv(rows).decode("utf-8").encode("cp1252"))
+        data = bytearray(to_csv(rows).decode("utf-8").encode("cp1252", errors="replace"))  # names: any script
         at = rng.randrange(len(data))
         return bytes(data[:at]) + rng.choice([b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"]) + bytes(data[at:])
     if choice == 3:
         rows = _copy(rows)
         rows[_row(rng, rows)][-1] = "Z\u00fcrich M\u00fcller"
-        return to_csv(rows).decode("utf-8").encode("latin-1")
+        return to_csv(rows).decode("utf-8").encode("latin-1", errors="replace")  # a name in another script: ?
     if choice == 4:
         return text.encode("utf-32")
     return b"\xef\xbb\xbf" + b"\xef\xbb\xbf" + text.encode("utf-8")  # two BOMs
