@@ -14,16 +14,16 @@
    - csctl: `csctl numbers FILE --view bridge -f csv`;
    - csctl (old): the same with the pre-revision core (a checkout given with --old-tree), when given;
    - DuckDB: bench/bridge_duckdb.py, docs/definitions.md's bridge in SQL;
-   - pandas: bench/bridge_pandas.py, the *previous* definition (a spread of each line over its months): timed as
-     a second engine, not checked;
+   - pandas: bench/bridge_pandas.py, the same definition with pandas and numpy (vectorised), a second engine;
    - `csctl numbers --help` (start-up).
    With --old-tree, the measuring stage alone is also timed in process for both trees (bench/stage_measure.py:
    the file read beforehand, not timed; alternating rounds), so the snapshot's cost is compared without the
    reading and start-up around it.
-3. Checks csctl's bridge CSV against DuckDB's to the cent, and the identities of each (mrr_end = mrr_start +
-   movements, start = previous end, customer counts), on every benchmark file and on small files (edge cases,
-   a small generated file, sample_data/billing.csv with and without its history_starts). Any mismatch is
-   printed and makes the exit status 1.
+3. Checks csctl's bridge CSV against DuckDB's and against pandas' to the cent, and the identities of each
+   (mrr_end = mrr_start + movements, start = previous end, customer counts), on every benchmark file (an engine
+   left out with --skip is not checked there) and on small files (edge cases, a small generated file,
+   sample_data/billing.csv with and without its history_starts). Any mismatch is printed and makes the exit
+   status 1.
 4. Prints Markdown tables and the issue's targets, and writes them to bench/results.md. Targets not met still
    exit 0.
 """
@@ -335,11 +335,12 @@ def duckdb_json(path: Path, out_json: Path, history: str | None = None) -> list[
     return [PY, "-c", code]
 
 
-def pandas_json(path: Path, out_json: Path) -> list[str]:
+def pandas_json(path: Path, out_json: Path, history: str | None = None) -> list[str]:
+    """argv of a Python process that computes pandas' bridge and writes it as JSON."""
     code = (
         f"import json, sys; sys.path.insert(0, {str(BENCH_DIR)!r}); "
         "from bridge_pandas import bridge_pandas as f; "
-        f"json.dump(f({str(path)!r}), open({str(out_json)!r}, 'w'))"
+        f"json.dump(f({str(path)!r}, {history!r}), open({str(out_json)!r}, 'w'))"
     )
     return [PY, "-c", code]
 
@@ -365,25 +366,40 @@ def read_csctl_csv(text: str) -> tuple[Rows | None, str]:
     return parse_bridge_csv(text), ""
 
 
-def check_pair(label: str, csctl_rows: Rows | None, duck_rows: Rows | None, err: str = "") -> list[str]:
-    problems: list[str] = []
-    if csctl_rows is None or duck_rows is None:
-        return [f"[{label}] {err or 'a bridge is missing'}"]
-    problems += consistency_problems(f"[{label}] csctl", csctl_rows)
-    problems += consistency_problems(f"[{label}] duckdb", duck_rows)
-    problems += [f"[{label}] {p}" for p in compare("csctl", csctl_rows, "duckdb", duck_rows)]
-    say(f"checked {label}: {len(csctl_rows)} months: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+def check_engines(
+    label: str, csctl_rows: Rows | None, csctl_err: str, engines: dict[str, tuple[Rows | None, str]]
+) -> list[str]:
+    """csctl's bridge against each engine's ({name: (rows or None, why not)}) to the cent, and the identities of
+    every bridge."""
+    if csctl_rows is None:
+        return [f"[{label}] csctl: {csctl_err or 'no bridge'}"]
+    problems = consistency_problems(f"[{label}] csctl", csctl_rows)
+    for name, (rows, err) in engines.items():
+        if rows is None:
+            problems.append(f"[{label}] {name}: {err or 'no bridge'}")
+            continue
+        problems += consistency_problems(f"[{label}] {name}", rows)
+        problems += [f"[{label}] {p}" for p in compare("csctl", csctl_rows, name, rows)]
+    say(
+        f"checked {label} (csctl against {', '.join(engines)}): {len(csctl_rows)} months: "
+        f"{'OK' if not problems else f'{len(problems)} problem(s)'}"
+    )
     return problems
 
 
 def check_small(label: str, path: Path, cwd: Path, history: str | None) -> list[str]:
     from bridge_duckdb import bridge_duckdb
+    from bridge_pandas import bridge_pandas
 
     r = subprocess.run(csctl_argv(path, history), capture_output=True, text=True, cwd=cwd, timeout=600, check=False)
     if r.returncode != 0:
         return [f"[{label}] csctl exit {r.returncode}: {r.stderr.strip()[-1500:]}"]
     rows, err = read_csctl_csv(r.stdout)
-    return check_pair(label, rows, bridge_duckdb(str(path), history), err)
+    engines: dict[str, tuple[Rows | None, str]] = {
+        "duckdb": (bridge_duckdb(str(path), history), ""),
+        "pandas": (bridge_pandas(str(path), history), ""),
+    }
+    return check_engines(label, rows, err, engines)
 
 
 def small_files(cache: Path) -> list[tuple[str, Path, str | None]]:
@@ -529,12 +545,12 @@ def main() -> int:
         "CPU (user + system) are medians over the rounds, the ratios are medians of the per-round ratios (paired); "
         "peak RSS is the largest over the rounds",
         "- parse-only: `pl.read_csv(FILE, columns=[7 columns], try_parse_dates=True)` in a Python process",
-        "- DuckDB implements docs/definitions.md (bench/bridge_duckdb.py) and is checked against csctl to the cent;"
-        " **pandas (bench/bridge_pandas.py) still implements the previous definition** (each line spread over its "
-        "months): it is timed as a second engine, not checked",
+        "- DuckDB (bench/bridge_duckdb.py, SQL) and pandas (bench/bridge_pandas.py, pandas and numpy, vectorised) "
+        "each implement docs/definitions.md independently of csctl; both are checked against csctl to the cent",
         "",
     ]
     problems: list[str] = []
+    checked_on: set[str] = set()  # the engines checked on a benchmark file
     for target in [int(s) for s in a.sizes.split(",") if s.strip()]:
         path, customers = benchmark_file(target, cache, a.fresh)
         lines = count_lines(path)
@@ -555,7 +571,7 @@ def main() -> int:
             )
         commands += [
             Command("duckdb", "DuckDB (bridge_duckdb.py)", duckdb_json(path, outs["duckdb"])),
-            Command("pandas", "pandas (bridge_pandas.py, previous definition)", pandas_json(path, outs["pandas"])),
+            Command("pandas", "pandas (bridge_pandas.py)", pandas_json(path, outs["pandas"])),
             Command("help", "`csctl numbers --help`", [CSCTL, "numbers", "--help"]),
         ]
         commands = [c for c in commands if c.name not in skip or c.name == "parse"]
@@ -566,20 +582,30 @@ def main() -> int:
         text += size_report(path, lines, customers, rounds, measures)
         if a.old_tree and "stages" not in skip:
             text += stage_report(path, [ROOT, a.old_tree.resolve()], rounds)
-        if "csctl" in measures and "duckdb" in measures:
+        checked = [e for e in ("duckdb", "pandas") if e in measures]
+        if "csctl" in measures and checked:
             c_rows, err = (
                 (None, measures["csctl"].error)
                 if measures["csctl"].error
                 else read_csctl_csv(outs["csctl"].read_text())
             )
-            d_rows = None if measures["duckdb"].error else json.loads(outs["duckdb"].read_text())
-            problems += check_pair(f"{lines:,} lines", c_rows, d_rows, err or measures["duckdb"].error)
+            engines: dict[str, tuple[Rows | None, str]] = {
+                e: (None, measures[e].error) if measures[e].error else (json.loads(outs[e].read_text()), "")
+                for e in checked
+            }
+            problems += check_engines(f"{lines:,} lines", c_rows, err, engines)
+            checked_on.update(checked)
     if not a.no_small:
         for label, p, history in small_files(cache):
             problems += check_small(label, p, run_dir, history)
+    big = " and ".join(shown for e, shown in (("duckdb", "DuckDB"), ("pandas", "pandas")) if e in checked_on)
+    small = "csctl against DuckDB and pandas on the small files: edge cases, a small generated file, sample_data"
     text.append(
-        "Correctness (csctl against DuckDB on every file above"
-        + ("" if a.no_small else " and on the small files: edge cases, a small generated file, sample_data")
+        "Correctness ("
+        + "; ".join(
+            [f"csctl against {big} on every file above" if big else "no benchmark file checked"]
+            + ([] if a.no_small else [small])
+        )
         + "): "
         + ("every bridge column agrees to the cent.\n" if not problems else f"**{len(problems)} MISMATCH(ES)**.\n")
     )

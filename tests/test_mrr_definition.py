@@ -279,6 +279,19 @@ def test_a_zero_line_gives_no_seats_back(measure: Measure) -> None:
     assert got.movements("2023-06") == {**ZERO_MOVEMENTS, "expansion": 8000}
 
 
+@pytest.mark.parametrize("measure", ["reference", "csctl"], indirect=True)
+def test_a_zero_partial_line_is_not_snapped_into_a_charge(measure: Measure) -> None:
+    # $0.05 a month in January and February; a $0.00 line Mar 30–31 (2 of 31 days). Its rate 0 × 31 / 2 = 0 is
+    # within 0.005 × 31 / 2 = 0.0775 of the $0.05 whole line: a snap would make it +$0.05 (held, March MRR 5
+    # cents). A $0.00 line has no sign: it stays $0.00, so March holds nothing and A churns (5 cents).
+    lines = [
+        *monthly("A", "0.05", D(2024, 1, 1), 2, product="core", plan="basic"),
+        line("A", "0.00", D(2024, 3, 30), D(2024, 3, 31), product="core", plan="basic"),
+    ]
+    got = measure(lines, history_starts="2024-01", as_of="2024-03")
+    assert got.movements("2024-03") == {**ZERO_MOVEMENTS, "churn": -5}
+
+
 # ----------------------------------------------------------------------------------------------------
 # An export pulled mid-month
 

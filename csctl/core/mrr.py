@@ -620,7 +620,7 @@ def _rate_partial(partial: pl.DataFrame, whole: pl.DataFrame) -> pl.DataFrame:
     q, wq = pl.col("quantity").abs(), pl.col("whole_quantity")
     per_unit = (q > 0) & (wq > 0)
     unit = pl.col("whole_rate") / wq
-    sign = pl.when(pl.col("amount") < 0).then(-1.0).otherwise(1.0)
+    sign = pl.col("amount").sign().cast(pl.Float64)  # a $0.00 line has no sign: it stays $0.00, never a charge
     snapped = (
         pl.when(per_unit.fill_null(False) & ((pl.col("rate").abs() / q - unit).abs() <= tolerance / q))
         .then(sign * unit * q)
