@@ -199,6 +199,25 @@ def test_every_sheet_prints_one_page_across_with_data_headers_on_every_page(repo
     assert wrapped and all((summary.row_dimensions[r].height or 0) >= 30 for r in wrapped)
 
 
+def test_hidden_columns_hold_only_the_registry_names(report: tuple[Path, str]) -> None:
+    """Was: the As-is sheet hid its column A for the figures table's metric names, and with it the CSM names, roles
+    and statuses of every other table on the sheet. Hidden columns now hold the metric names (and units) only."""
+    from openpyxl.utils import column_index_from_string
+
+    folder, _ = report
+    book = openpyxl.load_workbook(folder / "assessment.xlsx")
+    for sheet in book.worksheets:
+        hidden = [column_index_from_string(k) for k, d in sheet.column_dimensions.items() if d.hidden]
+        for col in hidden:
+            cells = {str(c.value) for (c,) in sheet.iter_rows(min_col=col, max_col=col) if c.value is not None}
+            headers = {"metric", "unit", "Metric", "Unit"}
+            assert cells & headers, (sheet.title, col)
+            assert all(v in headers or v.replace("_", "").replace("12m", "").isalnum() for v in cells), sheet.title
+    as_is = book["2 As-is"]
+    assert not as_is.column_dimensions["A"].hidden
+    assert "Aisha Okafor" in {c.value for (c,) in as_is.iter_rows(min_col=1, max_col=1)}
+
+
 def test_client_tables_have_no_scientific_notation_and_no_metric_names(report: tuple[Path, str]) -> None:
     """Was: 1.429e+04 ARR in step 7; gross_revenue_churn_m and friends in the client's document."""
     folder, _ = report

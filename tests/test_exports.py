@@ -337,6 +337,149 @@ def test_freshdesk_tickets_by_company() -> None:
     assert "csat" not in table.frame.columns  # "Survey results" is the account's own scale, not a 1-5 CSAT
 
 
+# --- Intercom ---------------------------------------------------------------------------------------------------
+INTERCOM = "intercom/conversations.csv"
+
+
+def intercom_copy(tmp_path: Path, old: str, new: str) -> Path:
+    """The Intercom fixture with one value changed (the first occurrence of ``old``, which must be there)."""
+    text = (EXPORTS / INTERCOM).read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "conversations.csv"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_intercom_conversations_by_company() -> None:
+    preset, table = read(INTERCOM, "tickets")
+    assert preset == "intercom"
+    assert source_of(table, "customer_id") == "Company ID"
+    assert source_of(table, "created_at") == "Conversation started at (America/New_York)"
+    assert source_of(table, "resolved_at") == "Conversation last closed at (America/New_York)"
+    assert column(table, "ticket_id") == ["215468000001", "215468000002", "215468000003", "215468000004"]
+    assert column(table, "customer_id") == ["9001", "9002", "9001", "9001"]
+    # times as written, in the workspace's zone its headers name
+    assert column(table, "created_at") == [
+        T(2024, 1, 15, 10, 32, 11),
+        T(2024, 2, 1, 9),
+        T(2024, 3, 4, 14, 20),
+        T(2024, 3, 10, 8, 5),
+    ]
+    # the second was closed, reopened and closed again: its last close, not its first (2024-02-01 18:00)
+    assert column(table, "resolved_at") == [T(2024, 1, 15, 16, 2, 11), T(2024, 2, 2, 11), None, None]
+    assert column(table, "status") == ["closed", "closed", "snoozed", "open"]
+    assert column(table, "priority") == ["normal", "high", "normal", "high"]  # the priority flag
+    assert column(table, "csat") == [5.0, 2.0, None, None]  # "Last teammate rating", 1-5
+
+
+def test_intercom_times_to_close_agree_with_its_own_seconds() -> None:
+    # Intercom's "Time to close (seconds)" (passed through, not read) against the start and close times csctl read
+    _, table = read(INTERCOM, "tickets")
+    closed = table.frame.filter(pl.col("resolved_at").is_not_null())
+    seconds = (closed["resolved_at"] - closed["created_at"]).dt.total_seconds().to_list()
+    assert seconds == [19800, 93600]  # 5.5 h and 26 h
+    assert closed["Time to close (seconds)"].cast(pl.Int64).to_list() == seconds
+
+
+def test_intercom_states_and_priority_in_any_case(tmp_path: Path) -> None:
+    path = intercom_copy(tmp_path, ",closed,not_priority,", ",Closed,Not priority,")
+    table = load_table(str(path), "tickets", ReadOptions())
+    assert column(table, "status")[0] == "closed" and column(table, "priority")[0] == "normal"
+
+
+def test_intercom_unknown_state_exits_3_naming_the_row(invoke: Invoke, tmp_path: Path) -> None:
+    path = intercom_copy(tmp_path, ",snoozed,", ",Pospuesta,")  # a workspace in Spanish
+    expected = (
+        r"row 4, column 'Current conversation state' \(status\): cannot read 'Pospuesta' as a status the intercom "
+        r"preset knows \(open, closed, snoozed\)"
+    )
+    with pytest.raises(InputError, match=expected):
+        load_table(str(path), "tickets", ReadOptions())
+    result = invoke("inspect", path)
+    assert result.exit_code == 3, result.stderr
+    assert "cannot read 'Pospuesta'" in result.stderr
+    # --skip-bad-rows skips and counts the row rather than read a state that is not one
+    table = load_table(str(path), "tickets", ReadOptions(skip_bad_rows=True))
+    assert column(table, "ticket_id") == ["215468000001", "215468000002", "215468000004"]
+    assert table.skipped == 1
+
+
+INTERCOM_RULES = """
+missing: exclude
+scorecards:
+  - name: Support
+    groups:
+      - name: support
+        measures:
+          - name: conversations_90d
+            source: tickets
+            aggregate: count
+            window_days: 90
+            direction: lower
+            bands: [{below: 2, score: 100}, {score: 50}]
+          - name: priority_open
+            source: tickets
+            aggregate: count
+            filter: "priority = 'high' AND status IN ('open', 'snoozed')"
+            window_days: 90
+            direction: lower
+            bands: [{below: 1, score: 100}, {score: 0}]
+          - name: csat
+            source: tickets
+            aggregate: mean
+            value: csat
+            window_days: 365
+            direction: higher
+            bands: [{below: 4, score: 0}, {score: 100}]
+"""
+
+
+def test_intercom_health_with_hubspot_companies(invoke: Invoke, tmp_path: Path) -> None:
+    rules = tmp_path / "health.yaml"
+    rules.write_text(INTERCOM_RULES, encoding="utf-8")
+    args = ("--tickets", fixture(INTERCOM), "--rules", rules, "--as-of", "2024-03", "-f", "json")
+    doc = as_json(invoke("health", fixture("hubspot/companies.csv"), *args))
+    assert doc["inputs"]["tickets"][0]["preset"] == "intercom"
+    rows = {r["customer_id"]: r for r in doc["tables"]["customers"]}
+    # 90 days to 31 March 2024: Acme (9001) 15 Jan, 4 Mar, 10 Mar (3 → 50); Beta (9002) 1 Feb (1 → 100)
+    assert (rows["9001"]["value_conversations_90d"], rows["9002"]["value_conversations_90d"]) == (3, 1)
+    # a priority conversation still open or snoozed: Acme's of 10 Mar (1 → 0); Beta's is closed (0 → 100)
+    assert (rows["9001"]["value_priority_open"], rows["9002"]["value_priority_open"]) == (1, 0)
+    # mean rating: Acme 5 (→ 100), Beta 2 (→ 0)
+    assert (rows["9001"]["value_csat"], rows["9002"]["value_csat"]) == (5, 2)
+    # equal weights: Acme (50 + 0 + 100) / 3 = 50; Beta (100 + 100 + 0) / 3 = 66.67
+    assert (rows["9001"]["health_score"], rows["9002"]["health_score"]) == (50.0, 66.67)
+
+
+def test_intercom_api_export_documented_ids(invoke: Invoke, tmp_path: Path) -> None:
+    # the Reporting Data Export API's qualified ids; the company's id is not documented, so it is mapped by hand
+    path = tmp_path / "conversation.csv"
+    path.write_text(
+        "standard.conversation_id,timestamp.conversation_started_at,company.company_id\n"
+        "215468000001,2024-01-15 10:32:11,9001\n",
+        encoding="utf-8",
+    )
+    facts = as_json(invoke("inspect", path, "--map", "company.company_id=customer_id", "-f", "json"))
+    assert facts["table"] == "tickets" and facts["preset"] == "intercom"
+    sources = {c["canonical"]: c["source"] for c in facts["columns"]}
+    assert sources == {
+        "customer_id": "company.company_id",
+        "created_at": "timestamp.conversation_started_at",
+        "ticket_id": "standard.conversation_id",
+    }
+
+
+def test_a_time_zone_after_a_name_is_optional_only_when_it_is_an_iana_zone() -> None:
+    from csctl.io.columns import map_columns
+    from csctl.io.presets import load_preset
+    from csctl.io.schema import TABLES
+
+    headers = ["Company ID", "Conversation started at (America/Argentina/Buenos_Aires)", "Resolved (UTC)"]
+    mapping = map_columns(headers, TABLES["tickets"], load_preset("intercom"), load_preset("generic"))
+    assert mapping.columns["created_at"].source == headers[1]
+    assert "resolved_at" not in mapping.columns  # "(UTC)" is part of that column's name, as Stripe's "(UTC)" are
+
+
 # --- several files for one export -------------------------------------------------------------------------------
 HEADER = "customer_id,amount,period_start,period_end\n"
 JAN_FEB = "A,100.00,2024-01-01,2024-01-31\nB,50.00,2024-01-01,2024-01-31\nA,100.00,2024-02-01,2024-02-29\n"

@@ -42,6 +42,7 @@ EXPECTED: dict[str, tuple[str, str] | None] = {
     "gainsight/companies.csv": ("customers", "gainsight"),
     "baremetrics/subscriptions.csv": ("billing", "baremetrics"),
     "freshdesk/tickets.csv": ("tickets", "freshdesk"),
+    "intercom/conversations.csv": ("tickets", "intercom"),
 }
 
 

@@ -120,3 +120,15 @@ def test_a_short_row_is_ragged_not_an_empty_value(tmp_path: Path) -> None:
     path.write_text("customer_id,amount,period_start\nA,100,2024-01-01\nB,50\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"row 3 has 2 fields; the header has 3 \(ragged rows\)"):
         load_table(str(path), "billing", ReadOptions())
+
+
+def test_a_closed_column_needs_its_words(tmp_path: Path) -> None:
+    from csctl.errors import ConfigError
+    from csctl.io.presets import load_preset
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "name: mine\nclosed:\n  tickets: [status]\ntables:\n  tickets:\n    status: [State]\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"mine.yaml:3: closed tickets column 'status' has no words under values:"):
+        load_preset(str(path))

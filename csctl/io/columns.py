@@ -30,6 +30,7 @@ class Mapping:
     missing: list[str]  # required canonical columns with no source
     preset: str
     values: dict[str, dict[str, VocabularyValue]] = field(default_factory=dict)  # the preset's value words
+    closed: tuple[str, ...] = ()  # columns whose value words are all the export writes (another is a bad value)
     signature: int = 0  # the preset's signature columns found in the export
     distinctive: int = 0  # columns found by names of the preset's own (not canonical, not generic)
     runners_up: list[str] = field(default_factory=list)  # other presets that map every required column
@@ -54,8 +55,14 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
     return out
 
 
+# a time zone named after a time column, as Intercom's report exports write it: 'Conversation started at
+# (America/New_York)'. Only IANA Area/Location names, so 'Period Start (UTC)' keeps its own name.
+ZONE_SUFFIX = re.compile(r"\s*\((?:[A-Za-z]+/)+[A-Za-z0-9_+\-]+\)\s*$")
+
+
 class _Headers:
-    """An export's headers looked up by normalised name; a table prefix ('subscriptions.customer_id') is optional."""
+    """An export's headers looked up by normalised name; a table prefix ('subscriptions.customer_id') and a time
+    zone after the name ('Conversation started at (America/New_York)') are optional."""
 
     def __init__(self, headers: list[str]) -> None:
         self.primary: dict[str, str] = {}
@@ -65,6 +72,9 @@ class _Headers:
             prefix, dot, rest = header.partition(".")
             if dot and prefix.strip() and normalise(rest):
                 self.secondary.setdefault(normalise(rest), header)
+            zoneless = ZONE_SUFFIX.sub("", header)
+            if zoneless != header and normalise(zoneless):
+                self.secondary.setdefault(normalise(zoneless), header)
 
     def find(self, name: str) -> str | None:
         key = normalise(name)
@@ -130,6 +140,7 @@ def map_columns(
     if rejected is not None and not overrides:
         missing.append(f"(none: its column {rejected!r} shows it is not a {spec.name} export)")
     mapping = Mapping(spec.name, columns, missing, preset.name, dict(preset.values.get(spec.name, {})))
+    mapping.closed = tuple(preset.closed.get(spec.name, []))
     if not generic:
         exact = {h.strip().lower() for h in headers}  # a signature column is matched as written
         mapping.signature = sum(1 for name in preset.signature.get(spec.name, []) if name.strip().lower() in exact)

@@ -490,6 +490,24 @@ def _apply_vocabulary(raw: Raw, spec: TableSpec, mapping: Mapping) -> tuple[Raw,
     return replace(raw, frame=raw.frame.with_columns(exprs)), words, exprs
 
 
+def _closed(plans: list[_Plan], mapping: Mapping) -> list[_Plan]:
+    """A preset's closed vocabulary (``closed:``, e.g. Intercom's conversation states): a word it does not list is a
+    bad value, named with the words it knows (exit 3, or skipped and counted with --skip-bad-rows), not text."""
+    out = []
+    for p in plans:
+        vocabulary = mapping.values.get(p.column.name, {})
+        if p.source is None or p.column.name not in mapping.closed or p.column.type not in ("id", "text"):
+            out.append(p)
+            continue
+        known = sorted({_word(v) for v in vocabulary.values() if v is not None})
+        value = pl.col(p.source).cast(pl.String).str.strip_chars()
+        words = ", ".join(dict.fromkeys(k.strip().lower() for k in vocabulary))
+        expected = f"a {p.column.name} the {mapping.preset} preset knows ({words})"
+        expr = pl.when(value.is_in(known)).then(value).alias(p.column.name)
+        out.append(replace(p, expr=expr, expected=expected, check=True, native=None, parsing="words listed only"))
+    return out
+
+
 def _word(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -576,7 +594,12 @@ def _to_canonical(
         keep = set(only) | set(spec.required)
         spec = TableSpec(spec.name, tuple(c for c in spec.columns if c.name in keep), spec.one_of)
         mapping = Mapping(
-            mapping.table, {k: v for k, v in mapping.columns.items() if k in keep}, mapping.missing, mapping.preset
+            mapping.table,
+            {k: v for k, v in mapping.columns.items() if k in keep},
+            mapping.missing,
+            mapping.preset,
+            mapping.values,
+            closed=mapping.closed,
         )
         extras = []
     sources = [m.source for m in mapping.columns.values()]
@@ -615,13 +638,13 @@ def _to_canonical(
             )
         return out
 
-    current = plans(clean=False)
+    current = _closed(plans(clean=False), mapping)
     current = [replace_native(p, None) if p.source in words else p for p in current]
     compact = tuple(p.column.name for p in current if p.column.name in compact and p.column.type in ("id", "text"))
     fast = None if words else _evaluate_fast(raw, current, extras, spec, compact)  # it reads the file again
     frame, bad = fast if fast is not None else _evaluate(raw, current, extras, spec, compact)
     if bad.height and any(p.check and p.column.type in ("money", "number") for p in current):
-        current = plans(clean=True)  # a value the sample did not show (e.g. "$1,200.00" after plain numbers)
+        current = _closed(plans(clean=True), mapping)  # a value the sample did not show ("$1,200.00" after 12.00)
         frame, bad = _evaluate(raw, current, extras, spec, compact)
     frame = _no_end_notes(frame, raw.source.label, notes)
     if "__short" in frame.columns:  # a short row reads as empty trailing values: say ragged, not "empty" or "bad"

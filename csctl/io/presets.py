@@ -34,6 +34,8 @@ class Preset(Strict):
     ``signature``: per table, column names only this system's export has (they make the preset win over generic).
     ``reject``: per table, column names that show an export is something else (a deals export is not accounts).
     ``values``: per table and column, the export's words for values (e.g. Zendesk's "Good" satisfaction is 5).
+    ``closed``: per table, columns whose ``values`` list every word the export writes: another word is a bad value
+    (exit 3 naming the row), not passed through (Intercom's conversation states: a localised workspace's word).
     ``also``: other names the preset answers to (chargify for maxio).
     """
 
@@ -47,6 +49,7 @@ class Preset(Strict):
     signature: dict[str, list[str]] = Field(default_factory=dict)
     reject: dict[str, list[str]] = Field(default_factory=dict)  # per table: columns that say "not this table"
     values: dict[str, dict[str, dict[str, VocabularyValue]]] = Field(default_factory=dict)
+    closed: dict[str, list[str]] = Field(default_factory=dict)  # per table: columns whose values list every word
     tables: dict[str, dict[str, list[str | Alias]]]
 
 
@@ -70,13 +73,18 @@ def load_preset(name_or_path: str) -> Preset:
             )
     doc = load_yaml(path)
     preset = validate(doc, Preset, what="preset")
-    for key in ("units", "signature", "values", "reject"):
+    for key in ("units", "signature", "values", "reject", "closed"):
         for table in getattr(preset, key):
             if table not in TABLES:
                 line = doc.line_of((key, table))
                 raise ConfigError(
                     f"{path}:{line}: unknown table {table!r}.{did_you_mean(table, TABLES)} Tables: {', '.join(TABLES)}"
                 )
+    for table, closed in preset.closed.items():
+        for column in closed:
+            if not preset.values.get(table, {}).get(column):
+                line = doc.line_of(("closed", table))
+                raise ConfigError(f"{path}:{line}: closed {table} column {column!r} has no words under values:")
     for table, columns in preset.tables.items():
         if table not in TABLES:
             line = doc.line_of(("tables", table))

@@ -106,6 +106,9 @@ def render(report: Assessment) -> bytes:
         widths: dict[int, int] = {}
         first_header = None
         hidden: set[int] = set()
+        # the registry's names beside the labels go to columns right of every table on the sheet, hidden there:
+        # hiding a table's own column would hide the column of every other table on the sheet too
+        right = 1 + max((b.result.tables[b.table].frame.width for b in section.blocks if not b.detail), default=0)
 
         def place(charts: list[tuple[Chart, pl.DataFrame]], at_row: int, at_col: int) -> int:
             assert data is not None  # a section with charts made it
@@ -131,9 +134,14 @@ def render(report: Assessment) -> bytes:
             row += 1
             if first_header is None:
                 first_header = row
-            for col, width in enumerate(write_cells(sheet, table, formats, row0=row, labels=True)):
+            names = table.frame.columns
+            aside = {names[i]: right + k for k, i in enumerate(sorted(_metric_columns(table)))}
+            visible = iter(range(len(names)))
+            needed = write_cells(sheet, table, formats, row0=row, labels=True, aside=aside)
+            for name, width in zip(names, needed, strict=True):
+                col = aside[name] if name in aside else next(visible)
                 widths[col] = max(widths.get(col, 10), width)
-            hidden |= _metric_columns(table)
+            hidden |= set(aside.values())
             _band_formats(book, sheet, table, row, fills)
             covered = table.frame.height + 2
             if charts and not wide:  # beside the table, one column right of it

@@ -56,9 +56,11 @@ def write_cells(
     row0: int = 0,
     col0: int = 0,
     labels: bool = False,
+    aside: dict[str, int] | None = None,
 ) -> list[int]:
     """The table's header at ``row0`` and its rows below (numbers as numbers, text as string cells, never
-    formulas); returns the column widths it needs. ``labels``: headers for people (mrr_start → MRR start)."""
+    formulas); returns the column widths it needs. ``labels``: headers for people (mrr_start → MRR start).
+    ``aside``: columns written at these sheet columns instead (the others close up to the left)."""
     from csctl.render.values import label
 
     header = formats["header"]
@@ -68,8 +70,11 @@ def write_cells(
     shown = [label(h) if labels else h for h in headers]
     widths = [len(h) + 2 for h in shown]
     kinds = [table.kind(name) for name in headers]  # once per column: kind() reads the frame's schema
+    aside = aside or {}
+    order = iter(range(col0, col0 + len(headers)))
+    at = [aside[h] if h in aside else next(order) for h in headers]  # each column's sheet column
     for col, name in enumerate(shown):
-        sheet.write_string(row0, col0 + col, name, header)
+        sheet.write_string(row0, at[col], name, header)
     for row_number, record in enumerate(frame.iter_rows(named=True), start=row0 + 1):
         for col, name in enumerate(headers):
             value = record[name]
@@ -78,7 +83,7 @@ def write_cells(
                 unit = str(record["unit"])
                 kind = unit if unit in FORMATS else "number"  # type: ignore[assignment]
             cell_format = formats.get(kind)
-            c = col0 + col
+            c = at[col]
             if value is None:
                 sheet.write_blank(row_number, c, None, cell_format)
             elif isinstance(value, bool):
