@@ -681,3 +681,49 @@ def test_a_previous_health_workbook_with_text_scores_is_read_or_refused(
         assert f"customer C2: health_score {score!r} is not a score from 0 to 100" in result.stderr
     else:
         ok(result)
+
+
+def test_a_quantity_near_zero_is_no_price_effect_not_an_overflow(invoke: Invoke, tmp_path: Path) -> None:
+    # make fuzz: a quantity of 1e-300 beside whole seats made the per-unit price overflow (exit 4, inf to cents).
+    # The change is then volume: Feb $100 (2 seats) → $120 (1e-300 seats) is +$20 expansion, no price effect.
+    billing = write_csv(
+        tmp_path / "billing.csv",
+        [
+            ["customer_id", "product", "quantity", "amount", "period_start", "period_end"],
+            ["A", "core", "2", "100", "2024-01-01", "2024-01-31"],
+            ["A", "core", "1e-300", "120", "2024-02-01", "2024-02-29"],
+            ["A", "core", "3", "150", "2024-03-01", "2024-03-31"],  # March under way: February is measured
+        ],
+    )
+    result = invoke("numbers", billing, "--history-starts", "2024-01", "--view", "bridge", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["month"]: r for r in json.loads(result.stdout)["tables"]["bridge"]}
+    assert (rows["2024-02"]["expansion"], rows["2024-02"]["price_uplift"], rows["2024-02"]["price_erosion"]) == (
+        20.0,
+        0.0,
+        0.0,
+    )
+
+
+def test_health_rules_with_a_constant_value_or_a_window_past_a_century(invoke: Invoke, tmp_path: Path) -> None:
+    # make fuzz: a measure's value: 9987 (a constant) with aggregate: last exited 4 (a shape error); window_days:
+    # 10**30 exited 4 (an overflow). A constant is read as one value per row; a window past 36,600 days exits 3.
+    usage = write_csv(
+        tmp_path / "usage.csv",
+        [["customer_id", "date", "active_users"], ["C1", "2024-01-02", "3"], ["C1", "2024-01-09", "5"]],
+    )
+    customers = write_csv(tmp_path / "customers.csv", [["customer_id"], ["C1"]])
+    measure = {"name": "m", "source": "usage", "value": "9987", "aggregate": "last"}
+    measure["bands"] = [{"below": 10, "score": 0}, {"score": 100}]  # type: ignore[assignment]
+    card = {"name": "all", "applies_to": "true", "groups": [{"name": "g", "measures": [measure]}]}
+    rules = tmp_path / "health.yaml"
+    rules.write_text(yaml.safe_dump({"scorecards": [card]}), encoding="utf-8")
+    result = invoke("health", customers, "--usage", usage, "--rules", rules, "--as-of", "2024-01", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    row = json.loads(result.stdout)["tables"]["customers"][0]
+    assert row["health_score"] == 100.0
+    measure["window_days"] = 10**30
+    rules.write_text(yaml.safe_dump({"scorecards": [card]}), encoding="utf-8")
+    result = invoke("health", customers, "--usage", usage, "--rules", rules, "--as-of", "2024-01", "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert "window_days" in result.stderr and "36600" in result.stderr

@@ -81,7 +81,7 @@ class OnboardingConfig(Strict):
     start_milestone: str = "kickoff"
     live_milestone: str = "active"
     failed_milestone: str = "onboarding failed"
-    stall_days: int = Field(90, gt=0, description="started this long ago and not live: stalled")
+    stall_days: int = Field(90, gt=0, le=36_600, description="started this long ago and not live: stalled")
 
 
 class Multipliers(Strict):

@@ -49,8 +49,10 @@ class Play(Strict):
 
 
 class PlaysFile(Strict):
-    check_after_days: int = Field(90, gt=0, description="the plan's metrics are checked this many days after as-of")
-    action_within_days: int = Field(14, ge=0, description="an action without a due rule is due this soon")
+    check_after_days: int = Field(
+        90, gt=0, le=36_600, description="the plan's metrics are checked this many days after as-of"
+    )
+    action_within_days: int = Field(14, ge=0, le=36_600, description="an action without a due rule is due this soon")
     done_target: float = Field(0.8, gt=0, le=1, description="share of planned actions done: 'doing what we said'")
     plays: list[Play] = Field(min_length=1)
 

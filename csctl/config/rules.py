@@ -42,6 +42,9 @@ class SegmentsFile(Strict):
 
 
 # --- health --------------------------------------------------------------------------------------------------
+MAX_WINDOW_DAYS = 36_600  # a hundred years of rows: a window beyond any export (a larger one overflows the dates)
+
+
 class Band(Strict):
     below: float | None = None
     score: float = Field(ge=0, le=100)
@@ -52,7 +55,7 @@ class Measure(Strict):
     source: MeasureTable = "customers"
     value: str | None = Field(None, description="SQL over the source's rows (not needed for count)")
     aggregate: Aggregate | None = None
-    window_days: int | None = Field(None, gt=0)
+    window_days: int | None = Field(None, gt=0, le=MAX_WINDOW_DAYS)
     filter: str | None = None
     direction: Literal["higher", "lower"] = "higher"
     bands: list[Band] = Field(min_length=2)
@@ -133,7 +136,7 @@ class Activity(Strict):
     source: MeasureTable = "usage"
     value: str | None = None
     aggregate: Aggregate = "sum"
-    window_days: int | None = Field(28, gt=0)
+    window_days: int | None = Field(28, gt=0, le=MAX_WINDOW_DAYS)
     filter: str | None = None
     threshold: float | None = Field(None, description="active at or above; default: the median")
 
@@ -486,7 +489,7 @@ class PersonaRule(Strict):
 class PersonasFile(Strict):
     default: str = Field("user", description="the persona of a contact no pattern matches")
     champion: str | None = Field("champion", description="the persona whose engagement a renewal needs")
-    engaged_days: int = Field(90, gt=0, description="last activity within this many days: engaged")
+    engaged_days: int = Field(90, gt=0, le=MAX_WINDOW_DAYS, description="last activity within this many days: engaged")
     personas: list[PersonaRule] = Field(min_length=1)
 
 

@@ -14,6 +14,7 @@ import polars as pl
 
 from csctl.core import dense
 
+MAX_PRICE_CENTS = 1e17  # a price effect beyond this (10^15 dollars, the largest amount read) is no price effect
 MOVEMENTS = (
     "new",
     "reactivation",
@@ -285,8 +286,11 @@ class Moves:
         v0, v1, q0, q1, both, same_plan = v0[kept], v1[kept], q0[kept], q1[kept], both[kept], same_plan[kept]
         priced = same_plan & (q0 > 0) & (q1 > 0)
         price = np.zeros(v0.shape, dtype=np.int64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            price[priced] = dense.cents((v1[priced] / q1[priced] - v0[priced] / q0[priced]) * q0[priced])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            effect = (v1[priced] / q1[priced] - v0[priced] / q0[priced]) * q0[priced]
+        # a quantity near 0 (1e-300 seats) makes the per-unit price overflow: no price effect, the change is volume
+        effect[~(np.abs(effect) < MAX_PRICE_CENTS)] = 0.0
+        price[priced] = dense.cents(effect)
         volume = np.where(both, v1 - v0 - price, 0)
         zero = np.int64(0)
         moves = {

@@ -66,8 +66,9 @@ def measure_values(
     rows = _window(frame, source, inputs.as_of, days)
     if flt is not None:
         rows = rows.filter(flt.expr.fill_null(False))
-    expr = pl.lit(None) if value is None else value.expr
-    agg = _aggregate(aggregate or "count", expr, source).alias("value")
+    # the value as a column of its own: a constant (value: 9987) is then one per row like any other value
+    rows = rows.with_columns((pl.lit(None) if value is None else value.expr).alias("__value"))
+    agg = _aggregate(aggregate or "count", pl.col("__value"), source).alias("value")
     return rows.group_by("customer_id").agg(agg).collect()
 
 
