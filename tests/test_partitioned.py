@@ -168,3 +168,16 @@ def test_a_folder_without_parquet_parts_is_refused(cli: Invoke, tmp_path: Path) 
     result = cli("numbers", tmp_path / "empty")
     assert result.exit_code == 3
     assert "is a folder with no .parquet file" in result.stderr
+
+
+def test_split_in_chunks_gives_each_part_its_rows_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = pl.DataFrame({"customer_id": [str(i * 7919 % 613) for i in range(5000)], "x": range(5000)})
+    whole = pt.split(frame, 7)
+    monkeypatch.setattr(pt, "SPLIT_CHUNK", 333)  # many chunks, the last one short
+    chunked = pt.split(frame, 7)
+    for a, b in zip(whole, chunked, strict=True):
+        assert a.rows.to_list() == b.rows.to_list()
+        assert a.rows.to_list() == sorted(a.rows.to_list())  # the part's rows in file order
+    assert sorted(x for p in chunked for x in p.rows.to_list()) == list(range(5000))
+    keyed = pt.part_keys(frame, 7).to_list()
+    assert all(keyed[r] == k for k, p in enumerate(chunked) for r in p.rows.to_list())

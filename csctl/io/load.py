@@ -55,7 +55,8 @@ def load_table(spec: str, table: str, opts: ReadOptions, stdin: BinaryIO | None 
     return to_canonical(raw, TABLES[table], map_raw(raw, table, opts), opts)
 
 
-COMPACT = ("customer_id", "product", "plan", "status")  # billing's repeating text, as Categorical in a compact read
+# billing's repeating text, as Categorical in a compact read
+COMPACT = ("customer_id", "product", "plan", "status", "currency")
 REVENUE_COLUMNS = {
     "billing": (
         "customer_id",

@@ -1105,6 +1105,7 @@ def _convert_currency(frame: pl.DataFrame, label: str, opts: ReadOptions, notes:
         )
     rates = (
         pl.col("currency")
+        .cast(pl.String)  # a compact read's Categorical
         .str.to_uppercase()
         .replace_strict({**opts.fx, base: 1.0}, default=1.0, return_dtype=pl.Float64)
     )
