@@ -727,3 +727,25 @@ def test_health_rules_with_a_constant_value_or_a_window_past_a_century(invoke: I
     result = invoke("health", customers, "--usage", usage, "--rules", rules, "--as-of", "2024-01", "-f", "json")
     assert result.exit_code == 3, result.stderr
     assert "window_days" in result.stderr and "36600" in result.stderr
+
+
+def test_a_workbook_of_an_unsupported_zip_version_is_refused_not_a_crash(invoke: Invoke, tmp_path: Path) -> None:
+    # make fuzz: an XLSX whose zip directory says "version 16.8 needed" made init exit 4 (NotImplementedError)
+    import struct
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["customer_id", "name"])
+    book.active.append(["C1", "Acme"])
+    path = tmp_path / "customers.xlsx"
+    book.save(path)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at != -1:  # every central directory entry: the version needed to extract
+        data[at + 6 : at + 8] = struct.pack("<H", 168)
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+    assert invoke("init", tmp_path).exit_code in (0, 3)
+    result = invoke("segment", path)
+    assert result.exit_code == 3 and "zip file version 16.8" in result.stderr, result.stderr

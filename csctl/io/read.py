@@ -323,7 +323,7 @@ def _decompress(source: InputFile, path: Path | None, data: bytes | None) -> tup
     except InputError:
         os.unlink(handle.name)
         raise
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, NotImplementedError) as exc:  # NotImplemented: a zip version
         os.unlink(handle.name)
         raise InputError(f"{source.label}: cannot read as {kind}: {_first_line(exc)}") from None
     return Path(handle.name), None, inner, kind
@@ -636,7 +636,7 @@ def _check_zip(source: InputFile, target: Path | io.BytesIO) -> None:
     try:
         with zipfile.ZipFile(target) as book:
             infos = book.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         return  # not a zip: the Excel reader says what is wrong with it
     finally:
         if isinstance(target, io.BytesIO):
@@ -688,7 +688,7 @@ def archive_members(path: Path) -> list[str]:
                 and not m.filename.startswith("__MACOSX")
                 and Path(m.filename).suffix.lower() in (".csv", ".tsv", ".txt", *EXCEL)
             ]
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, NotImplementedError) as exc:
         raise InputError(f"{path}: cannot read as zip: {_first_line(exc)}") from None
 
 
