@@ -722,6 +722,11 @@ def test_health_rules_with_a_constant_value_or_a_window_past_a_century(invoke: I
     assert result.exit_code == 0, result.stderr
     row = json.loads(result.stdout)["tables"]["customers"][0]
     assert row["health_score"] == 100.0
+    measure["weight"] = 1e308  # make fuzz: a weight this large overflowed the weighted sums (exit 4)
+    rules.write_text(yaml.safe_dump({"scorecards": [card]}), encoding="utf-8")
+    result = invoke("health", customers, "--usage", usage, "--rules", rules, "--as-of", "2024-01", "-f", "json")
+    assert result.exit_code == 3 and "weight" in result.stderr, result.stderr
+    del measure["weight"]
     measure["window_days"] = 10**30
     rules.write_text(yaml.safe_dump({"scorecards": [card]}), encoding="utf-8")
     result = invoke("health", customers, "--usage", usage, "--rules", rules, "--as-of", "2024-01", "-f", "json")

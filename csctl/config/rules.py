@@ -42,6 +42,7 @@ class SegmentsFile(Strict):
 
 
 # --- health --------------------------------------------------------------------------------------------------
+MAX_WEIGHT = 1e6  # weights are relative (normalised to 1): a larger one only overflows the weighted sums
 MAX_WINDOW_DAYS = 36_600  # a hundred years of rows: a window beyond any export (a larger one overflows the dates)
 
 
@@ -59,7 +60,7 @@ class Measure(Strict):
     filter: str | None = None
     direction: Literal["higher", "lower"] = "higher"
     bands: list[Band] = Field(min_length=2)
-    weight: float = Field(1.0, ge=0)
+    weight: float = Field(1.0, ge=0, le=MAX_WEIGHT)
     missing: Policy | None = None
 
     @model_validator(mode="after")
@@ -96,7 +97,7 @@ class Measure(Strict):
 
 class Group(Strict):
     name: str = Field(min_length=1)
-    weight: float = Field(1.0, ge=0)
+    weight: float = Field(1.0, ge=0, le=MAX_WEIGHT)
     measures: list[Measure] = Field(min_length=1)
 
 
