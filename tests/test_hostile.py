@@ -622,7 +622,7 @@ def test_a_boolean_where_a_number_is_meant_exits_3_at_its_line(
     path.write_text(config, encoding="utf-8")
     result = invoke("opportunity", billing, "-c", path, "-f", "json")
     assert result.exit_code == 3, result.stderr
-    assert f"csctl.yaml:{line}: {field}: Value error, " in result.stderr and "is not a number" in result.stderr
+    assert f"csctl.yaml:{line}: {field}: " in result.stderr and "is not a number" in result.stderr
     path.write_text("read:\n  minor_units: true\n", encoding="utf-8")  # a boolean setting is still one
     ok(invoke("opportunity", billing, "-c", path, "-f", "json"))
 
@@ -638,6 +638,11 @@ def test_a_value_path_week_past_ten_years_exits_3_at_its_line(invoke: Invoke, tm
     milestones = write_csv(
         tmp_path / "milestones.csv", [["customer_id", "milestone", "date"], ["C1", "kickoff", "2024-01-02"]]
     )
+    result = invoke("value-path", milestones, "--value-path", path, "-f", "json")
+    assert result.exit_code == 3, result.stderr
+    assert f"value_path.yaml:{at + 1}: milestones.7.week: 1e+30 is out of range" in result.stderr
+    lines[at] = lines[at].split(":")[0] + ": 600"  # below the general bound, past ten years
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = invoke("value-path", milestones, "--value-path", path, "-f", "json")
     assert result.exit_code == 3, result.stderr
     assert f"value_path.yaml:{at + 1}: milestones.7.week: Input should be less than or equal to 520" in result.stderr
@@ -731,7 +736,11 @@ def test_health_rules_with_a_constant_value_or_a_window_past_a_century(invoke: I
     rules.write_text(yaml.safe_dump({"scorecards": [card]}), encoding="utf-8")
     result = invoke("health", customers, "--usage", usage, "--rules", rules, "--as-of", "2024-01", "-f", "json")
     assert result.exit_code == 3, result.stderr
-    assert "window_days" in result.stderr and "36600" in result.stderr
+    assert "window_days" in result.stderr and "out of range" in result.stderr
+    measure["window_days"] = 40_000  # past a century, below the general bound
+    rules.write_text(yaml.safe_dump({"scorecards": [card]}), encoding="utf-8")
+    result = invoke("health", customers, "--usage", usage, "--rules", rules, "--as-of", "2024-01", "-f", "json")
+    assert result.exit_code == 3 and "36600" in result.stderr, result.stderr
 
 
 def test_a_workbook_of_an_unsupported_zip_version_is_refused_not_a_crash(invoke: Invoke, tmp_path: Path) -> None:

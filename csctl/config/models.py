@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from csctl.config.tables import EXPORT_TABLES, RULE_FILES
 
+MAX_SETTING = 1e15  # as for the exports' numbers: anything larger only overflows the sums it enters
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # NaN and inf are never a setting
@@ -18,6 +20,8 @@ class Strict(BaseModel):
         """`upsell: true` is no multiplier: a boolean is refused where a number is meant (pydantic would read it
         as 1), unless the field also takes a boolean."""
         field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= MAX_SETTING:
+            raise ValueError(f"{value:g} is out of range: a setting is below {MAX_SETTING:.0e} in size")
         if isinstance(value, bool) and field is not None:
             kinds = get_args(field.annotation) or (field.annotation,)
             if bool not in kinds and any(kind in (int, float) for kind in kinds):

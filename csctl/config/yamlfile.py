@@ -126,7 +126,7 @@ def validate(doc: YamlDoc, model: type[M], *, what: str = "config") -> M:
             line = doc.key_line(loc) if err["type"] == "extra_forbidden" else doc.line_of(loc)
             where = f"{doc.path}:{line}" if line else doc.path
             field = ".".join(str(p) for p in loc) or "(top level)"
-            message = err["msg"]
+            message = err["msg"].removeprefix("Value error, ")  # a validator's own words, as they are
             if err["type"] == "extra_forbidden":
                 allowed = _allowed_keys(model, loc[:-1])
                 message = f"unknown key {loc[-1]!r}.{did_you_mean(str(loc[-1]), allowed)}".rstrip(".") + (
