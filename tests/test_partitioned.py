@@ -5,6 +5,7 @@ cluster of two workers."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -162,6 +163,27 @@ def test_a_partitioned_parquet_dataset_reads_as_the_csv_it_was_written_from(cli:
     ]
 
 
+def test_a_dataset_leaves_out_unfinished_parts_and_reads_hive_keys(cli: Invoke, tmp_path: Path) -> None:
+    """A Spark job's _temporary/ parts are not the dataset's (they doubled MRR); a dataset partitioned by status
+    (status=void/…, the column in the folder's name, not in the files) is measured as the CSV it came from."""
+    history = ["--history-starts", "2023-11"]
+    csv = ok(cli("numbers", SAMPLE / "billing.csv", "--view", "bridge", "-f", "csv", *history)).stdout
+    dataset = _dataset(tmp_path / "billing")
+    stray = dataset / "_temporary" / "0" / "task_1"
+    stray.mkdir(parents=True)
+    (dataset / "part=0" / "data.parquet").replace(stray / "part-00000.parquet")
+    (dataset / "part=0").rmdir()
+    assert ok(cli("numbers", dataset, "--view", "bridge", "-f", "csv", *history)).stdout != csv  # part 0 is gone
+    lines = pl.read_csv(SAMPLE / "billing.csv", infer_schema=False)
+    by_status = tmp_path / "by_status"
+    for (status,), rows in lines.with_columns(pl.col("status").fill_null("")).group_by("status"):
+        folder = by_status / f"status={status or '__HIVE_DEFAULT_PARTITION__'}"
+        folder.mkdir(parents=True)
+        rows.drop("status").write_parquet(folder / "part-0.parquet")
+    assert "status" not in pl.read_parquet(next(by_status.rglob("*.parquet"))).columns
+    assert ok(cli("numbers", by_status, "--view", "bridge", "-f", "csv", *history)).stdout == csv
+
+
 def test_a_folder_without_parquet_parts_is_refused(cli: Invoke, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "billing.csv").write_text("customer_id,amount,period_start\nA,1,2024-01-01\n")
@@ -181,3 +203,23 @@ def test_split_in_chunks_gives_each_part_its_rows_in_order(monkeypatch: pytest.M
     assert sorted(x for p in chunked for x in p.rows.to_list()) == list(range(5000))
     keyed = pt.part_keys(frame, 7).to_list()
     assert all(keyed[r] == k for k, p in enumerate(chunked) for r in p.rows.to_list())
+
+
+@pytest.mark.parametrize("parts", [2, 3, 5])
+def test_parts_of_one_offs_only_or_of_left_out_lines_measure_as_the_whole(cli: Invoke, parts: int) -> None:
+    """A part holding only a set-up fee (no MRR: was exit 4), a part whose lines are all void (its statuses were
+    left out of the note), and credits only (the error's hint): the parts give what the whole export gives."""
+    rows = [
+        ["customer_id", "product", "amount", "period_start", "period_end", "status"],
+        *[["A", "core", "100", f"2024-{m:02d}-01", f"2024-{m:02d}-28", "paid"] for m in range(1, 5)],
+        ["B", "setup", "300", "2024-02-10", "2024-02-10", "paid"],
+        ["Z", "core", "50", "2024-02-01", "2024-02-28", "void"],
+    ]
+    credits = [rows[0], ["A", "", "-10", "2024-01-01", "2024-01-31", "paid"], ["A", "", "-5", "2024-02-01", "", ""]]
+    with tempfile.TemporaryDirectory() as folder:
+        for name, table in (("quirks.csv", rows), ("credits.csv", credits)):
+            path = write_csv(Path(folder) / name, table)
+            args = ["numbers", path, "--history-starts", "2024-01", "-f", "json"]
+            whole = cli(*args)
+            parted = cli(*args, "--partitions", parts)
+            assert (parted.exit_code, parted.stdout, parted.stderr) == (whole.exit_code, whole.stdout, whole.stderr)

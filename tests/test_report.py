@@ -259,6 +259,18 @@ def test_report_assesses_an_earlier_plan_named_in_the_workspace(cli: Invoke, eng
     md = (folder / "next" / "assessment.md").read_text(encoding="utf-8")
     step10 = md.split("## Step 10.")[1]
     assert "Verdict: no change yet" in step10  # the same exports: nothing has moved
+    # the verdicts' colours on the Verdict column (they fell one column right when the metric names moved to
+    # hidden columns at the right of the sheet)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(folder / "next" / "assessment.xlsx")["10 Assess"]
+    coloured = [str(rule.sqref) for rule in sheet.conditional_formatting]
+    assert coloured
+    for ranges in coloured:
+        first = ranges.split(":")[0]
+        column = "".join(ch for ch in first if ch.isalpha())
+        header_row = int("".join(ch for ch in first if ch.isdigit())) - 1
+        assert sheet[f"{column}{header_row}"].value in ("Verdict", "Band", "Health band", "Status"), ranges
 
 
 # --- errors ----------------------------------------------------------------------------------------------------------

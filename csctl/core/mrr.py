@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -502,7 +502,10 @@ def billing_snapshot(
     tally = BillingTally()
     found = _billing_lines(lines, rules, tally)
     if found is None:
-        return None
+        if latest is None:
+            return None
+        # a part of an export whose lines here are all left out: no MRR, but its statuses count in the notes
+        return replace(_empty_snapshot(latest, [], None), tally=tally)
     frame = found
     if latest is None:
         latest = frame["start"].max()  # type: ignore[assignment]
@@ -528,6 +531,10 @@ def billing_snapshot(
     tally.one_off_amount = float(set_aside["one_off_amount"] or 0.0)
     tally.refund_amount = float(set_aside["refund_amount"] or 0.0)
     frame = frame.filter(~one_off & ~refund)
+    if frame.height == 0:  # one-off charges and refunds only: no MRR in any month
+        notes = billing_notes(tally, tuple(rules.exclude_statuses))
+        due = pl.DataFrame(schema={"customer_id": pl.Categorical, "month": pl.Int32})
+        return replace(_empty_snapshot(latest, notes, due), tally=tally)
 
     # service periods, whole lines and their intervals, and the months whose snapshot day each line holds
     frame = _line_terms(frame, latest, last_month)

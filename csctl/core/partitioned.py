@@ -222,7 +222,13 @@ def measure_partitioned(
     info[:0] = mr.billing_notes(tally, tuple(rules.exclude_statuses))
     openings = [s.opening for s in summaries if s.opening is not None]
     if not openings:
-        raise InputError(f"no MRR in or before the as-of month {label_of(as_of)}")
+        raise InputError(
+            f"no MRR in or before the as-of month {label_of(as_of)}",
+            hint=None
+            if shape.in_progress is None
+            else f"the export's latest date is {latest.isoformat()}: --as-of {label_of(shape.in_progress)} measures "
+            "the month in progress",
+        )
     opening = min(openings)
     balance = [s.opening_balance.get(opening, (0, 0)) for s in summaries]
     longest = max(s.longest_term for s in summaries)

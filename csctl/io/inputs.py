@@ -56,8 +56,13 @@ def expand_inputs(specs: str | Sequence[str]) -> tuple[str, ...]:
 def dataset_files(folder: Path) -> list[str]:
     """A folder given for an export is a Parquet dataset (a Spark, Polars or DuckDB export written in parts, often in
     hive folders such as ``month=2024-01/part-0.parquet``): its ``.parquet`` files, in every subfolder, in sorted
-    order. The hive folders' keys are not read as columns: the files must carry every column themselves."""
-    files = sorted(str(p) for p in folder.rglob("*.parquet") if p.is_file() and not p.name.startswith((".", "_")))
+    order, leaving out any under a name starting with ``.`` or ``_``. A hive folder's key is read as a column of
+    the files below it (io/read.py)."""
+    files = sorted(
+        str(p)
+        for p in folder.rglob("*.parquet")
+        if p.is_file() and not any(s.startswith((".", "_")) for s in p.relative_to(folder).parts)
+    )  # not a writer's hidden or unfinished parts (_temporary/, .spark-staging/, _delta_log/, _SUCCESS)
     if not files:
         raise InputError(
             f"{folder}: is a folder with no .parquet file; a folder is read as a Parquet dataset (its parts)",

@@ -13,6 +13,7 @@ import io
 import os
 import sys
 import tempfile
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO, Protocol
@@ -650,6 +651,23 @@ def _check_zip(source: InputFile, target: Path | io.BytesIO) -> None:
         )
 
 
+def _with_hive_keys(frame: pl.DataFrame, path: Path | None) -> pl.DataFrame:
+    """A Parquet part in hive folders (``status=paid/part-0.parquet``, as Spark, Polars and DuckDB write a dataset
+    partitioned by a column) holds that column in its folder's name, not in the file: it is added as text, as the
+    writers read it back. A column the file has itself is kept as it is."""
+    if path is None:
+        return frame
+    keys: dict[str, str] = {}
+    for part in path.parent.parts:
+        name, eq, value = part.partition("=")
+        if eq and name and not name.startswith((".", "_")):
+            keys[name] = urllib.parse.unquote(value)
+    added = {k: v for k, v in keys.items() if k not in frame.columns}
+    return frame.with_columns(
+        pl.lit(None if v == "__HIVE_DEFAULT_PARTITION__" else v, pl.String).alias(k) for k, v in added.items()
+    )
+
+
 def _read_typed(
     source: InputFile, fmt: str, data: bytes | None, path: Path | None = None, header_row: int | None = None
 ) -> Raw:
@@ -661,7 +679,7 @@ def _read_typed(
             _check_zip(source, target)
             frame, index, sheets = _read_excel(source, target, header_row)
         elif fmt == "parquet":
-            frame = pl.read_parquet(target, glob=False)
+            frame = _with_hive_keys(pl.read_parquet(target, glob=False), source.path)
         else:
             frame = pl.read_ndjson(target, infer_schema_length=None)
     except InputError:

@@ -58,11 +58,14 @@ def _band_formats(
     table: Table,
     row0: int,
     fills: dict[str, object],
+    at: dict[str, int] | None = None,
 ) -> None:
-    """Colour band-like text cells (green/yellow/red, verdicts) by their value: conditional formats, not data."""
-    for col, name in enumerate(table.frame.columns):
+    """Colour band-like text cells (green/yellow/red, verdicts) by their value: conditional formats, not data.
+    ``at``: each column's sheet column, when the table's columns are not written side by side from column A."""
+    for index, name in enumerate(table.frame.columns):
         if name not in BAND_COLUMNS or table.frame.height == 0:
             continue
+        col = index if at is None else at[name]
         for value, fmt in fills.items():
             sheet.conditional_format(
                 row0 + 1,
@@ -137,12 +140,12 @@ def render(report: Assessment) -> bytes:
             names = table.frame.columns
             aside = {names[i]: right + k for k, i in enumerate(sorted(_metric_columns(table)))}
             visible = iter(range(len(names)))
+            at = {name: aside[name] if name in aside else next(visible) for name in names}  # each one's column
             needed = write_cells(sheet, table, formats, row0=row, labels=True, aside=aside)
             for name, width in zip(names, needed, strict=True):
-                col = aside[name] if name in aside else next(visible)
-                widths[col] = max(widths.get(col, 10), width)
+                widths[at[name]] = max(widths.get(at[name], 10), width)
             hidden |= set(aside.values())
-            _band_formats(book, sheet, table, row, fills)
+            _band_formats(book, sheet, table, row, fills, at)
             covered = table.frame.height + 2
             if charts and not wide:  # beside the table, one column right of it
                 covered = max(covered, place(charts, row - 1, table.frame.width + 1))
