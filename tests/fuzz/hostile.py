@@ -986,11 +986,15 @@ def check_init(stdout: str, root: Path | None = None) -> str | None:
     return None
 
 
-def check_sample(stdout: str, root: Path | None = None) -> str | None:
+def check_sample(stdout: str, root: Path | None = None, folder: str = "out") -> str | None:
+    """The company written where -o said (its folder made), every export a table with the header csctl reads."""
     assert root is not None
-    out = root / "out"
+    out = root / folder
     if not (out / "csctl.yaml").is_file() or not (out / "billing.csv").is_file():
-        return "exit 0 without csctl.yaml and billing.csv"
+        return f"exit 0 without csctl.yaml and billing.csv in {folder}"
+    header = (out / "billing.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+    if "customer" not in header.lower() or "amount" not in header.lower():  # csctl's names or Stripe's (--style)
+        return f"billing.csv in {folder} has no customer and amount columns: {header[:80]!r}"
     return None
 
 
@@ -1247,8 +1251,9 @@ def _sample_case(rng: random.Random, ident: str) -> Case:
     if "-o" not in flat:
         args += ["-o", "out"]
     files = {"billing.csv": b"a,b\n"}
-    check = check_sample if "-o" not in flat else None
-    return Case(ident, "sample", " ".join(flat)[:60], files, [*args, *flat], check)
+    argv = [*args, *flat]
+    folder = argv[len(argv) - 1 - argv[::-1].index("-o") + 1]  # the last -o wins
+    return Case(ident, "sample", " ".join(flat)[:60], files, argv, functools.partial(check_sample, folder=folder))
 
 
 def cases(count: int, seed: int, commands: tuple[str, ...] = COMMANDS) -> Iterator[Case]:
