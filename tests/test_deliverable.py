@@ -199,6 +199,19 @@ def test_every_sheet_prints_one_page_across_with_data_headers_on_every_page(repo
     assert wrapped and all((summary.row_dimensions[r].height or 0) >= 30 for r in wrapped)
 
 
+def test_long_text_wraps_within_the_tables_not_across_the_printed_page(report: tuple[Path, str]) -> None:
+    """Step 8's answer and its levers' basis ran on to the right of the tables, so the page printed at a fraction of
+    its size: the answer is merged across the tables' columns and wrapped, long cells wrap with their rows grown."""
+    folder, _ = report
+    sheet = openpyxl.load_workbook(folder / "assessment.xlsx")["8 Opportunity"]
+    assert any(str(r).startswith("A3:") for r in sheet.merged_cells.ranges)  # the answer, across the columns
+    long = [c for row in sheet.iter_rows(min_row=5) for c in row if isinstance(c.value, str) and len(c.value) > 120]
+    assert long
+    for cell in long:
+        assert cell.alignment.wrap_text, cell.coordinate
+        assert (sheet.row_dimensions[cell.row].height or 0) >= 30, cell.coordinate
+
+
 def test_hidden_columns_hold_only_the_registry_names(report: tuple[Path, str]) -> None:
     """Was: the As-is sheet hid its column A for the figures table's metric names, and with it the CSM names, roles
     and statuses of every other table on the sheet. Hidden columns now hold the metric names (and units) only."""

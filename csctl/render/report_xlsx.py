@@ -95,12 +95,13 @@ def render(report: Assessment) -> bytes:
     data = _ChartData(book, formats, sheet_name("Chart data", used)) if any(s.charts for s in report.sections) else None
     for section, _, sheet in step_sheets:
         sheet.write_string(0, 0, f"Step {section.number}. {section.title}", formats["title"])
-        sheet.write_string(1, 0, section.question)
-        sheet.write_string(2, 0, section.answer or "Not answered yet: the exports it needs are missing.")
-        row = 4
-        for question in section.open_questions:
-            sheet.write_string(row, 0, f"Open question: {question}")
-            row += 1
+        lead = [  # the question, the answer and the open questions: written across the tables' columns below
+            section.question,
+            section.answer or "Not answered yet: the exports it needs are missing.",
+            "",
+            *(f"Open question: {question}" for question in section.open_questions),
+        ]
+        row = 4 + len(section.open_questions)
         # each chart's cells on the Chart data sheet; the chart on the step sheet, beside (or above) its table
         pending: dict[str, list[tuple[Chart, pl.DataFrame]]] = {}
         for chart in section.charts:
@@ -109,6 +110,7 @@ def render(report: Assessment) -> bytes:
         widths: dict[int, int] = {}
         first_header = None
         hidden: set[int] = set()
+        wrapped: set[int] = set()  # columns of text longer than LONG: wrapped in the column, not across the page
         # the registry's names beside the labels go to columns right of every table on the sheet, hidden there:
         # hiding a table's own column would hide the column of every other table on the sheet too
         right = 1 + max((b.result.tables[b.table].frame.width for b in section.blocks if not b.detail), default=0)
@@ -145,6 +147,12 @@ def render(report: Assessment) -> bytes:
             for name, width in zip(names, needed, strict=True):
                 widths[at[name]] = max(widths.get(at[name], 10), width)
             hidden |= set(aside.values())
+            long = [n for n, width in zip(names, needed, strict=True) if width >= LONG and n not in aside]
+            wrapped |= {at[n] for n in long}
+            for r, record in enumerate(table.frame.select(long).iter_rows() if long else []):
+                lines = max(_lines(str(v), LONG) for v in record)  # rows do not grow to wrapped text by themselves
+                if lines > 1:
+                    sheet.set_row(row + 1 + r, 15 * lines)
             _band_formats(book, sheet, table, row, fills, at)
             covered = table.frame.height + 2
             if charts and not wide:  # beside the table, one column right of it
@@ -153,8 +161,21 @@ def render(report: Assessment) -> bytes:
         for charts in pending.values():  # a chart whose table is not on this sheet: below the tables
             row += 1 + place(charts, row + 1, 0)
         for col, width in widths.items():
-            sheet.set_column(col, col, min(width, 60), None, {"hidden": col in hidden})
+            sheet.set_column(col, col, min(width, LONG), wrap if col in wrapped else None, {"hidden": col in hidden})
         sheet.set_column(0, 0, max(widths.get(0, 10), 24), None, {"hidden": 0 in hidden})
+        # each line of the lead wraps within the tables' width (text running on to the right would widen the
+        # printed page and shrink every table on it)
+        span = max(1, right - 1)
+        across = max(widths.get(0, 10), 24) + sum(min(widths.get(c, 10), LONG) for c in range(1, span))
+        for at_row, text in enumerate(lead, start=1):
+            if not text:
+                continue
+            if span > 1:
+                sheet.merge_range(at_row, 0, at_row, span - 1, text, wrap)
+            else:
+                sheet.write_string(at_row, 0, text, wrap)
+            if _lines(text, across) > 1:
+                sheet.set_row(at_row, 15 * _lines(text, across))
         if first_header is not None:
             sheet.freeze_panes(first_header + 1, 0)
         page_setup(sheet)
@@ -260,6 +281,7 @@ def _summary(
 
 
 SUMMARY_WIDTHS = (6, 28, 45, 80)
+LONG = 60  # the widest a step sheet's column gets (characters); longer text wraps
 
 
 def _lines(text: str, width: int) -> int:
