@@ -84,9 +84,9 @@ def numbers(
         check_view(view, period)
     run = common.run()
     run.partitions, run.cluster = partitions, cluster
-    from csctl.core.partitioned import VIEWS
+    from csctl.core.partitioned import in_parts
 
-    if view in VIEWS and (view != "bridge" or period == "month"):  # views of the bridge's sums: a large export in parts
+    if in_parts(view, period):  # a large export is measured in parts, read compact
         run.parts_over, run.compact_billing = steps.PARTS_OVER, True
     run.add("billing", billing)
     run.add("customers", customers)

@@ -269,9 +269,14 @@ def measure_partitioned(
     )
 
 
+def in_parts(view: str, period: str) -> bool:
+    """Whether a view is made of the bridge's sums and windows alone, so that it can be measured in parts."""
+    return view in VIEWS and (view != "bridge" or period == "month")
+
+
 def check_view(view: str, period: str) -> None:
     """A partitioned run measures the bridge and its windows, not each customer's rows."""
-    if view not in VIEWS or (view == "bridge" and period != "month"):
+    if not in_parts(view, period):
         raise UsageError(
             f"--partitions measures the views {', '.join(VIEWS)} (the bridge by month); not --view {view}"
             + (f" --period {period}" if view == "bridge" else ""),

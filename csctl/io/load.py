@@ -89,7 +89,7 @@ def load_revenue(
     spec: str, kind: str | None, opts: ReadOptions, stdin: BinaryIO | None = None, *, compact: bool = False
 ) -> tuple[str, Canonical]:
     """Billing lines or subscription periods: ``kind`` when given, else detected from the columns. ``compact``:
-    billing's ids, products, plans and statuses as Categorical (for a run that only measures them)."""
+    billing's repeating text (COMPACT) as Categorical (for a run that only measures it)."""
     raw = open_raw(spec, opts, stdin)
     kind, mapping = revenue_mapping(raw, kind, opts)
     keep = COMPACT if compact and kind == "billing" else ()
