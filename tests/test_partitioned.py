@@ -85,6 +85,30 @@ def test_every_quirk_partitioned_equals_the_whole(tmp_path: Path) -> None:
     _same_as_whole(path, BillingRules(history_starts=24288), counts=(1, 2, 7))
 
 
+def test_the_export_wide_facts_from_the_whole_equal_those_summed_over_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """billing_facts (one pass over the whole export) against billing_scan and billing_end_pairs of every part
+    summed, with the end-day pairs counted on a sample of the customers (3 of 7) and on all of them."""
+    from csctl.core import mrr
+
+    path = write_csv(tmp_path / "billing.csv", QUIRKS)
+    _, frame = _load(path)
+    rules = BillingRules()
+    for sample in (3, 5_000):
+        monkeypatch.setattr(mrr, "EXCLUSIVE_SAMPLE", sample)
+        customers, latest, pairs = mrr.billing_facts(frame, rules)
+        assert customers == 7  # A to G: E's void line is left out, its on_hold line counts
+        for n in (1, 3, 7):
+            parts = pt.partition(frame, n)
+            scans = [pt.part_scan(p, rules=rules) for p in parts]
+            assert sum(c for c, _ in scans) == customers
+            assert max(d for _, d in scans if d is not None) == latest
+            each = [pt.part_end_pairs(p, rules=rules, customers=customers) for p in parts]
+            assert (sum(p[0] for p in each), sum(p[1] for p in each)) == pairs, (sample, n)
+    assert pairs[0] > pairs[1]  # every customer: the export's ends are exclusive (A, B, D and F share a day)
+
+
 def test_the_sample_company_partitioned_equals_the_whole(billing_csv: Path) -> None:
     _same_as_whole(billing_csv, BillingRules(), counts=(3,))
 

@@ -247,8 +247,11 @@ def _status_filter(frame: pl.DataFrame, excluded: tuple[str, ...], tally: Billin
     return frame.filter(~out.fill_null(False)).drop("status")
 
 
+EXCLUSIVE_SAMPLE = 5_000  # customers whose consecutive lines tell an export's end-day convention
+
+
 def _exclusive_ends(
-    frame: pl.DataFrame, start: str, end: str, sample: int = 5_000, customers: int | None = None
+    frame: pl.DataFrame, start: str, end: str, sample: int | None = None, customers: int | None = None
 ) -> tuple[int, int]:
     """(pairs where the next line starts on this one's last day, pairs where it starts the day after).
 
@@ -257,6 +260,7 @@ def _exclusive_ends(
     ``customers`` is the export's number of customers when ``frame`` holds a part of them (a partition)."""
     from csctl.core import dense
 
+    sample = EXCLUSIVE_SAMPLE if sample is None else sample
     lines = frame.lazy().filter(pl.col("amount") > 0)  # an ongoing line's start still follows the line before it
     ids = dense.code(frame.get_column("customer_id"))
     if customers is None:
@@ -479,6 +483,36 @@ def billing_scan(lines: pl.LazyFrame, rules: BillingRules) -> tuple[int, dt.date
     if frame is None:
         return 0, None
     return frame.get_column("customer_id").n_unique(), frame["start"].max()  # type: ignore[return-value]
+
+
+def billing_facts(lines: pl.DataFrame, rules: BillingRules) -> tuple[int, dt.date | None, tuple[int, int]]:
+    """(customers, latest start date, (shared, adjacent) end-day pairs) of the lines that count in a whole export:
+    what a run in parts decides for the export as a whole (billing_scan and billing_end_pairs of every part,
+    summed), in one pass over the lines instead of two over each part. The pairs are counted on the lines of
+    _exclusive_ends' sample of customers only, picked out before any line is read whole."""
+    from csctl.core import dense
+
+    counted = lines
+    if "status" in lines.columns:
+        statuses = lines.get_column("status").unique().to_list()
+        left_out = [raw for raw in statuses if raw is not None and raw.strip().lower() in rules.exclude_statuses]
+        if left_out:
+            out = pl.lit(False)
+            for raw in left_out:
+                out = out | (pl.col("status") == raw)
+            counted = lines.filter(~out.fill_null(False))
+    if counted.height == 0:
+        return 0, None, (0, 0)
+    customers = counted.get_column("customer_id").n_unique()
+    latest = counted.get_column("period_start").max()
+    sampled = counted
+    if customers > EXCLUSIVE_SAMPLE:  # the sampled customers' lines (the same rule as _exclusive_ends')
+        ids = dense.code(counted.get_column("customer_id"))
+        every = customers // EXCLUSIVE_SAMPLE + 1
+        chosen = (ids.values.cast(pl.String).hash(11) % every == 0).fill_null(False).to_numpy()
+        chosen &= ids.values.is_not_null().to_numpy()
+        sampled = counted.filter(pl.Series(chosen[ids.codes]))
+    return customers, latest, billing_end_pairs(sampled.lazy(), rules, customers)  # type: ignore[return-value]
 
 
 def billing_end_pairs(lines: pl.LazyFrame, rules: BillingRules, customers: int) -> tuple[int, int]:

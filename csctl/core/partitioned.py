@@ -174,22 +174,32 @@ def measure_partitioned(
     customers: pl.DataFrame | None,
     settings: nb.NumbersSettings,
     engine: Engine | None = None,
+    whole: pl.DataFrame | None = None,
 ) -> nb.Measured:
     """Measure billing lines split by customer (see ``partition`` and ``split``): the same figures as
     ``numbers.measure`` on the whole export, for the views built from the bridge and the windows (summary, bridge
-    by month, quarters, forecast). Three passes over the parts: the latest date and the customers, the end-day
-    pairs, then each part measured whole (``part_measure``); only the parts' sums are kept."""
+    by month, quarters, forecast). What is decided for the export as a whole (its latest date, its customers and
+    end-day pairs) comes from ``whole``, the lines the parts are of, in one pass (the parts' lines when they are
+    PartOf them); without it, from two passes over the parts. Then each part is measured whole (``part_measure``);
+    only the parts' sums are kept."""
     engine = engine or LocalEngine()
     rules = settings.billing
+    if whole is None and parts and all(isinstance(p, PartOf) and p.lines is parts[0].lines for p in parts):
+        whole = parts[0].lines  # type: ignore[union-attr]
     handles = engine.scatter(list(parts))
-    scans = engine.gather(engine.map(part_scan, handles, rules=rules))
-    dates = [latest for _, latest in scans if latest is not None]
+    if whole is not None:
+        n_customers, found, end_pairs = mr.billing_facts(whole, rules)
+        dates = [] if found is None else [found]
+    else:
+        scans = engine.gather(engine.map(part_scan, handles, rules=rules))
+        dates = [latest for _, latest in scans if latest is not None]
+        n_customers = sum(n for n, _ in scans)
     if not dates:
         raise InputError(f"no billing line counts: every line's status is one of {', '.join(rules.exclude_statuses)}")
     latest = max(dates)
-    n_customers = sum(n for n, _ in scans)
-    pairs = engine.gather(engine.map(part_end_pairs, handles, rules=rules, customers=n_customers))
-    end_pairs = (sum(p[0] for p in pairs), sum(p[1] for p in pairs))
+    if whole is None:
+        pairs = engine.gather(engine.map(part_end_pairs, handles, rules=rules, customers=n_customers))
+        end_pairs = (sum(p[0] for p in pairs), sum(p[1] for p in pairs))
 
     shape = mr._empty_snapshot(latest, [], None)  # the export's latest date and month in progress, no rows
     info: list[str] = []

@@ -131,7 +131,7 @@ def _measure_partitioned(run: Run, kind: str, frame: pl.DataFrame, settings: Num
     from csctl.distributed import dask_engine
 
     with dask_engine(run.cluster) as engine:
-        return measure_partitioned(partition(lines, run.partitions or 2), accounts, settings, engine)
+        return measure_partitioned(partition(lines, run.partitions or 2), accounts, settings, engine, whole=lines)
 
 
 @once
