@@ -527,6 +527,29 @@ def test_an_id_that_is_a_missing_value_word_exits_3(invoke: Invoke, tmp_path: Pa
     ok(invoke("numbers", write_csv(tmp_path / "billing.csv", rows), "-f", "json"))
 
 
+@pytest.mark.parametrize("compact", [False, True])
+def test_ids_are_trimmed_and_a_blank_or_word_id_is_missing(tmp_path: Path, compact: bool) -> None:
+    """Ids are checked on their distinct values after the read, the text and the compact (Categorical) way alike:
+    ' C1 ' is C1, and '   ' or ' NULL ' is a missing id naming its row."""
+    from csctl.errors import InputError
+    from csctl.io.load import load_revenue
+    from csctl.io.parse import ReadOptions
+
+    def load(rows: list[list[object]]) -> list[str]:
+        path = write_csv(tmp_path / "billing.csv", rows)
+        _, canonical = load_revenue(str(path), None, ReadOptions(), compact=compact)
+        return sorted(canonical.frame.get_column("customer_id").cast(str).unique().to_list())
+
+    rows = [list(r) for r in BILLING]
+    assert load(rows) == ["C1", "C2", "C3"]
+    rows[2][0], rows[9][0] = " C1 ", "C2\t"
+    assert load(rows) == ["C1", "C2", "C3"]  # padded ids are the same customers
+    for value in ("   ", " NULL ", "n/a"):
+        rows[5][0] = value
+        with pytest.raises(InputError, match="row 6, column 'customer_id'"):
+            load(rows)
+
+
 def test_billing_lines_that_repeat_earlier_lines_are_counted_with_a_warning(invoke: Invoke, tmp_path: Path) -> None:
     # opportunity on a billing export whose every line appears twice: exit 0 with twice the MRR and no word
     once = json.loads(ok(invoke("numbers", write_csv(tmp_path / "once.csv", BILLING), "-f", "json")).stdout)

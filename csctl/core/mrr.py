@@ -490,29 +490,29 @@ def billing_facts(lines: pl.DataFrame, rules: BillingRules) -> tuple[int, dt.dat
     what a run in parts decides for the export as a whole (billing_scan and billing_end_pairs of every part,
     summed), in one pass over the lines instead of two over each part. The pairs are counted on the lines of
     _exclusive_ends' sample of customers only, picked out before any line is read whole."""
-    from csctl.core import dense
 
-    counted = lines
+    counts = pl.lit(True)  # the lines that count: a mask, not a copy of the export
     if "status" in lines.columns:
         statuses = lines.get_column("status").unique().to_list()
         left_out = [raw for raw in statuses if raw is not None and raw.strip().lower() in rules.exclude_statuses]
-        if left_out:
-            out = pl.lit(False)
-            for raw in left_out:
-                out = out | (pl.col("status") == raw)
-            counted = lines.filter(~out.fill_null(False))
-    if counted.height == 0:
+        for raw in left_out:
+            counts = counts & (pl.col("status") != raw).fill_null(True)
+    customers, latest = (
+        lines.lazy()
+        .filter(counts)
+        .select(pl.col("customer_id").n_unique(), pl.col("period_start").max())
+        .collect()
+        .row(0)
+    )
+    if latest is None:
         return 0, None, (0, 0)
-    customers = counted.get_column("customer_id").n_unique()
-    latest = counted.get_column("period_start").max()
-    sampled = counted
+    sampled = lines.lazy().filter(counts)
     if customers > EXCLUSIVE_SAMPLE:  # the sampled customers' lines (the same rule as _exclusive_ends')
-        ids = dense.code(counted.get_column("customer_id"))
+        ids = lines.lazy().filter(counts).select(pl.col("customer_id").unique()).collect().to_series()
         every = customers // EXCLUSIVE_SAMPLE + 1
-        chosen = (ids.values.cast(pl.String).hash(11) % every == 0).fill_null(False).to_numpy()
-        chosen &= ids.values.is_not_null().to_numpy()
-        sampled = counted.filter(pl.Series(chosen[ids.codes]))
-    return customers, latest, billing_end_pairs(sampled.lazy(), rules, customers)  # type: ignore[return-value]
+        chosen = ids.filter((ids.cast(pl.String).hash(11) % every == 0).fill_null(False) & ids.is_not_null())
+        sampled = sampled.filter(pl.col("customer_id").is_in(chosen.implode()))
+    return customers, latest, billing_end_pairs(sampled.collect().lazy(), rules, customers)
 
 
 def billing_end_pairs(lines: pl.LazyFrame, rules: BillingRules, customers: int) -> tuple[int, int]:

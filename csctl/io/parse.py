@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -378,8 +379,8 @@ def _plan_column(
         expr = _date_expr(src.cast(pl.String), fmt).alias(name)
         return _Plan(column, source, 1.0, expr, expected, True, native_date, f"dates {shown}")
     # id and text
-    if text:
-        expr = src.str.strip_chars() if column.type == "id" else src
+    if text:  # an id is trimmed after the read, when one of its distinct values needs it (_missing_ids)
+        expr = src if column.type == "id" and column.required else src.str.strip_chars() if column.type == "id" else src
     elif dtype.is_float():
         expr = pl.when(src == src.round(0)).then(src.cast(pl.Int64).cast(pl.String)).otherwise(src.cast(pl.String))
     else:
@@ -824,8 +825,6 @@ def _evaluate(
         if p.column.required:
             textual = not p.check and p.column.type in ("id", "text")
             missing = pl.col(name).is_null() | (pl.col(name) == "") if textual else pl.col(name).is_null()
-            if textual and p.column.type == "id":  # 'NULL', 'None': a database's or a script's missing value
-                missing = missing | pl.col(name).str.to_lowercase().is_in(NULL_WORDS)
             checks.append(missing.alias(f"__missing_{name}"))
     read = dict.fromkeys(
         [*(p.source for p in plans if p.source is not None), *extras, *(raw.columns if raw.format == "csv" else [])]
@@ -833,7 +832,7 @@ def _evaluate(
     texts = [source for source in read if schema.get(source) == pl.String]
     if texts:
         flags.append(pl.any_horizontal([pl.col(c).str.len_bytes() > MAX_FIELD_BYTES for c in texts]).alias("__big"))
-        if raw.format == "csv":  # values over several lines (quoted): checked below for a quote left open
+        if raw.format == "csv" and _has_quote(raw.target):  # values over several lines (quoted): checked below
             lines = [pl.col(c).str.contains("\n", literal=True) for c in texts]
             flags.append(pl.any_horizontal(lines).alias("__lines"))
     if raw.format == "csv" and raw.columns:
@@ -848,6 +847,9 @@ def _evaluate(
         .with_columns(pl.col(c).cast(pl.Categorical) for c in compact)  # after the checks, in the same pass
     )
     full = _collect(raw, frame)
+    for p in plans:
+        if p.source is not None and p.column.required and not p.check and p.column.type == "id":
+            full = _missing_ids(full, p.column.name)
     if "__big" in full.columns:
         _check_field_sizes(raw, full, texts)
         full = full.drop("__big")
@@ -860,6 +862,41 @@ def _evaluate(
         failed = full.filter(pl.any_horizontal([pl.col(c).fill_null(False) for c in names]))
         return full.drop(names), failed
     return full.drop(names), full.clear().select(ROW)
+
+
+def _has_quote(target: Path | bytes | None) -> bool:
+    """Whether a CSV holds a double quote: without one, no value runs over several lines (a line break ends the
+    row). A search of the bytes (memchr speed), instead of a test of every value."""
+    if target is None:
+        return True
+    if isinstance(target, bytes):
+        return b'"' in target
+    import mmap
+
+    with open(target, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return data.find(b'"') >= 0
+
+
+def _missing_ids(full: pl.DataFrame, name: str) -> pl.DataFrame:
+    """A required id column's values trimmed, and 'NULL', 'None' (a database's or a script's missing value, any
+    case) or a blank value flagged missing beside the empty ones (``__missing_<name>``). Tested on the column's
+    distinct values; the column is changed only when one of them is untrimmed or such a word."""
+    values = full.get_column(name).unique().cast(pl.String).drop_nulls()
+    trimmed = values.str.strip_chars()
+    untrimmed = bool((trimmed != values).any())
+    nullish = bool(trimmed.str.to_lowercase().is_in(NULL_WORDS).any())
+    if not untrimmed and not nullish:
+        return full
+    compact = full.schema[name] == pl.Categorical
+    text = pl.col(name).cast(pl.String).str.strip_chars()
+    flag = f"__missing_{name}"
+    full = full.with_columns(text.alias(name)).with_columns(
+        (pl.col(flag) | (pl.col(name) == "") | pl.col(name).str.to_lowercase().is_in(NULL_WORDS)).alias(flag)
+    )
+    return full.with_columns(pl.col(name).cast(pl.Categorical)) if compact else full
 
 
 MAX_FIELD_BYTES = 10 << 20  # one value of a CSV field
