@@ -27,7 +27,8 @@ def densify(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         present = np.zeros(top + 1, dtype=bool)
         present[keys] = True
         distinct = np.flatnonzero(present)
-        lut = np.cumsum(present, dtype=np.int64) - 1
+        lut = np.empty(top + 1, dtype=np.int64)  # only the present keys' entries are written, and read
+        lut[distinct] = np.arange(distinct.size, dtype=np.int64)
         return lut[keys], distinct.astype(keys.dtype, copy=False)
     distinct, inverse = np.unique(keys, return_inverse=True)
     return inverse.astype(np.int64, copy=False), distinct
