@@ -80,7 +80,8 @@ def info(message: str) -> None:
     if not state.quiet:
         from csctl.render.safe import terminal
 
-        err_console().print(terminal(message, lines=True), highlight=False, markup=False)
+        sys.stderr.write(terminal(message, lines=True) + "\n")  # plain text: no styling, no need of rich
+        sys.stderr.flush()
 
 
 def detail(message: str) -> None:
