@@ -125,7 +125,10 @@ def _measure_partitioned(run: Run, kind: str, frame: pl.DataFrame, settings: Num
     if kind != "billing":
         raise UsageError("--partitions and --cluster measure billing lines, not subscription periods")
     accounts = run.frame("customers") if run.has("customers") else None
-    lines = frame.drop("__row", strict=False)
+    # what the parts are measured on: the currency was checked when the export was read, and a column the export
+    # lacks (read as empty) is left to the measure's default; each part taken holds fewer columns
+    lines = frame.drop("__row", "currency", strict=False)
+    lines = lines.drop([c for c in ("plan", "quantity", "status") if c in lines.columns and lines[c].is_null().all()])
     if run.cluster is None:  # on this machine: each part taken from the lines when it is measured
         return measure_partitioned(split(lines, run.partitions or 2), accounts, settings)
     from csctl.distributed import dask_engine
