@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -103,24 +104,29 @@ def measured(run: Run) -> Measured:
 
 PARTS_OVER = 2_000_000  # a billing export of more lines is measured in parts (views of the bridge's sums)
 PART_LINES = 500_000  # lines of billing per part when a large export is measured in parts on this machine
+PART_WORKERS = 2  # parts measured at once (threads; at most one per core)
 
 
 def _in_parts(run: Run, kind: str, frame: pl.DataFrame) -> bool:
     """A billing export of more lines than ``run.parts_over`` (set by a command whose view is made of the bridge's
-    sums): measured in parts of about PART_LINES lines, one after another, so that memory holds one part's arrays
-    at a time (csctl/core/partitioned.py), with the same figures."""
+    sums): measured in parts of about PART_LINES lines, PART_WORKERS at a time, so that memory holds that many
+    parts' arrays at once (csctl/core/partitioned.py), with the same figures."""
     if run.parts_over is None or kind != "billing" or frame.height <= run.parts_over:
         return False
     run.partitions = -(-frame.height // PART_LINES)
     run.describe(
         f"{run.spec('billing')}: {frame.height:,} lines, measured in {run.partitions} parts of its customers "
-        f"(about {PART_LINES:,} lines each), one after another"
+        f"(about {PART_LINES:,} lines each), {_at_once()} at a time"
     )
     return True
 
 
+def _at_once() -> int:
+    return min(PART_WORKERS, os.cpu_count() or 1)
+
+
 def _measure_partitioned(run: Run, kind: str, frame: pl.DataFrame, settings: NumbersSettings) -> Measured:
-    from csctl.core.partitioned import measure_partitioned, partition, split
+    from csctl.core.partitioned import ThreadEngine, measure_partitioned, partition, split
 
     if kind != "billing":
         raise UsageError("--partitions and --cluster measure billing lines, not subscription periods")
@@ -129,8 +135,9 @@ def _measure_partitioned(run: Run, kind: str, frame: pl.DataFrame, settings: Num
     # lacks (read as empty) is left to the measure's default; each part taken holds fewer columns
     lines = frame.drop("__row", "currency", strict=False)
     lines = lines.drop([c for c in ("plan", "quantity", "status") if c in lines.columns and lines[c].is_null().all()])
-    if run.cluster is None:  # on this machine: each part taken from the lines when it is measured
-        return measure_partitioned(split(lines, run.partitions or 2), accounts, settings)
+    if run.cluster is None:  # on this machine: each part taken from the lines when it is measured, PART_WORKERS at once
+        engine = ThreadEngine(_at_once())
+        return measure_partitioned(split(lines, run.partitions or 2), accounts, settings, engine)
     from csctl.distributed import dask_engine
 
     with dask_engine(run.cluster) as engine:
