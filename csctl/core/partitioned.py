@@ -166,9 +166,8 @@ def part_measure(
     snapshot = mr.billing_snapshot(_lines(lines).lazy(), rules, latest=latest, end_pairs=end_pairs)
     if snapshot is None:
         return None
-    plans = snapshot.plans.filter(pl.col("month") <= as_of)
-    credits = snapshot.credits.filter(pl.col("month") <= as_of)
-    grid = br.Grid(plans, credits, as_of)
+    held = snapshot.held.upto(as_of)  # codes throughout, as numbers.measure: no frame of plans is made
+    grid = br.Grid.of(held, as_of)
     customer_mrr = grid.customer_mrr()
     if customer_mrr.height == 0:
         return PartSummary(None, {}, snapshot.longest_term, snapshot.tally), None
@@ -180,7 +179,7 @@ def part_measure(
         ids = customer_mrr.get_column("customer_id").cast(pl.String).unique()
         renewals = renewals.filter(pl.col("customer_id").cast(pl.String).is_in(ids.implode()))
     _, totals, eligible = nb._movements(
-        snapshot, plans, credits, None if renewals is None else renewals.lazy(), opening, as_of, grid
+        snapshot, None, None, None if renewals is None else renewals.lazy(), opening, as_of, grid, held
     )
     return summary, PartBridge(
         totals.collect(), eligible.collect(), {(a, b): window_sums(customer_mrr, a, b) for a, b in windows}
