@@ -28,6 +28,11 @@ class DaskEngine:
         self.client = client
 
     def scatter(self, items: Sequence[Any]) -> list[Any]:
+        """Parts sent to the workers; parts that are already there (futures: read by the workers) stay."""
+        from dask.distributed import Future
+
+        if items and all(isinstance(item, Future) for item in items):
+            return list(items)
         return list(self.client.scatter(list(items)))
 
     def map(self, fn: Callable[..., Any], items: Sequence[Any], **constants: Any) -> list[Any]:

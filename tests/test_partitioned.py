@@ -138,6 +138,55 @@ def test_a_local_dask_cluster_gives_the_single_machine_figures(cli: Invoke, tmp_
     assert json.loads(cluster)["metrics"] == json.loads(summary)["metrics"]
 
 
+def _chunks(folder: Path, frame: pl.DataFrame, files: int = 3) -> Path:
+    """``frame`` written as a hive-partitioned Parquet dataset of ``files`` parts (as Spark or Polars write one)."""
+    size = -(-frame.height // files)
+    for i in range(files):
+        (folder / f"chunk={i}").mkdir(parents=True)
+        frame.slice(i * size, size).write_parquet(folder / f"chunk={i}" / "part-0.parquet")
+    return folder
+
+
+def test_a_parquet_dataset_is_read_by_the_cluster_workers(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --cluster, each file of a dataset is read by a worker (never read whole here) and split there; the bridge,
+    the metrics and the notes are those of the export read and measured here."""
+    pytest.importorskip("dask.distributed")
+    from csctl.run.inputs import Run
+
+    history = ["--history-starts", "2023-11"]
+    folder = _chunks(tmp_path / "billing", pl.read_csv(SAMPLE / "billing.csv", infer_schema=False))
+    single = ok(cli("numbers", folder, "--view", "bridge", "-f", "csv", *history)).stdout
+    summary = json.loads(ok(cli("numbers", folder, "-f", "json", *history)).stdout)
+
+    def refused(self: Run, kind: str | None = None) -> None:
+        raise AssertionError("the billing export was read here, not by the workers")
+
+    monkeypatch.setattr(Run, "revenue", refused)
+    cluster = ["--partitions", 3, "--cluster", "local"]
+    spread = ok(cli("numbers", folder, "--view", "bridge", "-f", "csv", *history, *cluster))
+    assert spread.stdout == single  # every bridge column of every month, to the cent
+    read = json.loads(ok(cli("numbers", folder, "-f", "json", *history, *cluster)).stdout)
+    assert read["metrics"] == summary["metrics"]
+    assert read["notes"] == summary["notes"]
+
+
+def test_a_bad_value_in_a_file_a_worker_reads_names_the_file_and_row(cli: Invoke, tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    frame = pl.read_csv(SAMPLE / "billing.csv", infer_schema=False)
+    bad = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 2500).then(pl.lit("1O0.00")).otherwise("amount").alias("amount")
+    )
+    folder = _chunks(tmp_path / "billing", bad)
+    result = cli("numbers", folder, "-f", "csv", "--partitions", 2, "--cluster", "local")
+    assert result.exit_code == 3, result.stderr
+    size = -(-frame.height // 3)
+    assert f"chunk=1/part-0.parquet: row {2500 - size + 1}, column 'amount'" in result.stderr  # the file's own row
+    assert "1O0.00" in result.stderr
+    assert cli("numbers", folder, "-f", "csv").stderr == result.stderr  # the message of a read here
+
+
 def test_a_large_export_is_measured_in_parts_with_the_same_figures(
     cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -201,12 +201,17 @@ def measure_partitioned(
     only the parts' sums are kept."""
     engine = engine or LocalEngine()
     rules = settings.billing
-    if whole is None and parts and all(isinstance(p, PartOf) and p.lines is parts[0].lines for p in parts):
-        whole = parts[0].lines  # type: ignore[union-attr]
+    first = parts[0] if parts else None
+    if (
+        whole is None
+        and isinstance(first, PartOf)
+        and all(isinstance(p, PartOf) and p.lines is first.lines for p in parts)
+    ):
+        whole = first.lines
     handles = engine.scatter(list(parts))
     if whole is not None:
-        n_customers, found, end_pairs = mr.billing_facts(whole, rules)
-        dates = [] if found is None else [found]
+        n_customers, last_start, end_pairs = mr.billing_facts(whole, rules)
+        dates = [] if last_start is None else [last_start]
     else:
         scans = engine.gather(engine.map(part_scan, handles, rules=rules))
         dates = [latest for _, latest in scans if latest is not None]

@@ -156,6 +156,10 @@ class Run:
     def _opts(self, source: ExportSource) -> ReadOptions:
         return dataclasses.replace(self.opts, preset=source.preset) if source.preset else self.opts
 
+    def read_options(self, table: str) -> ReadOptions:
+        """How a table's files are read (the run's options, with its workspace preset)."""
+        return self._opts(self.sources[table])
+
     def _read(self, table: str, load: Callable[[str, ReadOptions], Canonical]) -> Canonical:
         if table in self._tables:
             return self._tables[table]
@@ -192,6 +196,19 @@ class Run:
 
     def optional(self, table: str) -> pl.DataFrame | None:
         return self.frame(table) if self.has(table) else None
+
+    def revenue_kind(self, kind: str | None = None) -> str:
+        """Billing or subscriptions (``kind`` when given), from the columns of the export's first file alone: for a
+        run whose files are read elsewhere (csctl/run/cluster.py)."""
+        if self._revenue_kind is not None:
+            return self._revenue_kind
+        if kind is not None:
+            return kind
+        from csctl.io.load import open_raw, revenue_mapping
+
+        source = self.sources["billing"]
+        opts = self._opts(source)
+        return revenue_mapping(open_raw(source.specs[0], opts), kind, opts)[0]
 
     def revenue(self, kind: str | None = None) -> tuple[str, Canonical]:
         """Billing lines or subscription periods (detected from the columns unless ``kind`` is given)."""

@@ -86,10 +86,12 @@ def measured(run: Run) -> Measured:
     """The billing measured (MRR, movements, bridge) at the as-of month; customers give renewal dates."""
     from csctl.core.numbers import NumbersSettings, measure
 
-    kind, revenue = run.revenue()
     settings = NumbersSettings(
         as_of=run.month, today=run.today, currency=run.opts.base_currency, billing=billing_rules(run)
     )
+    if read_on_cluster(run):
+        return _measure_read_on_cluster(run, settings)
+    kind, revenue = run.revenue()
     if run.partitions is not None or run.cluster is not None or _in_parts(run, kind, revenue.frame):
         return _measure_partitioned(run, kind, revenue.frame, settings)
     accounts = run.frame("customers").lazy() if run.has("customers") else None
@@ -136,12 +138,44 @@ def _measure_partitioned(run: Run, kind: str, frame: pl.DataFrame, settings: Num
     lines = frame.drop("__row", "currency", strict=False)
     lines = lines.drop([c for c in ("plan", "quantity", "status") if c in lines.columns and lines[c].is_null().all()])
     if run.cluster is None:  # on this machine: each part taken from the lines when it is measured, PART_WORKERS at once
-        engine = ThreadEngine(_at_once())
-        return measure_partitioned(split(lines, run.partitions or 2), accounts, settings, engine)
+        threads = ThreadEngine(_at_once())
+        return measure_partitioned(split(lines, run.partitions or 2), accounts, settings, threads)
     from csctl.distributed import dask_engine
 
     with dask_engine(run.cluster) as engine:
         return measure_partitioned(partition(lines, run.partitions or 2), accounts, settings, engine, whole=lines)
+
+
+def read_on_cluster(run: Run) -> bool:
+    """A billing export of several files (a Parquet dataset, a glob, several paths) measured with --cluster: its
+    files are read by the cluster's workers, not here (csctl/run/cluster.py)."""
+    source = run.sources.get("billing")
+    return run.cluster is not None and source is not None and len(source.specs) > 1
+
+
+def _measure_read_on_cluster(run: Run, settings: NumbersSettings) -> Measured:
+    from csctl.core.partitioned import measure_partitioned
+    from csctl.distributed import dask_engine
+    from csctl.io.inputs import check_same_columns
+    from csctl.io.inspect import summary
+    from csctl.run.cluster import read_on_workers
+
+    source = run.sources["billing"]
+    if run.revenue_kind() != "billing":
+        raise UsageError("--partitions and --cluster measure billing lines, not subscription periods")
+    accounts = run.frame("customers") if run.has("customers") else None
+    with dask_engine(run.cluster or "local") as engine:
+        opts = run.read_options("billing")
+        reads, parts = read_on_workers(engine.client, list(source.specs), "billing", opts, run.partitions or 2)
+        check_same_columns([r.columns for r in reads], list(source.specs))
+        for read in reads:
+            for note in read.notes:
+                run.notify(note)
+            run.facts.setdefault("billing", []).append(read.facts)
+            run.describe(summary(read.facts))
+        if sum(r.lines for r in reads) == 0:
+            raise InputError(f"{source.label}: no billing line in its files")
+        return measure_partitioned(parts, accounts, settings, engine)
 
 
 @once
@@ -236,7 +270,7 @@ def numbers(run: Run, view: str = "summary", period: str = "month", kind: str | 
     from csctl.run import charts
 
     need(run, "numbers", "billing")
-    found, _ = run.revenue(kind)
+    found = run.revenue_kind(kind) if read_on_cluster(run) else run.revenue(kind)[0]
     cfg = run.config
     settings = NumbersSettings(
         view=view,
