@@ -198,3 +198,16 @@ def test_an_export_read_from_bytes_samples_as_from_a_file(tmp_path: Path) -> Non
     data = io.BytesIO(_write(tmp_path / "billing.csv", rows).read_bytes())
     _kind, canonical = load_revenue("-", "billing", ReadOptions(), stdin=data)
     assert canonical.frame["amount"].to_list() == [float(r[6]) for r in rows]
+
+
+def test_the_quote_scan_reads_the_file_in_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a CSV holds a double quote (else no value runs over several lines) is read piece by piece, so its
+    memory is one piece, not the file; a quote in any piece, the last one too, is found."""
+    from csctl.io import parse
+
+    monkeypatch.setattr(parse, "QUOTE_SCAN_BYTES", 4)
+    for data, quoted in ((b"a,b\n1,2\n3,4\n", False), (b'a,b\n1,2\n3,"4"', True), (b'"a",b\n', True), (b"", False)):
+        path = tmp_path / "export.csv"
+        path.write_bytes(data)
+        assert parse._has_quote(path) is quoted, data
+        assert parse._has_quote(data) is quoted, data

@@ -66,7 +66,8 @@ def numbers(
             "--cluster",
             metavar="ADDRESS",
             help="Run the parts on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for two local "
-            "workers (needs the distributed extra).",
+            "workers (needs the distributed extra). An export of several files (a Parquet folder, a glob) is read "
+            "by the workers.",
         ),
     ] = None,
     *,

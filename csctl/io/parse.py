@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -871,13 +870,15 @@ def _has_quote(target: Path | bytes | None) -> bool:
         return True
     if isinstance(target, bytes):
         return b'"' in target
-    import mmap
-
+    buffer = bytearray(QUOTE_SCAN_BYTES)  # read in pieces into one buffer: memory stays one piece, not the file
     with open(target, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            return False
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return data.find(b'"') >= 0
+        while size := handle.readinto(buffer):
+            if buffer.find(b'"', 0, size) >= 0:
+                return True
+    return False
+
+
+QUOTE_SCAN_BYTES = 16 << 20
 
 
 def _missing_ids(full: pl.DataFrame, name: str) -> pl.DataFrame:
