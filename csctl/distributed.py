@@ -5,7 +5,8 @@ core rewritten for its own engine or shipped as pandas UDFs through Arrow; Ray w
 plain pip package, starts in-process as a local cluster for the tests, and deploys on the schedulers an analytics
 team already has: SSH, Kubernetes, YARN, HPC queues). It is an optional extra: ``pip install 'csctl[distributed]'``.
 
-``dask_engine("local")`` starts a local cluster of two worker processes (one thread each) and stops it afterwards;
+``dask_engine("local")`` starts a local cluster of two worker processes (one thread each) and stops it afterwards
+(its workers' own logs silenced below CRITICAL: a file a worker cannot read is csctl's error message, not theirs);
 any other value is the address of a running scheduler (``tcp://host:8786``).
 """
 
@@ -53,7 +54,7 @@ def dask_engine(address: str, workers: int = LOCAL_WORKERS) -> Iterator[DaskEngi
     if address == "local":
         with (
             LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
             ) as cluster,
             Client(cluster) as client,
         ):

@@ -89,7 +89,7 @@ def test_the_export_wide_facts_from_the_whole_equal_those_summed_over_parts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """billing_facts (one pass over the whole export) against billing_scan and billing_end_pairs of every part
-    summed, with the end-day pairs counted on a sample of the customers (3 of 7) and on all of them."""
+    summed, with the end-day pairs counted on a sample of the customers and on all of them."""
     from csctl.core import mrr
 
     path = write_csv(tmp_path / "billing.csv", QUIRKS)
@@ -97,7 +97,7 @@ def test_the_export_wide_facts_from_the_whole_equal_those_summed_over_parts(
     rules = BillingRules()
     for sample in (3, 5_000):
         monkeypatch.setattr(mrr, "EXCLUSIVE_SAMPLE", sample)
-        customers, latest, pairs = mrr.billing_facts(frame, rules)
+        customers, latest, found = mrr.billing_facts(frame, rules)
         assert customers == 7  # A to G: E's void line is left out, its on_hold line counts
         for n in (1, 3, 7):
             parts = pt.partition(frame, n)
@@ -105,8 +105,12 @@ def test_the_export_wide_facts_from_the_whole_equal_those_summed_over_parts(
             assert sum(c for c, _ in scans) == customers
             assert max(d for _, d in scans if d is not None) == latest
             each = [pt.part_end_pairs(p, rules=rules, customers=customers) for p in parts]
-            assert (sum(p[0] for p in each), sum(p[1] for p in each)) == pairs, (sample, n)
-    assert pairs[0] > pairs[1]  # every customer: the export's ends are exclusive (A, B, D and F share a day)
+            pairs = (sum(p[0] for p in each), sum(p[1] for p in each))
+            if sample < customers:  # a sample of the customers: their lines picked from the whole export
+                assert found == pairs, (sample, n)
+            else:  # every customer's lines: left to the parts, not copied whole
+                assert found is None
+                assert pairs[0] > pairs[1]  # the export's ends are exclusive (A, B, D and F share a day)
 
 
 def test_the_sample_company_partitioned_equals_the_whole(billing_csv: Path) -> None:
@@ -151,14 +155,21 @@ def test_a_parquet_dataset_is_read_by_the_cluster_workers(
     cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With --cluster, each file of a dataset is read by a worker (never read whole here) and split there; the bridge,
-    the metrics and the notes are those of the export read and measured here."""
+    the metrics, the notes and the inputs are those of the export read and measured here. The dataset is given by a
+    relative path from a folder whose own name looks like a hive key ('status=void'): a worker finds the files and
+    reads only the dataset's own folder keys, as a read here does (its files have no status column)."""
     pytest.importorskip("dask.distributed")
     from csctl.run.inputs import Run
 
     history = ["--history-starts", "2023-11"]
-    folder = _chunks(tmp_path / "billing", pl.read_csv(SAMPLE / "billing.csv", infer_schema=False))
+    here = tmp_path / "status=void"
+    _chunks(here / "billing", pl.read_csv(SAMPLE / "billing.csv", infer_schema=False).drop("status"))
+    monkeypatch.chdir(here)
+    folder, customers = "billing", ["--customers", SAMPLE / "customers.csv"]
     single = ok(cli("numbers", folder, "--view", "bridge", "-f", "csv", *history)).stdout
-    summary = json.loads(ok(cli("numbers", folder, "-f", "json", *history)).stdout)
+    summary = json.loads(ok(cli("numbers", folder, "-f", "json", *history, *customers)).stdout)
+    wrong_kind = cli("numbers", folder, "-f", "csv", "--kind", "subscriptions")
+    assert wrong_kind.exit_code == 3
 
     def refused(self: Run, kind: str | None = None) -> None:
         raise AssertionError("the billing export was read here, not by the workers")
@@ -167,24 +178,47 @@ def test_a_parquet_dataset_is_read_by_the_cluster_workers(
     cluster = ["--partitions", 3, "--cluster", "local"]
     spread = ok(cli("numbers", folder, "--view", "bridge", "-f", "csv", *history, *cluster))
     assert spread.stdout == single  # every bridge column of every month, to the cent
-    read = json.loads(ok(cli("numbers", folder, "-f", "json", *history, *cluster)).stdout)
+    read = json.loads(ok(cli("numbers", folder, "-f", "json", *history, *customers, *cluster)).stdout)
     assert read["metrics"] == summary["metrics"]
     assert read["notes"] == summary["notes"]
+    assert read["inputs"] == summary["inputs"]  # each file as given, in the same order, customers after billing
+    told = cli("numbers", folder, "-f", "csv", "--kind", "subscriptions", *cluster)
+    assert (told.exit_code, told.stderr) == (3, wrong_kind.stderr)  # --kind holds on the workers too
 
 
-def test_a_bad_value_in_a_file_a_worker_reads_names_the_file_and_row(cli: Invoke, tmp_path: Path) -> None:
+def test_a_bad_value_in_a_file_a_worker_reads_names_the_file_and_row(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("dask.distributed")
     frame = pl.read_csv(SAMPLE / "billing.csv", infer_schema=False)
     bad = frame.with_columns(
         pl.when(pl.int_range(pl.len()) == 2500).then(pl.lit("1O0.00")).otherwise("amount").alias("amount")
     )
-    folder = _chunks(tmp_path / "billing", bad)
-    result = cli("numbers", folder, "-f", "csv", "--partitions", 2, "--cluster", "local")
+    _chunks(tmp_path / "billing", bad)
+    monkeypatch.chdir(tmp_path)
+    result = cli("numbers", "billing", "-f", "csv", "--partitions", 2, "--cluster", "local")
     assert result.exit_code == 3, result.stderr
     size = -(-frame.height // 3)
-    assert f"chunk=1/part-0.parquet: row {2500 - size + 1}, column 'amount'" in result.stderr  # the file's own row
+    row = 2500 - size + 1  # the file's own row
+    assert result.stderr.startswith(f"error: billing/chunk=1/part-0.parquet: row {row}, column 'amount'")
     assert "1O0.00" in result.stderr
-    assert cli("numbers", folder, "-f", "csv").stderr == result.stderr  # the message of a read here
+    assert cli("numbers", "billing", "-f", "csv").stderr == result.stderr  # the message of a read here
+
+
+def test_a_worker_that_cannot_read_a_file_leaves_csctls_message_alone(tmp_path: Path) -> None:
+    """The installed command on a local cluster: stderr holds csctl's one error message, not the workers' logs."""
+    pytest.importorskip("dask.distributed")
+    import subprocess
+    import sys
+
+    frame = pl.read_csv(SAMPLE / "billing.csv", infer_schema=False)
+    _chunks(tmp_path / "billing", frame.with_columns(pl.lit("1O0.00").alias("amount")), files=2)
+    command = [str(Path(sys.executable).parent / "csctl"), "numbers", "billing", "-f", "json", "--partitions", "2"]
+    here = subprocess.run(command, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    command += ["--cluster", "local"]
+    there = subprocess.run(command, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (there.returncode, there.stderr) == (3, here.stderr), there.stderr
+    assert json.loads(there.stderr)["error"]["exit_code"] == 3
 
 
 def test_a_large_export_is_measured_in_parts_with_the_same_figures(

@@ -91,6 +91,7 @@ def numbers(
         run.parts_over, run.compact_billing = steps.PARTS_OVER, True
     run.add("billing", billing)
     run.add("customers", customers)
+    run.kind = kind
     if not steps.read_on_cluster(run):  # else the cluster's workers read the files
         run.revenue(kind)
     result = steps.numbers(run, view, period, kind)

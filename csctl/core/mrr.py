@@ -485,11 +485,12 @@ def billing_scan(lines: pl.LazyFrame, rules: BillingRules) -> tuple[int, dt.date
     return frame.get_column("customer_id").n_unique(), frame["start"].max()  # type: ignore[return-value]
 
 
-def billing_facts(lines: pl.DataFrame, rules: BillingRules) -> tuple[int, dt.date | None, tuple[int, int]]:
+def billing_facts(lines: pl.DataFrame, rules: BillingRules) -> tuple[int, dt.date | None, tuple[int, int] | None]:
     """(customers, latest start date, (shared, adjacent) end-day pairs) of the lines that count in a whole export:
     what a run in parts decides for the export as a whole (billing_scan and billing_end_pairs of every part,
     summed), in one pass over the lines instead of two over each part. The pairs are counted on the lines of
-    _exclusive_ends' sample of customers only, picked out before any line is read whole."""
+    _exclusive_ends' sample of customers only, picked out before any line is read whole; with no more customers
+    than the sample (every customer's lines looked at), None: they are counted part by part."""
 
     counts = pl.lit(True)  # the lines that count: a mask, not a copy of the export
     if "status" in lines.columns:
@@ -506,13 +507,14 @@ def billing_facts(lines: pl.DataFrame, rules: BillingRules) -> tuple[int, dt.dat
     )
     if latest is None:
         return 0, None, (0, 0)
-    sampled = lines.lazy().filter(counts)
-    if customers > EXCLUSIVE_SAMPLE:  # the sampled customers' lines (the same rule as _exclusive_ends')
-        ids = lines.lazy().filter(counts).select(pl.col("customer_id").unique()).collect().to_series()
-        every = customers // EXCLUSIVE_SAMPLE + 1
-        chosen = ids.filter((ids.cast(pl.String).hash(11) % every == 0).fill_null(False) & ids.is_not_null())
-        sampled = sampled.filter(pl.col("customer_id").is_in(chosen.implode()))
-    return customers, latest, billing_end_pairs(sampled.collect().lazy(), rules, customers)
+    if customers <= EXCLUSIVE_SAMPLE:  # every customer's lines are looked at: part by part, not copied whole here
+        return customers, latest, None
+    # the sampled customers' lines (the same rule as _exclusive_ends'), a small share of the export
+    ids = lines.lazy().filter(counts).select(pl.col("customer_id").unique()).collect().to_series()
+    every = customers // EXCLUSIVE_SAMPLE + 1
+    chosen = ids.filter((ids.cast(pl.String).hash(11) % every == 0).fill_null(False) & ids.is_not_null())
+    sampled = lines.lazy().filter(counts & pl.col("customer_id").is_in(chosen.implode())).collect()
+    return customers, latest, billing_end_pairs(sampled.lazy(), rules, customers)
 
 
 def billing_end_pairs(lines: pl.LazyFrame, rules: BillingRules, customers: int) -> tuple[int, int]:

@@ -209,6 +209,7 @@ def measure_partitioned(
     ):
         whole = first.lines
     handles = engine.scatter(list(parts))
+    end_pairs: tuple[int, int] | None = None
     if whole is not None:
         n_customers, last_start, end_pairs = mr.billing_facts(whole, rules)
         dates = [] if last_start is None else [last_start]
@@ -219,7 +220,7 @@ def measure_partitioned(
     if not dates:
         raise InputError(f"no billing line counts: every line's status is one of {', '.join(rules.exclude_statuses)}")
     latest = max(dates)
-    if whole is None:
+    if end_pairs is None:
         pairs = engine.gather(engine.map(part_end_pairs, handles, rules=rules, customers=n_customers))
         end_pairs = (sum(p[0] for p in pairs), sum(p[1] for p in pairs))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import BinaryIO
 
 from csctl.io.columns import Mapping, MissingColumns, candidates, map_columns, missing_columns_error, resolve
@@ -10,8 +11,8 @@ from csctl.io.read import Raw, parse_spec, read_raw
 from csctl.io.schema import TABLES
 
 
-def open_raw(spec: str, opts: ReadOptions, stdin: BinaryIO | None = None) -> Raw:
-    return read_raw(parse_spec(spec), stdin, opts.header_row)
+def open_raw(spec: str, opts: ReadOptions, stdin: BinaryIO | None = None, base: Path | None = None) -> Raw:
+    return read_raw(parse_spec(spec, base), stdin, opts.header_row)
 
 
 def map_raw(raw: Raw, table: str, opts: ReadOptions) -> Mapping:
@@ -40,7 +41,7 @@ def _suggest_sheet(raw: Raw, table: str, opts: ReadOptions, exc: MissingColumns)
         if sheet == current:
             continue
         try:
-            other = read_raw(parse_spec(f"{raw.source.path}#{sheet}"))
+            other = read_raw(parse_spec(f"{raw.source.path}#{sheet}", raw.source.base))
         except InputError:
             continue
         ranked = candidates(other.columns, TABLES[table], minor_units=opts.minor_units, overrides=opts.overrides)
@@ -86,11 +87,18 @@ REVENUE_COLUMNS = {
 
 
 def load_revenue(
-    spec: str, kind: str | None, opts: ReadOptions, stdin: BinaryIO | None = None, *, compact: bool = False
+    spec: str,
+    kind: str | None,
+    opts: ReadOptions,
+    stdin: BinaryIO | None = None,
+    *,
+    compact: bool = False,
+    base: Path | None = None,
 ) -> tuple[str, Canonical]:
     """Billing lines or subscription periods: ``kind`` when given, else detected from the columns. ``compact``:
-    billing's repeating text (COMPACT) as Categorical (for a run that only measures it)."""
-    raw = open_raw(spec, opts, stdin)
+    billing's repeating text (COMPACT) as Categorical (for a run that only measures it). ``base``: the folder a
+    relative ``spec`` is relative to (a cluster's worker reading the file csctl was given)."""
+    raw = open_raw(spec, opts, stdin, base)
     kind, mapping = revenue_mapping(raw, kind, opts)
     keep = COMPACT if compact and kind == "billing" else ()
     return kind, to_canonical(raw, TABLES[kind], mapping, opts, REVENUE_COLUMNS[kind], keep)

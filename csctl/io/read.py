@@ -43,6 +43,14 @@ class InputFile:
     spec: str
     path: Path | None  # None: stdin
     sheet: str | None = None  # a workbook's sheet, or a .zip archive's member
+    base: Path | None = None  # the folder a relative path is relative to (not this process's: a cluster's worker)
+
+    @property
+    def file(self) -> Path | None:
+        """Where the file is opened: the path, under ``base`` when it is relative. Messages name the path as given."""
+        if self.base is None or self.path is None or self.path.is_absolute():
+            return self.path
+        return self.base / self.path
 
     @property
     def label(self) -> str:
@@ -90,9 +98,10 @@ class Raw:
         return self.header_row + 1
 
 
-def parse_spec(spec: str) -> InputFile:
+def parse_spec(spec: str, base: Path | None = None) -> InputFile:
     """INPUT is a path, ``path.xlsx#Sheet`` or ``-`` for stdin. A name that is not UTF-8 (its bytes came through
-    as surrogates) exits 3: the readers take UTF-8 paths only."""
+    as surrogates) exits 3: the readers take UTF-8 paths only. ``base``: the folder a relative path is relative to,
+    when it is not this process's working folder."""
     if spec == "-":
         return InputFile(spec, None)
     try:
@@ -101,27 +110,28 @@ def parse_spec(spec: str) -> InputFile:
         shown = spec.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         raise InputError(f"{shown}: the file name is not UTF-8; rename the file (csctl reads UTF-8 names)") from None
     if "#" in spec:
-        base, _, sheet = spec.rpartition("#")
-        if Path(base).suffix.lower() in (*EXCEL, ".zip") and sheet:
-            return InputFile(spec, Path(base), sheet)
-    return InputFile(spec, Path(spec))
+        name, _, sheet = spec.rpartition("#")
+        if Path(name).suffix.lower() in (*EXCEL, ".zip") and sheet:
+            return InputFile(spec, Path(name), sheet, base)
+    return InputFile(spec, Path(spec), None, base)
 
 
 def _check_path(source: InputFile) -> Path:
-    path = source.path
-    assert path is not None
+    """The file to open (exit 3 when there is none, or it is a folder or empty); messages name it as given."""
+    shown, path = source.path, source.file
+    assert shown is not None and path is not None
     if not path.exists():
         hint = None
         parent = path.parent if str(path.parent) else Path(".")
         if parent.is_dir():
             close = closest(path.name, [p.name for p in parent.iterdir()])
             if close is not None:
-                hint = f"did you mean {str(parent / close)!r}?"
-        raise InputError(f"{path}: no such file", hint=hint)
+                hint = f"did you mean {str(shown.parent / close)!r}?"
+        raise InputError(f"{shown}: no such file", hint=hint)
     if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected a file (CSV, TSV, XLSX, Parquet or NDJSON)")
+        raise InputError(f"{shown}: is a directory, expected a file (CSV, TSV, XLSX, Parquet or NDJSON)")
     if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty")
+        raise InputError(f"{shown}: the file is empty")
     return path
 
 

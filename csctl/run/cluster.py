@@ -36,16 +36,19 @@ class FileRead:
     lines: int
 
 
-def read_file(spec: str, *, kind: str | None, opts: ReadOptions, parts: int) -> tuple[FileRead, list[pl.DataFrame]]:
+def read_file(
+    spec: str, *, kind: str | None, opts: ReadOptions, parts: int, base: str
+) -> tuple[FileRead, list[pl.DataFrame]]:
     """On a worker: one file of the export read and checked, and its lines split into ``parts`` by customer (the
     same hash as ``partitioned.partition``), each split in the file's order; an empty split for a part it has no
-    customer of."""
+    customer of. ``base``: the working folder of the run, which a relative ``spec`` is relative to (messages and
+    a hive dataset's folder keys take the path as given)."""
     from csctl.core.partitioned import part_keys
     from csctl.io.inputs import read_columns
     from csctl.io.inspect import read_facts
     from csctl.io.load import load_revenue
 
-    found, canonical = load_revenue(spec, kind, opts, compact=True)
+    found, canonical = load_revenue(spec, kind, opts, compact=True, base=Path(base))
     read = FileRead(
         found,
         read_columns(canonical),
@@ -76,18 +79,31 @@ def put_together(*splits: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(list(splits), how="diagonal_relaxed")
 
 
-def absolute(spec: str) -> str:
-    """A file named as the workers can find it: its absolute path (a worker's working folder may differ)."""
-    path = Path(spec)
-    return str(path.resolve()) if path.exists() else spec
+def with_preset_path(opts: ReadOptions) -> ReadOptions:
+    """A preset given as a YAML file named as the workers can find it (its absolute path)."""
+    from dataclasses import replace
+
+    if opts.preset is None:
+        return opts
+    path = Path(opts.preset)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return replace(opts, preset=str(path.resolve()))
+    return opts
 
 
 def read_on_workers(
-    client: Any, specs: list[str], kind: str | None, opts: ReadOptions, parts: int
+    client: Any, specs: list[str], kind: str | None, opts: ReadOptions, parts: int, on_read: Any = None
 ) -> tuple[list[FileRead], list[Any]]:
-    """Each file read by a worker; the files' reads (gathered) and the parts (Dask futures, left on the workers)."""
-    reads = client.map(read_file, [absolute(s) for s in specs], kind=kind, opts=opts, parts=parts, pure=False)
-    found = client.gather(client.map(file_read, reads, pure=False))
+    """Each file read by a worker; the files' reads and the parts (Dask futures, left on the workers). The reads
+    are taken in file order, ``on_read`` called with each (its notes, as a read here tells them file by file); the
+    first file that cannot be read raises its error here, as a read here would."""
+    base = str(Path.cwd())
+    reads = client.map(read_file, specs, kind=kind, opts=with_preset_path(opts), parts=parts, base=base, pure=False)
+    found = []
+    for future in client.map(file_read, reads, pure=False):
+        found.append(future.result())
+        if on_read is not None:
+            on_read(found[-1])
     pieces = [client.map(file_split, reads, part=k, pure=False) for k in range(parts)]
     assembled = [client.submit(put_together, *pieces[k], pure=False) for k in range(parts)]
     client.gather(client.map(_height, assembled, pure=False))  # the parts made, the files' reads let go

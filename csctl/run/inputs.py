@@ -68,6 +68,7 @@ class Run:
     plan_to_assess: Path | None = None  # a workspace's plan.assess: an earlier plan.yaml for report's step 10
     partitions: int | None = None  # measure billing in this many customer partitions (csctl numbers --partitions)
     cluster: str | None = None  # … on a Dask cluster: a scheduler address, or "local" (csctl/distributed.py)
+    kind: str | None = None  # billing or subscriptions as given (--kind); None: detected from the columns
     parts_over: int | None = None  # billing of more lines than this is measured in customer parts on this machine
     compact_billing: bool = False  # billing's repeating text read as Categorical (a run that only measures it)
     notify: Callable[[str], None] = lambda message: None
@@ -197,18 +198,15 @@ class Run:
     def optional(self, table: str) -> pl.DataFrame | None:
         return self.frame(table) if self.has(table) else None
 
-    def revenue_kind(self, kind: str | None = None) -> str:
-        """Billing or subscriptions (``kind`` when given), from the columns of the export's first file alone: for a
-        run whose files are read elsewhere (csctl/run/cluster.py)."""
-        if self._revenue_kind is not None:
-            return self._revenue_kind
-        if kind is not None:
-            return kind
-        from csctl.io.load import open_raw, revenue_mapping
+    def revenue_kind(self) -> str:
+        """Billing or subscriptions: the kind of the export once read, here or by a cluster's workers."""
+        if self._revenue_kind is None:
+            return self.revenue()[0]
+        return self._revenue_kind
 
-        source = self.sources["billing"]
-        opts = self._opts(source)
-        return revenue_mapping(open_raw(source.specs[0], opts), kind, opts)[0]
+    def read_elsewhere(self, kind: str) -> None:
+        """The billing export was read by a cluster's workers (csctl/run/cluster.py), as ``kind``."""
+        self._revenue_kind = kind
 
     def revenue(self, kind: str | None = None) -> tuple[str, Canonical]:
         """Billing lines or subscription periods (detected from the columns unless ``kind`` is given)."""

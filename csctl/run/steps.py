@@ -158,23 +158,28 @@ def _measure_read_on_cluster(run: Run, settings: NumbersSettings) -> Measured:
     from csctl.distributed import dask_engine
     from csctl.io.inputs import check_same_columns
     from csctl.io.inspect import summary
-    from csctl.run.cluster import read_on_workers
+    from csctl.run.cluster import FileRead, read_on_workers
 
     source = run.sources["billing"]
-    if run.revenue_kind() != "billing":
-        raise UsageError("--partitions and --cluster measure billing lines, not subscription periods")
-    accounts = run.frame("customers") if run.has("customers") else None
+
+    def told(read: FileRead) -> None:  # as a read here tells each file
+        for note in read.notes:
+            run.notify(note)
+        run.facts.setdefault("billing", []).append(read.facts)
+        run.describe(summary(read.facts))
+
     with dask_engine(run.cluster or "local") as engine:
-        opts = run.read_options("billing")
-        reads, parts = read_on_workers(engine.client, list(source.specs), "billing", opts, run.partitions or 2)
+        reads, parts = read_on_workers(
+            engine.client, list(source.specs), run.kind, run.read_options("billing"), run.partitions or 2, told
+        )
         check_same_columns([r.columns for r in reads], list(source.specs))
-        for read in reads:
-            for note in read.notes:
-                run.notify(note)
-            run.facts.setdefault("billing", []).append(read.facts)
-            run.describe(summary(read.facts))
-        if sum(r.lines for r in reads) == 0:
-            raise InputError(f"{source.label}: no billing line in its files")
+        kinds = {r.kind for r in reads}
+        if len(kinds) > 1:
+            raise InputError(f"{source.label}: mixes billing lines and subscription periods")
+        run.read_elsewhere(reads[0].kind)
+        if reads[0].kind != "billing":
+            raise UsageError("--partitions and --cluster measure billing lines, not subscription periods")
+        accounts = run.frame("customers") if run.has("customers") else None
         return measure_partitioned(parts, accounts, settings, engine)
 
 
@@ -270,7 +275,12 @@ def numbers(run: Run, view: str = "summary", period: str = "month", kind: str | 
     from csctl.run import charts
 
     need(run, "numbers", "billing")
-    found = run.revenue_kind(kind) if read_on_cluster(run) else run.revenue(kind)[0]
+    if read_on_cluster(run):  # the cluster's workers read the files: the kind is theirs
+        run.kind = kind
+        measured(run)
+        found = run.revenue_kind()
+    else:
+        found = run.revenue(kind)[0]
     cfg = run.config
     settings = NumbersSettings(
         view=view,
