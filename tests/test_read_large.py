@@ -211,3 +211,27 @@ def test_the_quote_scan_reads_the_file_in_pieces(tmp_path: Path, monkeypatch: py
         path.write_bytes(data)
         assert parse._has_quote(path) is quoted, data
         assert parse._has_quote(data) is quoted, data
+
+
+def test_a_file_is_read_under_a_base_folder_and_named_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cluster's worker reads the files csctl was given relative to the run's working folder (``base``), not its
+    own: a plain path, a .zip's member; every message names the file as given."""
+    import zipfile
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    lines = "customer_id,amount,period_start,period_end\nC1,100,2024-01-01,2024-01-31\nC2,1O0,2024-01-01,2024-01-31\n"
+    (folder / "lines.csv").write_text(lines)
+    with zipfile.ZipFile(folder / "lines.zip", "w") as archive:
+        archive.writestr("p0.csv", lines)
+    elsewhere = tmp_path / "worker"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for spec in ("lines.csv", "lines.zip#p0.csv"):
+        with pytest.raises(InputError) as found:
+            load_revenue(spec, None, ReadOptions(), base=folder)
+        assert found.value.message.startswith(f"{spec}: row 3, column 'amount'"), found.value.message
+        skipped = load_revenue(spec, None, ReadOptions(skip_bad_rows=True), base=folder)[1]
+        assert skipped.frame.height == 1 and skipped.label == spec
+        with pytest.raises(InputError, match=f"^{spec.split('#')[0]}: no such file"):
+            load_revenue(spec, None, ReadOptions())  # without the base: this process's folder has no such file
