@@ -54,7 +54,7 @@ def dask_engine(address: str, workers: int = LOCAL_WORKERS) -> Iterator[DaskEngi
     if address == "local":
         with (
             LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
             ) as cluster,
             Client(cluster) as client,
         ):

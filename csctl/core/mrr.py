@@ -420,21 +420,20 @@ def _held_block(
 
     held = has_positive & (mrr > 0) & (net >= 0.01 * gross - 1e-9)
     credit = ~has_positive & (mrr < 0)
-    combo_of, month_of = cells // span, cells % span + m0
-    triple = triples[combo_of]
-    plan_of = triple % plan.n
-    product_of = (triple // plan.n) % product.n
-    customer_of = triple // (plan.n * product.n)
-
+    # a cell's (customer, product, plan) from its combo: divided out once per combo, not once per cell
+    customer_by = triples // (plan.n * product.n)
     keep = np.flatnonzero(held)
+    combo_kept, month_kept = np.divmod(cells[keep], span)
+    triple_kept = triples[combo_kept]
     quantity_held = np.where(any_counted[keep], quantity_net[keep], np.nan)
     gone = np.flatnonzero(credit)
-    slot, slots = dense.densify(customer_of[gone] * span + (month_of[gone] - m0))
+    combo_gone, month_gone = np.divmod(cells[gone], span)
+    slot, slots = dense.densify(customer_by[combo_gone] * span + month_gone)
     return (
-        customer_of[keep],
-        product_of[keep],
-        plan_of[keep],
-        month_of[keep],
+        customer_by[combo_kept],
+        (triple_kept // plan.n) % product.n,
+        triple_kept % plan.n,
+        month_kept + m0,
         mrr[keep],
         quantity_held,
         slots // span,
