@@ -14,6 +14,7 @@ import pytest
 from csctl.core import numbers as nb
 from csctl.core import partitioned as pt
 from csctl.core.mrr import BillingRules
+from csctl.distributed import ThreadEngine
 from csctl.io.load import load_revenue
 from csctl.io.parse import ReadOptions
 from tests.conftest import Invoke
@@ -60,7 +61,7 @@ def _same_as_whole(path: Path, rules: BillingRules, counts: tuple[int, ...]) -> 
             taken = pt.split(frame, n)  # the same parts, each taken from the whole when measured
             loaded = [p.load() for p in taken if len(p.rows)]
             assert len(loaded) == len(parts) and all(any(x.equals(q) for q in parts) for x in loaded)
-            for each, engine in ((parts, None), (taken, None), (taken, pt.ThreadEngine(2))):  # two at once too
+            for each, engine in ((parts, None), (taken, None), (taken, ThreadEngine(2))):  # two at once too
                 got = nb.compute_view(pt.measure_partitioned(each, None, settings, engine), kind, settings)
                 for name, table in whole.tables.items():
                     assert got.tables[name].frame.equals(table.frame), (view, n, name)

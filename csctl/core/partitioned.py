@@ -7,9 +7,9 @@ small first passes over the parts: its latest date (the snapshot days), its numb
 (exclusive ends), its opening month and longest term (the first complete month). Ratios are recomputed from the
 summed parts.
 
-An engine runs the per-part functions: ``LocalEngine`` one after another in this process, ``ThreadEngine`` a few at
-a time in threads of this process; csctl/distributed.py the same functions on a Dask cluster. The functions are
-module-level, so they can be sent to another process.
+An engine runs the per-part functions: ``LocalEngine`` one after another in this process; csctl/distributed.py's
+engines a few at a time in threads of this process, or on a Dask cluster. The functions are module-level, so they
+can be sent to another process.
 """
 
 from __future__ import annotations
@@ -48,23 +48,6 @@ class LocalEngine:
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
         return list(handles)
-
-
-class ThreadEngine(LocalEngine):
-    """``workers`` parts at a time, in threads of this process (Polars and numpy release the GIL while they work):
-    the same results in the same order, in less wall time on a machine of several cores, with memory holding
-    ``workers`` parts' arrays at once."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = max(1, workers)
-
-    def map(self, fn: Callable[..., Any], items: Sequence[Any], **constants: Any) -> list[Any]:
-        if self.workers == 1 or len(items) < 2:
-            return super().map(fn, items, **constants)
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(self.workers) as pool:
-            return list(pool.map(lambda item: fn(item, **constants), items))
 
 
 def part_keys(lines: pl.DataFrame, parts: int, column: str = "customer_id") -> pl.Series:

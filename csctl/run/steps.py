@@ -128,7 +128,8 @@ def _at_once() -> int:
 
 
 def _measure_partitioned(run: Run, kind: str, frame: pl.DataFrame, settings: NumbersSettings) -> Measured:
-    from csctl.core.partitioned import ThreadEngine, measure_partitioned, partition, split
+    from csctl.core.partitioned import measure_partitioned, partition, split
+    from csctl.distributed import ThreadEngine
 
     if kind != "billing":
         raise UsageError("--partitions and --cluster measure billing lines, not subscription periods")
