@@ -378,8 +378,8 @@ def _plan_column(
         expr = _date_expr(src.cast(pl.String), fmt).alias(name)
         return _Plan(column, source, 1.0, expr, expected, True, native_date, f"dates {shown}")
     # id and text
-    if text:  # an id is trimmed after the read, when one of its distinct values needs it (_missing_ids)
-        expr = src if column.type == "id" and column.required else src.str.strip_chars() if column.type == "id" else src
+    if text:  # a required id is trimmed after the read, when one of its distinct values needs it (_missing_ids)
+        expr = src.str.strip_chars() if column.type == "id" and not column.required else src
     elif dtype.is_float():
         expr = pl.when(src == src.round(0)).then(src.cast(pl.Int64).cast(pl.String)).otherwise(src.cast(pl.String))
     else:
