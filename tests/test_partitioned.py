@@ -152,6 +152,87 @@ def _chunks(folder: Path, frame: pl.DataFrame, files: int = 3) -> Path:
     return folder
 
 
+def _random_quirks(seed: int, customers: int = 36) -> list[list[object]]:
+    """A random export with every quirk of QUIRKS, drawn per customer: monthly seats (periods ending on the next
+    period's first day, as the whole export does: exclusive ends), a seat change prorated mid-month, a discount line
+    of its own, statuses counted, left out ('void') and unknown ('on_hold'), a one-off charge, a refund without a
+    period, an annual term, a weekly plan, a credit note cancelling a month, churn and a return."""
+    import random
+
+    rng = random.Random(seed)
+    rows: list[list[object]] = [HEADER]
+
+    def month(m: int) -> str:  # month m from 2023-01 (m = 0) as its first day
+        return f"{2023 + m // 12}-{m % 12 + 1:02d}-01"
+
+    for c in range(customers):
+        cid, plan = f"R{seed}-{c}", rng.choice(["pro", "basic"])
+        first, seats, price = rng.randint(0, 14), rng.randint(1, 30), rng.choice([10, 25, 39.5])
+        last = first + rng.randint(2, 18) if rng.random() < 0.5 else 30  # half of them still paying at the end
+        gap = set(range(last - 3, last - 1)) if rng.random() < 0.25 else set()  # churn, then a return
+        for m in range(first, last):
+            if m not in gap:
+                status = rng.choice(["paid", "paid", "Paid", "open", "", "void", "on_hold"])
+                rows.append([cid, "core", plan, seats, round(seats * price, 2), month(m), month(m + 1), status])
+        if rng.random() < 0.4:  # more seats from day 20 of a month: a proration to the month's end
+            m, more = rng.randint(first, last - 1), rng.randint(1, 5)
+            rows.append(
+                [cid, "core", plan, more, round(more * price * 12 / 31, 2), month(m)[:8] + "20", month(m + 1), "paid"]
+            )
+        if rng.random() < 0.3:
+            m = rng.randint(first, last - 1)
+            rows.append([cid, "", "", None, -round(rng.uniform(1, 20), 2), month(m), month(m + 1), "paid"])
+        if rng.random() < 0.3:
+            rows.append([cid, "setup", "", 1, 300, month(first), month(first), "paid"])
+        if rng.random() < 0.3:
+            rows.append([cid, "core", "", None, -20, month(first)[:8] + "12", None, "refunded"])
+        if rng.random() < 0.3:
+            rows.append([cid, "addon", "annual", 2, 2400, month(first + 1), month(first + 13), "paid"])
+        if rng.random() < 0.2:
+            for d in (1, 8, 15):
+                rows.append(
+                    [
+                        cid,
+                        "addon",
+                        "weekly",
+                        1,
+                        25,
+                        f"{month(first)[:8]}{d:02d}",
+                        f"{month(first)[:8]}{d + 7:02d}",
+                        "paid",
+                    ]
+                )
+        if rng.random() < 0.2:
+            m = rng.randint(first, last - 1)
+            rows.append([cid, "core", plan, seats, -round(seats * price, 2), month(m), month(m + 1), "credited"])
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_random_export_with_every_quirk_on_a_local_cluster_equals_one_run(
+    cli: Invoke, tmp_path: Path, seed: int
+) -> None:
+    """On a local cluster, the parts sent from here (one file) and read by the workers (the same lines in three
+    files), against one run over the whole export: every bridge column of every month, and the metrics."""
+    pytest.importorskip("dask.distributed")
+    rows = _random_quirks(seed)
+    whole = write_csv(tmp_path / "billing.csv", rows)
+    cut = (len(rows) - 1) // 3
+    files = [
+        write_csv(tmp_path / f"b{i}.csv", [HEADER, *rows[1 + i * cut : 1 + (i + 1) * cut if i < 2 else None]])
+        for i in range(3)
+    ]
+    history = ["--history-starts", "2023-01"]
+    single = ok(cli("numbers", whole, "--view", "bridge", "-f", "csv", *history)).stdout
+    assert single.count("\n") > 12  # months of movements, not an empty bridge
+    cluster = ["--partitions", 3, "--cluster", "local"]
+    sent = ok(cli("numbers", whole, "--view", "bridge", "-f", "csv", *history, *cluster)).stdout
+    read_there = ok(cli("numbers", *files, "--view", "bridge", "-f", "csv", *history, *cluster)).stdout
+    assert sent == single and read_there == single
+    metrics = json.loads(ok(cli("numbers", whole, "-f", "json", *history)).stdout)["metrics"]
+    assert json.loads(ok(cli("numbers", *files, "-f", "json", *history, *cluster)).stdout)["metrics"] == metrics
+
+
 def test_a_parquet_dataset_is_read_by_the_cluster_workers(
     cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
