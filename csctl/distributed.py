@@ -38,8 +38,11 @@ class ThreadEngine:
             return [fn(item, **constants) for item in items]
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(self.workers) as pool:
+        pool = ThreadPoolExecutor(self.workers)
+        try:
             return list(pool.map(lambda item: fn(item, **constants), items))
+        finally:  # a part that fails (or Ctrl-C) stops the run: the parts not started are not measured
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
         return list(handles)

@@ -412,3 +412,26 @@ def test_parts_of_one_offs_only_or_of_left_out_lines_measure_as_the_whole(cli: I
             whole = cli(*args)
             parted = cli(*args, "--partitions", parts)
             assert (parted.exit_code, parted.stdout, parted.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
+
+
+def test_a_part_that_fails_stops_the_threads_at_once() -> None:
+    """Two parts at a time: the first failure is raised as it is, and the parts not yet started are not run."""
+    import threading
+    import time
+
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def measure(item: int) -> int:
+        with lock:
+            started.append(item)
+        if item == 1:
+            raise ValueError("part 1")
+        time.sleep(0.005)  # a part takes a while: 200 of them would take half a second on two threads
+        return item
+
+    assert ThreadEngine(2).map(measure, [0, 2, 3]) == [0, 2, 3]
+    started.clear()
+    with pytest.raises(ValueError, match="part 1"):
+        ThreadEngine(2).map(measure, list(range(200)))
+    assert len(started) < 50  # the rest were cancelled, not measured
