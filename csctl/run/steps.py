@@ -277,7 +277,7 @@ def numbers(run: Run, view: str = "summary", period: str = "month", kind: str | 
 
     need(run, "numbers", "billing")
     if read_on_cluster(run):  # the cluster's workers read the files: the kind is theirs
-        run.kind = kind
+        run.kind = kind or run.kind
         measured(run)
         found = run.revenue_kind()
     else:
