@@ -61,7 +61,8 @@ class LazyGroup(TyperGroup):
         command.short_help = short
         for param in command.params:
             if isinstance(param, TyperArgument):
-                param._usage_display_name = _usage_name.__get__(param)  # type: ignore[method-assign]
+                param.metavar = param.metavar or (param.name or "").upper()  # BILLING in the usage and the list
+                param.get_usage_pieces = _usage_pieces.__get__(param)  # type: ignore[method-assign]
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -102,11 +103,11 @@ class LazyGroup(TyperGroup):
             ctx.exit(4)
 
 
-def _usage_name(self: TyperArgument) -> str:
+def _usage_pieces(self: TyperArgument, ctx: click.Context) -> list[str]:
     """An argument in the usage line as the conventions have it: BILLING when required, [DIR] when not."""
     name = (self.metavar or self.name or "").upper()
     name = name if self.required else f"[{name}]"
-    return name + ("..." if self.nargs != 1 else "")
+    return [name + ("..." if self.nargs != 1 else "")]
 
 
 def _with_suggestion(message: str) -> str:
