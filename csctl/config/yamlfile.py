@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,13 +14,19 @@ from pydantic import BaseModel, ValidationError
 from csctl.errors import ConfigError, did_you_mean
 
 M = TypeVar("M", bound=BaseModel)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same rules, faster
 
 
 @dataclass
 class YamlDoc:
     path: str
     data: Any
-    root: yaml.Node | None
+    text: str
+
+    @functools.cached_property
+    def root(self) -> yaml.Node | None:
+        """The document's nodes, with their lines: composed only when a line is asked for (an error's)."""
+        return yaml.compose(self.text, Loader=_LOADER)
 
     def line_of(self, loc: Sequence[str | int]) -> int | None:
         """1-based line of the value at a pydantic error location (or of its nearest existing parent)."""
@@ -102,16 +109,14 @@ def load_yaml(path: str | Path, text: str | None = None) -> YamlDoc:
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{name}: not UTF-8 text ({exc.reason})") from None
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same rules, faster
-        root = yaml.compose(text, Loader=loader)
-        data = yaml.load(text, Loader=loader)  # a safe loader (CSafeLoader or SafeLoader)
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader (CSafeLoader or SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{name}{where}: invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{name}: invalid YAML: {exc}") from None
-    return YamlDoc(name, data, root)
+    return YamlDoc(name, data, text)
 
 
 def validate(doc: YamlDoc, model: type[M], *, what: str = "config") -> M:
