@@ -99,9 +99,9 @@ def load_preset(name_or_path: str) -> Preset:
                     f"{path}:{line}: unknown {table} column {column!r}.{did_you_mean(column, known)} "
                     f"Columns: {', '.join(known)}"
                 )
-    for columns in preset.tables.values():  # every name as an Alias once, not once per lookup
-        for column, names in columns.items():
-            columns[column] = [a if isinstance(a, Alias) else Alias(column=a) for a in names]
+    for names_of in preset.tables.values():  # every name as an Alias once, not once per lookup
+        for column, names in names_of.items():
+            names_of[column] = [a if isinstance(a, Alias) else Alias(column=a) for a in names]
     return preset
 
 
