@@ -100,8 +100,8 @@ def load_preset(name_or_path: str) -> Preset:
                     f"Columns: {', '.join(known)}"
                 )
     for names_of in preset.tables.values():  # every name as an Alias once, not once per lookup
-        for column, names in names_of.items():
-            names_of[column] = [a if isinstance(a, Alias) else Alias(column=a) for a in names]
+        for column, given in names_of.items():
+            names_of[column] = [a if isinstance(a, Alias) else Alias(column=a) for a in given]
     return preset
 
 
