@@ -196,6 +196,34 @@ def test_a_closed_stderr_never_turns_into_exit_1_and_the_output_is_written(billi
     assert done.returncode == 3
 
 
+def gone_reader(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``csctl ARGS`` whose stderr is a pipe with no reader left (``csctl … 2>&1 >out | head -c0`` once head has
+    exited): every write to it fails with EPIPE, which a closed stderr (``2>&-``, /dev/null) never does."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [ENTRY, *args], check=False, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=write, timeout=120
+        )
+    finally:
+        os.close(write)
+
+
+def test_a_stderr_whose_reader_has_gone_drops_the_messages_not_the_outputs_nor_the_exit_code(
+    billing_folder: Path,
+) -> None:
+    # several files, a message after each: every file is written (the first message found the reader gone)
+    done = gone_reader(["sample", "-o", "company", "--customers", "20", "--months", "4"], billing_folder)
+    assert done.returncode == 0
+    assert len(list((billing_folder / "company").glob("*.csv"))) >= 10
+    done = gone_reader(["numbers", "billing.csv", "-f", "csv"], billing_folder)
+    assert done.returncode == 0 and done.stdout.startswith(b"section,metric,")  # data still on stdout
+    assert gone_reader(["numbers", "nosuch.csv"], billing_folder).returncode == 3  # the error's code, not 1
+    assert gone_reader(["numbers", "nosuch.csv", "-f", "json"], billing_folder).returncode == 3
+    assert gone_reader(["numbers", "billing.csv", "--bogus"], billing_folder).returncode == 2  # Click's usage error
+    assert gone_reader(["numbers", "billing.csv", "--fail-on", "mrr<1000000"], billing_folder).returncode == 1
+
+
 @pytest.mark.parametrize(
     ("redirect", "message"),
     [

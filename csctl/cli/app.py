@@ -181,9 +181,10 @@ def _terminate(signum: int, frame: object) -> None:
 def main() -> None:
     import signal
 
-    from csctl.cli.console import open_closed_streams
+    from csctl.cli.console import guard_stderr, open_closed_streams
 
     open_closed_streams()
+    guard_stderr()
     state.debug = "--debug" in sys.argv[1:]
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):

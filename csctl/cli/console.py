@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -42,6 +43,46 @@ def open_closed_streams() -> None:
                 state.stdout_closed = True
             if fd > 0:
                 setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False))  # noqa: SIM115
+
+
+class _Messages(io.TextIOWrapper):
+    """stderr, whose reader may go away (a pipe closed early): the message that finds it gone is dropped and the
+    ones after it go to /dev/null, so the run goes on, its outputs are written whole and its exit code stays its
+    own. (Left alone, the write raises: Click then exits 1, and Rich points stdout at /dev/null and exits 1.)"""
+
+    def write(self, text: str) -> int:
+        try:
+            return super().write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except BrokenPipeError:
+            self._gone()
+
+    @staticmethod
+    def _gone() -> None:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+
+
+def guard_stderr() -> None:
+    """Make the process's stderr a _Messages (not when something else, a test's capture, stands in for it)."""
+    stream = sys.__stderr__
+    if stream is None or sys.stderr is not stream or isinstance(stream, _Messages):
+        return
+    stream.flush()
+    sys.stderr = _Messages(
+        open(2, "wb", buffering=0, closefd=False),  # noqa: SIM115 - fd 2 stays open for the process
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=True,
+        write_through=True,
+    )
 
 
 def use_color(stream_is_tty: bool) -> bool:
