@@ -136,6 +136,52 @@ def test_xlsx_money_cells_carry_the_currency(tmp_path: Path) -> None:
     assert sheet["D2"].value == 20 and sheet["D2"].number_format == "General"  # a whole number as it came
 
 
+def test_xlsx_cells_of_every_kind_column_by_column(tmp_path: Path) -> None:
+    """write_cells writes a column at a time: each cell still gets its type and format (a hand-written table)."""
+    import datetime as dt
+
+    import xlsxwriter
+
+    from csctl.render.xlsx import cell_formats, write_cells
+
+    frame = pl.DataFrame(
+        {
+            "name": ["a", None, "a very long name " * 6],
+            "arr": [1234.5, None, -2.0],
+            "seats": [20, None, 3],  # a whole number as it came
+            "churned": [3, 0, None],  # a count: #,##0
+            "active": [True, None, False],
+            "renewal": [dt.date(2026, 1, 31), None, dt.date(2027, 2, 28)],
+            "score": [0.5, 1.25, None],
+        }
+    )
+    units = pl.DataFrame(
+        {"metric": ["mrr", "grr", "customers"], "value": [10.5, 0.9, 7.0], "unit": ["money", "rate", "count"]}
+    )
+    path = tmp_path / "cells.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    formats = cell_formats(book, "EUR")
+    sheet = book.add_worksheet("t")
+    widths = write_cells(sheet, Table(frame, "T", {"arr": "money", "churned": "count"}), formats, aside={"name": 9})
+    write_cells(sheet, Table(units, "U"), formats, row0=5)
+    book.close()
+    assert widths == [60, 14, 14, 14, 14, 9, 14]  # text by its length (60 at most), numbers 14, a date its header
+    got = openpyxl.load_workbook(path)["t"]
+    header = [got.cell(1, c).value for c in range(1, 11)]
+    assert header == ["arr", "seats", "churned", "active", "renewal", "score", None, None, None, "name"]
+    rows = [[got.cell(r, c).value for c in (1, 2, 3, 4, 5, 6, 10)] for r in (2, 3, 4)]
+    assert rows == [
+        [1234.5, 20, 3, True, dt.datetime(2026, 1, 31), 0.5, "a"],
+        [None, None, 0, None, None, 1.25, None],
+        [-2.0, 3, None, False, dt.datetime(2027, 2, 28), None, "a very long name " * 6],
+    ]
+    assert "€" in got["A2"].number_format and got["B2"].number_format == "General"
+    assert got["C2"].number_format == "#,##0" and got["E2"].number_format == "yyyy-mm-dd"
+    assert got["F2"].number_format == "#,##0.00" and got["A3"].number_format.startswith('"€"')  # a blank keeps it
+    assert [got.cell(r, 2).value for r in (7, 8, 9)] == [10.5, 0.9, 7.0]  # value in each row's own unit
+    assert "€" in got["B7"].number_format and got["B8"].number_format == "0.00%" and got["B9"].number_format == "#,##0"
+
+
 # --- the assessment's documents --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def report(cli: Invoke, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:

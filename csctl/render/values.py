@@ -61,6 +61,7 @@ def display_rows(
         frame = frame.drop("metric")
     headers = list(frame.columns)
     per_row_unit = "unit" in headers and any(c in headers for c in table.by_unit)
+    kinds = {name: table.kind(name) for name in headers}  # once per column: kind() reads the frame's schema
     rows: list[list[str]] = []
     for record in frame.iter_rows(named=True):
         cells = []
@@ -69,7 +70,7 @@ def display_rows(
             if per_row_unit and name in table.by_unit:
                 cells.append(format_unit(value, str(record["unit"]), currency))
             else:
-                cells.append(_cell(value, table.kind(name), currency))
+                cells.append(_cell(value, kinds[name], currency))
         rows.append(cells)
     if per_row_unit:
         keep = [i for i, h in enumerate(headers) if h != "unit"]
