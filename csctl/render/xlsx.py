@@ -102,6 +102,8 @@ def _write_column(
 ) -> int:
     """One column's values from row ``first`` (cells as _write_value writes them); the width they need."""
     cell_format = formats.get(kind)
+    whole_format = None if kind == "number" else cell_format  # a whole number as it came: 20, not 20.00
+    date_format = formats["date"]
     width = 0
     write_number, write_string, write_blank = sheet.write_number, sheet.write_string, sheet.write_blank
     for r, value in enumerate(values, start=first):
@@ -110,6 +112,11 @@ def _write_column(
         elif type(value) is float:
             write_number(r, c, value, cell_format)
             width = 14
+        elif type(value) is int:
+            write_number(r, c, value, whole_format)
+            width = 14
+        elif type(value) is dt.date:
+            sheet.write_datetime(r, c, value, date_format)
         elif type(value) is str:
             write_string(r, c, value)  # a string cell, never a formula
             width = max(width, min(len(value) + 2, 60))
