@@ -11,6 +11,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Invoke
 from tests.helpers import ok
 
@@ -50,3 +52,48 @@ def test_the_same_workspace_reported_twice_gives_identical_files(cli: Invoke, tm
             assert not different, f"{name}: {different}"
         else:
             assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_a_large_workbook_written_in_a_second_process_is_the_same(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above report.BACKGROUND_CELLS the workbook is written in a second process while the documents are rendered:
+    the same files as when it is written here."""
+    from csctl.cli import report
+
+    workspace = tmp_path / "company"
+    ok(cli("sample", "-o", workspace, "--customers", 60, "--months", 14, "--seed", 3))
+    here, elsewhere = tmp_path / "here", tmp_path / "elsewhere"
+    monkeypatch.setattr(report, "BACKGROUND_CELLS", 10**12)
+    ok(cli("report", "-c", workspace / "csctl.yaml", "-o", here))
+    monkeypatch.setattr(report, "BACKGROUND_CELLS", 0)
+    ok(cli("report", "-c", workspace / "csctl.yaml", "-o", elsewhere))
+    assert _members(here / "assessment.xlsx") == _members(elsewhere / "assessment.xlsx")
+    for name in ("assessment.md", "assessment.html", "plan.yaml"):
+        assert (here / name).read_bytes() == (elsewhere / name).read_bytes(), name
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+def _sleeps(seconds: float) -> str:
+    import time
+
+    time.sleep(seconds)
+    return "woke"
+
+
+def test_the_second_process_s_error_is_raised_here_and_stop_ends_it() -> None:
+    import time
+
+    from csctl.run.background import Background
+
+    assert Background(str.upper, "ab").result() == "AB"
+    with pytest.raises(ValueError, match="a bad workbook"):
+        Background(_fails, "a bad workbook").result()
+    sleeping = Background(_sleeps, 60)
+    started = time.monotonic()
+    sleeping.stop()  # this process failed meanwhile: the second one does not run on
+    assert time.monotonic() - started < 10
+    assert not sleeping._process.is_alive()

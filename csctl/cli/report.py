@@ -23,6 +23,10 @@ from csctl.cli.options import (
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
+# a workbook of this many cells or more is written in a second process while the documents are rendered (below,
+# the second process's start costs more than it saves)
+BACKGROUND_CELLS = 500_000
+
 
 @app.command(
     "report",
@@ -98,17 +102,27 @@ def report(
         built = assessment.build(run, workspace=str(workspace.path), on_step=advance)
         from csctl.render import report_docs, report_xlsx
 
-        # every file rendered in memory first: a template error leaves the folder as it was
-        advance("writing assessment.md")
-        files = {"md": report_docs.render_markdown(built, templates)}
-        advance("writing assessment.xlsx")
-        files["xlsx"] = report_xlsx.render(built)
-        advance("writing assessment.html")
-        files["html"] = report_docs.render_html(built, templates)
-        if built.plan is not None:
-            from csctl.config.plays import dump_plan
+        # every file rendered in memory first: a template error leaves the folder as it was. A large workbook is
+        # written in a second process meanwhile (the same bytes: a test compares them)
+        workbook = None
+        if report_xlsx.cells(built) >= BACKGROUND_CELLS:
+            from csctl.run.background import Background
 
-            files["plan"] = dump_plan(built.plan)
+            workbook = Background(report_xlsx.render, built)
+        try:
+            advance("writing assessment.md")
+            files = {"md": report_docs.render_markdown(built, templates)}
+            advance("writing assessment.html")
+            files["html"] = report_docs.render_html(built, templates)
+            if built.plan is not None:
+                from csctl.config.plays import dump_plan
+
+                files["plan"] = dump_plan(built.plan)
+            advance("writing assessment.xlsx")
+            files["xlsx"] = report_xlsx.render(built) if workbook is None else workbook.result()
+        finally:
+            if workbook is not None:
+                workbook.stop()
         # the folder's files replaced as one set: never a new assessment beside an old plan.yaml
         from csctl.errors import InputError
         from csctl.io.write import replace_folder

@@ -80,6 +80,15 @@ CHART_ROWS = 18  # the rows one chart covers (320 px at the default row height)
 NARROW = 10  # a table this many columns wide or fewer has its charts beside it; a wider one has them above it
 
 
+def cells(report: Assessment) -> int:
+    """How many cells the workbook's tables hold (what its writing time goes with)."""
+    return sum(
+        block.result.tables[block.table].frame.height * block.result.tables[block.table].frame.width
+        for section in report.sections
+        for block in section.blocks
+    )
+
+
 def render(report: Assessment) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
