@@ -72,6 +72,15 @@ def test_a_large_workbook_written_in_a_second_process_is_the_same(
     for name in ("assessment.md", "assessment.html", "plan.yaml"):
         assert (here / name).read_bytes() == (elsewhere / name).read_bytes(), name
 
+    import csctl.run.background
+
+    def no_process(*args: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(csctl.run.background, "Background", no_process)  # no second process to be had: here
+    ok(cli("report", "-c", workspace / "csctl.yaml", "-o", tmp_path / "fallback"))
+    assert _members(here / "assessment.xlsx") == _members(tmp_path / "fallback" / "assessment.xlsx")
+
 
 def _fails(message: str) -> None:
     raise ValueError(message)

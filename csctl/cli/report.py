@@ -108,7 +108,10 @@ def report(
         if report_xlsx.cells(built) >= BACKGROUND_CELLS:
             from csctl.run.background import Background
 
-            workbook = Background(report_xlsx.render, built)
+            try:
+                workbook = Background(report_xlsx.render, built)
+            except OSError:  # no second process to be had here (a limit on processes): written in this one
+                workbook = None
         try:
             advance("writing assessment.md")
             files = {"md": report_docs.render_markdown(built, templates)}
