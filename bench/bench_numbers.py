@@ -349,6 +349,11 @@ def csctl_argv(path: Path, history: str | None = None, tree: Path | None = None)
     args = ["numbers", str(path), "--view", "bridge", "-f", "csv"]
     if history:
         args += ["--history-starts", history]
+    return csctl_command(args, tree)
+
+
+def csctl_command(args: list[str], tree: Path | None = None) -> list[str]:
+    """``csctl ARGS``: the installed entry point, or the csctl of checkout ``tree`` (an earlier commit)."""
     if tree is None:
         return [CSCTL, *args]
     code = (

@@ -30,20 +30,13 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from bench_numbers import CSCTL, PY, Command, Measure, measure_rounds, say  # noqa: E402
+from bench_numbers import CSCTL, Command, Measure, csctl_command, measure_rounds, say  # noqa: E402
 
 FILES = ("assessment.md", "assessment.xlsx", "assessment.html", "plan.yaml")
 
 
 def report_argv(workspace: Path, out: Path, tree: Path | None) -> list[str]:
-    args = ["report", "-c", str(workspace / "csctl.yaml"), "-o", str(out)]
-    if tree is None:
-        return [CSCTL, *args]
-    code = (
-        f"import sys; sys.path.insert(0, {str(tree)!r}); from csctl.cli.app import main; "
-        f"sys.argv = ['csctl', *{args!r}]; main()"
-    )
-    return [PY, "-c", code]
+    return csctl_command(["report", "-c", str(workspace / "csctl.yaml"), "-o", str(out)], tree)
 
 
 CORE_TIMES = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")  # the workbook's own clock
