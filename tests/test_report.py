@@ -119,6 +119,34 @@ def test_markdown_has_the_ten_steps_in_the_seed_order_each_with_question_and_ans
     assert "Step 10: no earlier plan to assess yet" in text
 
 
+def test_a_long_table_shows_its_first_rows_in_the_documents_and_all_of_them_in_the_workbook(
+    cli: Invoke, engagement: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csctl.render import report_view
+
+    monkeypatch.setattr(report_view, "DOC_ROWS", 5)
+    ok(cli("report", "-c", engagement / "csctl.yaml", "-o", tmp_path / "out"))
+    whole = (engagement / "report" / "assessment.md").read_text(encoding="utf-8")
+    short = (tmp_path / "out" / "assessment.md").read_text(encoding="utf-8")
+
+    def table(text: str, title: str) -> list[str]:
+        lines = text.split(f"### {title}\n", 1)[1].lstrip("\n").splitlines()
+        return [line for line in lines[: next(i for i, x in enumerate(lines) if not x.startswith("|"))]]
+
+    title = "Renewals within 90 days at risk"
+    all_rows = table(whole, title)[2:]
+    assert len(all_rows) > 5 and "more rows" not in whole.split(f"### {title}", 1)[1].split("###", 1)[0]
+    assert table(short, title)[2:] == all_rows[:5]  # the first rows, in the step's order
+    left = len(all_rows) - 5
+    note = f"_… and {left:,} more rows: the whole table is on the step's sheet of assessment.xlsx._"
+    assert note in short.split(f"### {title}", 1)[1].split("###", 1)[0]
+    html = (tmp_path / "out" / "assessment.html").read_text(encoding="utf-8")
+    assert f"… and {left:,} more rows: the whole table is on the step's sheet of assessment.xlsx." in html
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "assessment.xlsx", read_only=True)["6 Personas"]
+    ids = {row[0] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], str)}
+    assert {row.split("|")[1].strip() for row in all_rows} <= ids  # the workbook keeps every row
+
+
 def test_workbook_has_the_sheets_and_charts_and_no_formulas(engagement: Path) -> None:
     book = assert_plain_workbook(engagement / "report" / "assessment.xlsx", SHEETS)
     charts = {sheet.title: len(sheet._charts) for sheet in book.worksheets}
