@@ -73,7 +73,7 @@ class _Messages(io.TextIOWrapper):
 def guard_stderr() -> None:
     """Make the process's stderr a _Messages (not when something else, a test's capture, stands in for it)."""
     stream = sys.__stderr__
-    if stream is None or sys.stderr is not stream or isinstance(stream, _Messages):
+    if stream is None or sys.stderr is not stream:  # (once made, sys.stderr is no longer sys.__stderr__)
         return
     stream.flush()
     sys.stderr = _Messages(

@@ -111,10 +111,10 @@ def _write_column(
             write_blank(r, c, None, cell_format)
         elif type(value) is float:
             write_number(r, c, value, cell_format)
-            width = 14
+            width = max(width, 14)
         elif type(value) is int:
             write_number(r, c, value, whole_format)
-            width = 14
+            width = max(width, 14)
         elif type(value) is dt.date:
             sheet.write_datetime(r, c, value, date_format)
         elif type(value) is str:
