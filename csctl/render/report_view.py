@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from csctl.result import Assessment
 
 
-# a document (Markdown, HTML) shows a step's table up to this many rows, in the step's order (the most urgent or
-# behind first); the workbook's step sheet holds it whole. 11,765 renewals at risk at 50,000 customers are a list
+# a document (Markdown, HTML) shows a step's list of customers up to this many rows, in the step's order (the most
+# urgent or behind first); the workbook's step sheet holds it whole. 11,765 renewals at risk at 50,000 customers are a list
 # to filter in a sheet, not pages of a document.
 DOC_ROWS = 200
 
@@ -36,7 +36,8 @@ def view(
             if block.detail:
                 continue
             table = block.result.tables[block.table]
-            more = max(0, table.frame.height - DOC_ROWS)  # the rest on the step's sheet of the workbook
+            listed = "customer_id" in table.frame.columns  # a list of customers (a series of months stays whole)
+            more = max(0, table.frame.height - DOC_ROWS) if listed else 0  # the rest on the step's sheet
             shown = replace(table, frame=table.frame.head(DOC_ROWS)) if more else table
             headers, rows = display_rows(shown, block.result.currency, labels=True)
             right = [numeric(table, h) for h in headers]
