@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from csctl.result import Assessment
 
 
-# a document (Markdown, HTML) shows a step's list of customers up to this many rows, in the step's order (the most
-# urgent or behind first); the workbook's step sheet holds it whole. 11,765 renewals at risk at 50,000 customers are a list
-# to filter in a sheet, not pages of a document.
+# a document (Markdown, HTML) shows a step's list of customers up to this many rows, in the step's order (the
+# most urgent or behind first); the workbook's step sheet holds it whole. 11,765 renewals at risk at 50,000
+# customers are a list to filter in a sheet, not pages of a document.
 DOC_ROWS = 200
 
 
