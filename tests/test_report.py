@@ -4,6 +4,7 @@ Markdown, Excel and HTML, its figures equal to the commands', and workspace erro
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -184,6 +185,7 @@ def test_html_renders_headless_in_chromium(engagement: Path, tmp_path: Path) -> 
         ["chromium", *flags, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
          "--window-size=1280,900", (engagement / "report" / "assessment.html").as_uri()],
         check=True, capture_output=True, timeout=120,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")},  # not the tests' empty config folder
     )  # fmt: skip
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000  # a page with charts, not a blank one
