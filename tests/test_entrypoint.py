@@ -141,3 +141,24 @@ def test_internal_errors_and_usage_errors_have_no_traceback(billing: Path) -> No
     done = run("nosuchcommand")
     assert done.returncode == 2
     assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("given", "kept"), [(None, "1"), ("3", "3")])
+def test_numpy_blas_runs_one_thread_unless_told(billing: Path, given: str | None, kept: str) -> None:
+    """numpy's BLAS starts a spinning thread per core when it loads (0.1 s of CPU on every command, for matrix
+    products csctl never makes): csctl asks for one before numpy loads, unless OPENBLAS_NUM_THREADS is set."""
+    code = (
+        "import os, sys\n"
+        f"sys.argv = ['csctl', 'numbers', {str(billing)!r}, '-f', 'csv']\n"
+        "from csctl.cli.app import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write('NUMPY:' + str('numpy' in sys.modules) + ' BLAS:' + os.environ['OPENBLAS_NUM_THREADS'])\n"
+    )
+    env = {k: v for k, v in ENV.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    done = subprocess.run([str(PY), "-c", code], capture_output=True, timeout=60, env=env, check=False)
+    assert done.stderr.decode().endswith(f"NUMPY:True BLAS:{kept}"), done.stderr

@@ -179,7 +179,12 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main() -> None:
+    import os
     import signal
+
+    # numpy's BLAS starts a thread per core at import, and they spin: 0.1 s of CPU on every command, for
+    # matrix products csctl never makes. One thread, unless the user says otherwise.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     from csctl.cli.console import guard_stderr, open_closed_streams
 
