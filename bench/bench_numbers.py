@@ -12,6 +12,8 @@
    parse-only run of the same round (paired), and the largest peak RSS.
    - parse-only: a Python process that reads the same seven columns with Polars (`pl.read_csv`);
    - csctl: `csctl numbers FILE --view bridge -f csv`;
+   - csctl's floor: the same command with its measuring taken out (bench/floor.py: start-up, the read and its
+     checks, the export-wide pass and the split of a large export), the part no faster measure can remove;
    - csctl (old): the same with the pre-revision core (a checkout given with --old-tree), when given;
    - DuckDB: bench/bridge_duckdb.py, docs/definitions.md's bridge in SQL;
    - pandas: bench/bridge_pandas.py, the same definition with pandas and numpy (vectorised), a second engine;
@@ -479,6 +481,19 @@ def size_report(path: Path, lines: int, customers: int, rounds: int, measures: d
         out.append(
             f"| peak RSS ≤ 1.5× file size | {rss / size:.2f}× ({rss / 2**20:.0f} MiB) | {met(rss <= 1.5 * size)} |"
         )
+    f = measures.get("floor")
+    if f is not None and f.walls and not f.error:
+        floor = {attr: paired_ratio(f, base, attr) for attr in ("walls", "cpus")}
+        out += [
+            "",
+            f"csctl without its measure (floor.py) is {floor['cpus']:.2f}× the parse-only run in CPU and "
+            f"{floor['walls']:.2f}× in wall time: under the {limit}× target the measure has "
+            + " and ".join(
+                f"{limit - floor[attr]:.2f}× ({what})" if floor[attr] < limit else f"no room ({what})"
+                for attr, what in (("cpus", "CPU"), ("walls", "wall"))
+            )
+            + f", where it takes {paired_ratio(c, base, 'cpus') - floor['cpus']:.2f}× (CPU).",
+        ]
     return [*out, ""]
 
 
@@ -529,7 +544,7 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="where to generate and keep the data (default: a temp dir)")
     ap.add_argument("--fresh", action="store_true", help="regenerate the data even if cached")
     ap.add_argument("--old-tree", type=Path, help="a checkout of an earlier csctl to time beside this one")
-    ap.add_argument("--skip", default="", help="commands to leave out: parse,csctl,old,duckdb,pandas,help,stages")
+    ap.add_argument("--skip", default="", help="commands to leave out: parse,csctl,floor,old,duckdb,pandas,help,stages")
     ap.add_argument("--no-small", action="store_true", help="skip the small correctness files")
     a = ap.parse_args()
     skip = {s.strip() for s in a.skip.split(",") if s.strip()}
@@ -565,6 +580,11 @@ def main() -> int:
         commands = [
             Command("parse", "parse-only (Polars, 7 columns)", [PY, "-c", f"import polars as pl; {read}"]),
             Command("csctl", "`csctl numbers FILE --view bridge -f csv`", csctl_argv(path), str(outs["csctl"])),
+            Command(
+                "floor",
+                "csctl without its measure (floor.py: start-up, read, checks, whole-export passes)",
+                [PY, str(BENCH_DIR / "floor.py"), str(path)],
+            ),
         ]
         if a.old_tree:
             commands.append(
