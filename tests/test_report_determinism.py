@@ -74,12 +74,27 @@ def test_a_large_workbook_written_in_a_second_process_is_the_same(
 
     import csctl.run.background
 
+    real = csctl.run.background.Background
+
     def no_process(*args: object) -> None:
         raise OSError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(csctl.run.background, "Background", no_process)  # no second process to be had: here
     ok(cli("report", "-c", workspace / "csctl.yaml", "-o", tmp_path / "fallback"))
     assert _members(here / "assessment.xlsx") == _members(tmp_path / "fallback" / "assessment.xlsx")
+
+    def dies(fn: object, *args: object) -> object:  # the second process killed (out of memory there): written here
+        return real(_dies)
+
+    monkeypatch.setattr(csctl.run.background, "Background", dies)
+    ok(cli("report", "-c", workspace / "csctl.yaml", "-o", tmp_path / "lost"))
+    assert _members(here / "assessment.xlsx") == _members(tmp_path / "lost" / "assessment.xlsx")
+
+
+def _dies() -> None:
+    import os
+
+    os._exit(9)  # no result sent: as a process killed by the system
 
 
 def _fails(message: str) -> None:
@@ -96,11 +111,13 @@ def _sleeps(seconds: float) -> str:
 def test_the_second_process_s_error_is_raised_here_and_stop_ends_it() -> None:
     import time
 
-    from csctl.run.background import Background
+    from csctl.run.background import Background, Lost
 
     assert Background(str.upper, "ab").result() == "AB"
     with pytest.raises(ValueError, match="a bad workbook"):
         Background(_fails, "a bad workbook").result()
+    with pytest.raises(Lost, match="exit code 9"):
+        Background(_dies).result()
     sleeping = Background(_sleeps, 60)
     started = time.monotonic()
     sleeping.stop()  # this process failed meanwhile: the second one does not run on

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,10 @@ from csctl.cli.options import (
     VerboseOpt,
     examples,
 )
+
+if TYPE_CHECKING:
+    from csctl.result import Assessment
+    from csctl.run.background import Background
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -122,7 +126,7 @@ def report(
 
                 files["plan"] = dump_plan(built.plan)
             advance("writing assessment.xlsx")
-            files["xlsx"] = report_xlsx.render(built) if workbook is None else workbook.result()
+            files["xlsx"] = _workbook(workbook, built)
         finally:
             if workbook is not None:
                 workbook.stop()
@@ -143,3 +147,17 @@ def report(
         + (", plan.yaml" if built.plan is not None else "")
         + (f"; {opened} open question{'' if opened == 1 else 's'} for the client" if opened else "")
     )
+
+
+def _workbook(workbook: Background[bytes] | None, built: Assessment) -> bytes:
+    """The workbook from the second process; written here when there was none, or it ended without a result
+    (killed, or out of memory there): the same bytes either way."""
+    from csctl.render import report_xlsx
+    from csctl.run.background import Lost
+
+    if workbook is not None:
+        try:
+            return workbook.result()
+        except Lost:
+            pass
+    return report_xlsx.render(built)

@@ -27,6 +27,10 @@ def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> N
         conn.close()
 
 
+class Lost(RuntimeError):
+    """The second process ended without a result (killed, or out of memory)."""
+
+
 class Background(Generic[T]):
     """``fn(*args)`` started in a second process; ``result()`` waits for it, ``stop()`` ends it early."""
 
@@ -44,7 +48,7 @@ class Background(Generic[T]):
             ok, value = self._conn.recv()
         except EOFError:  # it ended without a word: killed, or out of memory
             self._process.join()
-            raise RuntimeError(f"the second process ended with exit code {self._process.exitcode}") from None
+            raise Lost(f"the second process ended with exit code {self._process.exitcode}") from None
         finally:
             self._conn.close()
         self._process.join()
